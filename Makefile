@@ -1,0 +1,53 @@
+# Kanava: the commands of the contract (README, "Quick start").
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_DIR := $(CURDIR)/.tmp/pg
+export FLASK_APP := wsgi
+
+.PHONY: run test bench lint typecheck translations venv clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make run: the web service and the clock on http://127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	$(VENV)/bin/flask db upgrade
+	$(VENV)/bin/flask dev init
+	@PORT=$(PORT) $(PY) scripts/banner.py
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(VENV)/bin/flask scheduler run & \
+	  $(VENV)/bin/gunicorn wsgi:app --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	    --access-logfile - --log-level warning & \
+	  wait
+
+## make test: lint, types, and the whole suite on SQLite and PostgreSQL
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check app tests scripts
+	$(VENV)/bin/mypy
+	@set -e; \
+	  url=$$(scripts/test-postgres.sh start $(PG_DIR)); \
+	  trap 'scripts/test-postgres.sh stop $(PG_DIR)' EXIT; \
+	  KANAVA_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py
+
+translations: $(VENV)/.installed-dev
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --omit-header .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+	$(VENV)/bin/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) .tmp .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Kanava: parking and bookings by text message and phone call.
+
+``create_app`` wires settings, extensions, the outside services (payment gateway,
+SMS notifier) and the channel blueprints. Everything is chosen once, here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import LANGUAGES, Settings, load_settings
+from app.extensions import babel, db, migrate
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Kanava:
+    """What the services need from the outside world, chosen once at start-up."""
+
+    settings: Settings
+    clock: Clock
+    payments: Any  # app.services.payments.PaymentGateway
+    notifier: Any  # app.services.notifications.Notifier
+
+
+def kanava() -> Kanava:
+    """The running application's :class:`Kanava` container."""
+    ext: Kanava = current_app.extensions["kanava"]
+    return ext
+
+
+def _select_locale() -> str:
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or kanava().settings.default_language
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    notifier: Any = None,
+    payments: Any = None,
+) -> Flask:
+    """Build the Flask application.
+
+    ``settings`` default to the environment (and ``.env``). ``clock``, ``notifier`` and
+    ``payments`` may be injected by tests; otherwise they follow the settings.
+    """
+    if settings is None:
+        try:
+            from dotenv import load_dotenv
+
+            load_dotenv()
+        except ImportError:  # pragma: no cover - python-dotenv is in requirements
+            pass
+        settings = load_settings()
+
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(__name__, instance_path=str(root / "instance"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        BABEL_DEFAULT_LOCALE=settings.default_language,
+        BABEL_DEFAULT_TIMEZONE=settings.app_timezone,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+    )
+    # Behind Heroku's or any one reverse proxy: trust one hop of X-Forwarded-*.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from app.services.notifications import build_notifier
+    from app.services.payments import build_payment_gateway
+
+    app.extensions["kanava"] = Kanava(
+        settings=settings,
+        clock=clock or system_clock,
+        payments=payments or build_payment_gateway(settings),
+        notifier=notifier or build_notifier(settings),
+    )
+
+    from app import cli, templating
+    from app.channels import api, demo_pay, health, simulator, sms
+
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(demo_pay.bp)
+    if not settings.twilio_configured:
+        app.register_blueprint(simulator.bp)
+    cli.register(app)
+    templating.register(app)
+
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,86 @@
+"""The handheld API: ``/api/v1/plates/<plate>`` and ``/api/v1/orders/<id>`` (bearer tokens)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from app import kanava
+from app.extensions import db
+from app.models import Order
+from app.services import orders, tokens
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _local_iso(at: datetime | None) -> str | None:
+    return at.astimezone(kanava().settings.tz).isoformat() if at else None
+
+
+def _error(status: int, code: str) -> tuple[Response, int]:
+    return jsonify({"error": code}), status
+
+
+def token_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        row = None
+        if scheme.lower() == "bearer" and token:
+            row = tokens.authenticate(db.session, token.strip(), kanava().clock())
+        if row is None:
+            response, status = _error(401, "unauthorized")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="kanava"'
+            return response, status
+        g.api_token = row
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+@bp.get("/plates/<path:plate>")
+@token_required
+def plate(plate: str) -> Response | tuple[Response, int]:
+    if not plate.strip() or len(plate) > 24:
+        return _error(400, "bad_plate")
+    k = kanava()
+    check = orders.check_plate(db.session, k, plate, request.args.get("zone"), k.clock())
+    return jsonify(
+        {
+            "plate": check.plate,
+            "zone": check.zone,
+            "valid": check.valid,
+            "status": check.status,
+            "valid_until": _local_iso(check.valid_until),
+            "order_id": check.order_id,
+        }
+    )
+
+
+@bp.get("/orders/<int:order_id>")
+@token_required
+def order(order_id: int) -> Response | tuple[Response, int]:
+    found = db.session.get(Order, order_id)
+    if found is None:
+        return _error(404, "not_found")
+    k = kanava()
+    return jsonify(
+        {
+            "id": found.id,
+            "kind": found.kind.value,
+            "status": orders.effective_status(found, k.clock()).value,
+            "plate": found.plate_display,
+            "zone": found.zone.code,
+            "starts_at": _local_iso(found.starts_at),
+            "ends_at": _local_iso(found.ends_at),
+            "amount_cents": found.amount_cents,
+            "currency": found.currency,
+            "channel": found.channel.value,
+        }
+    )

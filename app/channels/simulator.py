@@ -1,0 +1,102 @@
+"""The phone simulator: text the service as a driver would, without a Twilio account.
+
+Registered only while Twilio is not configured. The page asks this blueprint to sign a
+Twilio-shaped request with the local webhook token, then posts it itself to
+``/twilio/sms``: the webhook sees exactly what Twilio would send.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from twilio.request_validator import RequestValidator
+
+from app import kanava
+from app.extensions import db
+from app.models import EventKind, OutboundMessage
+from app.services import timeline
+from app.services.customers import InvalidPhoneNumber, normalize_phone
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+SIMULATOR_ACCOUNT_SID = "AC" + "0" * 32
+DEFAULT_SERVICE_NUMBER = "+358451234567"
+
+
+def service_number() -> str:
+    return kanava().settings.service_number or DEFAULT_SERVICE_NUMBER
+
+
+@bp.before_request
+def only_without_twilio() -> None:
+    settings = kanava().settings
+    if settings.twilio_configured or settings.environment == "production":
+        abort(404)
+
+
+@bp.get("/")
+def page() -> str:
+    return render_template("simulator/phone.html", service_number=service_number())
+
+
+@bp.post("/api/sign")
+def sign() -> tuple[Response, int] | Response:
+    data = request.get_json(silent=True) or {}
+    try:
+        sender = normalize_phone(str(data.get("from", "")))
+    except InvalidPhoneNumber:
+        return jsonify({"error": "bad_number"}), 400
+    body = str(data.get("body", ""))[:1600]
+    params = {
+        "ToCountry": "FI",
+        "SmsMessageSid": "",
+        "NumMedia": "0",
+        "SmsSid": "",
+        "SmsStatus": "received",
+        "Body": body,
+        "To": service_number(),
+        "NumSegments": "1",
+        "MessageSid": "",
+        "AccountSid": SIMULATOR_ACCOUNT_SID,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    sid = "SM" + secrets.token_hex(16)
+    params.update(SmsMessageSid=sid, SmsSid=sid, MessageSid=sid)
+    settings = kanava().settings
+    url = settings.public_base_url + "/twilio/sms"
+    signature = RequestValidator(settings.webhook_auth_token).compute_signature(url, params)
+    return jsonify({"path": "/twilio/sms", "params": params, "signature": signature})
+
+
+@bp.get("/api/thread")
+def thread() -> tuple[Response, int] | Response:
+    try:
+        phone = normalize_phone(request.args.get("phone", ""))
+    except InvalidPhoneNumber:
+        return jsonify({"error": "bad_number"}), 400
+    events = timeline.sms_thread(db.session, phone)
+    event_ids = [e.id for e in events if e.kind is EventKind.MESSAGE_OUT]
+    outbox = {
+        m.event_id: m.status.value
+        for m in db.session.query(OutboundMessage).filter(OutboundMessage.event_id.in_(event_ids))
+    } if event_ids else {}
+    tz = kanava().settings.tz
+    return jsonify(
+        {
+            "phone": phone,
+            "messages": [
+                {
+                    "id": e.id,
+                    "direction": "in" if e.kind is EventKind.MESSAGE_IN else "out",
+                    "body": e.body,
+                    "at": e.created_at.astimezone(tz).strftime("%H:%M"),
+                    "understood": e.understood,
+                    "via": "outbox" if e.id in outbox else ("reply" if e.kind is EventKind.MESSAGE_OUT else None),
+                    "status": outbox.get(e.id),
+                }
+                for e in events
+            ],
+        }
+    )

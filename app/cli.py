@@ -1,0 +1,143 @@
+"""The operator's commands (``flask --app wsgi …``), as the contract lists them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from app import kanava
+from app.extensions import db
+from app.models import User, Zone
+from app.services import duties, tokens, zones
+
+seed = AppGroup("seed", help="Load demo data.")
+zones_cli = AppGroup("zones", help="Zones and tariffs.")
+users = AppGroup("users", help="Panel users.")
+tokens_cli = AppGroup("tokens", help="API tokens for handhelds.")
+jobs = AppGroup("jobs", help="Scheduled duties.")
+scheduler = AppGroup("scheduler", help="The clock process.")
+dev = AppGroup("dev", help="Local development helpers.")
+
+ROLES = ("attendant", "admin")
+
+
+def _now() -> datetime:
+    return kanava().clock()
+
+
+@seed.command("demo")
+def seed_demo() -> None:
+    """Load the demo zones (idempotent)."""
+    result = zones.seed_demo(db.session, _now())
+    click.echo(f"demo zones: {result.created} created, {result.updated} updated")
+
+
+@zones_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def zones_import(file: Path) -> None:
+    """Create or update zones and tariffs from a YAML FILE."""
+    try:
+        result = zones.import_file(db.session, file, _now())
+    except zones.ZoneFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"zones: {result.created} created, {result.updated} updated")
+
+
+def create_user(name: str, role: str, password: str) -> User:
+    if role not in ROLES:
+        raise click.ClickException(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise click.ClickException("the password must have at least 10 characters")
+    if db.session.scalar(select(User).where(User.name == name)) is not None:
+        raise click.ClickException(f"user {name} exists already")
+    user = User(name=name, role=role, password_hash=generate_password_hash(password),
+                created_at=_now())
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(name: str, role: str, password_stdin: bool) -> None:
+    """Create a panel user NAME; asks for the password."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    create_user(name, role, password)
+    click.echo(f"user {name} ({role}) created")
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+def tokens_create(name: str) -> None:
+    """Print a new API token for handheld NAME (stored hashed; shown only now)."""
+    click.echo(tokens.create_token(db.session, name, _now()))
+
+
+@jobs.command("tick")
+@click.option("--at", "at", default=None, help="ISO 8601 moment to run the duties for.")
+def jobs_tick(at: str | None) -> None:
+    """Run every scheduled duty that is due now (or --at)."""
+    when = _now()
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError as exc:
+            raise click.ClickException(f"--at {at!r} is not ISO 8601") from exc
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=kanava().settings.tz)
+        when = when.astimezone(UTC)
+    report = duties.run_due(db.session, kanava(), when)
+    click.echo(str(report))
+
+
+@scheduler.command("run")
+@click.option("--interval", default=30, show_default=True, help="Seconds between sweeps.")
+def scheduler_run(interval: int) -> None:
+    """Run the clock process: every duty, every INTERVAL seconds, until stopped."""
+    from app.scheduler import run_forever
+
+    run_forever(interval)
+
+
+@dev.command("init")
+def dev_init() -> None:
+    """Seed the demo zones and a demo attendant when the database has none (make run)."""
+    if not db.session.scalar(select(func.count()).select_from(Zone)):
+        zones.seed_demo(db.session, _now())
+        click.echo("demo zones loaded")
+    if not db.session.scalar(select(func.count()).select_from(User)):
+        password_file = Path(kanava_instance_path()) / "demo_password"
+        if password_file.exists():
+            password = password_file.read_text().strip()
+        else:
+            import secrets
+
+            password = secrets.token_urlsafe(9)
+            password_file.write_text(password)
+            password_file.chmod(0o600)
+        create_user("demo", "admin", password)
+        click.echo("demo admin created")
+
+
+def kanava_instance_path() -> str:
+    from flask import current_app
+
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    return current_app.instance_path
+
+
+def register(app: Flask) -> None:
+    for group in (seed, zones_cli, users, tokens_cli, jobs, scheduler, dev):
+        app.cli.add_command(group)

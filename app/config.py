@@ -1,0 +1,173 @@
+"""Settings from the environment, read once at start-up.
+
+Every setting of the outside contract is here with its default. Production needs are
+checked in :func:`load_settings`: a missing ``SECRET_KEY`` or an http ``PUBLIC_BASE_URL``
+is fatal when ``KANAVA_ENV=production``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment. Immutable; tests build their own with ``replace``."""
+
+    database_url: str
+    secret_key: str
+    public_base_url: str = "http://127.0.0.1:8000"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base: str | None = None
+    simulator_auth_token: str | None = None
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    app_timezone: str = "Europe/Helsinki"
+    default_language: str = "fi"
+    currency: str = "EUR"
+    reminder_lead_minutes: int = 10
+    payment_grace_minutes: int = 10
+    service_number: str | None = None
+    operator_number: str | None = None
+    environment: str = "development"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.app_timezone)
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def stripe_configured(self) -> bool:
+        return bool(self.stripe_secret_key)
+
+    @property
+    def webhook_auth_token(self) -> str:
+        """The token that validates ``X-Twilio-Signature``.
+
+        Twilio's auth token when Twilio is configured; otherwise the local simulator's
+        token, so that the webhook never accepts unsigned requests, even in development.
+        """
+        token = self.twilio_auth_token or self.simulator_auth_token
+        if not token:
+            raise ConfigError("no TWILIO_AUTH_TOKEN and no simulator token")
+        return token
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """A random secret kept in ``instance/`` so it survives restarts on one machine."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+    """Read the settings from ``env`` (default: ``os.environ``); fail fast on bad values."""
+    env = os.environ if env is None else env
+    instance = instance_path or Path(env.get("KANAVA_INSTANCE_PATH", "instance")).resolve()
+    environment = env.get("KANAVA_ENV", "development")
+    production = environment == "production"
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    database_url = get("DATABASE_URL") or f"sqlite:///{instance / 'kanava.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    secret_key = get("SECRET_KEY")
+    if secret_key is None:
+        if production:
+            raise ConfigError("SECRET_KEY is required in production")
+        secret_key = _instance_secret(instance, "secret_key")
+
+    public_base_url = (get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if production and not public_base_url.startswith("https://"):
+        raise ConfigError("PUBLIC_BASE_URL must be https in production")
+
+    default_language = get("DEFAULT_LANGUAGE") or "fi"
+    if default_language not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+
+    app_timezone = get("APP_TIMEZONE") or "Europe/Helsinki"
+    try:
+        ZoneInfo(app_timezone)
+    except Exception as exc:
+        raise ConfigError(f"APP_TIMEZONE {app_timezone!r} is not a known time zone") from exc
+
+    currency = (get("CURRENCY") or "EUR").upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ConfigError("CURRENCY must be an ISO 4217 code such as EUR")
+
+    twilio_sid = get("TWILIO_ACCOUNT_SID")
+    twilio_token = get("TWILIO_AUTH_TOKEN")
+    if bool(twilio_sid) != bool(twilio_token):
+        raise ConfigError("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither")
+    simulator_token = None if twilio_token else _instance_secret(instance, "simulator_token")
+
+    return Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        public_base_url=public_base_url,
+        twilio_account_sid=twilio_sid,
+        twilio_auth_token=twilio_token,
+        twilio_from_number=get("TWILIO_FROM_NUMBER"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_api_base=get("TWILIO_API_BASE"),
+        simulator_auth_token=simulator_token,
+        stripe_secret_key=get("STRIPE_SECRET_KEY"),
+        stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET"),
+        stripe_api_base=get("STRIPE_API_BASE"),
+        app_timezone=app_timezone,
+        default_language=default_language,
+        currency=currency,
+        reminder_lead_minutes=_int(env, "REMINDER_LEAD_MINUTES", 10),
+        payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
+        service_number=get("SERVICE_NUMBER") or get("TWILIO_FROM_NUMBER"),
+        operator_number=get("OPERATOR_NUMBER"),
+        environment=environment,
+    )

@@ -1,0 +1,344 @@
+"""Typed SQLAlchemy 2 models: customers, vehicles, zones, orders, payments, the timeline.
+
+Times are stored in UTC (``UTCDateTime`` returns aware datetimes on every database).
+Money is integer minor units.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import Base
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; always gives back aware UTC datetimes.
+
+    SQLite has no time zones, so the value is normalised to naive UTC on the way in and
+    marked UTC on the way out. Naive datetimes are refused: they are a bug.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: readable in SQL, portable, and
+    # adding a value is a one-line migration.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    ACTIVE = "active"
+    ENDED = "ended"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    BOOKED = "booked"
+
+
+LIVE_STATUSES = (OrderStatus.AWAITING_PAYMENT, OrderStatus.ACTIVE)
+
+
+class OrderKind(enum.StrEnum):
+    PARKING = "parking"
+    BOOKING = "booking"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    WEB = "web"
+    ADMIN = "admin"
+    API = "api"
+    SYSTEM = "system"
+    PAYMENT = "payment"
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"          # link sent, nothing paid yet
+    AUTHORIZED = "authorized"    # card held for an open-ended parking, captured at stop
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class EventKind(enum.StrEnum):
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    CALL_STEP = "call_step"
+    WEB_ACTION = "web_action"
+    PAYMENT = "payment"
+    ORDER = "order"
+    STAFF_ACTION = "staff_action"
+    API_CHECK = "api_check"
+    SYSTEM = "system"
+
+
+class OutboundStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"   # opted out, or no longer makes sense
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Customer(Base):
+    """A driver, known only by phone number (E.164)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A question the service asked and the driver's next SMS may answer ("which car?").
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    vehicles: Mapped[list[Vehicle]] = relationship(
+        back_populates="customer", order_by="Vehicle.last_used_at.desc()"
+    )
+
+    @property
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Vehicle(Base):
+    """A plate a customer has parked; ``plate_key`` is the normalised form used for matching."""
+
+    __tablename__ = "vehicles"
+    __table_args__ = (UniqueConstraint("customer_id", "plate_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    plate_key: Mapped[str] = mapped_column(String(16), index=True)
+    plate_display: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="vehicles")
+
+
+class Zone(Base):
+    """A parking zone and its tariff, as imported from the zones file."""
+
+    __tablename__ = "zones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    rate_per_hour_cents: Mapped[int] = mapped_column(Integer)
+    paid_hours: Mapped[dict[str, str]] = mapped_column(JSON)
+    daily_cap_cents: Mapped[int | None] = mapped_column(Integer)
+    max_minutes: Mapped[int | None] = mapped_column(Integer)
+    bookable: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Order(Base):
+    """A parking or a booking. Plate and zone are kept on the order as they were at the time."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_plate_status", "plate_key", "status"),
+        Index("ix_orders_status_ends_at", "status", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[OrderKind] = mapped_column(_enum(OrderKind, "order_kind"))
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "order_channel"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    plate_key: Mapped[str] = mapped_column(String(16))
+    plate_display: Mapped[str] = mapped_column(String(24))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The planned end: start + chosen duration, or the zone's longest stay for an
+    # open-ended parking, or None for an open-ended parking in a zone without a limit.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    amount_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(2))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer | None] = relationship()
+    zone: Mapped[Zone] = relationship()
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="order", order_by="Payment.id"
+    )
+
+
+class Payment(Base):
+    """One payment attempt for an order; an order may have several."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    captured_cents: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The short token of the link in the SMS (/pay/<token>) and of the receipt page.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(255))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Event(Base):
+    """The timeline: everything said and done, in every channel."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_customer_created", "customer_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "event_channel"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # For inbound messages and call steps: did the service understand it? None elsewhere.
+    understood: Mapped[bool | None] = mapped_column(Boolean)
+    intent: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    customer: Mapped[Customer | None] = relationship()
+    order: Mapped[Order | None] = relationship()
+
+
+class WebhookReceipt(Base):
+    """One row per webhook delivery id (Twilio ``MessageSid``, Stripe event id).
+
+    Inserted in the same transaction as the work the delivery causes: a concurrent
+    duplicate blocks on the unique key until the first commits, then finds this row and
+    answers with the stored response instead of doing the work again.
+    """
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboundMessage(Base):
+    """The outbox: every SMS sent later than the webhook reply is a row first."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    to_number: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32))
+    status: Mapped[OutboundStatus] = mapped_column(_enum(OutboundStatus, "outbound_status"))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+
+
+class ApiToken(Base):
+    """A handheld's bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    """A panel user: an attendant or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,126 @@
+"""Customers are keyed by their phone number in E.164 (phonenumbers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.config import LANGUAGES
+from app.models import Customer, Vehicle
+from app.services.plates import display_plate, normalize_plate
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a phone number that can receive calls or messages."""
+
+
+def normalize_phone(text: str, default_region: str = "FI") -> str:
+    """E.164 form of ``text``; raises :class:`InvalidPhoneNumber`.
+
+    Accepts what people type: spaces, dashes, a leading 0 for a Finnish number.
+    """
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(text) from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(text)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def language_for_number(phone: str) -> str | None:
+    """The language a number's country suggests, or None when it suggests nothing.
+
+    Finland is Finnish (Åland, +358 18, is Swedish), Sweden Swedish, any other known
+    country English.
+    """
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if region == "FI":
+        return "fi"
+    if region in ("SE", "AX"):
+        return "sv"
+    return "en" if region else None
+
+
+def choose_language(
+    keyword_language: str | None, customer: Customer | None, default: str
+) -> str:
+    """The sender's language: the keyword's, else the stored preference, else the number's
+    country, else ``default``."""
+    for candidate in (
+        keyword_language,
+        customer.language if customer else None,
+        language_for_number(customer.phone) if customer else None,
+    ):
+        if candidate in LANGUAGES:
+            return candidate
+    return default
+
+
+def get_or_create(session: Session, phone: str, at: datetime) -> Customer:
+    """The customer with this E.164 number, created if new; safe under concurrency."""
+    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is not None:
+        return customer
+    try:
+        with session.begin_nested():
+            customer = Customer(phone=phone, created_at=at)
+            session.add(customer)
+    except IntegrityError:
+        customer = session.scalar(select(Customer).where(Customer.phone == phone))
+        assert customer is not None
+    return customer
+
+
+def lock(session: Session, customer: Customer) -> Customer:
+    """Re-read the customer row FOR UPDATE (PostgreSQL), serialising one driver's messages."""
+    session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    session.refresh(customer)
+    return customer
+
+
+def remember_vehicle(session: Session, customer: Customer, plate: str, at: datetime) -> Vehicle:
+    """The customer's vehicle for ``plate`` (any spelling), created or touched."""
+    key = normalize_plate(plate)
+    vehicle = session.scalar(
+        select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
+    )
+    if vehicle is None:
+        try:
+            with session.begin_nested():
+                vehicle = Vehicle(
+                    customer_id=customer.id,
+                    plate_key=key,
+                    plate_display=display_plate(plate),
+                    created_at=at,
+                    last_used_at=at,
+                )
+                session.add(vehicle)
+        except IntegrityError:
+            vehicle = session.scalar(
+                select(Vehicle).where(
+                    Vehicle.customer_id == customer.id, Vehicle.plate_key == key
+                )
+            )
+            assert vehicle is not None
+    vehicle.last_used_at = at
+    vehicle.plate_display = display_plate(plate)
+    return vehicle
+
+
+def vehicles_by_recent_use(session: Session, customer: Customer) -> list[Vehicle]:
+    return list(
+        session.scalars(
+            select(Vehicle)
+            .where(Vehicle.customer_id == customer.id)
+            .order_by(Vehicle.last_used_at.desc(), Vehicle.id.desc())
+        )
+    )

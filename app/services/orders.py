@@ -1,0 +1,380 @@
+"""The order backend: every channel parks, extends and stops through these functions.
+
+Functions here add to the given session and flush; the use case that called them
+commits once, together with the timeline and the webhook receipt, so that a retried
+delivery either sees all of the work or none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import Kanava
+from app.models import (
+    LIVE_STATUSES,
+    Channel,
+    Customer,
+    EventKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Vehicle,
+    Zone,
+)
+from app.services import payments, timeline
+from app.services.plates import display_plate, normalize_plate
+from app.services.pricing import capped_end, price
+from app.services.zones import tariff_of
+
+MAX_DURATION_MINUTES = 7 * 24 * 60
+
+
+class OrderError(Exception):
+    """A request the order backend refuses; ``code`` says why, for the channel to word."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+@dataclass
+class ParkingStarted:
+    order: Order
+    payment: Payment | None
+    replaced: list[Order] = field(default_factory=list)
+    already_parked: bool = False
+
+
+@dataclass
+class ParkingStopped:
+    order: Order
+    amount_cents: int
+    payment: Payment | None
+
+
+@dataclass
+class ParkingExtended:
+    order: Order
+    added_minutes: int
+    added_cents: int
+    payment: Payment | None
+    capped: bool
+
+
+def valid_until(order: Order, grace: timedelta) -> datetime | None:
+    """Until when the order makes the plate valid; None means until stopped.
+
+    An order awaiting payment counts for the grace time after it was created, and never
+    past its own end.
+    """
+    if order.status is OrderStatus.AWAITING_PAYMENT:
+        due = order.payment_due_at or (order.created_at + grace)
+        return min(due, order.ends_at) if order.ends_at else due
+    return order.ends_at
+
+
+def effective_status(order: Order, now: datetime) -> OrderStatus:
+    """The status as a user should see it at ``now``, even before the clock has swept."""
+    if order.status is OrderStatus.ACTIVE and order.ends_at is not None and order.ends_at <= now:
+        return OrderStatus.EXPIRED
+    return order.status
+
+
+def is_valid(order: Order, now: datetime, grace: timedelta) -> bool:
+    if order.status not in LIVE_STATUSES or order.starts_at > now:
+        return False
+    until = valid_until(order, grace)
+    return until is None or now < until
+
+
+def live_orders(session: Session, customer: Customer, now: datetime) -> list[Order]:
+    """The customer's parkings that have not ended, earliest end first."""
+    orders = session.scalars(
+        select(Order)
+        .where(
+            Order.customer_id == customer.id,
+            Order.kind == OrderKind.PARKING,
+            Order.status.in_(LIVE_STATUSES),
+        )
+        .order_by(Order.id)
+    )
+    return [o for o in orders if o.ends_at is None or o.ends_at > now]
+
+
+def _live_for_plate(session: Session, plate_key: str, now: datetime) -> list[Order]:
+    orders = session.scalars(
+        select(Order).where(
+            Order.plate_key == plate_key,
+            Order.kind == OrderKind.PARKING,
+            Order.status.in_(LIVE_STATUSES),
+        )
+    )
+    return [o for o in orders if o.ends_at is None or o.ends_at > now]
+
+
+def quote(zone: Zone, start: datetime, minutes: int | None, kanava: Kanava) -> tuple[datetime | None, int]:
+    """The end and price of parking ``minutes`` (None: open-ended) in ``zone`` from ``start``."""
+    tariff = tariff_of(zone)
+    end = start + timedelta(minutes=minutes) if minutes is not None else None
+    end = capped_end(tariff, start, end)
+    if minutes is None or end is None:
+        return end, 0
+    return end, price(tariff, start, end, kanava.settings.tz)
+
+
+def start_parking(
+    session: Session,
+    kanava: Kanava,
+    *,
+    customer: Customer | None,
+    vehicle: Vehicle | None = None,
+    plate: str,
+    zone: Zone,
+    minutes: int | None,
+    channel: Channel,
+    now: datetime,
+    language: str,
+) -> ParkingStarted:
+    """Park ``plate`` in ``zone`` from ``now`` for ``minutes`` (None: until stopped).
+
+    The order starts ``awaiting_payment`` with a pending payment whose link the driver
+    pays; it counts as valid for ``PAYMENT_GRACE_MINUTES`` meanwhile. A live parking of the
+    same plate in another zone is ended first (the car moved). A live parking of the same
+    plate in the same zone is returned unchanged with ``already_parked``.
+    Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days.
+    """
+    if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
+        raise OrderError("bad_duration", minutes=minutes)
+    key = normalize_plate(plate)
+    replaced: list[Order] = []
+    for existing in _live_for_plate(session, key, now):
+        if existing.zone_id == zone.id:
+            pay = payments.open_payment_of(existing)
+            return ParkingStarted(order=existing, payment=pay, already_parked=True)
+        stop_parking(session, kanava, existing, now=now, channel=channel, reason="moved")
+        replaced.append(existing)
+
+    end, amount = quote(zone, now, minutes, kanava)
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+    order = Order(
+        kind=OrderKind.PARKING,
+        status=OrderStatus.AWAITING_PAYMENT,
+        channel=channel,
+        customer=customer,
+        vehicle_id=vehicle.id if vehicle else None,
+        zone=zone,
+        plate_key=key,
+        plate_display=display_plate(plate),
+        starts_at=now,
+        ends_at=end,
+        open_ended=minutes is None,
+        payment_due_at=now + grace,
+        amount_cents=amount,
+        currency=kanava.settings.currency,
+        language=language,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    timeline.record(
+        session,
+        at=now,
+        channel=channel,
+        kind=EventKind.ORDER,
+        customer=customer,
+        order=order,
+        body=f"parking started: {order.plate_display} in {zone.code}",
+        data={"minutes": minutes, "ends_at": end.isoformat() if end else None, "amount_cents": amount},
+    )
+    if payments.amount_to_collect(order, kanava) == 0:
+        # Free time only (outside paid hours for the whole stay): nothing to pay.
+        order.status = OrderStatus.ACTIVE
+        order.payment_due_at = None
+        return ParkingStarted(order=order, payment=None, replaced=replaced)
+    payment = payments.open_for_order(session, kanava, order, now=now)
+    return ParkingStarted(order=order, payment=payment, replaced=replaced)
+
+
+def stop_parking(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    *,
+    now: datetime,
+    channel: Channel,
+    actor: str | None = None,
+    reason: str = "stopped",
+) -> ParkingStopped:
+    """End a live parking at ``now``.
+
+    An open-ended parking is priced for the started minutes it ran and that amount is
+    collected (captured from a held card, or asked through its payment link). A parking
+    still awaiting payment is priced up to ``now`` only. Raises ``OrderError("not_live")``.
+    """
+    if order.status not in LIVE_STATUSES:
+        raise OrderError("not_live", order_id=order.id)
+    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
+    tariff = tariff_of(order.zone)
+    used = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
+    payment = payments.open_payment_of(order)
+    if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
+        order.amount_cents = used
+        payment = payments.settle(session, kanava, order, used, now=now)
+    order.status = OrderStatus.ENDED
+    order.ended_at = end
+    order.ends_at = end
+    order.updated_at = now
+    timeline.record(
+        session,
+        at=now,
+        channel=channel,
+        kind=EventKind.ORDER,
+        customer=order.customer,
+        order=order,
+        actor=actor,
+        body=f"parking {reason}: {order.plate_display} in {order.zone.code}",
+        data={"amount_cents": order.amount_cents, "reason": reason},
+    )
+    return ParkingStopped(order=order, amount_cents=order.amount_cents, payment=payment)
+
+
+def extend_parking(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    minutes: int,
+    *,
+    now: datetime,
+    channel: Channel,
+    actor: str | None = None,
+) -> ParkingExtended:
+    """Move a fixed-duration parking's end by ``minutes``, never past the zone's longest stay.
+
+    The added price is added to the pending payment if the order is not paid yet, or asked
+    as a new payment otherwise. Raises ``OrderError`` with ``not_live``, ``open_ended``,
+    ``bad_duration`` or ``at_max_stay`` (with ``until``).
+    """
+    if order.status not in LIVE_STATUSES or (order.ends_at is not None and order.ends_at <= now):
+        raise OrderError("not_live", order_id=order.id)
+    if order.open_ended:
+        raise OrderError("open_ended", until=order.ends_at)
+    if not 0 < minutes <= MAX_DURATION_MINUTES:
+        raise OrderError("bad_duration", minutes=minutes)
+    assert order.ends_at is not None
+    tariff = tariff_of(order.zone)
+    wanted = order.ends_at + timedelta(minutes=minutes)
+    new_end = capped_end(tariff, order.starts_at, wanted)
+    assert new_end is not None
+    if new_end <= order.ends_at:
+        raise OrderError("at_max_stay", until=order.ends_at)
+    tz = kanava.settings.tz
+    new_total = price(tariff, order.starts_at, new_end, tz)
+    added_cents = new_total - order.amount_cents
+    added_minutes = int((new_end - order.ends_at).total_seconds() // 60)
+    old_end = order.ends_at
+    order.ends_at = new_end
+    order.amount_cents = new_total
+    order.reminder_sent_at = None
+    order.updated_at = now
+    payment = payments.charge_extension(session, kanava, order, added_cents, now=now)
+    timeline.record(
+        session,
+        at=now,
+        channel=channel,
+        kind=EventKind.ORDER,
+        customer=order.customer,
+        order=order,
+        actor=actor,
+        body=f"parking extended: {order.plate_display} until {new_end.isoformat()}",
+        data={"from": old_end.isoformat(), "to": new_end.isoformat(), "added_cents": added_cents},
+    )
+    return ParkingExtended(
+        order=order,
+        added_minutes=added_minutes,
+        added_cents=added_cents,
+        payment=payment,
+        capped=new_end < wanted,
+    )
+
+
+@dataclass(frozen=True)
+class PlateCheck:
+    plate: str
+    zone: str | None
+    valid: bool
+    status: str | None
+    valid_until: datetime | None
+    order_id: int | None
+    channel: str | None
+    paid: bool
+
+
+def check_plate(
+    session: Session, kanava: Kanava, plate: str, zone_code: str | None, now: datetime
+) -> PlateCheck:
+    """Is ``plate`` (any spelling) validly parked at ``now``, in ``zone_code`` if given?
+
+    Answers with the best live order (valid first, latest end first); with none, the most
+    recent order of the last 24 hours, marked not valid; with none of those, nothing.
+    """
+    key = normalize_plate(plate)
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+    query = (
+        select(Order)
+        .join(Zone)
+        .where(
+            Order.plate_key == key,
+            Order.kind == OrderKind.PARKING,
+            Order.starts_at <= now,
+            Order.created_at >= now - timedelta(hours=24),
+        )
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(50)
+    )
+    zone_key = zone_code.strip().upper() if zone_code else None
+    if zone_key:
+        query = query.where(Zone.code == zone_key)
+    candidates = list(session.scalars(query))
+    # Open-ended parkings may be older than a day; they are always worth a look.
+    live_query = select(Order).join(Zone).where(
+        Order.plate_key == key, Order.status.in_(LIVE_STATUSES), Order.kind == OrderKind.PARKING
+    )
+    if zone_key:
+        live_query = live_query.where(Zone.code == zone_key)
+    for order in session.scalars(live_query):
+        if order not in candidates:
+            candidates.append(order)
+
+    valid = [o for o in candidates if is_valid(o, now, grace)]
+    far_future = now + timedelta(days=3650)
+    if valid:
+        best = max(valid, key=lambda o: (valid_until(o, grace) or far_future, o.id))
+    elif candidates:
+        best = max(candidates, key=lambda o: (o.ended_at or o.ends_at or o.created_at, o.id))
+    else:
+        return PlateCheck(
+            plate=display_plate(plate), zone=zone_key, valid=False, status=None,
+            valid_until=None, order_id=None, channel=None, paid=False,
+        )
+    return PlateCheck(
+        plate=best.plate_display,
+        zone=best.zone.code,
+        valid=bool(valid),
+        status=effective_status(best, now).value,
+        valid_until=valid_until(best, grace),
+        order_id=best.id,
+        channel=best.channel.value,
+        paid=best.status is OrderStatus.ACTIVE,
+    )
+
+
+def paid_total(order: Order) -> int:
+    return sum(p.captured_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)

@@ -1,0 +1,151 @@
+"""Licence plate helpers: normalisation, display form, shape check and typo detection.
+
+Pure functions only: no I/O, no Flask, no database. Every function accepts any
+``str`` (including the empty string) and never raises.
+
+Terminology:
+
+* the *key* of a plate (``normalize_plate``) is what plates are compared and
+  stored by: ``"abc-123"``, ``"ABC 123"`` and ``"ABC–123"`` all have the key
+  ``"ABC123"``;
+* the *display form* (``display_plate``) is the driver's own spelling, tidied,
+  for showing back in messages and receipts (``"abc–123"`` -> ``"ABC-123"``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "display_plate",
+    "is_dash",
+    "is_probable_typo",
+    "looks_like_plate",
+    "normalize_plate",
+]
+
+#: Dash-like characters that are not in Unicode category ``Pd`` but that
+#: people (or their phones) put into plates: minus sign, soft hyphen, hyphen
+#: bullet, small/fullwidth hyphen-minus (the latter two are also folded by NFKC).
+_EXTRA_DASHES = frozenset("\u2212\u00ad\u2043\ufe63\uff0d\u02d7\u2796")
+
+#: Letters allowed in a plate key besides A-Z.
+_NORDIC_LETTERS = frozenset("ÅÄÖÜ")
+
+_PLATE_KEY_RE = re.compile(r"[A-Z0-9ÅÄÖÜ]{2,8}")
+
+#: Characters that are commonly confused on plates and keyboards, mapped to
+#: one representative of their confusion class.
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "B": "8", "S": "5"})
+
+_WHITESPACE_RUN_RE = re.compile(r"\s+")
+
+
+def is_dash(char: str) -> bool:
+    """Return True when the single character ``char`` is dash-like.
+
+    Dash-like means: any Unicode dash punctuation (category ``Pd``: hyphen-minus,
+    hyphen, non-breaking hyphen, figure dash, en dash, em dash, ...) plus the
+    minus sign U+2212, the soft hyphen and a few look-alikes.
+    """
+    if len(char) != 1:
+        return False
+    return char in _EXTRA_DASHES or unicodedata.category(char) == "Pd"
+
+
+def normalize_plate(text: str) -> str:
+    """Return the canonical comparison key of a plate.
+
+    Contract: NFKC-normalise, uppercase, then remove every whitespace
+    character, every dash-like character (see :func:`is_dash`) and every
+    dot. Nothing else is removed or changed, so Nordic letters (Å, Ä, Ö, Ü)
+    are kept and any other character survives (which makes
+    :func:`looks_like_plate` reject it). Idempotent:
+    ``normalize_plate(normalize_plate(x)) == normalize_plate(x)``.
+
+    >>> normalize_plate("abc–123")
+    'ABC123'
+    """
+    upper = unicodedata.normalize("NFKC", text).upper()
+    # Uppercasing can in rare cases produce a non-NFKC string; normalise again
+    # so that the function is idempotent.
+    upper = unicodedata.normalize("NFKC", upper)
+    return "".join(ch for ch in upper if not (ch.isspace() or ch == "." or is_dash(ch)))
+
+
+def display_plate(text: str) -> str:
+    """Return the driver's own spelling of a plate tidied for display.
+
+    Contract: NFKC-normalise, strip surrounding whitespace, uppercase,
+    replace every dash-like character with ``-`` and every inner whitespace
+    run with a single space. Letters, digits and their order are kept as
+    typed (``"abc 123"`` -> ``"ABC 123"``, ``"abc–123"`` -> ``"ABC-123"``).
+    ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds.
+    """
+    tidy = unicodedata.normalize("NFKC", text).upper()
+    tidy = unicodedata.normalize("NFKC", tidy)
+    tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
+    return _WHITESPACE_RUN_RE.sub(" ", tidy.strip())
+
+
+def looks_like_plate(token: str) -> bool:
+    """Return True when ``token`` has the shape of a licence plate.
+
+    Contract, checked on ``normalize_plate(token)``: 2 to 8 characters, only
+    A-Z, Å, Ä, Ö, Ü and 0-9, with at least one letter and at least one digit.
+    Pure digits (zone codes) and pure letters (keywords) are never plates.
+    Examples that pass: ``ABC-123``, ``ABC 12D``, ``CD-1234``, ``ZZ-9``,
+    ``B-AB-1234``.
+    """
+    key = normalize_plate(token)
+    if _PLATE_KEY_RE.fullmatch(key) is None:
+        return False
+    has_digit = any(ch.isdigit() for ch in key)
+    has_letter = any(ch.isalpha() for ch in key)
+    return has_digit and has_letter
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Return True when the optimal-string-alignment distance of a and b is <= 1."""
+    if a == b:
+        return True
+    len_a, len_b = len(a), len(b)
+    if abs(len_a - len_b) > 1:
+        return False
+    if len_a == len_b:
+        diffs = [i for i in range(len_a) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True  # one substitution
+        if len(diffs) == 2:
+            i, j = diffs
+            # one transposition of adjacent characters
+            return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+        return False
+    # one insertion/deletion: the shorter must be the longer minus one char
+    shorter, longer = (a, b) if len_a < len_b else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def is_probable_typo(a: str, b: str) -> bool:
+    """Return True when plate ``a`` is probably a mistyped plate ``b`` (or vice versa).
+
+    Contract, on the keys ``ka = normalize_plate(a)`` and ``kb = normalize_plate(b)``:
+
+    * False when ``ka == kb`` (the same plate is not a typo) or when either key
+      is empty;
+    * True when the Damerau-Levenshtein (optimal string alignment) distance
+      is exactly 1: one substitution, insertion, deletion or transposition of
+      two adjacent characters (``ABC-123`` vs ``ABC-132``, ``ABO-123`` vs
+      ``ABC-123``);
+    * True when the keys have the same length and differ only by the
+      confusions O<->0, I<->1, B<->8, S<->5, in any number of positions
+      (``OBI-100`` vs ``0B1-1OO``);
+    * False otherwise. Symmetric in ``a`` and ``b``.
+    """
+    ka, kb = normalize_plate(a), normalize_plate(b)
+    if not ka or not kb or ka == kb:
+        return False
+    if _within_one_edit(ka, kb):
+        return True
+    return ka.translate(_CONFUSABLE) == kb.translate(_CONFUSABLE)

@@ -1,0 +1,457 @@
+"""The SMS conversation: one inbound message in, one reply out, exactly once.
+
+:func:`receive_sms` is the use case behind ``POST /twilio/sms``. It claims the delivery's
+``MessageSid``, records the message in the timeline, understands it, calls the order
+backend, records the reply, and commits all of it together. A retried or concurrently
+duplicated delivery gets the stored reply and does nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import Kanava
+from app.models import (
+    Channel,
+    Customer,
+    Event,
+    EventKind,
+    Order,
+    Payment,
+    PaymentStatus,
+    WebhookReceipt,
+)
+from app.services import customers, messages, notifications, orders, payments, timeline, zones
+from app.services.customers import InvalidPhoneNumber, normalize_phone
+from app.services.parsing import Intent, ParsedMessage, parse_sms
+from app.services.plates import display_plate, is_probable_typo, normalize_plate
+
+log = logging.getLogger(__name__)
+
+SOURCE = "twilio_sms"
+PENDING_TTL = timedelta(minutes=15)
+REPEAT_WINDOW = timedelta(minutes=15)
+
+
+@dataclass
+class Reply:
+    text: str
+    understood: bool
+    intent: str
+    order: Order | None = None
+
+
+def receive_sms(
+    session: Session,
+    kanava: Kanava,
+    *,
+    message_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Handle one inbound SMS and return the reply text ("" for no reply). Commits.
+
+    Idempotent by ``message_sid``: a repeat returns the first reply and changes nothing.
+    Never loses the message: if handling fails, the message is still recorded, marked not
+    understood, and the sender gets an apology.
+    """
+    stored = _stored_reply(session, message_sid)
+    if stored is not None:
+        return stored
+    receipt = WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
+    session.add(receipt)
+    try:
+        # On PostgreSQL a concurrent duplicate blocks here until the first commits.
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return _stored_reply(session, message_sid) or ""
+
+    try:
+        reply_text = _converse(session, kanava, message_sid, from_number, body, now, extra)
+    except Exception:
+        log.exception("inbound SMS %s could not be handled", message_sid)
+        session.rollback()
+        reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
+    receipt = session.scalar(
+        select(WebhookReceipt).where(
+            WebhookReceipt.source == SOURCE, WebhookReceipt.external_id == message_sid
+        )
+    ) or WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
+    receipt.response_body = reply_text
+    session.add(receipt)
+    session.commit()
+    notifications.dispatch_due(session, kanava, now=now)
+    return reply_text
+
+
+def _stored_reply(session: Session, message_sid: str) -> str | None:
+    return session.scalar(
+        select(WebhookReceipt.response_body).where(
+            WebhookReceipt.source == SOURCE, WebhookReceipt.external_id == message_sid
+        )
+    )
+
+
+def _phone_key(from_number: str) -> str:
+    try:
+        return normalize_phone(from_number)
+    except InvalidPhoneNumber:
+        return from_number.strip()[:20] or "unknown"
+
+
+def _record_failure(
+    session: Session, kanava: Kanava, sid: str, from_number: str, body: str, now: datetime
+) -> str:
+    customer = customers.get_or_create(session, _phone_key(from_number), now)
+    lang = customers.choose_language(None, customer, kanava.settings.default_language)
+    text = messages.technical_problem(lang)
+    timeline.record(session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_IN,
+                    customer=customer, body=body, external_id=sid, understood=False,
+                    intent="error", data={"problem": "internal_error"})
+    timeline.record(session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_OUT,
+                    customer=customer, body=text, data={"in_reply_to": sid})
+    return text
+
+
+def _converse(
+    session: Session, kanava: Kanava, sid: str, from_number: str, body: str, now: datetime,
+    extra: dict[str, Any] | None,
+) -> str:
+    customer = customers.get_or_create(session, _phone_key(from_number), now)
+    customers.lock(session, customer)
+    known = zones.active_codes(session)
+    parsed = parse_sms(body, known_zones=known)
+    lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
+    inbound = timeline.record(
+        session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_IN, customer=customer,
+        body=body, external_id=sid, intent=parsed.intent.value,
+        data={"repeat": True} if _is_repeat(session, customer, now) else None,
+    )
+    if extra:
+        inbound.data = {**(inbound.data or {}), **extra}
+
+    if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
+        inbound.understood = parsed.intent is not Intent.UNKNOWN
+        inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
+        return ""
+
+    conversation = _Conversation(session, kanava, customer, parsed, lang, now, known)
+    reply = conversation.handle()
+    inbound.understood = reply.understood
+    inbound.intent = reply.intent
+    inbound.order = reply.order
+    if parsed.problem:
+        inbound.data = {**(inbound.data or {}), "problem": parsed.problem}
+    if reply.text:
+        timeline.record(
+            session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_OUT, customer=customer,
+            order=reply.order, body=reply.text, data={"in_reply_to": sid},
+        )
+    return reply.text
+
+
+def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
+    """A repeat contact: the previous message came shortly before and was not understood."""
+    previous = session.scalar(
+        select(Event)
+        .where(Event.customer_id == customer.id, Event.kind == EventKind.MESSAGE_IN,
+               Event.created_at >= now - REPEAT_WINDOW)
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(1)
+    )
+    return previous is not None and previous.understood is False
+
+
+class _Conversation:
+    """One inbound message's dialogue with the order backend."""
+
+    def __init__(self, session: Session, kanava: Kanava, customer: Customer,
+                 parsed: ParsedMessage, lang: str, now: datetime, known_zones: list[str]) -> None:
+        self.session = session
+        self.kanava = kanava
+        self.customer = customer
+        self.parsed = parsed
+        self.lang = lang
+        self.now = now
+        self.known_zones = known_zones
+        self.pending = self._live_pending()
+
+    # -- pending questions ("which car?", "did you mean …?") ----------------------------
+
+    def _live_pending(self) -> dict[str, Any] | None:
+        pending = self.customer.pending
+        if not pending:
+            return None
+        try:
+            expires = datetime.fromisoformat(pending["expires"])
+        except (KeyError, ValueError):
+            return None
+        return pending if expires > self.now else None
+
+    def _ask(self, **question: Any) -> None:
+        question["expires"] = (self.now + PENDING_TTL).isoformat()
+        self.customer.pending = question
+
+    def _clear(self) -> None:
+        self.customer.pending = None
+
+    def _reply(self, text: str, *, understood: bool = True, order: Order | None = None) -> Reply:
+        return Reply(text=text, understood=understood, intent=self.parsed.intent.value,
+                     order=order)
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def handle(self) -> Reply:
+        p = self.parsed
+        handlers = {
+            Intent.PARK: self.park,
+            Intent.STOP: self.stop,
+            Intent.EXTEND: self.extend,
+            Intent.STATUS: self.status,
+            Intent.HELP: self.help,
+            Intent.LANGUAGE: self.language,
+            Intent.RECEIPT: self.receipt,
+            Intent.OPT_OUT: self.opt_out,
+            Intent.OPT_IN: self.opt_in,
+            Intent.YES: self.answer_yes_no,
+            Intent.NO: self.answer_yes_no,
+            Intent.CHOICE: self.choice,
+            Intent.BOOK: self.booking,
+            Intent.UNBOOK: self.booking,
+        }
+        handler = handlers.get(p.intent)
+        if handler is None:
+            return self._reply(messages.not_understood(self.lang), understood=False)
+        return handler()
+
+    def help(self) -> Reply:
+        return self._reply(messages.help_text(self.lang))
+
+    def booking(self) -> Reply:
+        return self._reply(messages.booking_unavailable(self.lang))
+
+    def opt_out(self) -> Reply:
+        if self.customer.opted_out_at is None:
+            self.customer.opted_out_at = self.now
+        self._clear()
+        return self._reply(messages.opted_out(self.lang))
+
+    def opt_in(self) -> Reply:
+        self.customer.opted_out_at = None
+        return self._reply(messages.opted_in(self.lang))
+
+    def language(self) -> Reply:
+        target = self.parsed.target_language
+        if target is None:
+            return self._reply(messages.bad_language(self.lang), understood=False)
+        self.customer.language = target
+        return self._reply(messages.language_set(target))
+
+    def status(self) -> Reply:
+        live = orders.live_orders(self.session, self.customer, self.now)
+        return self._reply(messages.status(live, self.lang, self.kanava, self.now),
+                           order=live[0] if len(live) == 1 else None)
+
+    def receipt(self) -> Reply:
+        payment = self.session.scalar(
+            select(Payment)
+            .join(Order)
+            .where(Order.customer_id == self.customer.id,
+                   Payment.status == PaymentStatus.SUCCEEDED)
+            .order_by(Payment.paid_at.desc(), Payment.id.desc())
+            .limit(1)
+        )
+        link = (f"{self.kanava.settings.public_base_url}/r/{payment.token}"
+                if payment is not None else None)
+        return self._reply(messages.receipt(payment, link, self.lang, self.kanava, self.now),
+                           order=payment.order if payment else None)
+
+    # -- parking ------------------------------------------------------------------------
+
+    def park(self) -> Reply:
+        p = self.parsed
+        if p.problem == "bad_duration":
+            return self._reply(messages.bad_duration(self.lang), understood=False)
+        plate, zone_code, minutes = p.plate, p.zone, p.duration_minutes
+        pending = self.pending or {}
+        if zone_code is None and plate is not None:
+            if pending.get("kind") == "choose_vehicle":
+                return self._park(plate, pending["zone"], minutes or pending.get("minutes"))
+            self._ask(kind="need_zone", plate=plate, minutes=minutes)
+            return self._reply(messages.need_zone(plate, self.lang), understood=False)
+        if zone_code is None:
+            return self._reply(messages.not_understood(self.lang), understood=False)
+        if plate is None:
+            if pending.get("kind") == "need_zone":
+                return self._park(pending["plate"], zone_code, minutes or pending.get("minutes"))
+            return self._park_usual_car(zone_code, minutes)
+        return self._park(plate, zone_code, minutes, check_typo=True)
+
+    def _park_usual_car(self, zone_code: str, minutes: int | None) -> Reply:
+        zone = zones.find(self.session, zone_code)
+        if zone is None:
+            return self._unknown_zone(zone_code)
+        vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
+        if len(vehicles) == 1:
+            return self._park(vehicles[0].plate_display, zone.code, minutes)
+        plates = [v.plate_display for v in vehicles[:5]]
+        self._ask(kind="choose_vehicle", zone=zone.code, minutes=minutes, plates=plates)
+        if not plates:
+            return self._reply(messages.need_plate(zone.code, self.lang), understood=False)
+        return self._reply(messages.choose_vehicle(plates, zone.code, self.lang))
+
+    def _unknown_zone(self, code: str) -> Reply:
+        suggestions = zones.closest_codes(code, self.known_zones)
+        return self._reply(messages.unknown_zone(code.upper(), suggestions, self.lang),
+                           understood=False)
+
+    def _park(self, plate: str, zone_code: str, minutes: int | None,
+              *, check_typo: bool = False) -> Reply:
+        zone = zones.find(self.session, zone_code)
+        if zone is None:
+            return self._unknown_zone(zone_code)
+        if check_typo:
+            usual = self._usual_plate_for_typo(plate)
+            if usual is not None:
+                self._ask(kind="confirm_plate", typed=display_plate(plate), usual=usual,
+                          zone=zone.code, minutes=minutes)
+                return self._reply(messages.confirm_plate(display_plate(plate), usual, self.lang))
+        self._clear()
+        vehicle = customers.remember_vehicle(self.session, self.customer, plate, self.now)
+        try:
+            started = orders.start_parking(
+                self.session, self.kanava, customer=self.customer, vehicle=vehicle, plate=plate,
+                zone=zone, minutes=minutes, channel=Channel.SMS, now=self.now, language=self.lang,
+            )
+        except orders.OrderError:
+            return self._reply(messages.bad_duration(self.lang), understood=False)
+        link = (payments.pay_link(self.kanava.settings, started.payment)
+                if started.payment is not None else None)
+        if started.already_parked:
+            text = messages.already_parked(started.order, link, self.lang, self.kanava, self.now)
+        else:
+            text = messages.parking_started(started.order, started.payment, link, self.lang,
+                                            self.kanava, self.now, started.replaced)
+        return self._reply(text, order=started.order)
+
+    def _usual_plate_for_typo(self, plate: str) -> str | None:
+        key = normalize_plate(plate)
+        vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
+        if any(v.plate_key == key for v in vehicles):
+            return None
+        for vehicle in vehicles:
+            if is_probable_typo(plate, vehicle.plate_display):
+                return vehicle.plate_display
+        return None
+
+    def answer_yes_no(self) -> Reply:
+        pending = self.pending
+        if not pending or pending.get("kind") != "confirm_plate":
+            return self._reply(messages.nothing_to_answer(self.lang), understood=False)
+        plate = pending["usual"] if self.parsed.intent is Intent.YES else pending["typed"]
+        return self._park(plate, pending["zone"], pending.get("minutes"))
+
+    def choice(self) -> Reply:
+        pending = self.pending
+        n = self.parsed.choice or 0
+        if not pending or pending.get("kind") not in ("choose_vehicle", "choose_order"):
+            if str(n) in self.known_zones:
+                return self._park_usual_car(str(n), None)
+            return self._reply(messages.nothing_to_answer(self.lang), understood=False)
+        if pending["kind"] == "choose_vehicle":
+            plates = pending.get("plates") or []
+            if not 1 <= n <= len(plates):
+                return self._reply(messages.choose_vehicle(plates, pending["zone"], self.lang),
+                                   understood=False)
+            return self._park(plates[n - 1], pending["zone"], pending.get("minutes"))
+        live = {o.id: o for o in orders.live_orders(self.session, self.customer, self.now)}
+        candidates = [live[i] for i in pending.get("order_ids", []) if i in live]
+        if not candidates:
+            self._clear()
+            return self._reply(messages.no_live_parking(self.lang))
+        if not 1 <= n <= len(candidates):
+            return self._reply(messages.choose_order(candidates, pending["action"], self.lang),
+                               understood=False)
+        self._clear()
+        order = candidates[n - 1]
+        if pending["action"] == "extend":
+            return self._extend_order(order, int(pending["minutes"]))
+        return self._stop_order(order)
+
+    def _live_matching(self) -> list[Order]:
+        live = orders.live_orders(self.session, self.customer, self.now)
+        if self.parsed.plate:
+            key = normalize_plate(self.parsed.plate)
+            live = [o for o in live if o.plate_key == key]
+        if self.parsed.zone:
+            live = [o for o in live if o.zone.code == self.parsed.zone.upper()] or live
+        return live
+
+    def stop(self) -> Reply:
+        live = self._live_matching()
+        if not live:
+            return self._reply(messages.no_live_parking(self.lang, self.parsed.plate))
+        if len(live) > 1:
+            self._ask(kind="choose_order", action="stop", order_ids=[o.id for o in live])
+            return self._reply(messages.choose_order(live, "stop", self.lang))
+        return self._stop_order(live[0])
+
+    def _stop_order(self, order: Order) -> Reply:
+        stopped = orders.stop_parking(self.session, self.kanava, order, now=self.now,
+                                      channel=Channel.SMS)
+        pay = stopped.payment
+        link = (payments.pay_link(self.kanava.settings, pay)
+                if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
+                else None)
+        return self._reply(
+            messages.parking_stopped(order, stopped.amount_cents, link, self.lang, self.kanava,
+                                     self.now),
+            order=order,
+        )
+
+    def extend(self) -> Reply:
+        minutes = self.parsed.duration_minutes
+        if minutes is None:
+            return self._reply(messages.extend_needs_duration(self.lang), understood=False)
+        live = self._live_matching()
+        if not live:
+            return self._reply(messages.no_live_parking(self.lang, self.parsed.plate))
+        if len(live) > 1:
+            self._ask(kind="choose_order", action="extend", minutes=minutes,
+                      order_ids=[o.id for o in live])
+            return self._reply(messages.choose_order(live, "extend", self.lang))
+        return self._extend_order(live[0], minutes)
+
+    def _extend_order(self, order: Order, minutes: int) -> Reply:
+        try:
+            extended = orders.extend_parking(self.session, self.kanava, order, minutes,
+                                             now=self.now, channel=Channel.SMS)
+        except orders.OrderError as exc:
+            if exc.code == "open_ended":
+                text = messages.cannot_extend_open_ended(order, self.lang, self.kanava, self.now)
+            elif exc.code == "at_max_stay":
+                text = messages.at_max_stay(order, self.lang, self.kanava, self.now)
+            elif exc.code == "bad_duration":
+                return self._reply(messages.bad_duration(self.lang), understood=False)
+            else:
+                text = messages.no_live_parking(self.lang, order.plate_display)
+            return self._reply(text, order=order)
+        pay = extended.payment
+        link = (payments.pay_link(self.kanava.settings, pay)
+                if pay is not None and pay.status is PaymentStatus.PENDING else None)
+        return self._reply(
+            messages.parking_extended(order, extended.added_cents, extended.capped, link,
+                                      self.lang, self.kanava, self.now),
+            order=order,
+        )

@@ -1,0 +1,80 @@
+"""The timeline: one record of everything said and done, in every channel.
+
+Every inbound message, call step, outbound message, web action, payment event and staff
+action goes through :func:`record`. It only adds to the session; the calling service
+commits with the rest of its work, so the timeline never disagrees with the orders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Channel, Customer, Event, EventKind, Order
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    channel: Channel,
+    kind: EventKind,
+    body: str = "",
+    customer: Customer | None = None,
+    order: Order | None = None,
+    understood: bool | None = None,
+    intent: str | None = None,
+    external_id: str | None = None,
+    actor: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Add one event to the timeline (flushed, not committed)."""
+    event = Event(
+        created_at=at,
+        channel=channel,
+        kind=kind,
+        body=body,
+        customer=customer,
+        order=order,
+        understood=understood,
+        intent=intent,
+        external_id=external_id,
+        actor=actor,
+        data=data,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def for_customer(session: Session, customer_id: int, limit: int = 200) -> list[Event]:
+    """The customer's events, newest first."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.customer_id == customer_id)
+            .order_by(Event.created_at.desc(), Event.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def sms_thread(session: Session, phone: str, limit: int = 200) -> list[Event]:
+    """The SMS conversation with one number, oldest first (for the phone simulator)."""
+    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is None:
+        return []
+    events = session.scalars(
+        select(Event)
+        .where(
+            Event.customer_id == customer.id,
+            Event.channel == Channel.SMS,
+            Event.kind.in_((EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT)),
+        )
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(events)))

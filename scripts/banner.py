@@ -1,0 +1,21 @@
+"""Print where things are after `make run` starts (used by the Makefile)."""
+
+import os
+from pathlib import Path
+
+port = os.environ.get("PORT", "8000")
+base = f"http://127.0.0.1:{port}"
+password_file = Path("instance/demo_password")
+password = password_file.read_text().strip() if password_file.exists() else "(see users create)"
+twilio = bool(os.environ.get("TWILIO_AUTH_TOKEN"))
+print(
+    f"""
+Kanava is starting on {base}
+  phone simulator  {base + "/simulator/" if not twilio else "(off: Twilio is configured)"}
+  handheld API     {base}/api/v1/plates/ABC-123   (token: flask --app wsgi tokens create NAME)
+  demo login       demo / {password}   (for the panel)
+  health           {base}/healthz
+Stop with Ctrl-C.
+""",
+    flush=True,
+)
