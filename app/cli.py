@@ -35,7 +35,7 @@ def _now() -> datetime:
 @seed.command("demo")
 def seed_demo() -> None:
     """Load the demo zones (idempotent)."""
-    result = zones.seed_demo(db.session, _now())
+    result = zones.seed_demo(db.session(), _now())
     click.echo(f"demo zones: {result.created} created, {result.updated} updated")
 
 
@@ -44,7 +44,7 @@ def seed_demo() -> None:
 def zones_import(file: Path) -> None:
     """Create or update zones and tariffs from a YAML FILE."""
     try:
-        result = zones.import_file(db.session, file, _now())
+        result = zones.import_file(db.session(), file, _now())
     except zones.ZoneFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"zones: {result.created} created, {result.updated} updated")
@@ -57,8 +57,9 @@ def create_user(name: str, role: str, password: str) -> User:
         raise click.ClickException("the password must have at least 10 characters")
     if db.session.scalar(select(User).where(User.name == name)) is not None:
         raise click.ClickException(f"user {name} exists already")
-    user = User(name=name, role=role, password_hash=generate_password_hash(password),
-                created_at=_now())
+    user = User(
+        name=name, role=role, password_hash=generate_password_hash(password), created_at=_now()
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -82,7 +83,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
 @click.argument("name")
 def tokens_create(name: str) -> None:
     """Print a new API token for handheld NAME (stored hashed; shown only now)."""
-    click.echo(tokens.create_token(db.session, name, _now()))
+    click.echo(tokens.create_token(db.session(), name, _now()))
 
 
 @jobs.command("tick")
@@ -98,7 +99,7 @@ def jobs_tick(at: str | None) -> None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=kanava().settings.tz)
         when = when.astimezone(UTC)
-    report = duties.run_due(db.session, kanava(), when)
+    report = duties.run_due(db.session(), kanava(), when)
     click.echo(str(report))
 
 
@@ -115,7 +116,7 @@ def scheduler_run(interval: int) -> None:
 def dev_init() -> None:
     """Seed the demo zones and a demo attendant when the database has none (make run)."""
     if not db.session.scalar(select(func.count()).select_from(Zone)):
-        zones.seed_demo(db.session, _now())
+        zones.seed_demo(db.session(), _now())
         click.echo("demo zones loaded")
     if not db.session.scalar(select(func.count()).select_from(User)):
         password_file = Path(kanava_instance_path()) / "demo_password"

@@ -102,7 +102,9 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
+def load_settings(
+    env: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
     """Read the settings from ``env`` (default: ``os.environ``); fail fast on bad values."""
     env = os.environ if env is None else env
     instance = instance_path or Path(env.get("KANAVA_INSTANCE_PATH", "instance")).resolve()

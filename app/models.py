@@ -99,8 +99,8 @@ class Channel(enum.StrEnum):
 
 
 class PaymentStatus(enum.StrEnum):
-    PENDING = "pending"          # link sent, nothing paid yet
-    AUTHORIZED = "authorized"    # card held for an open-ended parking, captured at stop
+    PENDING = "pending"  # link sent, nothing paid yet
+    AUTHORIZED = "authorized"  # card held for an open-ended parking, captured at stop
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -125,7 +125,7 @@ class OutboundStatus(enum.StrEnum):
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
-    SUPPRESSED = "suppressed"   # opted out, or no longer makes sense
+    SUPPRESSED = "suppressed"  # opted out, or no longer makes sense
 
 
 def utcnow() -> datetime:
@@ -223,9 +223,7 @@ class Order(Base):
 
     customer: Mapped[Customer | None] = relationship()
     zone: Mapped[Zone] = relationship()
-    payments: Mapped[list[Payment]] = relationship(
-        back_populates="order", order_by="Payment.id"
-    )
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
 
 
 class Payment(Base):

@@ -23,7 +23,7 @@ def tick() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with app.app_context():
         try:
-            report = duties.run_due(db.session, kanava(), kanava().clock())
+            report = duties.run_due(db.session(), kanava(), kanava().clock())
             log.info("tick: %s", report)
         except Exception:
             db.session.rollback()
@@ -41,8 +41,15 @@ def run_forever(interval_seconds: int = 30) -> None:
             tick()
 
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(job, "interval", seconds=interval_seconds, max_instances=1,
-                      coalesce=True, id="duties", next_run_time=None)
+    scheduler.add_job(
+        job,
+        "interval",
+        seconds=interval_seconds,
+        max_instances=1,
+        coalesce=True,
+        id="duties",
+        next_run_time=None,
+    )
     log.info("clock started: duties every %s s", interval_seconds)
     job()
     scheduler.start()

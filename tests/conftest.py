@@ -125,8 +125,9 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
-def app(backend: str, sqlite_url: str, clock: Clock,
-        settings_overrides: dict[str, object]) -> Iterator[Flask]:
+def app(
+    backend: str, sqlite_url: str, clock: Clock, settings_overrides: dict[str, object]
+) -> Iterator[Flask]:
     url = database_url_for(backend, sqlite_url)
     if url not in _prepared:
         _prepare_schema(url)
@@ -185,7 +186,8 @@ class Phone:
         """Text ``body``; returns the reply text ('' when there is none)."""
         params = self.params(body, sid)
         response = self.client.post(
-            "/twilio/sms", data=params,
+            "/twilio/sms",
+            data=params,
             headers={"X-Twilio-Signature": sign(PUBLIC_BASE_URL + "/twilio/sms", params)},
         )
         self.last_status = response.status_code

@@ -33,7 +33,7 @@ def token_required(view: F) -> F:
         scheme, _, token = header.partition(" ")
         row = None
         if scheme.lower() == "bearer" and token:
-            row = tokens.authenticate(db.session, token.strip(), kanava().clock())
+            row = tokens.authenticate(db.session(), token.strip(), kanava().clock())
         if row is None:
             response, status = _error(401, "unauthorized")
             response.headers["WWW-Authenticate"] = 'Bearer realm="kanava"'
@@ -50,7 +50,7 @@ def plate(plate: str) -> Response | tuple[Response, int]:
     if not plate.strip() or len(plate) > 24:
         return _error(400, "bad_plate")
     k = kanava()
-    check = orders.check_plate(db.session, k, plate, request.args.get("zone"), k.clock())
+    check = orders.check_plate(db.session(), k, plate, request.args.get("zone"), k.clock())
     return jsonify(
         {
             "plate": check.plate,

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app import kanava
 from app.extensions import db
-from app.models import PaymentStatus
+from app.models import Payment, PaymentStatus
 from app.services import payments
 
 bp = Blueprint("pay", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("pay", __name__)
 
 @bp.get("/pay/<token>")
 def pay_link(token: str) -> Response | str:
-    payment = payments.find_by_token(db.session, token)
+    payment = payments.find_by_token(db.session(), token)
     if payment is None:
         abort(404)
     if payment.status is not PaymentStatus.PENDING:
@@ -29,10 +29,10 @@ def pay_link(token: str) -> Response | str:
     return redirect(k.payments.checkout_url(payment, k.settings), code=303)
 
 
-def _demo_payment_or_404(token: str) -> payments.Payment:
+def _demo_payment_or_404(token: str) -> Payment:
     if kanava().payments.name != "demo":
         abort(404)
-    payment = payments.find_by_token(db.session, token)
+    payment = payments.find_by_token(db.session(), token)
     if payment is None:
         abort(404)
     return payment
@@ -49,7 +49,7 @@ def demo_pay(token: str) -> Response | str:
     payment = _demo_payment_or_404(token)
     k = kanava()
     try:
-        payments.complete_demo_payment(db.session, k, payment.token, now=k.clock())
+        payments.complete_demo_payment(db.session(), k, payment.token, now=k.clock())
     except payments.PaymentNotPayable:
         return render_template("pay/done.html", payment=payment, order=payment.order), 409  # type: ignore[return-value]
     return redirect(f"/pay/{payment.token}", code=303)

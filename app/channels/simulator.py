@@ -76,12 +76,18 @@ def thread() -> tuple[Response, int] | Response:
         phone = normalize_phone(request.args.get("phone", ""))
     except InvalidPhoneNumber:
         return jsonify({"error": "bad_number"}), 400
-    events = timeline.sms_thread(db.session, phone)
+    events = timeline.sms_thread(db.session(), phone)
     event_ids = [e.id for e in events if e.kind is EventKind.MESSAGE_OUT]
-    outbox = {
-        m.event_id: m.status.value
-        for m in db.session.query(OutboundMessage).filter(OutboundMessage.event_id.in_(event_ids))
-    } if event_ids else {}
+    outbox = (
+        {
+            m.event_id: m.status.value
+            for m in db.session.query(OutboundMessage).filter(
+                OutboundMessage.event_id.in_(event_ids)
+            )
+        }
+        if event_ids
+        else {}
+    )
     tz = kanava().settings.tz
     return jsonify(
         {
@@ -93,7 +99,9 @@ def thread() -> tuple[Response, int] | Response:
                     "body": e.body,
                     "at": e.created_at.astimezone(tz).strftime("%H:%M"),
                     "understood": e.understood,
-                    "via": "outbox" if e.id in outbox else ("reply" if e.kind is EventKind.MESSAGE_OUT else None),
+                    "via": "outbox"
+                    if e.id in outbox
+                    else ("reply" if e.kind is EventKind.MESSAGE_OUT else None),
                     "status": outbox.get(e.id),
                 }
                 for e in events

@@ -28,10 +28,12 @@ def inbound_sms() -> Response:
     sender = form.get("From", "")
     if not sid or not sender:
         return Response("MessageSid and From are required", status=400, mimetype="text/plain")
-    extra = {"num_media": int(n)} if (n := form.get("NumMedia", "0")).isdigit() and n != "0" else None
+    extra = (
+        {"num_media": int(n)} if (n := form.get("NumMedia", "0")).isdigit() and n != "0" else None
+    )
     k = kanava()
     reply = receive_sms(
-        db.session,
+        db.session(),
         k,
         message_sid=sid,
         from_number=sender,

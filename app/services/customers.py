@@ -50,9 +50,7 @@ def language_for_number(phone: str) -> str | None:
     return "en" if region else None
 
 
-def choose_language(
-    keyword_language: str | None, customer: Customer | None, default: str
-) -> str:
+def choose_language(keyword_language: str | None, customer: Customer | None, default: str) -> str:
     """The sender's language: the keyword's, else the stored preference, else the number's
     country, else ``default``."""
     for candidate in (
@@ -106,9 +104,7 @@ def remember_vehicle(session: Session, customer: Customer, plate: str, at: datet
                 session.add(vehicle)
         except IntegrityError:
             vehicle = session.scalar(
-                select(Vehicle).where(
-                    Vehicle.customer_id == customer.id, Vehicle.plate_key == key
-                )
+                select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
             )
             assert vehicle is not None
     vehicle.last_used_at = at

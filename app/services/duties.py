@@ -24,12 +24,15 @@ class TickReport:
     messages_sent: int = 0
 
     def __str__(self) -> str:
-        return (f"expired {self.expired}, cancelled unpaid {self.cancelled_unpaid}, "
-                f"messages sent {self.messages_sent}")
+        return (
+            f"expired {self.expired}, cancelled unpaid {self.cancelled_unpaid}, "
+            f"messages sent {self.messages_sent}"
+        )
 
 
-def _claim_status(session: Session, order_id: int, old: OrderStatus, new: OrderStatus,
-                  now: datetime) -> bool:
+def _claim_status(
+    session: Session, order_id: int, old: OrderStatus, new: OrderStatus, now: datetime
+) -> bool:
     result = session.execute(
         update(Order)
         .where(Order.id == order_id, Order.status == old)
@@ -41,9 +44,11 @@ def _claim_status(session: Session, order_id: int, old: OrderStatus, new: OrderS
 
 def expire_ended(session: Session, now: datetime) -> int:
     """Active parkings whose end has passed become ``expired``."""
-    ids = list(session.scalars(
-        select(Order.id).where(Order.status == OrderStatus.ACTIVE, Order.ends_at <= now)
-    ))
+    ids = list(
+        session.scalars(
+            select(Order.id).where(Order.status == OrderStatus.ACTIVE, Order.ends_at <= now)
+        )
+    )
     done = 0
     for order_id in ids:
         if _claim_status(session, order_id, OrderStatus.ACTIVE, OrderStatus.EXPIRED, now):
@@ -51,9 +56,15 @@ def expire_ended(session: Session, now: datetime) -> int:
             assert order is not None
             session.refresh(order)
             order.ended_at = order.ends_at
-            timeline.record(session, at=now, channel=Channel.SYSTEM, kind=EventKind.ORDER,
-                            customer=order.customer, order=order,
-                            body=f"parking expired: {order.plate_display} in {order.zone.code}")
+            timeline.record(
+                session,
+                at=now,
+                channel=Channel.SYSTEM,
+                kind=EventKind.ORDER,
+                customer=order.customer,
+                order=order,
+                body=f"parking expired: {order.plate_display} in {order.zone.code}",
+            )
             done += 1
         session.commit()
     return done
@@ -61,14 +72,18 @@ def expire_ended(session: Session, now: datetime) -> int:
 
 def cancel_unpaid(session: Session, now: datetime) -> int:
     """Parkings still awaiting payment after the grace time are cancelled."""
-    ids = list(session.scalars(
-        select(Order.id).where(Order.status == OrderStatus.AWAITING_PAYMENT,
-                               Order.payment_due_at <= now)
-    ))
+    ids = list(
+        session.scalars(
+            select(Order.id).where(
+                Order.status == OrderStatus.AWAITING_PAYMENT, Order.payment_due_at <= now
+            )
+        )
+    )
     done = 0
     for order_id in ids:
-        if _claim_status(session, order_id, OrderStatus.AWAITING_PAYMENT,
-                         OrderStatus.CANCELLED, now):
+        if _claim_status(
+            session, order_id, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, now
+        ):
             order = session.get(Order, order_id)
             assert order is not None
             session.refresh(order)
@@ -77,9 +92,15 @@ def cancel_unpaid(session: Session, now: datetime) -> int:
                 if payment.status is PaymentStatus.PENDING:
                     payment.status = PaymentStatus.CANCELLED
                     payment.updated_at = now
-            timeline.record(session, at=now, channel=Channel.SYSTEM, kind=EventKind.ORDER,
-                            customer=order.customer, order=order,
-                            body=f"parking cancelled, not paid: {order.plate_display}")
+            timeline.record(
+                session,
+                at=now,
+                channel=Channel.SYSTEM,
+                kind=EventKind.ORDER,
+                customer=order.customer,
+                order=order,
+                body=f"parking cancelled, not paid: {order.plate_display}",
+            )
             done += 1
         session.commit()
     return done

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext
 
 from app.models import Order, OrderStatus, Payment
 
@@ -30,16 +29,33 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
-_REPLACEMENTS = str.maketrans({
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ",
-    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "...",
-})
+_REPLACEMENTS = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+    }
+)
 MAX_SEGMENTS = 2
 
 _TIME_PATTERN = {"fi": "H.mm", "sv": "HH:mm", "en": "HH:mm"}
 _DATE_TIME_PATTERN = {"fi": "d.M. 'klo' H.mm", "sv": "d/M 'kl.' HH:mm", "en": "d MMM HH:mm"}
 _BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_IE"}
+
+
+def _(text: str, **variables: object) -> str:
+    return str(gettext(text, **variables))
 
 
 def sms_safe(text: str) -> str:
@@ -56,9 +72,7 @@ def sms_segments(text: str) -> int:
 
 
 def money(cents: int, currency: str, lang: str) -> str:
-    return sms_safe(
-        format_currency(Decimal(cents) / 100, currency, locale=_BABEL_LOCALE[lang])
-    )
+    return sms_safe(format_currency(Decimal(cents) / 100, currency, locale=_BABEL_LOCALE[lang]))
 
 
 def local_time(at: datetime, lang: str, kanava: Kanava, now: datetime) -> str:
@@ -85,8 +99,13 @@ def _pay_part(payment: Payment | None, link: str | None, grace: int) -> str:
 
 
 def parking_started(
-    order: Order, payment: Payment | None, link: str | None, lang: str, kanava: Kanava,
-    now: datetime, replaced: Sequence[Order] = (),
+    order: Order,
+    payment: Payment | None,
+    link: str | None,
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+    replaced: Sequence[Order] = (),
 ) -> str:
     def build() -> str:
         zone = order.zone
@@ -96,26 +115,40 @@ def parking_started(
         if order.open_ended:
             rate = money(zone.rate_per_hour_cents, order.currency, lang)
             if order.ends_at is not None:
-                parts.append(_(
-                    "Parked %(plate)s in zone %(zone)s %(name)s until you stop, "
-                    "at most until %(end)s. %(rate)s/h by the minute.",
-                    plate=order.plate_display, zone=zone.code, name=zone.name,
-                    end=local_time(order.ends_at, lang, kanava, now), rate=rate,
-                ))
+                parts.append(
+                    _(
+                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop, "
+                        "at most until %(end)s. %(rate)s/h by the minute.",
+                        plate=order.plate_display,
+                        zone=zone.code,
+                        name=zone.name,
+                        end=local_time(order.ends_at, lang, kanava, now),
+                        rate=rate,
+                    )
+                )
             else:
-                parts.append(_(
-                    "Parked %(plate)s in zone %(zone)s %(name)s until you stop. "
-                    "%(rate)s/h by the minute.",
-                    plate=order.plate_display, zone=zone.code, name=zone.name, rate=rate,
-                ))
+                parts.append(
+                    _(
+                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop. "
+                        "%(rate)s/h by the minute.",
+                        plate=order.plate_display,
+                        zone=zone.code,
+                        name=zone.name,
+                        rate=rate,
+                    )
+                )
         else:
             assert order.ends_at is not None
-            parts.append(_(
-                "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
-                plate=order.plate_display, zone=zone.code, name=zone.name,
-                end=local_time(order.ends_at, lang, kanava, now),
-                price=money(order.amount_cents, order.currency, lang),
-            ))
+            parts.append(
+                _(
+                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
+                    plate=order.plate_display,
+                    zone=zone.code,
+                    name=zone.name,
+                    end=local_time(order.ends_at, lang, kanava, now),
+                    price=money(order.amount_cents, order.currency, lang),
+                )
+            )
         text = " ".join(parts)
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         if order.open_ended:
@@ -130,12 +163,18 @@ def parking_started(
 def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, now: datetime) -> str:
     def build() -> str:
         if order.ends_at is None:
-            text = _("%(plate)s is already parked in zone %(zone)s until you stop.",
-                     plate=order.plate_display, zone=order.zone.code)
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until you stop.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+            )
         else:
-            text = _("%(plate)s is already parked in zone %(zone)s until %(end)s.",
-                     plate=order.plate_display, zone=order.zone.code,
-                     end=local_time(order.ends_at, lang, kanava, now))
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until %(end)s.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=local_time(order.ends_at, lang, kanava, now),
+            )
         if link and order.status is OrderStatus.AWAITING_PAYMENT:
             text += " " + _("Pay: %(link)s", link=link)
         if not order.open_ended:
@@ -150,15 +189,25 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
 
     def build() -> str:
         if order.status is OrderStatus.ENDED:
-            return _("Thank you, %(amount)s paid for %(plate)s in zone %(zone)s.",
-                     amount=money(payment.amount_cents, payment.currency, lang),
-                     plate=order.plate_display, zone=order.zone.code)
+            return _(
+                "Thank you, %(amount)s paid for %(plate)s in zone %(zone)s.",
+                amount=money(payment.amount_cents, payment.currency, lang),
+                plate=order.plate_display,
+                zone=order.zone.code,
+            )
         if order.ends_at is None:
-            return _("Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
-                     "To stop: DONE", plate=order.plate_display, zone=order.zone.code)
-        return _("Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
-                 plate=order.plate_display, zone=order.zone.code,
-                 end=local_time(order.ends_at, lang, kanava, now))
+            return _(
+                "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
+                "To stop: DONE",
+                plate=order.plate_display,
+                zone=order.zone.code,
+            )
+        return _(
+            "Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ends_at, lang, kanava, now),
+        )
 
     return _render(lang, build)
 
@@ -167,10 +216,13 @@ def parking_stopped(
     order: Order, amount_cents: int, link: str | None, lang: str, kanava: Kanava, now: datetime
 ) -> str:
     def build() -> str:
-        text = _("Parking of %(plate)s in zone %(zone)s ended at %(end)s. Price %(price)s.",
-                 plate=order.plate_display, zone=order.zone.code,
-                 end=local_time(order.ended_at or now, lang, kanava, now),
-                 price=money(amount_cents, order.currency, lang))
+        text = _(
+            "Parking of %(plate)s in zone %(zone)s ended at %(end)s. Price %(price)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ended_at or now, lang, kanava, now),
+            price=money(amount_cents, order.currency, lang),
+        )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
         return text
@@ -179,15 +231,23 @@ def parking_stopped(
 
 
 def parking_extended(
-    order: Order, added_cents: int, capped: bool, link: str | None, lang: str,
-    kanava: Kanava, now: datetime,
+    order: Order,
+    added_cents: int,
+    capped: bool,
+    link: str | None,
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
 ) -> str:
     def build() -> str:
         assert order.ends_at is not None
-        text = _("%(plate)s in zone %(zone)s now until %(end)s. Added %(price)s.",
-                 plate=order.plate_display, zone=order.zone.code,
-                 end=local_time(order.ends_at, lang, kanava, now),
-                 price=money(added_cents, order.currency, lang))
+        text = _(
+            "%(plate)s in zone %(zone)s now until %(end)s. Added %(price)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ends_at, lang, kanava, now),
+            price=money(added_cents, order.currency, lang),
+        )
         if capped:
             text += " " + _("That is the longest stay in this zone.")
         if link:
@@ -204,12 +264,18 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
         lines = []
         for order in orders[:4]:
             if order.ends_at is None:
-                line = _("%(plate)s zone %(zone)s until you stop",
-                         plate=order.plate_display, zone=order.zone.code)
+                line = _(
+                    "%(plate)s zone %(zone)s until you stop",
+                    plate=order.plate_display,
+                    zone=order.zone.code,
+                )
             else:
-                line = _("%(plate)s zone %(zone)s until %(end)s",
-                         plate=order.plate_display, zone=order.zone.code,
-                         end=local_time(order.ends_at, lang, kanava, now))
+                line = _(
+                    "%(plate)s zone %(zone)s until %(end)s",
+                    plate=order.plate_display,
+                    zone=order.zone.code,
+                    end=local_time(order.ends_at, lang, kanava, now),
+                )
             if order.status is OrderStatus.AWAITING_PAYMENT:
                 line += " " + _("(not paid)")
             lines.append(line)
@@ -219,57 +285,77 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
 
 
 def help_text(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Kanava parking: text plate and zone, e.g. ABC-123 101, or ABC-123 101 2h for 2 hours. "
-        "DONE stops, EXTEND 30 adds 30 min, STATUS shows your parking, RECEIPT the last "
-        "payment. KIELI FI / SPRÅK SV."
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "Kanava parking: text plate and zone, e.g. ABC-123 101, or ABC-123 101 2h for 2 hours. "
+            "DONE stops, EXTEND 30 adds 30 min, STATUS shows your parking, RECEIPT the last "
+            "payment. KIELI FI / SPRÅK SV."
+        ),
+    )
 
 
 def not_understood(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Sorry, I did not understand. To park, text plate and zone, e.g. ABC-123 101. "
-        "Help: HELP"
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "Sorry, I did not understand. To park, text plate and zone, e.g. ABC-123 101. "
+            "Help: HELP"
+        ),
+    )
 
 
 def unknown_zone(code: str, suggestions: Sequence[str], lang: str) -> str:
     def build() -> str:
         if suggestions:
-            return _("Zone %(code)s was not found. Did you mean %(codes)s? "
-                     "The zone code is on the sign.", code=code, codes=", ".join(suggestions))
+            return _(
+                "Zone %(code)s was not found. Did you mean %(codes)s? "
+                "The zone code is on the sign.",
+                code=code,
+                codes=", ".join(suggestions),
+            )
         return _("Zone %(code)s was not found. The zone code is on the sign.", code=code)
 
     return _render(lang, build)
 
 
 def need_zone(plate: str, lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Which zone? Text the plate and the zone code on the sign, e.g. %(plate)s 101",
-        plate=plate,
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "Which zone? Text the plate and the zone code on the sign, e.g. %(plate)s 101",
+            plate=plate,
+        ),
+    )
 
 
 def need_plate(zone: str, lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Which car? Text the plate and zone, e.g. ABC-123 %(zone)s", zone=zone
-    ))
+    return _render(
+        lang, lambda: _("Which car? Text the plate and zone, e.g. ABC-123 %(zone)s", zone=zone)
+    )
 
 
 def choose_vehicle(plates: Sequence[str], zone: str, lang: str) -> str:
     def build() -> str:
         options = " ".join(f"{i}) {p}" for i, p in enumerate(plates, start=1))
-        return _("Which car to park in zone %(zone)s? %(options)s. Reply with the number.",
-                 zone=zone, options=options)
+        return _(
+            "Which car to park in zone %(zone)s? %(options)s. Reply with the number.",
+            zone=zone,
+            options=options,
+        )
 
     return _render(lang, build)
 
 
 def confirm_plate(typed: str, usual: str, lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Did you mean %(usual)s? Reply YES to park %(usual)s, or NO to park %(typed)s.",
-        usual=usual, typed=typed,
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "Did you mean %(usual)s? Reply YES to park %(usual)s, or NO to park %(typed)s.",
+            usual=usual,
+            typed=typed,
+        ),
+    )
 
 
 def choose_order(orders: Sequence[Order], action: str, lang: str) -> str:
@@ -278,8 +364,9 @@ def choose_order(orders: Sequence[Order], action: str, lang: str) -> str:
             f"{i}) {o.plate_display} ({o.zone.code})" for i, o in enumerate(orders, start=1)
         )
         if action == "extend":
-            return _("Which parking to extend? %(options)s. Reply with the number.",
-                     options=options)
+            return _(
+                "Which parking to extend? %(options)s. Reply with the number.", options=options
+            )
         return _("Which parking to stop? %(options)s. Reply with the number.", options=options)
 
     return _render(lang, build)
@@ -301,10 +388,15 @@ def extend_needs_duration(lang: str) -> str:
 def cannot_extend_open_ended(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
     def build() -> str:
         if order.ends_at is None:
-            return _("%(plate)s is parked until you stop, no need to extend. To stop: DONE",
-                     plate=order.plate_display)
-        return _("%(plate)s is parked until you stop, at most until %(end)s. To stop: DONE",
-                 plate=order.plate_display, end=local_time(order.ends_at, lang, kanava, now))
+            return _(
+                "%(plate)s is parked until you stop, no need to extend. To stop: DONE",
+                plate=order.plate_display,
+            )
+        return _(
+            "%(plate)s is parked until you stop, at most until %(end)s. To stop: DONE",
+            plate=order.plate_display,
+            end=local_time(order.ends_at, lang, kanava, now),
+        )
 
     return _render(lang, build)
 
@@ -312,17 +404,23 @@ def cannot_extend_open_ended(order: Order, lang: str, kanava: Kanava, now: datet
 def at_max_stay(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
     def build() -> str:
         assert order.ends_at is not None
-        return _("%(plate)s cannot be extended: %(end)s is the longest stay in zone %(zone)s.",
-                 plate=order.plate_display, zone=order.zone.code,
-                 end=local_time(order.ends_at, lang, kanava, now))
+        return _(
+            "%(plate)s cannot be extended: %(end)s is the longest stay in zone %(zone)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ends_at, lang, kanava, now),
+        )
 
     return _render(lang, build)
 
 
 def bad_duration(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "I did not understand the time. Write it like 2h, 90min or 1:30, e.g. ABC-123 101 2h"
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "I did not understand the time. Write it like 2h, 90min or 1:30, e.g. ABC-123 101 2h"
+        ),
+    )
 
 
 def language_set(lang: str) -> str:
@@ -333,47 +431,52 @@ def bad_language(lang: str) -> str:
     return _render(lang, lambda: _("Choose a language: KIELI FI, SPRÅK SV or LANG EN"))
 
 
-def receipt(payment: Payment | None, receipt_link: str | None, lang: str, kanava: Kanava,
-            now: datetime) -> str:
+def receipt(
+    payment: Payment | None, receipt_link: str | None, lang: str, kanava: Kanava, now: datetime
+) -> str:
     def build() -> str:
         if payment is None:
             return _("You have no payments yet.")
         order = payment.order
-        return _("Last payment %(amount)s on %(when)s, %(plate)s zone %(zone)s. Receipt: %(link)s",
-                 amount=money(payment.captured_cents or payment.amount_cents, payment.currency,
-                              lang),
-                 when=local_time(payment.paid_at or payment.created_at, lang, kanava, now),
-                 plate=order.plate_display, zone=order.zone.code, link=receipt_link or "")
+        return _(
+            "Last payment %(amount)s on %(when)s, %(plate)s zone %(zone)s. Receipt: %(link)s",
+            amount=money(payment.captured_cents or payment.amount_cents, payment.currency, lang),
+            when=local_time(payment.paid_at or payment.created_at, lang, kanava, now),
+            plate=order.plate_display,
+            zone=order.zone.code,
+            link=receipt_link or "",
+        )
 
     return _render(lang, build)
 
 
 def opted_out(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "You will get no more messages from Kanava. Text START to start again."
-    ))
+    return _render(
+        lang, lambda: _("You will get no more messages from Kanava. Text START to start again.")
+    )
 
 
 def opted_in(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Welcome back. To park, text plate and zone, e.g. ABC-123 101"
-    ))
+    return _render(lang, lambda: _("Welcome back. To park, text plate and zone, e.g. ABC-123 101"))
 
 
 def nothing_to_answer(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "There is no open question. To park, text plate and zone, e.g. ABC-123 101"
-    ))
+    return _render(
+        lang, lambda: _("There is no open question. To park, text plate and zone, e.g. ABC-123 101")
+    )
 
 
 def booking_unavailable(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Booking by text message is not available yet. To park now, text plate and zone, "
-        "e.g. ABC-123 101"
-    ))
+    return _render(
+        lang,
+        lambda: _(
+            "Booking by text message is not available yet. To park now, text plate and zone, "
+            "e.g. ABC-123 101"
+        ),
+    )
 
 
 def technical_problem(lang: str) -> str:
-    return _render(lang, lambda: _(
-        "Sorry, something went wrong on our side. Please try again in a minute."
-    ))
+    return _render(
+        lang, lambda: _("Sorry, something went wrong on our side. Please try again in a minute.")
+    )

@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-BACKOFF = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2),
-           timedelta(minutes=5), timedelta(minutes=10))
+BACKOFF = (
+    timedelta(seconds=30),
+    timedelta(minutes=1),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+    timedelta(minutes=10),
+)
 
 
 class NotifierError(Exception):
@@ -131,8 +136,13 @@ def queue_sms(
     """Put one SMS in the outbox (not committed). Opted-out customers get a suppressed row."""
     suppressed = customer.opted_out
     event = timeline.record(
-        session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_OUT,
-        customer=customer, order=order, body=body,
+        session,
+        at=now,
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_OUT,
+        customer=customer,
+        order=order,
+        body=body,
         data={"purpose": purpose, "status": "suppressed" if suppressed else "queued"},
     )
     message = OutboundMessage(
@@ -161,8 +171,9 @@ def _claim(session: Session, message_id: int, now: datetime) -> bool:
             OutboundMessage.status == OutboundStatus.QUEUED,
             or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
         )
-        .values(status=OutboundStatus.SENDING, updated_at=now,
-                attempts=OutboundMessage.attempts + 1)
+        .values(
+            status=OutboundStatus.SENDING, updated_at=now, attempts=OutboundMessage.attempts + 1
+        )
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -176,8 +187,10 @@ def dispatch_due(session: Session, kanava: Kanava, *, now: datetime, limit: int 
             select(OutboundMessage.id)
             .where(
                 OutboundMessage.status == OutboundStatus.QUEUED,
-                or_(OutboundMessage.next_attempt_at.is_(None),
-                    OutboundMessage.next_attempt_at <= now),
+                or_(
+                    OutboundMessage.next_attempt_at.is_(None),
+                    OutboundMessage.next_attempt_at <= now,
+                ),
             )
             .order_by(OutboundMessage.id)
             .limit(limit)
@@ -193,7 +206,8 @@ def dispatch_due(session: Session, kanava: Kanava, *, now: datetime, limit: int 
         session.refresh(message)
         try:
             sid = kanava.notifier.send(
-                message.to_number, message.body,
+                message.to_number,
+                message.body,
                 status_callback=callback if kanava.notifier.name == "twilio" else None,
             )
         except NotifierError as exc:

@@ -119,7 +119,9 @@ def _live_for_plate(session: Session, plate_key: str, now: datetime) -> list[Ord
     return [o for o in orders if o.ends_at is None or o.ends_at > now]
 
 
-def quote(zone: Zone, start: datetime, minutes: int | None, kanava: Kanava) -> tuple[datetime | None, int]:
+def quote(
+    zone: Zone, start: datetime, minutes: int | None, kanava: Kanava
+) -> tuple[datetime | None, int]:
     """The end and price of parking ``minutes`` (None: open-ended) in ``zone`` from ``start``."""
     tariff = tariff_of(zone)
     end = start + timedelta(minutes=minutes) if minutes is not None else None
@@ -192,7 +194,11 @@ def start_parking(
         customer=customer,
         order=order,
         body=f"parking started: {order.plate_display} in {zone.code}",
-        data={"minutes": minutes, "ends_at": end.isoformat() if end else None, "amount_cents": amount},
+        data={
+            "minutes": minutes,
+            "ends_at": end.isoformat() if end else None,
+            "amount_cents": amount,
+        },
     )
     if payments.amount_to_collect(order, kanava) == 0:
         # Free time only (outside paid hours for the whole stay): nothing to pay.
@@ -344,8 +350,12 @@ def check_plate(
         query = query.where(Zone.code == zone_key)
     candidates = list(session.scalars(query))
     # Open-ended parkings may be older than a day; they are always worth a look.
-    live_query = select(Order).join(Zone).where(
-        Order.plate_key == key, Order.status.in_(LIVE_STATUSES), Order.kind == OrderKind.PARKING
+    live_query = (
+        select(Order)
+        .join(Zone)
+        .where(
+            Order.plate_key == key, Order.status.in_(LIVE_STATUSES), Order.kind == OrderKind.PARKING
+        )
     )
     if zone_key:
         live_query = live_query.where(Zone.code == zone_key)
@@ -361,8 +371,14 @@ def check_plate(
         best = max(candidates, key=lambda o: (o.ended_at or o.ends_at or o.created_at, o.id))
     else:
         return PlateCheck(
-            plate=display_plate(plate), zone=zone_key, valid=False, status=None,
-            valid_until=None, order_id=None, channel=None, paid=False,
+            plate=display_plate(plate),
+            zone=zone_key,
+            valid=False,
+            status=None,
+            valid_until=None,
+            order_id=None,
+            channel=None,
+            paid=False,
         )
     return PlateCheck(
         plate=best.plate_display,

@@ -161,8 +161,12 @@ def settle(
         held.status = PaymentStatus.SUCCEEDED
         held.updated_at = now
         timeline.record(
-            session, at=now, channel=Channel.PAYMENT, kind=EventKind.PAYMENT,
-            customer=order.customer, order=order,
+            session,
+            at=now,
+            channel=Channel.PAYMENT,
+            kind=EventKind.PAYMENT,
+            customer=order.customer,
+            order=order,
             body=f"captured {held.captured_cents} of {held.amount_cents} held",
             data={"payment_id": held.id, "provider": held.provider},
         )
@@ -187,7 +191,9 @@ class PaymentNotPayable(Exception):
         self.code = code
 
 
-def complete_demo_payment(session: Session, kanava: Kanava, token: str, *, now: datetime) -> Payment:
+def complete_demo_payment(
+    session: Session, kanava: Kanava, token: str, *, now: datetime
+) -> Payment:
     """The driver pressed "pay" on the demo page: the payment succeeds and the order is active.
 
     Repeating it changes nothing (the button may be pressed twice). Commits. Queues one
@@ -221,16 +227,25 @@ def complete_demo_payment(session: Session, kanava: Kanava, token: str, *, now: 
         order.payment_due_at = None
         order.updated_at = now
     timeline.record(
-        session, at=now, channel=Channel.PAYMENT, kind=EventKind.PAYMENT,
-        customer=order.customer, order=order,
-        body=("card held" if held else "paid") + f" {payment.amount_cents} {payment.currency} (demo)",
+        session,
+        at=now,
+        channel=Channel.PAYMENT,
+        kind=EventKind.PAYMENT,
+        customer=order.customer,
+        order=order,
+        body=("card held" if held else "paid")
+        + f" {payment.amount_cents} {payment.currency} (demo)",
         data={"payment_id": payment.id, "provider": payment.provider},
     )
     if order.customer is not None:
         notifications.queue_sms(
-            session, kanava, order.customer,
+            session,
+            kanava,
+            order.customer,
             payment_confirmed_text(order, payment, kanava, now=now),
-            purpose="payment_confirmed", order=order, now=now,
+            purpose="payment_confirmed",
+            order=order,
+            now=now,
         )
     session.commit()
     notifications.dispatch_due(session, kanava, now=now)

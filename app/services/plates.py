@@ -67,10 +67,19 @@ def normalize_plate(text: str) -> str:
     >>> normalize_plate("abc–123")
     'ABC123'
     """
-    upper = unicodedata.normalize("NFKC", text).upper()
-    # Uppercasing can in rare cases produce a non-NFKC string; normalise again
-    # so that the function is idempotent.
-    upper = unicodedata.normalize("NFKC", upper)
+    key = _key_pass(text)
+    # Removing a space can let a combining mark compose with a new base
+    # ("U ̈" -> "Ü"); repeat until stable so the function is idempotent.
+    for _ in range(4):
+        again = _key_pass(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _key_pass(text: str) -> str:
+    upper = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper())
     return "".join(ch for ch in upper if not (ch.isspace() or ch == "." or is_dash(ch)))
 
 

@@ -116,16 +116,37 @@ def _record_failure(
     customer = customers.get_or_create(session, _phone_key(from_number), now)
     lang = customers.choose_language(None, customer, kanava.settings.default_language)
     text = messages.technical_problem(lang)
-    timeline.record(session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_IN,
-                    customer=customer, body=body, external_id=sid, understood=False,
-                    intent="error", data={"problem": "internal_error"})
-    timeline.record(session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_OUT,
-                    customer=customer, body=text, data={"in_reply_to": sid})
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_IN,
+        customer=customer,
+        body=body,
+        external_id=sid,
+        understood=False,
+        intent="error",
+        data={"problem": "internal_error"},
+    )
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_OUT,
+        customer=customer,
+        body=text,
+        data={"in_reply_to": sid},
+    )
     return text
 
 
 def _converse(
-    session: Session, kanava: Kanava, sid: str, from_number: str, body: str, now: datetime,
+    session: Session,
+    kanava: Kanava,
+    sid: str,
+    from_number: str,
+    body: str,
+    now: datetime,
     extra: dict[str, Any] | None,
 ) -> str:
     customer = customers.get_or_create(session, _phone_key(from_number), now)
@@ -134,8 +155,14 @@ def _converse(
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
     inbound = timeline.record(
-        session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_IN, customer=customer,
-        body=body, external_id=sid, intent=parsed.intent.value,
+        session,
+        at=now,
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_IN,
+        customer=customer,
+        body=body,
+        external_id=sid,
+        intent=parsed.intent.value,
         data={"repeat": True} if _is_repeat(session, customer, now) else None,
     )
     if extra:
@@ -155,8 +182,14 @@ def _converse(
         inbound.data = {**(inbound.data or {}), "problem": parsed.problem}
     if reply.text:
         timeline.record(
-            session, at=now, channel=Channel.SMS, kind=EventKind.MESSAGE_OUT, customer=customer,
-            order=reply.order, body=reply.text, data={"in_reply_to": sid},
+            session,
+            at=now,
+            channel=Channel.SMS,
+            kind=EventKind.MESSAGE_OUT,
+            customer=customer,
+            order=reply.order,
+            body=reply.text,
+            data={"in_reply_to": sid},
         )
     return reply.text
 
@@ -165,8 +198,11 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     """A repeat contact: the previous message came shortly before and was not understood."""
     previous = session.scalar(
         select(Event)
-        .where(Event.customer_id == customer.id, Event.kind == EventKind.MESSAGE_IN,
-               Event.created_at >= now - REPEAT_WINDOW)
+        .where(
+            Event.customer_id == customer.id,
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at >= now - REPEAT_WINDOW,
+        )
         .order_by(Event.created_at.desc(), Event.id.desc())
         .limit(1)
     )
@@ -176,8 +212,16 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
 class _Conversation:
     """One inbound message's dialogue with the order backend."""
 
-    def __init__(self, session: Session, kanava: Kanava, customer: Customer,
-                 parsed: ParsedMessage, lang: str, now: datetime, known_zones: list[str]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        kanava: Kanava,
+        customer: Customer,
+        parsed: ParsedMessage,
+        lang: str,
+        now: datetime,
+        known_zones: list[str],
+    ) -> None:
         self.session = session
         self.kanava = kanava
         self.customer = customer
@@ -207,8 +251,7 @@ class _Conversation:
         self.customer.pending = None
 
     def _reply(self, text: str, *, understood: bool = True, order: Order | None = None) -> Reply:
-        return Reply(text=text, understood=understood, intent=self.parsed.intent.value,
-                     order=order)
+        return Reply(text=text, understood=understood, intent=self.parsed.intent.value, order=order)
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -260,22 +303,28 @@ class _Conversation:
 
     def status(self) -> Reply:
         live = orders.live_orders(self.session, self.customer, self.now)
-        return self._reply(messages.status(live, self.lang, self.kanava, self.now),
-                           order=live[0] if len(live) == 1 else None)
+        return self._reply(
+            messages.status(live, self.lang, self.kanava, self.now),
+            order=live[0] if len(live) == 1 else None,
+        )
 
     def receipt(self) -> Reply:
         payment = self.session.scalar(
             select(Payment)
             .join(Order)
-            .where(Order.customer_id == self.customer.id,
-                   Payment.status == PaymentStatus.SUCCEEDED)
+            .where(Order.customer_id == self.customer.id, Payment.status == PaymentStatus.SUCCEEDED)
             .order_by(Payment.paid_at.desc(), Payment.id.desc())
             .limit(1)
         )
-        link = (f"{self.kanava.settings.public_base_url}/r/{payment.token}"
-                if payment is not None else None)
-        return self._reply(messages.receipt(payment, link, self.lang, self.kanava, self.now),
-                           order=payment.order if payment else None)
+        link = (
+            f"{self.kanava.settings.public_base_url}/r/{payment.token}"
+            if payment is not None
+            else None
+        )
+        return self._reply(
+            messages.receipt(payment, link, self.lang, self.kanava, self.now),
+            order=payment.order if payment else None,
+        )
 
     # -- parking ------------------------------------------------------------------------
 
@@ -313,36 +362,61 @@ class _Conversation:
 
     def _unknown_zone(self, code: str) -> Reply:
         suggestions = zones.closest_codes(code, self.known_zones)
-        return self._reply(messages.unknown_zone(code.upper(), suggestions, self.lang),
-                           understood=False)
+        return self._reply(
+            messages.unknown_zone(code.upper(), suggestions, self.lang), understood=False
+        )
 
-    def _park(self, plate: str, zone_code: str, minutes: int | None,
-              *, check_typo: bool = False) -> Reply:
+    def _park(
+        self, plate: str, zone_code: str, minutes: int | None, *, check_typo: bool = False
+    ) -> Reply:
         zone = zones.find(self.session, zone_code)
         if zone is None:
             return self._unknown_zone(zone_code)
         if check_typo:
             usual = self._usual_plate_for_typo(plate)
             if usual is not None:
-                self._ask(kind="confirm_plate", typed=display_plate(plate), usual=usual,
-                          zone=zone.code, minutes=minutes)
+                self._ask(
+                    kind="confirm_plate",
+                    typed=display_plate(plate),
+                    usual=usual,
+                    zone=zone.code,
+                    minutes=minutes,
+                )
                 return self._reply(messages.confirm_plate(display_plate(plate), usual, self.lang))
         self._clear()
         vehicle = customers.remember_vehicle(self.session, self.customer, plate, self.now)
         try:
             started = orders.start_parking(
-                self.session, self.kanava, customer=self.customer, vehicle=vehicle, plate=plate,
-                zone=zone, minutes=minutes, channel=Channel.SMS, now=self.now, language=self.lang,
+                self.session,
+                self.kanava,
+                customer=self.customer,
+                vehicle=vehicle,
+                plate=plate,
+                zone=zone,
+                minutes=minutes,
+                channel=Channel.SMS,
+                now=self.now,
+                language=self.lang,
             )
         except orders.OrderError:
             return self._reply(messages.bad_duration(self.lang), understood=False)
-        link = (payments.pay_link(self.kanava.settings, started.payment)
-                if started.payment is not None else None)
+        link = (
+            payments.pay_link(self.kanava.settings, started.payment)
+            if started.payment is not None
+            else None
+        )
         if started.already_parked:
             text = messages.already_parked(started.order, link, self.lang, self.kanava, self.now)
         else:
-            text = messages.parking_started(started.order, started.payment, link, self.lang,
-                                            self.kanava, self.now, started.replaced)
+            text = messages.parking_started(
+                started.order,
+                started.payment,
+                link,
+                self.lang,
+                self.kanava,
+                self.now,
+                started.replaced,
+            )
         return self._reply(text, order=started.order)
 
     def _usual_plate_for_typo(self, plate: str) -> str | None:
@@ -372,8 +446,9 @@ class _Conversation:
         if pending["kind"] == "choose_vehicle":
             plates = pending.get("plates") or []
             if not 1 <= n <= len(plates):
-                return self._reply(messages.choose_vehicle(plates, pending["zone"], self.lang),
-                                   understood=False)
+                return self._reply(
+                    messages.choose_vehicle(plates, pending["zone"], self.lang), understood=False
+                )
             return self._park(plates[n - 1], pending["zone"], pending.get("minutes"))
         live = {o.id: o for o in orders.live_orders(self.session, self.customer, self.now)}
         candidates = [live[i] for i in pending.get("order_ids", []) if i in live]
@@ -381,8 +456,9 @@ class _Conversation:
             self._clear()
             return self._reply(messages.no_live_parking(self.lang))
         if not 1 <= n <= len(candidates):
-            return self._reply(messages.choose_order(candidates, pending["action"], self.lang),
-                               understood=False)
+            return self._reply(
+                messages.choose_order(candidates, pending["action"], self.lang), understood=False
+            )
         self._clear()
         order = candidates[n - 1]
         if pending["action"] == "extend":
@@ -408,15 +484,19 @@ class _Conversation:
         return self._stop_order(live[0])
 
     def _stop_order(self, order: Order) -> Reply:
-        stopped = orders.stop_parking(self.session, self.kanava, order, now=self.now,
-                                      channel=Channel.SMS)
+        stopped = orders.stop_parking(
+            self.session, self.kanava, order, now=self.now, channel=Channel.SMS
+        )
         pay = stopped.payment
-        link = (payments.pay_link(self.kanava.settings, pay)
-                if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
-                else None)
+        link = (
+            payments.pay_link(self.kanava.settings, pay)
+            if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
+            else None
+        )
         return self._reply(
-            messages.parking_stopped(order, stopped.amount_cents, link, self.lang, self.kanava,
-                                     self.now),
+            messages.parking_stopped(
+                order, stopped.amount_cents, link, self.lang, self.kanava, self.now
+            ),
             order=order,
         )
 
@@ -428,15 +508,20 @@ class _Conversation:
         if not live:
             return self._reply(messages.no_live_parking(self.lang, self.parsed.plate))
         if len(live) > 1:
-            self._ask(kind="choose_order", action="extend", minutes=minutes,
-                      order_ids=[o.id for o in live])
+            self._ask(
+                kind="choose_order",
+                action="extend",
+                minutes=minutes,
+                order_ids=[o.id for o in live],
+            )
             return self._reply(messages.choose_order(live, "extend", self.lang))
         return self._extend_order(live[0], minutes)
 
     def _extend_order(self, order: Order, minutes: int) -> Reply:
         try:
-            extended = orders.extend_parking(self.session, self.kanava, order, minutes,
-                                             now=self.now, channel=Channel.SMS)
+            extended = orders.extend_parking(
+                self.session, self.kanava, order, minutes, now=self.now, channel=Channel.SMS
+            )
         except orders.OrderError as exc:
             if exc.code == "open_ended":
                 text = messages.cannot_extend_open_ended(order, self.lang, self.kanava, self.now)
@@ -448,10 +533,14 @@ class _Conversation:
                 text = messages.no_live_parking(self.lang, order.plate_display)
             return self._reply(text, order=order)
         pay = extended.payment
-        link = (payments.pay_link(self.kanava.settings, pay)
-                if pay is not None and pay.status is PaymentStatus.PENDING else None)
+        link = (
+            payments.pay_link(self.kanava.settings, pay)
+            if pay is not None and pay.status is PaymentStatus.PENDING
+            else None
+        )
         return self._reply(
-            messages.parking_extended(order, extended.added_cents, extended.capped, link,
-                                      self.lang, self.kanava, self.now),
+            messages.parking_extended(
+                order, extended.added_cents, extended.capped, link, self.lang, self.kanava, self.now
+            ),
             order=order,
         )

@@ -114,7 +114,9 @@ def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> Imp
     entries = data.get("zones") if isinstance(data, Mapping) else None
     if not isinstance(entries, list) or not entries:
         raise ZoneFileError("the file must have a non-empty 'zones' list")
-    validated = [_validate(raw if isinstance(raw, Mapping) else {}, i) for i, raw in enumerate(entries)]
+    validated = [
+        _validate(raw if isinstance(raw, Mapping) else {}, i) for i, raw in enumerate(entries)
+    ]
     codes = [v["code"] for v in validated]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:

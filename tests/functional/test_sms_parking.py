@@ -18,13 +18,14 @@ def test_first_text_parks_and_handheld_sees_it_awaiting_payment(
 
     assert "ABC-123" in reply
     assert "101" in reply
-    assert "12.00" in reply          # ends at 12:00 local time, Finnish clock format
-    assert "4,80" in reply           # 2 h at 2.40 €/h
+    assert "12.00" in reply  # ends at 12:00 local time, Finnish clock format
+    assert "4,80" in reply  # 2 h at 2.40 €/h
     assert f"{PUBLIC_BASE_URL}/pay/" in reply
     assert "LOPETA" in reply and "JATKA" in reply
 
-    response = client.get("/api/v1/plates/abc123?zone=101",
-                          headers={"Authorization": f"Bearer {api_token}"})
+    response = client.get(
+        "/api/v1/plates/abc123?zone=101", headers={"Authorization": f"Bearer {api_token}"}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["plate"] == "ABC-123"
@@ -34,9 +35,7 @@ def test_first_text_parks_and_handheld_sees_it_awaiting_payment(
     assert body["valid_until"] == "2026-11-23T10:10:00+02:00"
 
 
-def test_retried_message_sid_parks_once_and_answers_the_same(
-    app: Flask, phone: Phone
-) -> None:
+def test_retried_message_sid_parks_once_and_answers_the_same(app: Flask, phone: Phone) -> None:
     first = phone.send("ABC-123 101", sid="SM" + "1" * 32)
     again = phone.send("ABC-123 101", sid="SM" + "1" * 32)
 
@@ -45,12 +44,14 @@ def test_retried_message_sid_parks_once_and_answers_the_same(
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1
         assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 1
         inbound = db.session.scalar(
-            select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_IN))
+            select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_IN)
+        )
         assert inbound == 1
 
 
-def test_bad_signature_is_refused_and_changes_nothing(app: Flask, client: FlaskClient,
-                                                      phone: Phone) -> None:
+def test_bad_signature_is_refused_and_changes_nothing(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
     params = phone.params("ABC-123 101")
     response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": "forged"})
     assert response.status_code == 403
@@ -61,8 +62,9 @@ def test_bad_signature_is_refused_and_changes_nothing(app: Flask, client: FlaskC
         assert db.session.scalar(select(func.count()).select_from(Event)) == 0
 
 
-def test_stop_after_paying_ends_parking(app: Flask, client: FlaskClient, phone: Phone,
-                                        clock: Clock) -> None:
+def test_stop_after_paying_ends_parking(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
     reply = phone.send("ABC-123 101")
     link = reply.split("/pay/")[1].split()[0]
     page = client.get(f"/pay/{link}")
@@ -73,7 +75,7 @@ def test_stop_after_paying_ends_parking(app: Flask, client: FlaskClient, phone: 
         assert order.status is OrderStatus.ACTIVE
     clock.advance(minutes=30)
     reply = phone.send("LOPETA")
-    assert "1,20" in reply   # 30 min at 2.40 €/h
+    assert "1,20" in reply  # 30 min at 2.40 €/h
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
         assert order.status is OrderStatus.ENDED

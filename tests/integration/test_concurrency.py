@@ -40,8 +40,9 @@ def _deliver_all_at_once(url: str, deliveries: list[dict[str, str]]) -> list[req
     def deliver(params: dict[str, str]) -> requests.Response:
         signature = sign(PUBLIC_BASE_URL + "/twilio/sms", params)
         barrier.wait(timeout=10)
-        return requests.post(url + "/twilio/sms", data=params,
-                             headers={"X-Twilio-Signature": signature}, timeout=30)
+        return requests.post(
+            url + "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+        )
 
     with ThreadPoolExecutor(max_workers=len(deliveries)) as pool:
         return list(pool.map(deliver, deliveries))
@@ -62,10 +63,18 @@ def test_twenty_concurrent_deliveries_of_one_message_sid_park_once(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1
         assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 1
-        assert db.session.scalar(select(func.count()).select_from(Event).where(
-            Event.kind == EventKind.MESSAGE_IN)) == 1
-        assert db.session.scalar(select(func.count()).select_from(Event).where(
-            Event.kind == EventKind.MESSAGE_OUT)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_IN)
+            )
+            == 1
+        )
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_OUT)
+            )
+            == 1
+        )
 
 
 def test_twenty_drivers_texting_at_once_all_park(app: Flask, server_url: str, phone: Phone) -> None:
@@ -88,7 +97,7 @@ def test_twenty_drivers_texting_at_once_all_park(app: Flask, server_url: str, ph
 def test_one_driver_texting_twice_at_once_gets_one_parking(
     app: Flask, server_url: str, phone: Phone
 ) -> None:
-    deliveries = [phone.params("ABC-123 101 1h") for _ in range(5)]   # five different sids
+    deliveries = [phone.params("ABC-123 101 1h") for _ in range(5)]  # five different sids
 
     responses = _deliver_all_at_once(server_url, deliveries)
 

@@ -1,0 +1,251 @@
+"""Tests for app.services.plates."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.services.plates import (
+    display_plate,
+    is_dash,
+    is_probable_typo,
+    looks_like_plate,
+    normalize_plate,
+)
+
+DASHES = [
+    "-",  # hyphen-minus
+    "\u2010",  # hyphen
+    "\u2011",  # non-breaking hyphen
+    "\u2012",  # figure dash
+    "\u2013",  # en dash
+    "\u2014",  # em dash
+    "\u2015",  # horizontal bar
+    "\u2212",  # minus sign
+    "\ufe63",  # small hyphen-minus
+    "\uff0d",  # fullwidth hyphen-minus
+    "\u00ad",  # soft hyphen
+]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ABC-123",
+        "abc-123",
+        "ABC 123",
+        "abc123",
+        "ABC123",
+        " ABC  -  123 ",
+        "ABC\t123",
+        "ABC\u00a0123",  # no-break space
+        "A.B.C.123",
+        "ＡＢＣ－１２３",  # fullwidth
+        *(f"ABC{dash}123" for dash in DASHES),
+    ],
+)
+def test_normalize_equivalences(typed: str) -> None:
+    assert normalize_plate(typed) == "ABC123"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("åäö-12", "ÅÄÖ12"),
+        ("A\u030aBC-1", "ÅBC1"),  # decomposed Å is composed by NFKC
+        ("übc-12", "ÜBC12"),
+        ("B-AB-1234", "BAB1234"),
+        ("cd-1234", "CD1234"),
+        ("", ""),
+        ("   ", ""),
+        ("AB/12", "AB/12"),  # other characters are kept (and then not a plate)
+    ],
+)
+def test_normalize_keeps_letters(typed: str, key: str) -> None:
+    assert normalize_plate(typed) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("abc–123", "ABC-123"),
+        ("abc-123", "ABC-123"),
+        ("abc 123", "ABC 123"),
+        ("  abc   123  ", "ABC 123"),
+        ("abc\t\n123", "ABC 123"),
+        ("ABC\u2212123", "ABC-123"),
+        ("ABC\u2011123", "ABC-123"),
+        ("abc123", "ABC123"),
+        ("åäö-12", "ÅÄÖ-12"),
+        ("ＡＢＣ－１２３", "ABC-123"),
+        ("b-ab-1234", "B-AB-1234"),
+        ("", ""),
+    ],
+)
+def test_display_plate(typed: str, shown: str) -> None:
+    assert display_plate(typed) == shown
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ABC-123",
+        "abc-123",
+        "ABC 12D",
+        "CD-1234",
+        "ZZ-9",
+        "B-AB-1234",
+        "BAB1234",
+        "ÅÄÖ-12",
+        "ÜB-12",
+        "A1",
+        "AB123456",
+        "123ABC",  # Estonian order
+    ],
+)
+def test_looks_like_plate_yes(token: str) -> None:
+    assert looks_like_plate(token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "A",
+        "1",
+        "101",  # pure digits: a zone
+        "12345",
+        "LOPETA",  # pure letters: a keyword
+        "ABC",
+        "ABCD12345",  # 9 characters
+        "AB/12",
+        "AB_12",
+        "AB@12",
+        "ÆØ-12",  # only Å, Ä, Ö, Ü beyond A-Z
+        "AB!12",
+    ],
+)
+def test_looks_like_plate_no(token: str) -> None:
+    assert not looks_like_plate(token)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ABC-123", "ABC-132"),  # adjacent transposition
+        ("ABC-123", "ACB-123"),
+        ("ABO-123", "ABC-123"),  # one substitution
+        ("ABC-123", "ABC-124"),
+        ("ABC-123", "ABC-12"),  # deletion
+        ("ABC-12", "ABC-123"),  # insertion
+        ("AB-123", "ABC-123"),
+        ("ABC-1O3", "ABC-103"),  # O <-> 0
+        ("OBI-100", "0B1-1OO"),  # several confusions at once
+        ("SBB-555", "5B8-S5S"),
+        ("ISO-150", "1S0-I5O"),
+        ("abc-123", "ABC 132"),  # spelling differences do not matter
+    ],
+)
+def test_probable_typo_yes(a: str, b: str) -> None:
+    assert is_probable_typo(a, b)
+    assert is_probable_typo(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ABC-123", "ABC-123"),  # the same plate is not a typo
+        ("ABC-123", "abc 123"),  # same key
+        ("ABC-123", "ABC–123"),
+        ("ABC-123", "XYZ-789"),
+        ("ABC-123", "ABC-321"),  # two edits
+        ("ABC-123", "CBA-123"),  # transposition of non-adjacent letters
+        ("ABC-123", "AB-12"),
+        ("ABC-123", "ABD-124"),
+        ("ABC-1O3", "ABC-1Q4"),  # confusion plus another difference
+        ("", "A"),
+        ("", ""),
+    ],
+)
+def test_probable_typo_no(a: str, b: str) -> None:
+    assert not is_probable_typo(a, b)
+    assert not is_probable_typo(b, a)
+
+
+def test_is_dash() -> None:
+    for dash in DASHES:
+        assert is_dash(dash), repr(dash)
+    for other in ("a", "1", " ", ".", "_", "", "--", "~"):
+        assert not is_dash(other), repr(other)
+
+
+# --------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------
+
+PLATE_CHARS = st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÜ0123456789")
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize_plate(text)
+    assert normalize_plate(once) == once
+
+
+@given(st.text())
+def test_normalize_has_no_separators(text: str) -> None:
+    key = normalize_plate(text)
+    assert not any(ch.isspace() or ch == "." or is_dash(ch) for ch in key)
+
+
+@given(st.text())
+def test_display_then_normalize_equals_normalize(text: str) -> None:
+    assert normalize_plate(display_plate(text)) == normalize_plate(text)
+
+
+@given(st.text())
+def test_display_is_idempotent(text: str) -> None:
+    once = display_plate(text)
+    assert display_plate(once) == once
+
+
+@given(
+    st.text(alphabet="ABCDEFGHJKLMNPRTUVXYZÅÄÖ", min_size=1, max_size=3),
+    st.text(alphabet="0123456789", min_size=1, max_size=3),
+    st.sampled_from(["-", " ", "", "–", "—", "\u2212", " - "]),
+    st.booleans(),
+)
+def test_all_spellings_share_one_key(letters: str, digits: str, sep: str, lower: bool) -> None:
+    typed = f"{letters}{sep}{digits}"
+    if lower:
+        typed = typed.lower()
+    assert normalize_plate(typed) == letters + digits
+    assert looks_like_plate(typed) == (2 <= len(letters + digits) <= 8)
+
+
+@given(st.text(), st.text())
+def test_typo_is_symmetric(a: str, b: str) -> None:
+    assert is_probable_typo(a, b) == is_probable_typo(b, a)
+
+
+@given(st.text())
+def test_a_plate_is_not_a_typo_of_itself(text: str) -> None:
+    assert not is_probable_typo(text, text)
+    assert not is_probable_typo(text, display_plate(text))
+
+
+@given(st.lists(PLATE_CHARS, min_size=2, max_size=8), st.data())
+def test_one_substitution_is_a_typo(chars: list[str], data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(chars) - 1))
+    replacement = data.draw(PLATE_CHARS.filter(lambda c: c != chars[i]))
+    changed = chars.copy()
+    changed[i] = replacement
+    assert is_probable_typo("".join(chars), "".join(changed))
+
+
+@given(st.lists(PLATE_CHARS, min_size=3, max_size=8), st.data())
+def test_one_deletion_is_a_typo(chars: list[str], data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(chars) - 1))
+    shorter = chars[:i] + chars[i + 1 :]
+    assert is_probable_typo("".join(chars), "".join(shorter))
