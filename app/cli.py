@@ -9,13 +9,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from app import kanava
 from app.extensions import db
-from app.models import User, Zone
 from app.services import duties, tokens, zones
+from app.services import users as users_service
 
 seed = AppGroup("seed", help="Load demo data.")
 zones_cli = AppGroup("zones", help="Zones and tariffs.")
@@ -25,7 +23,7 @@ jobs = AppGroup("jobs", help="Scheduled duties.")
 scheduler = AppGroup("scheduler", help="The clock process.")
 dev = AppGroup("dev", help="Local development helpers.")
 
-ROLES = ("attendant", "admin")
+ROLES = users_service.ROLES
 
 
 def _now() -> datetime:
@@ -50,21 +48,6 @@ def zones_import(file: Path) -> None:
     click.echo(f"zones: {result.created} created, {result.updated} updated")
 
 
-def create_user(name: str, role: str, password: str) -> User:
-    if role not in ROLES:
-        raise click.ClickException(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise click.ClickException("the password must have at least 10 characters")
-    if db.session.scalar(select(User).where(User.name == name)) is not None:
-        raise click.ClickException(f"user {name} exists already")
-    user = User(
-        name=name, role=role, password_hash=generate_password_hash(password), created_at=_now()
-    )
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 @users.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -75,7 +58,10 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    create_user(name, role, password)
+    try:
+        users_service.create_user(db.session(), name, role, password, _now())
+    except users_service.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"user {name} ({role}) created")
 
 
@@ -115,10 +101,10 @@ def scheduler_run(interval: int) -> None:
 @dev.command("init")
 def dev_init() -> None:
     """Seed the demo zones and a demo attendant when the database has none (make run)."""
-    if not db.session.scalar(select(func.count()).select_from(Zone)):
+    if not zones.active_codes(db.session()):
         zones.seed_demo(db.session(), _now())
         click.echo("demo zones loaded")
-    if not db.session.scalar(select(func.count()).select_from(User)):
+    if not users_service.count(db.session()):
         password_file = Path(kanava_instance_path()) / "demo_password"
         if password_file.exists():
             password = password_file.read_text().strip()
@@ -128,7 +114,7 @@ def dev_init() -> None:
             password = secrets.token_urlsafe(9)
             password_file.write_text(password)
             password_file.chmod(0o600)
-        create_user("demo", "admin", password)
+        users_service.create_user(db.session(), "demo", "admin", password, _now())
         click.echo("demo admin created")
 
 

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app import kanava
 from app.extensions import db
-from app.models import Order
 from app.services import orders, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -66,7 +65,7 @@ def plate(plate: str) -> Response | tuple[Response, int]:
 @bp.get("/orders/<int:order_id>")
 @token_required
 def order(order_id: int) -> Response | tuple[Response, int]:
-    found = db.session.get(Order, order_id)
+    found = orders.get_order(db.session(), order_id)
     if found is None:
         return _error(404, "not_found")
     k = kanava()

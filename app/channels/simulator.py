@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from app import kanava
 from app.extensions import db
-from app.models import EventKind, OutboundMessage
+from app.models import EventKind
 from app.services import timeline
 from app.services.customers import InvalidPhoneNumber, normalize_phone
 
@@ -71,40 +71,26 @@ def sign() -> tuple[Response, int] | Response:
 
 
 @bp.get("/api/thread")
-def thread() -> tuple[Response, int] | Response:
+def conversation() -> tuple[Response, int] | Response:
     try:
         phone = normalize_phone(request.args.get("phone", ""))
     except InvalidPhoneNumber:
         return jsonify({"error": "bad_number"}), 400
-    events = timeline.sms_thread(db.session(), phone)
-    event_ids = [e.id for e in events if e.kind is EventKind.MESSAGE_OUT]
-    outbox = (
-        {
-            m.event_id: m.status.value
-            for m in db.session.query(OutboundMessage).filter(
-                OutboundMessage.event_id.in_(event_ids)
-            )
-        }
-        if event_ids
-        else {}
-    )
+    thread = timeline.sms_thread(db.session(), phone)
     tz = kanava().settings.tz
     return jsonify(
         {
             "phone": phone,
             "messages": [
                 {
-                    "id": e.id,
-                    "direction": "in" if e.kind is EventKind.MESSAGE_IN else "out",
-                    "body": e.body,
-                    "at": e.created_at.astimezone(tz).strftime("%H:%M"),
-                    "understood": e.understood,
-                    "via": "outbox"
-                    if e.id in outbox
-                    else ("reply" if e.kind is EventKind.MESSAGE_OUT else None),
-                    "status": outbox.get(e.id),
+                    "id": m.event.id,
+                    "direction": "in" if m.event.kind is EventKind.MESSAGE_IN else "out",
+                    "body": m.event.body,
+                    "at": m.event.created_at.astimezone(tz).strftime("%H:%M"),
+                    "understood": m.event.understood,
+                    "status": m.delivery_status,
                 }
-                for e in events
+                for m in thread
             ],
         }
     )

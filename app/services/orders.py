@@ -392,5 +392,9 @@ def check_plate(
     )
 
 
+def get_order(session: Session, order_id: int) -> Order | None:
+    return session.get(Order, order_id)
+
+
 def paid_total(order: Order) -> int:
     return sum(p.captured_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)

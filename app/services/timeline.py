@@ -7,13 +7,14 @@ commits with the rest of its work, so the timeline never disagrees with the orde
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Channel, Customer, Event, EventKind, Order
+from app.models import Channel, Customer, Event, EventKind, Order, OutboundMessage
 
 
 def record(
@@ -62,19 +63,40 @@ def for_customer(session: Session, customer_id: int, limit: int = 200) -> list[E
     )
 
 
-def sms_thread(session: Session, phone: str, limit: int = 200) -> list[Event]:
-    """The SMS conversation with one number, oldest first (for the phone simulator)."""
+@dataclass(frozen=True)
+class ThreadMessage:
+    event: Event
+    delivery_status: str | None  # for outbox messages: queued, delivered, failed, ...
+
+
+def sms_thread(session: Session, phone: str, limit: int = 200) -> list[ThreadMessage]:
+    """The SMS conversation with one number, oldest first (for the phone simulator).
+
+    Replies given in the webhook's TwiML have no delivery status; messages sent later
+    through the outbox carry theirs.
+    """
     customer = session.scalar(select(Customer).where(Customer.phone == phone))
     if customer is None:
         return []
-    events = session.scalars(
-        select(Event)
-        .where(
-            Event.customer_id == customer.id,
-            Event.channel == Channel.SMS,
-            Event.kind.in_((EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT)),
+    events = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.customer_id == customer.id,
+                Event.channel == Channel.SMS,
+                Event.kind.in_((EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT)),
+            )
+            .order_by(Event.created_at.desc(), Event.id.desc())
+            .limit(limit)
         )
-        .order_by(Event.created_at.desc(), Event.id.desc())
-        .limit(limit)
     )
-    return list(reversed(list(events)))
+    out_ids = [e.id for e in events if e.kind is EventKind.MESSAGE_OUT]
+    statuses: dict[int, str] = {}
+    if out_ids:
+        rows = session.execute(
+            select(OutboundMessage.event_id, OutboundMessage.status).where(
+                OutboundMessage.event_id.in_(out_ids)
+            )
+        )
+        statuses = {event_id: status.value for event_id, status in rows if event_id}
+    return [ThreadMessage(e, statuses.get(e.id)) for e in reversed(events)]

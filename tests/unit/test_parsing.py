@@ -510,8 +510,8 @@ def plate_texts(draw: st.DrawFn) -> tuple[str, str]:
     return typed, display_plate(typed)
 
 
-def random_case(draw: st.DrawFn, text: str) -> str:
-    flags = draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
+def random_case(data: st.DataObject, text: str) -> str:
+    flags = data.draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
     return "".join(ch.lower() if flag else ch for ch, flag in zip(text, flags, strict=True))
 
 
@@ -525,9 +525,9 @@ def test_park_messages_recover_plate_zone_and_duration(data: st.DataObject) -> N
     duration_text = form.format(h=amount, m=amount)
     with_duration = data.draw(st.booleans())
     prefix = data.draw(st.sampled_from(["", "P ", "park ", "PYSÄKÖI ", "parkera "]))
-    parts = [random_case(data.draw, typed_plate), zone]
+    parts = [random_case(data, typed_plate), zone]
     if with_duration:
-        parts.append(random_case(data.draw, duration_text))
+        parts.append(random_case(data, duration_text))
     order = data.draw(st.permutations(parts))
     seps = data.draw(
         st.lists(
