@@ -319,6 +319,19 @@ def unknown_zone(code: str, suggestions: Sequence[str], lang: str) -> str:
     return _render(lang, build)
 
 
+def one_plate_at_a_time(lang: str) -> str:
+    return _render(lang, lambda: _("One car at a time: text plate and zone, e.g. ABC-123 101"))
+
+
+def stop_is_opt_out(lang: str) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "To end parking, text DONE. STOP alone stops all messages from Kanava."
+        ),
+    )
+
+
 def need_zone(plate: str, lang: str) -> str:
     return _render(
         lang,

@@ -274,9 +274,14 @@ class _Conversation:
             Intent.UNBOOK: self.booking,
         }
         handler = handlers.get(p.intent)
-        if handler is None:
-            return self._reply(messages.not_understood(self.lang), understood=False)
-        return handler()
+        if handler is not None:
+            return handler()
+        if p.problem == "courtesy":
+            # "Kiitos!" needs no answer; it is understood, and answering costs an SMS.
+            return Reply(text="", understood=True, intent="courtesy")
+        if p.problem == "opt_out_word":
+            return self._reply(messages.stop_is_opt_out(self.lang), understood=False)
+        return self._reply(messages.not_understood(self.lang), understood=False)
 
     def help(self) -> Reply:
         return self._reply(messages.help_text(self.lang))
@@ -332,6 +337,11 @@ class _Conversation:
         p = self.parsed
         if p.problem == "bad_duration":
             return self._reply(messages.bad_duration(self.lang), understood=False)
+        if p.problem == "multiple_plates":
+            return self._reply(messages.one_plate_at_a_time(self.lang), understood=False)
+        if p.problem == "bad_plate":
+            # A zone and something that is not a plate: never guess the car.
+            return self._reply(messages.not_understood(self.lang), understood=False)
         plate, zone_code, minutes = p.plate, p.zone, p.duration_minutes
         pending = self.pending or {}
         if zone_code is None and plate is not None:
