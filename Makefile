@@ -35,7 +35,7 @@ run: $(VENV)/.installed
 ## make test: lint, types, and the whole suite on SQLite and PostgreSQL
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium.sh
-	$(VENV)/bin/ruff check app tests scripts
+	$(VENV)/bin/ruff check app tests scripts bench
 	$(VENV)/bin/mypy
 	@set -e; \
 	  url=$$(scripts/test-postgres.sh start $(PG_DIR)); \

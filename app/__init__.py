@@ -17,7 +17,7 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LANGUAGES, Settings, load_settings
-from app.extensions import babel, db, migrate
+from app.extensions import babel, configure_sqlite, db, migrate
 
 Clock = Callable[[], datetime]
 
@@ -89,6 +89,8 @@ def create_app(
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
 

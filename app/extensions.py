@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Deterministic constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -30,3 +32,29 @@ babel = Babel()
 def session() -> Session:
     """The current request's (or app context's) database session."""
     return db.session()
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite behave under a multi-threaded, multi-process web server.
+
+    WAL lets readers work while one connection writes; ``synchronous=NORMAL`` is safe with
+    WAL. ``BEGIN IMMEDIATE`` takes the write lock when a transaction starts, so two
+    requests queue on ``busy_timeout`` instead of failing when a read turns into a write
+    (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -145,6 +145,7 @@ def queue_sms(
         body=body,
         data={"purpose": purpose, "status": "suppressed" if suppressed else "queued"},
     )
+    session.flush()  # the outbox row points at its timeline event
     message = OutboundMessage(
         customer=customer,
         order_id=order.id if order else None,

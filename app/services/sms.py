@@ -65,6 +65,8 @@ def receive_sms(
     Never loses the message: if handling fails, the message is still recorded, marked not
     understood, and the sender gets an apology.
     """
+    # PostgreSQL text cannot hold NUL; other control characters are noise from some phones.
+    body = "".join(c for c in body if c >= " " or c in "\n\t")
     stored = _stored_reply(session, message_sid)
     if stored is not None:
         return stored

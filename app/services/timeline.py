@@ -32,7 +32,7 @@ def record(
     actor: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Add one event to the timeline (flushed, not committed)."""
+    """Add one event to the timeline (added to the session, not flushed or committed)."""
     event = Event(
         created_at=at,
         channel=channel,
@@ -47,7 +47,6 @@ def record(
         data=data,
     )
     session.add(event)
-    session.flush()
     return event
 
 

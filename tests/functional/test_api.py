@@ -1,0 +1,303 @@
+"""The attendants' handheld API: plate checks and orders behind a bearer token."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import Base, db
+from app.models import ApiToken, Order
+from tests.conftest import Clock, Phone
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _check(client: FlaskClient, token: str, plate: str, zone: str | None = "101") -> dict:
+    url = f"/api/v1/plates/{quote(plate, safe='')}"
+    if zone is not None:
+        url += f"?zone={zone}"
+    response = client.get(url, headers=_auth(token))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return dict(response.get_json())
+
+
+def _pay_link(reply: str) -> str:
+    return reply.split("/pay/")[1].split()[0]
+
+
+def _park_and_pay(client: FlaskClient, phone: Phone, body: str) -> None:
+    reply = phone.send(body)
+    assert client.post(f"/demo-pay/{_pay_link(reply)}").status_code == 303
+
+
+def _only_order_id(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Order.id)).one()
+
+
+def test_healthz_says_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_unpaid_parking_is_valid_during_the_payment_grace_time(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ABC-123 101 2h")
+
+    body = _check(client, api_token, "ABC-123")
+
+    assert body == {
+        "plate": "ABC-123",
+        "zone": "101",
+        "valid": True,
+        "status": "awaiting_payment",
+        "valid_until": "2026-11-23T10:10:00+02:00",
+        "order_id": _only_order_id(app),
+    }
+
+
+def test_unpaid_parking_is_no_longer_valid_once_the_grace_time_is_over(
+    client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    clock.advance(minutes=11)
+
+    body = _check(client, api_token, "ABC-123")
+
+    assert body["valid"] is False
+    assert body["plate"] == "ABC-123"
+    assert body["valid_until"] == "2026-11-23T10:10:00+02:00"
+
+
+@pytest.mark.parametrize(
+    "spelling", ["abc-123", "ABC123", "abc 123", "ABC\u2013123", " abc-123 "], ids=repr
+)
+def test_plate_is_found_however_the_attendant_writes_it(
+    client: FlaskClient, phone: Phone, api_token: str, spelling: str
+) -> None:
+    phone.send("ABC-123 101 2h")
+
+    body = _check(client, api_token, spelling)
+
+    assert body["plate"] == "ABC-123"
+    assert body["valid"] is True
+
+
+def test_plate_with_a_url_encoded_space_is_found(
+    client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ABC-123 101 2h")
+
+    response = client.get("/api/v1/plates/abc%20123?zone=101", headers=_auth(api_token))
+
+    assert response.status_code == 200
+    assert response.get_json()["valid"] is True
+
+
+def test_paid_parking_is_active_and_valid_until_its_end(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 101 2h")
+    clock.advance(minutes=30)  # well past the payment grace time
+
+    body = _check(client, api_token, "abc123")
+
+    assert body == {
+        "plate": "ABC-123",
+        "zone": "101",
+        "valid": True,
+        "status": "active",
+        "valid_until": "2026-11-23T12:00:00+02:00",
+        "order_id": _only_order_id(app),
+    }
+
+
+def test_paid_parking_shows_expired_once_its_end_has_passed(
+    client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 101 2h")
+    clock.advance(hours=2, minutes=1)  # no clock sweep has run: the API must still tell
+
+    body = _check(client, api_token, "ABC-123")
+
+    assert body["valid"] is False
+    assert body["status"] == "expired"
+    assert body["valid_until"] == "2026-11-23T12:00:00+02:00"
+
+
+def test_parking_in_another_zone_is_not_valid_here(
+    client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 101 2h")
+
+    body = _check(client, api_token, "ABC-123", zone="102")
+
+    assert body["valid"] is False
+    assert body["zone"] == "102"
+
+
+def test_plate_check_without_a_zone_finds_the_parking_in_any_zone(
+    client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 102 1h")
+
+    body = _check(client, api_token, "ABC-123", zone=None)
+
+    assert body["valid"] is True
+    assert body["zone"] == "102"
+
+
+def test_unknown_plate_is_not_valid_and_has_no_order(client: FlaskClient, api_token: str) -> None:
+    body = _check(client, api_token, "zzz-999")
+
+    assert body == {
+        "plate": "ZZZ-999",
+        "zone": "101",
+        "valid": False,
+        "status": None,
+        "valid_until": None,
+        "order_id": None,
+    }
+
+
+def test_valid_until_carries_the_summer_offset_in_july(
+    client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    clock.set_local(2026, 7, 6, 10, 0)  # a Monday in Helsinki summer time
+    _park_and_pay(client, phone, "ABC-123 101 1h")
+
+    body = _check(client, api_token, "ABC-123")
+
+    assert body["valid_until"] == "2026-07-06T11:00:00+03:00"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer ",
+        "Bearer kan_not-a-real-token",
+        "Bearer not-even-the-prefix",
+        "Basic dXNlcjpwYXNz",
+    ],
+    ids=["no header", "empty bearer", "unknown token", "no prefix", "basic auth"],
+)
+def test_plate_check_without_a_valid_token_is_refused(
+    client: FlaskClient, api_token: str, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header is not None else {}
+
+    response = client.get("/api/v1/plates/ABC-123?zone=101", headers=headers)
+
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized"}
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_token_of_another_scheme_spelling_is_accepted(
+    client: FlaskClient, api_token: str
+) -> None:
+    response = client.get(
+        "/api/v1/plates/ABC-123?zone=101", headers={"Authorization": f"bearer {api_token}"}
+    )
+
+    assert response.status_code == 200
+
+
+def test_revoked_token_is_refused(
+    app: Flask, client: FlaskClient, api_token: str, clock: Clock
+) -> None:
+    assert client.get("/api/v1/plates/ABC-123", headers=_auth(api_token)).status_code == 200
+    with app.app_context():
+        row = db.session.scalars(select(ApiToken)).one()
+        row.revoked_at = clock()
+        db.session.commit()
+
+    response = client.get("/api/v1/plates/ABC-123", headers=_auth(api_token))
+
+    assert response.status_code == 401
+    assert "WWW-Authenticate" in response.headers
+
+
+def test_token_is_stored_only_as_a_hash_and_appears_nowhere_in_the_database(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    clock.advance(minutes=1)
+    assert client.get("/api/v1/plates/ABC-123", headers=_auth(api_token)).status_code == 200
+
+    with app.app_context():
+        row = db.session.scalars(select(ApiToken)).one()
+        assert row.name == "handheld-1"
+        assert row.token_hash != api_token
+        assert len(row.token_hash) == 64
+        assert row.last_used_at == clock()
+        everything = []
+        for table in Base.metadata.sorted_tables:
+            everything += [repr(tuple(r)) for r in db.session.execute(select(table))]
+    dump = "\n".join(everything)
+    assert api_token not in dump
+    assert api_token.removeprefix("kan_") not in dump
+
+
+def test_order_is_shown_with_its_details(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 101 2h")
+    order_id = _only_order_id(app)
+
+    response = client.get(f"/api/v1/orders/{order_id}", headers=_auth(api_token))
+
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "id": order_id,
+        "kind": "parking",
+        "status": "active",
+        "plate": "ABC-123",
+        "zone": "101",
+        "starts_at": "2026-11-23T10:00:00+02:00",
+        "ends_at": "2026-11-23T12:00:00+02:00",
+        "amount_cents": 480,
+        "currency": "EUR",
+        "channel": "sms",
+    }
+
+
+def test_order_shows_expired_once_its_end_has_passed(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 101 2h")
+    clock.advance(hours=3)
+
+    response = client.get(f"/api/v1/orders/{_only_order_id(app)}", headers=_auth(api_token))
+
+    assert response.get_json()["status"] == "expired"
+
+
+def test_unknown_order_is_404_json(client: FlaskClient, api_token: str) -> None:
+    response = client.get("/api/v1/orders/999999", headers=_auth(api_token))
+
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "not_found"}
+
+
+def test_order_without_a_token_is_refused(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ABC-123 101 2h")
+
+    response = client.get(f"/api/v1/orders/{_only_order_id(app)}")
+
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized"}
+    assert "WWW-Authenticate" in response.headers

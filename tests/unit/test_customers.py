@@ -1,0 +1,109 @@
+"""Phone numbers as people type them, and the language a driver is answered in."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models import Customer
+from app.services.customers import (
+    InvalidPhoneNumber,
+    choose_language,
+    language_for_number,
+    normalize_phone,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("040 123 4567", "+358401234567"),
+        ("0401234567", "+358401234567"),
+        ("040-123 45 67", "+358401234567"),
+        ("+358 40 123 4567", "+358401234567"),
+        ("00358401234567", "+358401234567"),
+        ("+358401234567", "+358401234567"),
+        ("+46 70 123 45 67", "+46701234567"),
+        ("+44 7911 123456", "+447911123456"),
+        ("+358 18 12345", "+3581812345"),
+    ],
+)
+def test_phone_number_is_normalised_to_e164(typed: str, e164: str) -> None:
+    assert normalize_phone(typed) == e164
+
+
+def test_normalising_an_e164_number_again_changes_nothing() -> None:
+    once = normalize_phone("040 123 4567")
+
+    assert normalize_phone(once) == once
+
+
+def test_a_number_without_country_code_is_read_in_the_given_region() -> None:
+    assert normalize_phone("070 123 45 67", default_region="SE") == "+46701234567"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    ["", "   ", "hello", "123", "+358 00", "ABC-123 101", "040-123-45678901234", "+999 1234567"],
+)
+def test_garbage_is_not_a_phone_number(garbage: str) -> None:
+    with pytest.raises(InvalidPhoneNumber):
+        normalize_phone(garbage)
+
+
+def test_invalid_phone_number_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        normalize_phone("not a number")
+
+
+@pytest.mark.parametrize(
+    ("number", "language"),
+    [
+        ("+358401234567", "fi"),
+        ("+35891234567", "fi"),
+        ("+358181234567", "sv"),  # Åland
+        ("+3581812345", "sv"),
+        ("+46701234567", "sv"),
+        ("+447911123456", "en"),
+        ("+4915112345678", "en"),
+        ("+14155552671", "en"),
+    ],
+)
+def test_number_suggests_the_language_of_its_country(number: str, language: str) -> None:
+    assert language_for_number(number) == language
+
+
+@pytest.mark.parametrize("number", ["", "garbage", "0401234567"])
+def test_a_number_that_cannot_be_read_suggests_no_language(number: str) -> None:
+    assert language_for_number(number) is None
+
+
+def _customer(phone: str = "+46701234567", language: str | None = None) -> Customer:
+    return Customer(phone=phone, language=language)
+
+
+def test_keyword_language_beats_everything() -> None:
+    assert choose_language("fi", _customer(language="en"), "sv") == "fi"
+
+
+def test_stored_language_beats_the_number_and_the_default() -> None:
+    assert choose_language(None, _customer(language="en"), "fi") == "en"
+
+
+def test_number_language_is_used_when_nothing_is_stored() -> None:
+    assert choose_language(None, _customer(), "fi") == "sv"
+
+
+def test_default_is_used_for_an_unknown_sender() -> None:
+    assert choose_language(None, None, "en") == "en"
+
+
+def test_default_is_used_when_the_number_suggests_nothing() -> None:
+    assert choose_language(None, _customer(phone="garbage"), "fi") == "fi"
+
+
+def test_an_unsupported_keyword_or_stored_language_is_skipped() -> None:
+    assert choose_language("de", _customer(language="xx"), "fi") == "sv"
+
+
+def test_keyword_language_applies_to_an_unknown_sender() -> None:
+    assert choose_language("sv", None, "fi") == "sv"
