@@ -162,7 +162,7 @@ def parking_started(
 
 def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, now: datetime) -> str:
     def build() -> str:
-        if order.ends_at is None:
+        if order.open_ended or order.ends_at is None:
             text = _(
                 "%(plate)s is already parked in zone %(zone)s until you stop.",
                 plate=order.plate_display,
@@ -195,7 +195,7 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
-        if order.ends_at is None:
+        if order.open_ended or order.ends_at is None:
             return _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
                 "To stop: DONE",
@@ -263,7 +263,7 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
             return _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
         lines = []
         for order in orders[:4]:
-            if order.ends_at is None:
+            if order.open_ended or order.ends_at is None:
                 line = _(
                     "%(plate)s zone %(zone)s until you stop",
                     plate=order.plate_display,

@@ -108,9 +108,16 @@ def live_orders(session: Session, customer: Customer, now: datetime) -> list[Ord
     return [o for o in orders if o.ends_at is None or o.ends_at > now]
 
 
-def _live_for_plate(session: Session, plate_key: str, now: datetime) -> list[Order]:
+def _live_for_plate(
+    session: Session, customer: Customer | None, plate_key: str, now: datetime
+) -> list[Order]:
+    """The customer's own live parkings of a plate. Another phone's parking of the same
+    plate is never touched: knowing a plate must not let anyone end someone's parking."""
+    if customer is None or customer.id is None:
+        return []
     orders = session.scalars(
         select(Order).where(
+            Order.customer_id == customer.id,
             Order.plate_key == plate_key,
             Order.kind == OrderKind.PARKING,
             Order.status.in_(LIVE_STATUSES),
@@ -148,15 +155,15 @@ def start_parking(
 
     The order starts ``awaiting_payment`` with a pending payment whose link the driver
     pays; it counts as valid for ``PAYMENT_GRACE_MINUTES`` meanwhile. A live parking of the
-    same plate in another zone is ended first (the car moved). A live parking of the same
-    plate in the same zone is returned unchanged with ``already_parked``.
+    same plate by the same customer in another zone is ended first (the car moved); in the
+    same zone it is returned unchanged with ``already_parked``.
     Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days.
     """
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
     replaced: list[Order] = []
-    for existing in _live_for_plate(session, key, now):
+    for existing in _live_for_plate(session, customer, key, now):
         if existing.zone_id == zone.id:
             pay = payments.open_payment_of(existing)
             return ParkingStarted(order=existing, payment=pay, already_parked=True)

@@ -159,6 +159,7 @@ def settle(
     if held is not None:
         held.captured_cents = min(amount_cents, held.amount_cents)
         held.status = PaymentStatus.SUCCEEDED
+        held.paid_at = now
         held.updated_at = now
         timeline.record(
             session,
