@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-PG_DIR := $(CURDIR)/.tmp/pg
+# The test cluster lives under /tmp: the postgres user must be able to reach it.
+ifndef PG_DIR
+PG_DIR := $(shell mktemp -u -d /tmp/kanava-test-pg.XXXXXX)
+endif
 export FLASK_APP := wsgi
 
 .PHONY: run test bench lint typecheck translations venv clean

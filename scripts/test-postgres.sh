@@ -35,6 +35,9 @@ start)
       exit 3
     fi
   fi
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
   rm -rf "$dir"; mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   as_owner "$bin/initdb" -D "$dir/data" -U kanava --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
