@@ -7,7 +7,6 @@
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?directory}
-port=${KANAVA_TEST_PG_PORT:-54329}
 
 find_bin() {
   local d
@@ -23,6 +22,7 @@ as_owner() {
 
 case "$action" in
 start)
+  port=${KANAVA_TEST_PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
   if ! bin=$(find_bin); then
     if [ "$(id -u)" = 0 ]; then
       echo "installing PostgreSQL (apt-get)" >&2
