@@ -84,14 +84,10 @@ def receive_sms(
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
         session.rollback()
+        receipt = WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
+        session.add(receipt)
         reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
-    receipt = session.scalar(
-        select(WebhookReceipt).where(
-            WebhookReceipt.source == SOURCE, WebhookReceipt.external_id == message_sid
-        )
-    ) or WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
     receipt.response_body = reply_text
-    session.add(receipt)
     session.commit()
     notifications.dispatch_due(session, kanava, now=now)
     return reply_text

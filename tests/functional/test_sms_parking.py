@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -80,3 +81,30 @@ def test_stop_after_paying_ends_parking(
         order = db.session.scalars(select(Order)).one()
         assert order.status is OrderStatus.ENDED
         assert order.amount_cents == 120
+
+
+def test_a_failure_while_handling_still_records_the_message_and_apologises(
+    app: Flask, phone: Phone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import sms
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(sms.orders, "start_parking", broken)
+    reply = phone.send("ABC-123 101", sid="SM" + "e" * 32)
+
+    assert reply == "Valitettavasti meillä tapahtui virhe. Yritä uudelleen hetken kuluttua."
+    again = phone.send("ABC-123 101", sid="SM" + "e" * 32)
+    assert again == reply
+    with app.app_context():
+        inbound = db.session.scalars(
+            select(Event).where(Event.kind == EventKind.MESSAGE_IN)).one()
+        assert inbound.body == "ABC-123 101"
+        assert inbound.understood is False
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_nul_and_control_characters_are_dropped_not_fatal(app: Flask, phone: Phone) -> None:
+    reply = phone.send("ABC-123\x00 101\x07")
+    assert "ABC-123" in reply
