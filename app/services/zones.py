@@ -65,41 +65,60 @@ def closest_codes(code: str, codes: list[str], limit: int = 3) -> list[str]:
     return close
 
 
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw[key]
+    return "" if value is None else str(value).strip()
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _validate(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
     label = f"zone #{index + 1}"
+    field = "code"
     try:
-        code = str(raw["code"]).strip().upper()
-        label = f"zone {code}"
+        code = _text(raw, "code").upper()
         if not code or len(code) > 16 or not code.replace("-", "").isalnum():
             raise ZoneFileError(f"{label}: code must be short letters or digits")
-        name = str(raw["name"]).strip()
+        label = f"zone {code}"
+        field = "name"
+        name = _text(raw, "name")
         if not name:
             raise ZoneFileError(f"{label}: name is empty")
+        field = "rate_per_hour"
         rate = parse_money(raw["rate_per_hour"])
+        field = "paid_hours"
         paid_spec = raw.get("paid_hours") or {}
         if not isinstance(paid_spec, Mapping):
             raise ZoneFileError(f"{label}: paid_hours must be a mapping of days to hours")
         paid = parse_paid_hours({str(k): str(v) for k, v in paid_spec.items()})
+        field = "daily_cap"
         cap = raw.get("daily_cap")
+        cap_cents = parse_money(cap) if cap is not None else None
         max_minutes = raw.get("max_minutes")
-        if max_minutes is not None and (not isinstance(max_minutes, int) or max_minutes <= 0):
+        if max_minutes is not None and not _positive_int(max_minutes):
             raise ZoneFileError(f"{label}: max_minutes must be a positive whole number")
-        bookable = bool(raw.get("bookable", False))
+        bookable = raw.get("bookable", False)
+        if not isinstance(bookable, bool):
+            raise ZoneFileError(f"{label}: bookable must be true or false")
         capacity = raw.get("capacity")
-        if capacity is not None and (not isinstance(capacity, int) or capacity < 0):
+        if capacity is not None and not (_positive_int(capacity) or capacity == 0):
             raise ZoneFileError(f"{label}: capacity must be a whole number")
         if bookable and not capacity:
             raise ZoneFileError(f"{label}: a bookable zone needs a capacity")
     except KeyError as exc:
         raise ZoneFileError(f"{label}: {exc.args[0]} is missing") from exc
     except TariffError as exc:
-        raise ZoneFileError(f"{label}: {exc}") from exc
+        message = str(exc)
+        prefix = "" if message.startswith(field) else f"{field}: "
+        raise ZoneFileError(f"{label}: {prefix}{message}") from exc
     return {
         "code": code,
         "name": name,
         "rate_per_hour_cents": rate,
         "paid_hours": paid_hours_to_spec(paid),
-        "daily_cap_cents": parse_money(cap) if cap is not None else None,
+        "daily_cap_cents": cap_cents,
         "max_minutes": max_minutes,
         "bookable": bookable,
         "capacity": capacity,

@@ -204,9 +204,7 @@ def test_plate_check_without_a_valid_token_is_refused(
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_the_token_of_another_scheme_spelling_is_accepted(
-    client: FlaskClient, api_token: str
-) -> None:
+def test_bearer_scheme_is_matched_whatever_its_case(client: FlaskClient, api_token: str) -> None:
     response = client.get(
         "/api/v1/plates/ABC-123?zone=101", headers={"Authorization": f"bearer {api_token}"}
     )

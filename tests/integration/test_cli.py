@@ -251,11 +251,6 @@ def _import_is_refused_cleanly(
         assert word in result.output
 
 
-@pytest.mark.xfail(
-    reason="zones._validate parses daily_cap outside its try block: the TariffError escapes "
-    "as a traceback instead of a ZoneFileError message",
-    strict=True,
-)
 @pytest.mark.parametrize("case", ["bad daily cap", "negative daily cap"])
 def test_zones_import_rejects_a_bad_daily_cap_with_a_clear_message(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path, case: str
@@ -264,11 +259,6 @@ def test_zones_import_rejects_a_bad_daily_cap_with_a_clear_message(
     _import_is_refused_cleanly(app, runner, _write(tmp_path, text), words)
 
 
-@pytest.mark.xfail(
-    reason="zones._validate turns a YAML null with str(): an empty code becomes zone 'NONE' "
-    "and an empty name the text 'None', and the file is imported",
-    strict=True,
-)
 @pytest.mark.parametrize("case", ["empty code", "empty name"])
 def test_zones_import_rejects_an_empty_code_or_name(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path, case: str
