@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import current_app
+from flask import Flask, current_app
 
 from app import kanava
 from app.extensions import db
@@ -19,28 +19,37 @@ from app.services import duties
 log = logging.getLogger(__name__)
 
 
-def tick() -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with app.app_context():
-        try:
-            report = duties.run_due(db.session(), kanava(), kanava().clock())
-            log.info("tick: %s", report)
-        except Exception:
-            db.session.rollback()
-            log.exception("tick failed; the next one will try again")
-        finally:
-            db.session.remove()
+def tick() -> duties.TickReport | None:
+    """One sweep of every duty at the app clock's now; None if it failed (logged).
+
+    A failing sweep never stops the clock: the next one tries again, and the duties pick
+    up whatever this one left undone.
+    """
+    try:
+        report = duties.run_due(db.session(), kanava(), kanava().clock())
+    except Exception:
+        db.session.rollback()
+        log.exception("tick failed; the next one will try again")
+        return None
+    finally:
+        db.session.remove()
+    if report.work_done:
+        log.info("tick: %s", report)
+    return report
 
 
 def run_forever(interval_seconds: int = 30) -> None:
+    """Sweep now, then every ``interval_seconds`` until the process is stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def job() -> None:
         with app.app_context():
             tick()
 
     scheduler = BlockingScheduler(timezone="UTC")
+    # coalesce + max_instances=1: a sweep that runs long is not run twice at once, and
+    # missed runs (the machine slept) collapse into one.
     scheduler.add_job(
         job,
         "interval",
@@ -48,8 +57,11 @@ def run_forever(interval_seconds: int = 30) -> None:
         max_instances=1,
         coalesce=True,
         id="duties",
-        next_run_time=None,
+        misfire_grace_time=interval_seconds,
     )
     log.info("clock started: duties every %s s", interval_seconds)
     job()
-    scheduler.start()
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("clock stopped")

@@ -1,60 +1,210 @@
 """Time-driven duties, run by the clock process and by ``jobs tick``.
 
-Each duty is a sweep over the database for rows that are due at ``now``, claimed with a
-conditional UPDATE so that two clocks (or a clock and ``jobs tick``) never do one twice.
+Each duty is a sweep over the database for the rows due at ``now``. Rows are taken in
+batches with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (another clock skips them
+and takes the next ones) and changed with a conditional UPDATE that repeats the condition
+(``… WHERE reminder_sent_at IS NULL``), so two clocks, or a clock and ``jobs tick``, never
+do one duty twice. On SQLite ``BEGIN IMMEDIATE`` makes every transaction a writer, which
+serialises the sweeps. The SMS a duty causes is queued in the same transaction as the
+claim, so it exists exactly when the duty was done, then goes out through the outbox.
+
+After downtime a tick catches up: ended parkings are expired and ended, but no reminder is
+sent for a parking that has already ended, and notices that would arrive more than
+:data:`NOTICE_WINDOW` late are not sent (the timeline says so).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from app import Kanava
-from app.models import Channel, EventKind, Order, OrderStatus, PaymentStatus
-from app.services import notifications, timeline
+from app.models import (
+    LIVE_STATUSES,
+    Channel,
+    EventKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    PaymentStatus,
+)
+from app.services import messages, notifications, orders, payments, timeline
+
+BATCH = 200
+# Expiry, max-stay and cancellation notices later than this are not worth an SMS.
+NOTICE_WINDOW = timedelta(hours=1)
 
 
 @dataclass
 class TickReport:
+    """What one tick did. The first three always print; the others when not zero."""
+
     expired: int = 0
     cancelled_unpaid: int = 0
     messages_sent: int = 0
+    reminders: int = 0
+    ended_at_max_stay: int = 0
+    resumed_sending: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"expired {self.expired}, cancelled unpaid {self.cancelled_unpaid}, "
             f"messages sent {self.messages_sent}"
         )
+        for f in fields(self)[3:]:
+            value = getattr(self, f.name)
+            if value:
+                text += f", {f.name.replace('_', ' ')} {value}"
+        return text
+
+    @property
+    def work_done(self) -> int:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+
+def _locked_batch(session: Session, query: Select[Order]) -> list[Order]:
+    """Up to :data:`BATCH` orders of ``query``, locked for this transaction; rows another
+    clock holds are skipped (PostgreSQL; SQLite has no row locks and needs none)."""
+    return list(
+        session.scalars(
+            query.order_by(Order.ends_at, Order.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True, of=Order)
+            .options(selectinload(Order.customer), selectinload(Order.zone))
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _claim_status(
-    session: Session, order_id: int, old: OrderStatus, new: OrderStatus, now: datetime
+    session: Session, order: Order, old: OrderStatus, new: OrderStatus, now: datetime
 ) -> bool:
     result = session.execute(
         update(Order)
-        .where(Order.id == order_id, Order.status == old)
+        .where(Order.id == order.id, Order.status == old)
         .values(status=new, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not getattr(result, "rowcount", 0):
+        return False
+    order.status = new
+    order.updated_at = now
+    return True
 
 
-def expire_ended(session: Session, now: datetime) -> int:
-    """Active parkings whose end has passed become ``expired``."""
-    ids = list(
-        session.scalars(
-            select(Order.id).where(Order.status == OrderStatus.ACTIVE, Order.ends_at <= now)
+def _language(order: Order) -> str:
+    customer = order.customer
+    return (customer.language if customer is not None else None) or order.language
+
+
+def _notify(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    text: str,
+    *,
+    purpose: str,
+    due_since: datetime,
+    now: datetime,
+) -> None:
+    """Queue a notice about something that became due at ``due_since``, unless it is
+    already too late to be useful; then the timeline says it was not sent."""
+    if order.customer is None:
+        return
+    if now - due_since > NOTICE_WINDOW:
+        late = int((now - due_since).total_seconds() // 60)
+        timeline.record(
+            session,
+            at=now,
+            channel=Channel.SYSTEM,
+            kind=EventKind.SYSTEM,
+            customer=order.customer,
+            order=order,
+            body=f"SMS not sent ({purpose}): {late} min late after downtime",
+            data={"purpose": purpose, "late_minutes": late},
         )
+        return
+    notifications.queue_sms(
+        session,
+        kanava,
+        order.customer,
+        text,
+        purpose=purpose,
+        order=order,
+        now=now,
+        expires_at=due_since + NOTICE_WINDOW,
+    )
+
+
+def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Queue one reminder for each live parking whose end is within the lead time.
+
+    Due when ``ends_at - REMINDER_LEAD_MINUTES <= now < ends_at`` and no reminder was sent
+    for this end (``extend_parking`` clears ``reminder_sent_at``). Open-ended parkings
+    with a longest stay are reminded before it too. Never for a parking that has ended.
+    Commits per batch; returns how many reminders were claimed.
+    """
+    lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
+    query = select(Order).where(
+        Order.kind == OrderKind.PARKING,
+        Order.status.in_(LIVE_STATUSES),
+        Order.reminder_sent_at.is_(None),
+        Order.customer_id.is_not(None),
+        Order.ends_at.is_not(None),
+        Order.ends_at > now,
+        Order.ends_at <= now + lead,
+    )
+    claimed = 0
+    while batch := _locked_batch(session, query):
+        for order in batch:
+            assert order.ends_at is not None and order.customer is not None
+            result = session.execute(
+                update(Order)
+                .where(
+                    Order.id == order.id,
+                    Order.reminder_sent_at.is_(None),
+                    Order.ends_at == order.ends_at,
+                    Order.status.in_(LIVE_STATUSES),
+                )
+                .values(reminder_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(result, "rowcount", 0):
+                continue
+            order.reminder_sent_at = now
+            notifications.queue_sms(
+                session,
+                kanava,
+                order.customer,
+                messages.reminder(order, _language(order), kanava, now),
+                purpose="reminder",
+                order=order,
+                now=now,
+                expires_at=order.ends_at,
+            )
+            claimed += 1
+        session.commit()
+    session.commit()
+    return claimed
+
+
+def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Paid fixed-duration parkings whose end has passed become ``expired``; the driver is
+    told once. Commits per batch; returns how many expired."""
+    query = select(Order).where(
+        Order.status == OrderStatus.ACTIVE,
+        Order.open_ended.is_(False),
+        Order.ends_at <= now,
     )
     done = 0
-    for order_id in ids:
-        if _claim_status(session, order_id, OrderStatus.ACTIVE, OrderStatus.EXPIRED, now):
-            order = session.get(Order, order_id)
-            assert order is not None
-            session.refresh(order)
+    while batch := _locked_batch(session, query):
+        for order in batch:
+            if not _claim_status(session, order, OrderStatus.ACTIVE, OrderStatus.EXPIRED, now):
+                continue
+            assert order.ends_at is not None
             order.ended_at = order.ends_at
             timeline.record(
                 session,
@@ -65,28 +215,75 @@ def expire_ended(session: Session, now: datetime) -> int:
                 order=order,
                 body=f"parking expired: {order.plate_display} in {order.zone.code}",
             )
+            _notify(
+                session,
+                kanava,
+                order,
+                messages.parking_expired(order, _language(order), kanava, now),
+                purpose="expired",
+                due_since=order.ends_at,
+                now=now,
+            )
             done += 1
         session.commit()
+    session.commit()
     return done
 
 
-def cancel_unpaid(session: Session, now: datetime) -> int:
-    """Parkings still awaiting payment after the grace time are cancelled."""
-    ids = list(
-        session.scalars(
-            select(Order.id).where(
-                Order.status == OrderStatus.AWAITING_PAYMENT, Order.payment_due_at <= now
-            )
-        )
+def end_at_max_stay(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Open-ended parkings that reached the zone's longest stay are ended there and charged
+    for the minutes up to it (``orders.stop_parking``); the driver is told once. Commits
+    per batch; returns how many were ended."""
+    query = select(Order).where(
+        Order.status == OrderStatus.ACTIVE,
+        Order.open_ended.is_(True),
+        Order.ends_at <= now,
     )
     done = 0
-    for order_id in ids:
-        if _claim_status(
-            session, order_id, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, now
-        ):
-            order = session.get(Order, order_id)
-            assert order is not None
-            session.refresh(order)
+    while batch := _locked_batch(session, query):
+        for order in batch:
+            if order.status is not OrderStatus.ACTIVE:  # re-checked under the row lock
+                continue
+            stopped = orders.stop_parking(
+                session, kanava, order, now=now, channel=Channel.SYSTEM, reason="max_stay"
+            )
+            pay = stopped.payment
+            link = (
+                payments.pay_link(kanava.settings, pay)
+                if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
+                else None
+            )
+            lang = _language(order)
+            assert order.ended_at is not None
+            _notify(
+                session,
+                kanava,
+                order,
+                messages.max_stay_ended(order, stopped.amount_cents, link, lang, kanava, now),
+                purpose="max_stay_ended",
+                due_since=order.ended_at,
+                now=now,
+            )
+            done += 1
+        session.commit()
+    session.commit()
+    return done
+
+
+def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Parkings still awaiting payment after the grace time are cancelled and their
+    pending payments with them; the driver is told once. Commits per batch."""
+    query = select(Order).where(
+        Order.status == OrderStatus.AWAITING_PAYMENT, Order.payment_due_at <= now
+    )
+    done = 0
+    while batch := _locked_batch(session, query):
+        for order in batch:
+            if not _claim_status(
+                session, order, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, now
+            ):
+                continue
+            assert order.payment_due_at is not None
             order.ended_at = now
             for payment in order.payments:
                 if payment.status is PaymentStatus.PENDING:
@@ -101,15 +298,32 @@ def cancel_unpaid(session: Session, now: datetime) -> int:
                 order=order,
                 body=f"parking cancelled, not paid: {order.plate_display}",
             )
+            _notify(
+                session,
+                kanava,
+                order,
+                messages.unpaid_cancelled(order, _language(order)),
+                purpose="unpaid_cancelled",
+                due_since=order.payment_due_at,
+                now=now,
+            )
             done += 1
         session.commit()
+    session.commit()
     return done
 
 
 def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
-    """Run every duty that is due at ``now``; safe to repeat and to run concurrently."""
+    """Run every duty that is due at ``now``; safe to repeat and to run concurrently.
+
+    Order matters after downtime: ends are applied before reminders are looked for, so a
+    parking that ended while the clock was down gets its end, not a reminder.
+    """
     report = TickReport()
-    report.expired = expire_ended(session, now)
-    report.cancelled_unpaid = cancel_unpaid(session, now)
+    report.resumed_sending = notifications.requeue_interrupted(session, now)
+    report.cancelled_unpaid = cancel_unpaid(session, kanava, now)
+    report.expired = expire_ended(session, kanava, now)
+    report.ended_at_max_stay = end_at_max_stay(session, kanava, now)
+    report.reminders = send_reminders(session, kanava, now)
     report.messages_sent = notifications.dispatch_due(session, kanava, now=now)
     return report

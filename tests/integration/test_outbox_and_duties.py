@@ -249,23 +249,17 @@ def test_one_failing_message_does_not_hold_up_the_others(
     assert _message(app, first).status is OutboundStatus.QUEUED
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_message_claimed_by_one_dispatcher_is_not_sent_by_another(
     app: Flask, notifier: FakeNotifier, clock: Clock
 ) -> None:
-    """Two dispatchers list the same due messages; each message still goes out once.
-
-    PostgreSQL only: on SQLite a dispatcher holds the write lock from listing to sending
-    (see the test below), so this interleaving cannot happen there.
-    """
+    """While one dispatcher is sending a message, another skips it and sends the next."""
     first = _queue(app, clock(), body="first")
     second = _queue(app, clock(), body="second")
     other_results: list[int] = []
 
     def other_dispatcher() -> None:
-        # Runs while the first dispatcher, which has already listed both messages, is
-        # sending the first one: it finds only the second one free and sends it.
+        # Runs while the first dispatcher is sending the first message (its claim is
+        # committed, no lock is held): only the second message is free to take.
         with app.app_context(), Session(db.engine) as session:
             other_results.append(notifications.dispatch_due(session, _kanava(app), now=clock()))
 
@@ -308,18 +302,10 @@ def _another_writer_can_write(app: Flask) -> bool:
             raw.invalidate()  # never hand the probed connection back to the pool
 
 
-SQLITE_HOLDS_LOCK_DURING_SEND = pytest.mark.xfail(
-    reason="dispatch_due re-reads the claimed message in a new transaction before calling "
-    "the notifier and commits only after it returns; on SQLite (BEGIN IMMEDIATE) that holds "
-    "the write lock across the network call, so every other writer waits for Twilio",
-    strict=True,
-)
-
-
 @pytest.mark.parametrize(
     "backend",
     [
-        pytest.param("sqlite", id="sqlite", marks=SQLITE_HOLDS_LOCK_DURING_SEND),
+        pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ],
     indirect=True,
@@ -495,15 +481,21 @@ def test_paid_parking_expires_exactly_at_its_end(
     assert any("expired" in b for b in bodies)
 
 
-def test_open_ended_parking_expires_at_the_zones_longest_stay(
+def test_open_ended_parking_is_ended_and_charged_at_the_zones_longest_stay(
     app: Flask, client: FlaskClient, phone: Phone, clock: Clock
 ) -> None:
-    reply = phone.send("ABC-123 101")  # zone 101: at most 240 minutes
+    reply = phone.send("ABC-123 101")  # zone 101: at most 240 minutes, 2.40 EUR/h
     _pay(client, reply)
 
-    assert _run(app, clock() + timedelta(minutes=239)).expired == 0
-    assert _run(app, clock() + timedelta(minutes=240)).expired == 1
-    assert _order(app, "ABC-123").status is OrderStatus.EXPIRED
+    assert _run(app, clock() + timedelta(minutes=239)).ended_at_max_stay == 0
+    report = _run(app, clock() + timedelta(minutes=240))
+
+    assert (report.ended_at_max_stay, report.expired) == (1, 0)
+    order = _order(app, "ABC-123")
+    assert order.status is OrderStatus.ENDED
+    assert order.ended_at == clock() + timedelta(minutes=240)
+    assert order.amount_cents == 960
+    assert [p.status for p in order.payments] == [PaymentStatus.SUCCEEDED]
 
 
 def test_running_the_duties_again_changes_nothing(
