@@ -1,28 +1,50 @@
-"""Payments: the payment port and the records of payment attempts.
+"""Payments: the payment port, and every change to payment records.
 
-A :class:`PaymentGateway` is chosen once at start-up. Until Stripe is configured, the
-:class:`DemoGateway` serves a local page, clearly marked as a demo, behind the same
-``/pay/<token>`` link that the SMS carries. It is never active when
-``STRIPE_SECRET_KEY`` is set.
+A :class:`PaymentGateway` is chosen once at start-up: :class:`StripeGateway`
+(``app/integrations/stripe_gateway.py``) when ``STRIPE_SECRET_KEY`` is set, otherwise the
+:class:`DemoGateway`, a local page clearly marked as a demo. The demo is never active
+while a Stripe key is set.
+
+An order has one or more :class:`~app.models.Payment` records (attempts). The driver's
+link ``/pay/<token>`` names a payment, never a provider session: :func:`checkout_for_token`
+sends the driver to the payment's current hosted checkout and opens a fresh one when the
+old one has expired or no longer matches the amount, so the link outlives any session.
+
+A returning driver who agreed to save a card is charged off-session, without a link:
+fixed-duration parking at start, open-ended parking at stop for the minutes used, an
+extension for the difference. A decline or a card that needs authentication never loses
+the parking: the failed attempt is kept with its reason, a new pending payment carries a
+link, and the timeline says why.
+
+Every request that moves money carries an idempotency key derived from the payment
+record (``kanava-payment-<id>-<purpose>``), so a retry never charges twice.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import (
     Channel,
+    Customer,
     EventKind,
     Order,
     OrderStatus,
     Payment,
     PaymentStatus,
+    WebhookReceipt,
 )
 from app.services import timeline
 from app.services.pricing import price
@@ -30,17 +52,143 @@ from app.services.pricing import price
 if TYPE_CHECKING:
     from app import Kanava
 
+log = logging.getLogger(__name__)
+
 # Open-ended parking in a zone without a longest stay: hold at most a day's parking.
 OPEN_ENDED_HOLD = timedelta(hours=24)
+WEBHOOK_SOURCE = "stripe"
+
+
+# ---- the port ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A hosted checkout for one payment record."""
+
+    payment_id: int
+    order_id: int
+    amount_cents: int
+    currency: str
+    description: str
+    success_url: str
+    cancel_url: str
+    locale: str
+    # Hold the card and capture later (open-ended parking): the amount is the most it costs.
+    capture_later: bool
+    # Save the card for off-session charges (only with the driver's consent).
+    save_card: bool
+    customer_ref: str | None
+    consent_text: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class CheckoutInfo:
+    """The provider's current view of a hosted checkout."""
+
+    ref: str
+    url: str | None
+    status: str  # "open", "complete" or "expired"
+    amount_cents: int
+    payment_ref: str | None  # the PaymentIntent behind it, once paid
+    payment_id: int | None  # Kanava's payment id, from the metadata
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    """The provider's current view of a payment (a PaymentIntent)."""
+
+    ref: str
+    # "succeeded", "requires_capture", "requires_action", "requires_payment_method",
+    # "processing", "canceled" or "requires_confirmation"
+    status: str
+    amount_cents: int
+    received_cents: int
+    customer_ref: str | None
+    payment_method_ref: str | None
+    payment_id: int | None
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified provider event: only ids and types, never trusted amounts."""
+
+    id: str
+    type: str
+    object_type: str
+    object_id: str
+
+
+class ChargeDeclined(Exception):
+    """An off-session charge failed; ``code`` is the provider's reason."""
+
+    def __init__(self, code: str, payment_ref: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.payment_ref = payment_ref
+
+
+class InvalidWebhook(Exception):
+    """The webhook's signature or payload is not valid."""
 
 
 class PaymentGateway(Protocol):
     """What Kanava needs from a payment provider."""
 
     name: str
+    # Can cards be saved and charged off-session?
+    saves_cards: bool
 
-    def checkout_url(self, payment: Payment, settings: Settings) -> str:
-        """Where the driver's ``/pay/<token>`` link sends them to pay ``payment``."""
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
+        """Open a hosted checkout; its ``url`` is where the driver pays."""
+        ...
+
+    def get_checkout(self, ref: str) -> CheckoutInfo:
+        """The checkout as the provider sees it now."""
+        ...
+
+    def expire_checkout(self, ref: str, *, idempotency_key: str) -> None:
+        """Close a checkout that must not be paid any more (its amount changed)."""
+        ...
+
+    def get_payment(self, ref: str) -> PaymentInfo:
+        """The payment as the provider sees it now."""
+        ...
+
+    def create_customer(self, customer: Customer, *, idempotency_key: str) -> str:
+        """A provider customer for the driver, to save a card on."""
+        ...
+
+    def charge_saved_card(
+        self,
+        *,
+        customer_ref: str,
+        payment_method_ref: str,
+        amount_cents: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> PaymentInfo:
+        """Charge a saved card off-session. Raises :class:`ChargeDeclined` on a decline or
+        when the bank wants the driver to authenticate (``authentication_required``)."""
+        ...
+
+    def capture(self, ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentInfo:
+        """Capture ``amount_cents`` of a held card."""
+        ...
+
+    def cancel(self, ref: str, *, idempotency_key: str) -> None:
+        """Release a held card or abandon an unfinished payment."""
+        ...
+
+    def refund(self, ref: str, amount_cents: int, *, idempotency_key: str) -> str:
+        """Refund part or all of a captured payment; returns the refund id."""
+        ...
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """Verify a webhook delivery. Raises :class:`InvalidWebhook`."""
         ...
 
 
@@ -48,9 +196,57 @@ class DemoGateway:
     """Local demo payments: a page on this server with a "pay" button, no money moves."""
 
     name = "demo"
+    saves_cards = False
 
-    def checkout_url(self, payment: Payment, settings: Settings) -> str:
-        return f"{settings.public_base_url}/demo-pay/{payment.token}"
+    def __init__(self, settings: Settings) -> None:
+        self._base = settings.public_base_url
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
+        return CheckoutInfo(
+            ref=f"demo_cs_{request.payment_id}_{request.amount_cents}",
+            url=None,  # the channel serves the demo page for the payment's token
+            status="open",
+            amount_cents=request.amount_cents,
+            payment_ref=None,
+            payment_id=request.payment_id,
+        )
+
+    def get_checkout(self, ref: str) -> CheckoutInfo:
+        _, _, payment_id, amount = ref.split("_")
+        return CheckoutInfo(ref, None, "open", int(amount), None, int(payment_id))
+
+    def expire_checkout(self, ref: str, *, idempotency_key: str) -> None:
+        return None
+
+    def get_payment(self, ref: str) -> PaymentInfo:
+        raise NotImplementedError("the demo gateway keeps no payments of its own")
+
+    def create_customer(self, customer: Customer, *, idempotency_key: str) -> str:
+        raise NotImplementedError("the demo gateway saves no cards")
+
+    def charge_saved_card(
+        self,
+        *,
+        customer_ref: str,
+        payment_method_ref: str,
+        amount_cents: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> PaymentInfo:
+        raise NotImplementedError("the demo gateway saves no cards")
+
+    def capture(self, ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentInfo:
+        return PaymentInfo(ref, "succeeded", amount_cents, amount_cents, None, None, None)
+
+    def cancel(self, ref: str, *, idempotency_key: str) -> None:
+        return None
+
+    def refund(self, ref: str, amount_cents: int, *, idempotency_key: str) -> str:
+        return f"demo_re_{secrets.token_hex(6)}"
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        raise InvalidWebhook("the demo gateway receives no webhooks")
 
 
 class PaymentConfigurationError(RuntimeError):
@@ -58,12 +254,17 @@ class PaymentConfigurationError(RuntimeError):
 
 
 def build_payment_gateway(settings: Settings) -> PaymentGateway:
+    """Stripe when ``STRIPE_SECRET_KEY`` is set, never the demo then; otherwise the demo."""
     if settings.stripe_configured:
-        raise PaymentConfigurationError(
-            "STRIPE_SECRET_KEY is set but this build has no Stripe gateway yet; "
-            "unset it to use the demo payment page"
-        )
-    return DemoGateway()
+        if not settings.stripe_webhook_secret and settings.environment == "production":
+            raise PaymentConfigurationError("STRIPE_WEBHOOK_SECRET is required with Stripe")
+        from app.integrations.stripe_gateway import StripeGateway
+
+        return StripeGateway(settings)
+    return DemoGateway(settings)
+
+
+# ---- lookups -----------------------------------------------------------------------------
 
 
 def new_token() -> str:
@@ -72,6 +273,15 @@ def new_token() -> str:
 
 def pay_link(settings: Settings, payment: Payment) -> str:
     return f"{settings.public_base_url}/pay/{payment.token}"
+
+
+def receipt_link(settings: Settings, payment: Payment) -> str:
+    return f"{settings.public_base_url}/r/{payment.token}"
+
+
+def idempotency_key(payment: Payment, purpose: str) -> str:
+    """The key of one request about ``payment``: the same request always has the same key."""
+    return f"kanava-payment-{payment.id}-{purpose}"
 
 
 def open_payment_of(order: Order) -> Payment | None:
@@ -89,6 +299,21 @@ def held_payment_of(order: Order) -> Payment | None:
     return None
 
 
+def find_by_token(session: Session, token: str) -> Payment | None:
+    return session.scalar(select(Payment).where(Payment.token == token))
+
+
+def _locked(session: Session, payment_id: int) -> Payment | None:
+    """The payment row, locked until commit so that a webhook and the driver's browser
+    returning at the same moment apply a payment once (SQLite: BEGIN IMMEDIATE)."""
+    return session.scalar(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _hold_amount(order: Order, kanava: Kanava) -> int:
     """What to hold on a card for an open-ended parking: its price up to the longest stay."""
     from app.services.zones import tariff_of
@@ -103,9 +328,18 @@ def amount_to_collect(order: Order, kanava: Kanava) -> int:
     return order.amount_cents if not order.open_ended else _hold_amount(order, kanava)
 
 
-def open_for_order(session: Session, kanava: Kanava, order: Order, *, now: datetime) -> Payment:
-    """Create the first payment of a new order, pending until the driver pays via the link."""
-    amount = amount_to_collect(order, kanava)
+def has_saved_card(customer: Customer | None, kanava: Kanava) -> bool:
+    return bool(
+        kanava.payments.saves_cards
+        and customer is not None
+        and customer.stripe_customer_id
+        and customer.saved_payment_method_id
+    )
+
+
+def _new_payment(
+    session: Session, kanava: Kanava, order: Order, amount: int, now: datetime
+) -> Payment:
     payment = Payment(
         order=order,
         provider=kanava.payments.name,
@@ -121,10 +355,126 @@ def open_for_order(session: Session, kanava: Kanava, order: Order, *, now: datet
     return payment
 
 
+def _record(
+    session: Session, order: Order, now: datetime, body: str, payment: Payment, **data: object
+) -> None:
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.PAYMENT,
+        kind=EventKind.PAYMENT,
+        customer=order.customer,
+        order=order,
+        body=body,
+        data={"payment_id": payment.id, "provider": payment.provider, **data},
+    )
+
+
+def _activate(order: Order, now: datetime) -> bool:
+    if order.status is OrderStatus.AWAITING_PAYMENT:
+        order.status = OrderStatus.ACTIVE
+        order.payment_due_at = None
+        order.updated_at = now
+        return True
+    return False
+
+
+# ---- charging a saved card ---------------------------------------------------------------
+
+
+def _charge_saved_card(
+    session: Session, kanava: Kanava, order: Order, amount: int, purpose: str, now: datetime
+) -> Payment:
+    """Charge ``amount`` off-session; on failure keep the failed attempt and return a new
+    pending payment with a link instead. Never raises for a decline."""
+    customer = order.customer
+    assert customer is not None and customer.stripe_customer_id
+    assert customer.saved_payment_method_id
+    payment = _new_payment(session, kanava, order, amount, now)
+    try:
+        info = kanava.payments.charge_saved_card(
+            customer_ref=customer.stripe_customer_id,
+            payment_method_ref=customer.saved_payment_method_id,
+            amount_cents=amount,
+            currency=order.currency,
+            metadata={
+                "kanava_payment_id": str(payment.id),
+                "kanava_order_id": str(order.id),
+                "purpose": purpose,
+            },
+            idempotency_key=idempotency_key(payment, "charge"),
+        )
+    except ChargeDeclined as exc:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = exc.code[:255]
+        payment.provider_ref = exc.payment_ref
+        payment.updated_at = now
+        fallback = _new_payment(session, kanava, order, amount, now)
+        _record(
+            session,
+            order,
+            now,
+            f"saved card not charged ({exc.code}): payment link sent instead",
+            payment,
+            reason=exc.code,
+            fallback_payment_id=fallback.id,
+        )
+        return fallback
+    payment.provider_ref = info.ref
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.captured_cents = info.received_cents or amount
+    payment.paid_at = now
+    payment.updated_at = now
+    _record(
+        session,
+        order,
+        now,
+        f"saved card charged {amount} {order.currency}",
+        payment,
+        purpose=purpose,
+        ref=info.ref,
+    )
+    return payment
+
+
+# ---- what orders.py calls ----------------------------------------------------------------
+
+
+def open_for_order(
+    session: Session, kanava: Kanava, order: Order, *, now: datetime
+) -> Payment | None:
+    """Ask for the first payment of a new order.
+
+    A driver with a saved card pays without a link: a fixed-duration parking is charged
+    now and becomes active; an open-ended one becomes active now and is charged at stop
+    (returns None). Otherwise, and when the saved card fails, a pending payment is
+    returned whose link the driver pays; the order stays ``awaiting_payment``.
+    """
+    if has_saved_card(order.customer, kanava):
+        if order.open_ended:
+            _activate(order, now)
+            timeline.record(
+                session,
+                at=now,
+                channel=Channel.PAYMENT,
+                kind=EventKind.PAYMENT,
+                customer=order.customer,
+                order=order,
+                body="open-ended parking: the saved card is charged at stop",
+            )
+            return None
+        payment = _charge_saved_card(session, kanava, order, order.amount_cents, "start", now)
+        if payment.status is PaymentStatus.SUCCEEDED:
+            _activate(order, now)
+        return payment
+    return _new_payment(session, kanava, order, amount_to_collect(order, kanava), now)
+
+
 def charge_extension(
     session: Session, kanava: Kanava, order: Order, added_cents: int, *, now: datetime
 ) -> Payment | None:
-    """Ask for the price of an extension: grow the pending payment, or open a new one."""
+    """Ask for the price of an extension: grow the pending payment, charge the saved card
+    for the difference, or open a new pending payment."""
     if added_cents <= 0:
         return open_payment_of(order)
     pending = open_payment_of(order)
@@ -132,19 +482,9 @@ def charge_extension(
         pending.amount_cents += added_cents
         pending.updated_at = now
         return pending
-    payment = Payment(
-        order=order,
-        provider=kanava.payments.name,
-        status=PaymentStatus.PENDING,
-        amount_cents=added_cents,
-        currency=order.currency,
-        token=new_token(),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(payment)
-    session.flush()
-    return payment
+    if has_saved_card(order.customer, kanava):
+        return _charge_saved_card(session, kanava, order, added_cents, "extension", now)
+    return _new_payment(session, kanava, order, added_cents, now)
 
 
 def settle(
@@ -152,25 +492,27 @@ def settle(
 ) -> Payment | None:
     """Collect ``amount_cents`` for an order that is ending.
 
-    A card held for an open-ended parking is captured for that amount; a payment still
-    pending is reduced to it (and cancelled when nothing is owed).
+    A card held for an open-ended parking is captured for that amount (released when
+    nothing is owed); a payment still pending is reduced to it (cancelled when nothing is
+    owed); an open-ended parking of a driver with a saved card is charged to that card.
     """
     held = held_payment_of(order)
     if held is not None:
-        held.captured_cents = min(amount_cents, held.amount_cents)
-        held.status = PaymentStatus.SUCCEEDED
+        amount = min(amount_cents, held.amount_cents)
+        if held.provider_ref:
+            if amount > 0:
+                kanava.payments.capture(
+                    held.provider_ref, amount, idempotency_key=idempotency_key(held, "capture")
+                )
+            else:
+                kanava.payments.cancel(
+                    held.provider_ref, idempotency_key=idempotency_key(held, "release")
+                )
+        held.captured_cents = amount
+        held.status = PaymentStatus.SUCCEEDED if amount > 0 else PaymentStatus.CANCELLED
         held.paid_at = now
         held.updated_at = now
-        timeline.record(
-            session,
-            at=now,
-            channel=Channel.PAYMENT,
-            kind=EventKind.PAYMENT,
-            customer=order.customer,
-            order=order,
-            body=f"captured {held.captured_cents} of {held.amount_cents} held",
-            data={"payment_id": held.id, "provider": held.provider},
-        )
+        _record(session, order, now, f"captured {amount} of {held.amount_cents} held", held)
         return held
     pending = open_payment_of(order)
     if pending is not None:
@@ -179,17 +521,365 @@ def settle(
         if amount_cents == 0:
             pending.status = PaymentStatus.CANCELLED
         return pending
+    paid = sum(p.captured_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)
+    owed = amount_cents - paid
+    if order.open_ended and owed > 0:
+        if has_saved_card(order.customer, kanava):
+            return _charge_saved_card(session, kanava, order, owed, "stop", now)
+        return _new_payment(session, kanava, order, owed, now)
     return None
 
 
-def find_by_token(session: Session, token: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.token == token))
+def refund_unused(
+    session: Session, kanava: Kanava, order: Order, used_cents: int, *, now: datetime
+) -> int:
+    """A prepaid parking stopped early: refund what was paid beyond ``used_cents``
+    (when ``REFUND_UNUSED`` is on), newest payments first. Returns the cents refunded."""
+    if not kanava.settings.refund_unused:
+        return 0
+    paid = [p for p in order.payments if p.status is PaymentStatus.SUCCEEDED]
+    excess = sum(p.captured_cents - p.refunded_cents for p in paid) - used_cents
+    refunded = 0
+    for payment in reversed(paid):
+        if excess <= 0:
+            break
+        amount = min(excess, payment.captured_cents - payment.refunded_cents)
+        if amount <= 0:
+            continue
+        refund(session, kanava, payment, amount, now=now, reason="unused time")
+        excess -= amount
+        refunded += amount
+    return refunded
+
+
+class RefundNotPossible(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def refund(
+    session: Session,
+    kanava: Kanava,
+    payment: Payment,
+    amount_cents: int | None = None,
+    *,
+    now: datetime,
+    reason: str = "requested",
+    actor: str | None = None,
+) -> Payment:
+    """Refund ``amount_cents`` (default: all that is left) of a succeeded payment.
+
+    The refund state is kept on the payment (``refunded_cents``, ``refunded_at``). The
+    idempotency key names the payment and how much had been refunded before, so retrying
+    the same refund never refunds twice. Does not commit. Raises
+    :class:`RefundNotPossible` (``not_paid``, ``nothing_left``, ``bad_amount``).
+    """
+    if payment.status is not PaymentStatus.SUCCEEDED:
+        raise RefundNotPossible("not_paid")
+    left = payment.captured_cents - payment.refunded_cents
+    amount = left if amount_cents is None else amount_cents
+    if left <= 0:
+        raise RefundNotPossible("nothing_left")
+    if not 0 < amount <= left:
+        raise RefundNotPossible("bad_amount")
+    refund_id = None
+    if payment.provider_ref:
+        refund_id = kanava.payments.refund(
+            payment.provider_ref,
+            amount,
+            idempotency_key=idempotency_key(payment, f"refund-{payment.refunded_cents}-{amount}"),
+        )
+    payment.refunded_cents += amount
+    payment.refunded_at = now
+    payment.updated_at = now
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.PAYMENT,
+        kind=EventKind.PAYMENT,
+        customer=payment.order.customer,
+        order=payment.order,
+        actor=actor,
+        body=f"refunded {amount} {payment.currency} ({reason})",
+        data={"payment_id": payment.id, "refund_id": refund_id, "reason": reason},
+    )
+    return payment
+
+
+# ---- the payment link --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutStep:
+    """What ``/pay/<token>`` does next."""
+
+    action: Literal["redirect", "ask_consent", "done", "demo"]
+    payment: Payment
+    url: str | None = None
 
 
 class PaymentNotPayable(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def consent_text(lang: str) -> str:
+    """The plain words the driver agrees to when saving a card."""
+    with force_locale(lang):
+        return str(
+            _(
+                "Save my card for my next parkings: Kanava will charge this card for the time "
+                "I park, without a payment link, and send the receipt by text message."
+            )
+        )
+
+
+def checkout_for_token(
+    session: Session,
+    kanava: Kanava,
+    token: str,
+    *,
+    now: datetime,
+    save_card: bool | None = None,
+) -> CheckoutStep:
+    """Where the driver's link ``/pay/<token>`` leads now. Commits.
+
+    A payment no longer pending shows its result. With Stripe, a driver who could save a
+    card is asked first (``ask_consent``) unless ``save_card`` answers it; then the
+    payment's checkout is reused while it is open and still asks for the right amount,
+    and replaced by a fresh one otherwise. Raises :class:`PaymentNotPayable` ``unknown``.
+    """
+    payment = find_by_token(session, token)
+    if payment is None:
+        raise PaymentNotPayable("unknown")
+    if payment.status is not PaymentStatus.PENDING:
+        return CheckoutStep("done", payment)
+    gateway = kanava.payments
+    if gateway.name == "demo":
+        return CheckoutStep("demo", payment)
+    order = payment.order
+    customer = order.customer
+    if save_card is not None:
+        payment.save_card = save_card and customer is not None
+    can_save = gateway.saves_cards and customer is not None and not has_saved_card(customer, kanava)
+    if can_save and payment.save_card is None:
+        session.commit()
+        return CheckoutStep("ask_consent", payment)
+
+    previous = payment.checkout_ref
+    if previous:
+        current = gateway.get_checkout(previous)
+        if current.status == "complete":
+            sync_checkout(session, kanava, current.ref, now=now)
+            return CheckoutStep("done", payment)
+        if (
+            current.status == "open"
+            and current.amount_cents == payment.amount_cents
+            and current.url
+        ):
+            session.commit()
+            return CheckoutStep("redirect", payment, current.url)
+        if current.status == "open":
+            gateway.expire_checkout(
+                previous, idempotency_key=idempotency_key(payment, f"expire-{previous}")
+            )
+    saving = bool(payment.save_card) and customer is not None
+    if saving:
+        assert customer is not None
+        _ensure_customer(session, kanava, customer)
+    base = kanava.settings.public_base_url
+    info = gateway.create_checkout(
+        CheckoutRequest(
+            payment_id=payment.id,
+            order_id=order.id,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            description=f"{order.plate_display} / {order.zone.code} {order.zone.name}",
+            success_url=f"{base}/pay/{payment.token}/return?session_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{base}/pay/{payment.token}",
+            locale=order.language,
+            capture_later=order.open_ended and order.status is not OrderStatus.ENDED,
+            save_card=saving,
+            customer_ref=customer.stripe_customer_id if saving and customer else None,
+            consent_text=consent_text(order.language) if saving else None,
+            idempotency_key=idempotency_key(
+                payment, f"checkout-{previous or 'first'}-{payment.amount_cents}"
+            ),
+        )
+    )
+    payment.checkout_ref = info.ref
+    payment.updated_at = now
+    _record(session, order, now, "checkout opened", payment, checkout=info.ref)
+    session.commit()
+    return CheckoutStep("redirect", payment, info.url)
+
+
+def _ensure_customer(session: Session, kanava: Kanava, customer: Customer) -> None:
+    if customer.stripe_customer_id:
+        return
+    customer.stripe_customer_id = kanava.payments.create_customer(
+        customer, idempotency_key=f"kanava-customer-{customer.id}"
+    )
+    session.flush()
+
+
+# ---- applying what the provider says -----------------------------------------------------
+
+
+def _apply_paid(
+    session: Session, kanava: Kanava, payment: Payment, info: PaymentInfo, *, now: datetime
+) -> bool:
+    """Mark ``payment`` paid (or held) as the provider's ``info`` says; activate the order
+    and queue one confirmation. Returns False when there was nothing to do."""
+    from app.services import notifications
+    from app.services.messages import payment_confirmed_text
+
+    if payment.status is not PaymentStatus.PENDING:
+        return False
+    if info.status not in ("succeeded", "requires_capture"):
+        if info.status in ("requires_payment_method", "canceled") and info.failure:
+            _record(
+                session,
+                payment.order,
+                now,
+                f"payment failed: {info.failure}",
+                payment,
+                ref=info.ref,
+            )
+        return False
+    order = payment.order
+    held = info.status == "requires_capture"
+    payment.provider_ref = info.ref
+    payment.status = PaymentStatus.AUTHORIZED if held else PaymentStatus.SUCCEEDED
+    payment.captured_cents = 0 if held else (info.received_cents or info.amount_cents)
+    payment.paid_at = now
+    payment.updated_at = now
+    customer = order.customer
+    if (
+        payment.save_card
+        and customer is not None
+        and info.payment_method_ref
+        and info.customer_ref
+        and info.customer_ref == customer.stripe_customer_id
+    ):
+        customer.saved_payment_method_id = info.payment_method_ref
+        customer.card_saved_at = now
+    _activate(order, now)
+    _record(
+        session,
+        order,
+        now,
+        ("card held" if held else "paid") + f" {info.amount_cents} {payment.currency}",
+        payment,
+        ref=info.ref,
+        card_saved=bool(payment.save_card and customer and customer.card_saved_at == now),
+    )
+    if customer is not None:
+        notifications.queue_sms(
+            session,
+            kanava,
+            customer,
+            payment_confirmed_text(order, payment, kanava, now=now),
+            purpose="payment_confirmed",
+            order=order,
+            now=now,
+        )
+    return True
+
+
+def sync_checkout(
+    session: Session, kanava: Kanava, checkout_ref: str, *, now: datetime
+) -> Payment | None:
+    """Apply a hosted checkout as the provider reports it now (fetched, never taken from a
+    webhook's payload). Safe to repeat and to run concurrently. Commits."""
+    info = kanava.payments.get_checkout(checkout_ref)
+    payment_id = info.payment_id
+    if payment_id is None:
+        payment_id = session.scalar(select(Payment.id).where(Payment.checkout_ref == checkout_ref))
+    payment = _locked(session, payment_id) if payment_id is not None else None
+    if payment is None or payment.provider != kanava.payments.name:
+        session.commit()
+        return None
+    if info.status == "complete" and info.payment_ref:
+        paid = kanava.payments.get_payment(info.payment_ref)
+        _apply_paid(session, kanava, payment, paid, now=now)
+    session.commit()
+    from app.services import notifications
+
+    notifications.dispatch_queued(session, kanava, now=now)
+    return payment
+
+
+def sync_payment(
+    session: Session, kanava: Kanava, payment_ref: str, *, now: datetime
+) -> Payment | None:
+    """Apply a PaymentIntent as the provider reports it now. Safe to repeat. Commits."""
+    info = kanava.payments.get_payment(payment_ref)
+    payment_id = info.payment_id or session.scalar(
+        select(Payment.id).where(Payment.provider_ref == payment_ref)
+    )
+    payment = _locked(session, payment_id) if payment_id is not None else None
+    if payment is None or payment.provider != kanava.payments.name:
+        session.commit()
+        return None
+    # A charge made off-session is applied when it is made; this only completes payments
+    # the driver made through a checkout, if their checkout event is late or lost.
+    _apply_paid(session, kanava, payment, info, now=now)
+    session.commit()
+    from app.services import notifications
+
+    notifications.dispatch_queued(session, kanava, now=now)
+    return payment
+
+
+def return_from_checkout(
+    session: Session, kanava: Kanava, token: str, checkout_ref: str | None, *, now: datetime
+) -> Payment:
+    """The driver's browser came back from the checkout: apply it if the webhook has not
+    yet. Raises :class:`PaymentNotPayable` ``unknown``."""
+    payment = find_by_token(session, token)
+    if payment is None:
+        raise PaymentNotPayable("unknown")
+    ref = payment.checkout_ref
+    if checkout_ref and checkout_ref == ref and payment.status is PaymentStatus.PENDING:
+        sync_checkout(session, kanava, ref, now=now)
+        session.refresh(payment)
+    return payment
+
+
+def receive_webhook(
+    session: Session, kanava: Kanava, payload: bytes, signature: str | None, *, now: datetime
+) -> str:
+    """``POST /stripe/webhook``: verify, claim the event id once, and apply the object it
+    names as fetched from the provider. Events may come in any order, twice, or late: the
+    provider's current state decides. Raises :class:`InvalidWebhook`. Commits."""
+    event = kanava.payments.parse_webhook(payload, signature)
+    if session.scalar(
+        select(WebhookReceipt.id).where(
+            WebhookReceipt.source == WEBHOOK_SOURCE, WebhookReceipt.external_id == event.id
+        )
+    ):
+        return "duplicate"
+    session.add(
+        WebhookReceipt(
+            source=WEBHOOK_SOURCE, external_id=event.id, response_body=event.type, created_at=now
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return "duplicate"
+    if event.object_type == "checkout.session" and event.type.startswith("checkout.session."):
+        sync_checkout(session, kanava, event.object_id, now=now)
+    elif event.object_type == "payment_intent" and event.type.startswith("payment_intent."):
+        sync_payment(session, kanava, event.object_id, now=now)
+    else:
+        session.commit()
+        return "ignored"
+    return "applied"
 
 
 def complete_demo_payment(
@@ -202,13 +892,14 @@ def complete_demo_payment(
     payment was cancelled, or the gateway is not the demo one.
     """
     from app.services import notifications
-    from app.services.messages import payment_confirmed_text
 
     if kanava.payments.name != "demo":
         raise PaymentNotPayable("not_demo")
     payment = find_by_token(session, token)
     if payment is None:
         raise PaymentNotPayable("unknown")
+    payment = _locked(session, payment.id)
+    assert payment is not None
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
         return payment
     if payment.status is not PaymentStatus.PENDING:
@@ -217,37 +908,49 @@ def complete_demo_payment(
     if order.status is OrderStatus.CANCELLED:
         raise PaymentNotPayable("order_cancelled")
     held = order.open_ended and order.status is not OrderStatus.ENDED
-    payment.status = PaymentStatus.AUTHORIZED if held else PaymentStatus.SUCCEEDED
-    payment.captured_cents = 0 if held else payment.amount_cents
-    payment.paid_at = now
-    payment.provider_ref = f"demo_{payment.token}"
-    payment.updated_at = now
-    became_active = order.status is OrderStatus.AWAITING_PAYMENT
-    if became_active:
-        order.status = OrderStatus.ACTIVE
-        order.payment_due_at = None
-        order.updated_at = now
-    timeline.record(
-        session,
-        at=now,
-        channel=Channel.PAYMENT,
-        kind=EventKind.PAYMENT,
-        customer=order.customer,
-        order=order,
-        body=("card held" if held else "paid")
-        + f" {payment.amount_cents} {payment.currency} (demo)",
-        data={"payment_id": payment.id, "provider": payment.provider},
+    info = PaymentInfo(
+        ref=f"demo_{payment.token}",
+        status="requires_capture" if held else "succeeded",
+        amount_cents=payment.amount_cents,
+        received_cents=0 if held else payment.amount_cents,
+        customer_ref=None,
+        payment_method_ref=None,
+        payment_id=payment.id,
     )
-    if order.customer is not None:
-        notifications.queue_sms(
-            session,
-            kanava,
-            order.customer,
-            payment_confirmed_text(order, payment, kanava, now=now),
-            purpose="payment_confirmed",
-            order=order,
-            now=now,
-        )
+    _apply_paid(session, kanava, payment, info, now=now)
     session.commit()
-    notifications.dispatch_due(session, kanava, now=now)
+    notifications.dispatch_queued(session, kanava, now=now)
     return payment
+
+
+# ---- receipts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    payment: Payment
+    order: Order
+    gross_cents: int  # what the driver paid, after refunds, VAT included
+    net_cents: int
+    vat_cents: int
+    vat_rate: Decimal
+    refunded_cents: int
+
+
+def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
+    """Split a VAT-inclusive amount into (net, vat) cents; the two add up to the gross."""
+    net = (Decimal(gross_cents) * 100 / (100 + rate_percent)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return int(net), gross_cents - int(net)
+
+
+def receipt_for(session: Session, kanava: Kanava, token: str) -> Receipt | None:
+    """The receipt of a paid payment (None for an unknown or unpaid one)."""
+    payment = find_by_token(session, token)
+    if payment is None or payment.status is not PaymentStatus.SUCCEEDED:
+        return None
+    rate = Decimal(kanava.settings.vat_rate)
+    gross = payment.captured_cents - payment.refunded_cents
+    net, vat = vat_breakdown(gross, rate)
+    return Receipt(payment, payment.order, gross, net, vat, rate, payment.refunded_cents)

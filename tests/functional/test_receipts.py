@@ -1,0 +1,82 @@
+"""Receipts: the SMS answer to KUITTI / KVITTO / RECEIPT, the receipt page /r/<token> with
+its VAT breakdown, and refunds kept on the payment record (demo gateway: no money moves)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app import kanava
+from app.extensions import db
+from app.models import Payment
+from app.services import payments
+from tests.conftest import Clock, Phone
+
+
+def park_and_pay(phone: Phone, client: FlaskClient, body: str = "ABC-123 101 2h") -> str:
+    reply = phone.send(body)
+    token = re.search(r"/pay/([\w-]+)", reply)
+    assert token, reply
+    client.post(f"/demo-pay/{token.group(1)}")
+    return token.group(1)
+
+
+def test_each_language_asks_for_the_receipt_and_gets_the_link(
+    phone: Phone, client: FlaskClient
+) -> None:
+    token = park_and_pay(phone, client)
+    for word in ("KUITTI", "KVITTO", "RECEIPT"):
+        reply = phone.send(word)
+        assert f"https://kanava.test/r/{token}" in reply
+        assert "4,80" in reply or "4.80" in reply
+
+
+def test_the_receipt_page_shows_the_vat_breakdown(phone: Phone, client: FlaskClient) -> None:
+    token = park_and_pay(phone, client)
+    page = client.get(f"/r/{token}?lang=fi").get_data(as_text=True)
+    assert "ABC-123" in page and "101 Kauppatori" in page
+    assert re.search(r'id="net">3,82', page)
+    assert re.search(r'id="vat">0,98', page)
+    assert re.search(r'id="total">4,80', page)
+    assert "25,5" in page
+
+
+def test_an_unpaid_or_unknown_payment_has_no_receipt(phone: Phone, client: FlaskClient) -> None:
+    reply = phone.send("ABC-123 101 2h")
+    token = re.search(r"/pay/([\w-]+)", reply)
+    assert token
+    assert client.get(f"/r/{token.group(1)}").status_code == 404
+    assert client.get("/r/nothing-here").status_code == 404
+
+
+def test_a_partial_refund_is_kept_on_the_payment_and_shown_on_the_receipt(
+    app: Flask, phone: Phone, client: FlaskClient, clock: Clock
+) -> None:
+    token = park_and_pay(phone, client)
+    with app.app_context():
+        payment = db.session.scalars(select(Payment)).one()
+        payments.refund(db.session(), kanava(), payment, 80, now=clock(), reason="goodwill")
+        db.session.commit()
+        assert (payment.refunded_cents, payment.refunded_at) == (80, clock())
+        try:
+            payments.refund(db.session(), kanava(), payment, 500, now=clock())
+        except payments.RefundNotPossible as exc:
+            assert exc.code == "bad_amount"
+        else:
+            raise AssertionError("refunded more than was paid")
+    page = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert re.search(r'id="total">€4.00', page) and re.search(r'id="refunded">€0.80', page)
+
+
+def test_a_prepaid_parking_stopped_early_refunds_the_unused_minutes(
+    app: Flask, phone: Phone, client: FlaskClient, clock: Clock
+) -> None:
+    park_and_pay(phone, client)
+    clock.advance(minutes=60)
+    phone.send("LOPETA")
+    with app.app_context():
+        payment = db.session.scalars(select(Payment)).one()
+        assert (payment.captured_cents, payment.refunded_cents) == (480, 240)
