@@ -1,0 +1,470 @@
+"""The attendant and admin panel under ``/admin``: parse the form, call one panel service
+function, render HTML (or CSV). Everything here needs a signed-in user; the pages that
+change orders, zones, users or tokens need an admin."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app import kanava
+from app.channels.admin_auth import admin_required, safe_next, staff
+from app.config import LANGUAGES
+from app.extensions import db, login_manager
+from app.services import panel
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STATUS_WORDS = {
+    "awaiting_payment": _l("awaiting payment"),
+    "active": _l("paid"),
+    "ended": _l("ended"),
+    "expired": _l("expired"),
+    "cancelled": _l("cancelled"),
+    "booked": _l("booked"),
+}
+CHANNEL_WORDS = {
+    "sms": _l("SMS"),
+    "voice": _l("phone call"),
+    "web": _l("web form"),
+    "admin": _l("panel"),
+    "api": _l("handheld"),
+    "system": _l("system"),
+    "payment": _l("payment"),
+}
+KIND_WORDS = {
+    "message_in": _l("SMS in"),
+    "message_out": _l("SMS out"),
+    "call_step": _l("call step"),
+    "web_action": _l("web form"),
+    "payment": _l("payment"),
+    "order": _l("order"),
+    "staff_action": _l("staff action"),
+    "api_check": _l("handheld check"),
+    "system": _l("system"),
+    "plate_check": _l("plate check"),
+}
+ERROR_WORDS = {
+    "bad_plate": _l("Type a plate, for example ABC-123."),
+    "unknown_zone": _l("No such zone."),
+    "unknown_order": _l("No such order."),
+    "not_live": _l("The order is not running any more."),
+    "open_ended": _l("This parking runs until stopped; it cannot be extended."),
+    "at_max_stay": _l("The parking is already at the zone's longest stay."),
+    "bad_duration": _l("Give the extra time in minutes, 1 to 10080."),
+    "empty_note": _l("The note is empty."),
+    "unknown_customer": _l("No such customer."),
+    "refund_unavailable": _l("Refunds are not available yet."),
+    "refund_failed": _l("The refund failed."),
+    "unknown_payment": _l("No such payment."),
+    "invalid_zone": _l("The zone was not saved."),
+    "bad_paid_hours": _l("Write paid hours one per line, like mon-fri: 08:00-18:00."),
+    "bad_number": _l("Write whole numbers only."),
+    "invalid_user": _l("The user was not created."),
+    "unknown_user": _l("No such user."),
+    "not_yourself": _l("You cannot deactivate yourself."),
+    "empty_name": _l("Give the token a name."),
+    "unknown_token": _l("No such token."),
+    "bad_dates": _l("Give the dates as YYYY-MM-DD, the first not after the last."),
+}
+
+
+def error_text(exc: panel.PanelError) -> str:
+    text = str(ERROR_WORDS.get(exc.code, exc.code))
+    reason = exc.details.get("reason")
+    return f"{text} {reason}" if reason else text
+
+
+@bp.before_request
+def _signed_in() -> WerkzeugResponse | None:
+    """Every panel page needs a signed-in user; others go to the sign-in page."""
+    if not current_user.is_authenticated:
+        response: WerkzeugResponse = login_manager.unauthorized()
+        return response
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Pages about drivers must not stay in a shared phone's cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    return render_template(
+        "admin/error.html",
+        message=_(
+            "The form was refused because its security token is missing or expired. "
+            "Reload the page and try again."
+        ),
+    ), 400
+
+
+@bp.errorhandler(403)
+def forbidden(error: Exception) -> tuple[str, int]:
+    return render_template("admin/error.html", message=_("This page is for admins only.")), 403
+
+
+@bp.context_processor
+def _words() -> dict[str, object]:
+    return {
+        "status_words": STATUS_WORDS,
+        "channel_words": CHANNEL_WORDS,
+        "kind_words": KIND_WORDS,
+        "is_admin": bool(getattr(current_user, "is_admin", False)),
+    }
+
+
+# ---- plate check (the first screen) -----------------------------------------------------
+
+
+@bp.route("/", methods=["GET", "POST"])
+def plate_check() -> str | tuple[str, int]:
+    session = db.session()
+    zones = panel.active_zones(session)
+    result = None
+    error = None
+    zone = (
+        request.form.get("zone", "") if request.method == "POST" else request.args.get("zone", "")
+    )
+    if request.method == "POST":
+        k = kanava()
+        try:
+            result = panel.check_plate(
+                session, k, staff(), request.form.get("plate", ""), zone or None, k.clock()
+            )
+        except panel.PanelError as exc:
+            error = error_text(exc)
+    return render_template(
+        "admin/check.html",
+        zones=zones,
+        result=result,
+        error=error,
+        zone=zone,
+        now=kanava().clock(),
+    ), (400 if error else 200)
+
+
+# ---- zone board ------------------------------------------------------------------------
+
+
+@bp.get("/zones")
+def zones_list() -> str:
+    session = db.session()
+    zones = panel.all_zones(session) if current_user.is_admin else panel.active_zones(session)
+    k = kanava()
+    now = k.clock()
+    previews = {z.code: panel.price_preview(z, k, now) for z in zones}
+    return render_template("admin/zones.html", zones=zones, previews=previews, now=now)
+
+
+@bp.get("/zones/<code>/board")
+def zone_board(code: str) -> str:
+    k = kanava()
+    try:
+        board = panel.zone_board(db.session(), k, code, k.clock())
+    except panel.PanelError:
+        abort(404)
+    template = "admin/_board.html" if request.args.get("partial") else "admin/board.html"
+    return render_template(template, board=board, now=k.clock())
+
+
+# ---- customer timeline ------------------------------------------------------------------
+
+
+@bp.get("/timeline")
+def timeline() -> str:
+    query = request.args.get("q", "").strip()[:64]
+    story = panel.customer_story(db.session(), query) if query else None
+    return render_template(
+        "admin/timeline.html",
+        query=query,
+        story=story,
+        now=kanava().clock(),
+        refund_available=panel.refund_available(),
+    )
+
+
+def _back(default_query: str = "") -> WerkzeugResponse:
+    fallback = (
+        url_for("admin.timeline", q=default_query)
+        if default_query
+        else url_for("admin.plate_check")
+    )
+    return redirect(safe_next(request.form.get("next"), fallback), code=303)
+
+
+@bp.post("/notes")
+def add_note() -> WerkzeugResponse:
+    k = kanava()
+    customer_id = request.form.get("customer_id", "")
+    order_id = request.form.get("order_id", "")
+    try:
+        panel.add_note(
+            db.session(),
+            staff(),
+            int(customer_id) if customer_id.isdigit() else None,
+            int(order_id) if order_id.isdigit() else None,
+            request.form.get("text", ""),
+            k.clock(),
+        )
+        flash(_("Note added."))
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return _back()
+
+
+@bp.post("/orders/<int:order_id>/<action>")
+@admin_required
+def order_action(order_id: int, action: str) -> WerkzeugResponse:
+    k = kanava()
+    note = request.form.get("note", "")[:500]
+    session = db.session()
+    try:
+        if action == "stop":
+            panel.stop_order(session, k, staff(), order_id, note, k.clock())
+            flash(_("Parking stopped. The driver was told by SMS."))
+        elif action == "extend":
+            raw = request.form.get("minutes", "")
+            minutes = int(raw) if raw.isdigit() else 0
+            panel.extend_order(session, k, staff(), order_id, minutes, note, k.clock())
+            flash(_("Parking extended. The driver was told by SMS."))
+        elif action == "cancel":
+            panel.cancel_order(session, k, staff(), order_id, note, k.clock())
+            flash(_("Order cancelled. The driver was told by SMS."))
+        else:
+            abort(404)
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return _back()
+
+
+@bp.post("/payments/<int:payment_id>/refund")
+@admin_required
+def refund(payment_id: int) -> WerkzeugResponse:
+    k = kanava()
+    raw = request.form.get("amount", "").strip().replace(",", ".")
+    amount: int | None = None
+    try:
+        if raw:
+            from app.services.pricing import TariffError, parse_money
+
+            try:
+                amount = parse_money(raw)
+            except TariffError as exc:
+                raise panel.PanelError("refund_failed", reason=str(exc)) from exc
+        panel.refund_payment(
+            db.session(),
+            k,
+            staff(),
+            payment_id,
+            amount,
+            request.form.get("note", "")[:500],
+            k.clock(),
+        )
+        flash(_("Refund made."))
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return _back()
+
+
+# ---- zones and tariffs editor (admin) --------------------------------------------------
+
+
+@bp.route("/zones/edit/<code>", methods=["GET", "POST"])
+@bp.route("/zones/new", methods=["GET", "POST"], defaults={"code": None})
+@admin_required
+def zone_edit(code: str | None) -> str | WerkzeugResponse | tuple[str, int]:
+    session = db.session()
+    k = kanava()
+    zone = None
+    if code is not None:
+        zone = next((z for z in panel.all_zones(session) if z.code == code), None)
+        if zone is None:
+            abort(404)
+    if request.method == "POST":
+        try:
+            saved = panel.save_zone(session, staff(), request.form, k.clock())
+        except panel.PanelError as exc:
+            return render_template(
+                "admin/zone_edit.html",
+                zone=zone,
+                form=request.form,
+                error=error_text(exc),
+                preview=None,
+            ), 400
+        flash(_("Zone %(code)s saved.", code=saved))
+        return redirect(url_for("admin.zone_edit", code=saved), code=303)
+    form: dict[str, str] = {}
+    if zone is not None:
+        from app.services.pricing import money_to_decimal_str
+
+        form = {
+            "code": zone.code,
+            "name": zone.name,
+            "rate_per_hour": money_to_decimal_str(zone.rate_per_hour_cents),
+            "paid_hours": "\n".join(f"{d}: {h}" for d, h in zone.paid_hours.items()),
+            "daily_cap": money_to_decimal_str(zone.daily_cap_cents)
+            if zone.daily_cap_cents is not None
+            else "",
+            "max_minutes": str(zone.max_minutes or ""),
+            "capacity": str(zone.capacity or ""),
+            "bookable": "on" if zone.bookable else "",
+        }
+    preview = panel.price_preview(zone, k, k.clock()) if zone else None
+    return render_template(
+        "admin/zone_edit.html", zone=zone, form=form, error=None, preview=preview
+    )
+
+
+@bp.post("/zones/edit/<code>/active")
+@admin_required
+def zone_active(code: str) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        panel.set_zone_active(
+            db.session(), staff(), code, request.form.get("active") == "1", k.clock()
+        )
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return redirect(url_for("admin.zones_list"), code=303)
+
+
+# ---- users and API tokens (admin) -------------------------------------------------------
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users() -> str | WerkzeugResponse | tuple[str, int]:
+    session = db.session()
+    k = kanava()
+    if request.method == "POST":
+        try:
+            created = panel.create_user(
+                session,
+                staff(),
+                request.form.get("name", ""),
+                request.form.get("role", ""),
+                request.form.get("password", ""),
+                k.clock(),
+            )
+            flash(_("User %(name)s created.", name=created.name))
+        except panel.PanelError as exc:
+            flash(error_text(exc), "error")
+        return redirect(url_for("admin.users"), code=303)
+    return render_template(
+        "admin/users.html",
+        users=panel.list_users(session),
+        tokens=panel.list_tokens(session),
+        new_token=None,
+    )
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def user_active(user_id: int) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        panel.set_user_active(
+            db.session(), staff(), user_id, request.form.get("active") == "1", k.clock()
+        )
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/tokens")
+@admin_required
+def token_create() -> str | WerkzeugResponse:
+    session = db.session()
+    k = kanava()
+    try:
+        token = panel.create_token(session, staff(), request.form.get("name", ""), k.clock())
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("admin.users"), code=303)
+    # Shown once, on this response only; never stored in clear.
+    return render_template(
+        "admin/users.html",
+        users=panel.list_users(session),
+        tokens=panel.list_tokens(session),
+        new_token=token,
+    )
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@admin_required
+def token_revoke(token_id: int) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        panel.revoke_token(db.session(), staff(), token_id, k.clock())
+    except panel.PanelError as exc:
+        flash(error_text(exc), "error")
+    return redirect(url_for("admin.users"), code=303)
+
+
+# ---- CSV export (admin) -----------------------------------------------------------------
+
+
+def _local_day(text: str) -> datetime:
+    day = datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 - a date, made aware below
+    return datetime.combine(day, time(0), tzinfo=kanava().settings.tz).astimezone(UTC)
+
+
+@bp.get("/export")
+@admin_required
+def export() -> str | Response | tuple[str, int]:
+    what = request.args.get("what")
+    if what not in ("orders", "payments"):
+        today = kanava().clock().astimezone(kanava().settings.tz).date()
+        return render_template(
+            "admin/export.html",
+            today=today.isoformat(),
+            month_start=today.replace(day=1).isoformat(),
+            error=None,
+        )
+    try:
+        start = _local_day(request.args.get("from", ""))
+        end = _local_day(request.args.get("to", "")) + timedelta(days=1)
+        if end <= start:
+            raise ValueError("empty range")
+    except ValueError:
+        return render_template(
+            "admin/export.html", today="", month_start="", error=ERROR_WORDS["bad_dates"]
+        ), 400
+    k = kanava()
+    build = panel.orders_csv if what == "orders" else panel.payments_csv
+    body = build(db.session(), k, start, end)
+    name = f"kanava-{what}-{request.args['from']}-{request.args['to']}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

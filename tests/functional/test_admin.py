@@ -1,0 +1,440 @@
+"""The attendant and admin panel over HTTP, on SQLite and PostgreSQL: sign-in, CSRF, roles,
+plate check, zone board, customer timeline, staff actions, zones editor, users, export."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    ApiToken,
+    Event,
+    EventKind,
+    Order,
+    OrderStatus,
+    OutboundMessage,
+    PlateCheckLog,
+    User,
+    Zone,
+)
+from app.services import users
+from tests.conftest import Clock, Phone
+
+ADMIN_PASSWORD = "admin-password-1"
+ATTENDANT_PASSWORD = "attendant-password-1"
+
+
+def make_user(app: Flask, clock: Clock, name: str, role: str, password: str) -> None:
+    with app.app_context():
+        users.create_user(db.session, name, role, password, clock())
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, name: str, password: str) -> int:
+    page = client.get("/admin/login?lang=en").get_data(as_text=True)
+    response = client.post(
+        "/admin/login", data={"csrf_token": csrf_token(page), "name": name, "password": password}
+    )
+    return response.status_code
+
+
+def token_of(client: FlaskClient, path: str = "/admin/") -> str:
+    return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def the_order(app: Flask) -> Order:
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        db.session.expunge(order)
+        return order
+
+
+def test_visitor_is_sent_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login" in response.headers["Location"]
+    assert client.get("/admin/timeline?q=ABC-123").status_code == 302
+
+
+def test_attendant_checks_a_plate_parked_by_sms_in_any_spelling(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    assert sign_in(client, "anna", ATTENDANT_PASSWORD) == 302
+
+    response = client.post(
+        "/admin/?lang=en", data={"csrf_token": token_of(client), "plate": "abc 123", "zone": "101"}
+    )
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "VALID" in page and "NOT VALID" not in page
+    assert "ABC-123" in page and "101" in page
+    assert "10:10" in page  # awaiting payment: valid for the grace time
+    assert "awaiting payment" in page and "SMS" in page
+    assert 'aria-live="assertive"' in page
+    with app.app_context():
+        check = db.session.scalars(select(PlateCheckLog)).one()
+        assert (check.user.name, check.plate_key, check.zone_code) == ("anna", "ABC123", "101")
+        assert check.valid is True and check.status == "awaiting_payment"
+
+
+def test_plate_not_parked_is_not_valid_in_words(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    page = client.post(
+        "/admin/?lang=en", data={"csrf_token": token_of(client), "plate": "XYZ-999"}
+    ).get_data(as_text=True)
+    assert "NOT VALID" in page
+    assert "No parking found" in page
+    with app.app_context():
+        assert db.session.scalars(select(PlateCheckLog)).one().valid is False
+
+
+def test_form_without_its_csrf_token_is_refused(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+
+    refused = client.post("/admin/login", data={"name": "boss", "password": ADMIN_PASSWORD})
+    assert refused.status_code == 400
+    assert client.get("/admin/").status_code == 302  # still not signed in
+
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    order = the_order(app)
+    refused = client.post(f"/admin/orders/{order.id}/stop", data={"note": "no token"})
+    assert refused.status_code == 400
+    assert "security token" in refused.get_data(as_text=True)
+    forged = client.post(f"/admin/orders/{order.id}/stop", data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert the_order(app).status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_attendant_is_refused_admin_pages_and_actions(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    token = token_of(client)
+    order = the_order(app)
+
+    for path in ("/admin/users", "/admin/export", "/admin/zones/new", "/admin/zones/edit/101"):
+        assert client.get(path).status_code == 403, path
+    stop = client.post(f"/admin/orders/{order.id}/stop", data={"csrf_token": token})
+    assert stop.status_code == 403
+    assert client.post("/admin/tokens", data={"csrf_token": token, "name": "x"}).status_code == 403
+    assert the_order(app).status is OrderStatus.AWAITING_PAYMENT
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_five_wrong_passwords_lock_the_name_for_fifteen_minutes(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    for _ in range(5):
+        assert sign_in(client, "anna", "wrong-password") == 401
+
+    page = client.get("/admin/login?lang=en").get_data(as_text=True)
+    locked = client.post(
+        "/admin/login",
+        data={"csrf_token": csrf_token(page), "name": "anna", "password": ATTENDANT_PASSWORD},
+    )
+    assert locked.status_code == 401
+    assert "Too many failed attempts" in locked.get_data(as_text=True)
+
+    clock.advance(minutes=16)
+    assert sign_in(client, "anna", ATTENDANT_PASSWORD) == 302
+
+
+def test_wrong_name_and_wrong_password_read_the_same(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    page = client.get("/admin/login?lang=en").get_data(as_text=True)
+    token = csrf_token(page)
+    nobody = client.post("/admin/login", data={"csrf_token": token, "name": "x", "password": "y"})
+    wrong = client.post("/admin/login", data={"csrf_token": token, "name": "anna", "password": "y"})
+    assert "Wrong user name or password." in nobody.get_data(as_text=True)
+    assert "Wrong user name or password." in wrong.get_data(as_text=True)
+
+
+def test_signed_in_session_ends_when_the_user_is_deactivated_or_signs_out(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+    client.post("/admin/logout", data={"csrf_token": token_of(client)})
+    assert client.get("/admin/").status_code == 302
+
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    with app.app_context():
+        db.session.scalars(select(User).where(User.name == "anna")).one().active = False
+        db.session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_zone_board_shows_live_and_recently_ended_parkings(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    other = Phone(client, number="+358401111111")
+    other.send("XYZ-987 101 30min")
+    clock.advance(minutes=5)
+    other.send("LOPETA")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+
+    page = client.get("/admin/zones/101/board?lang=en").get_data(as_text=True)
+    parked_now, ended = page.split("Ended in the last two hours")
+    assert "ABC-123" in parked_now and "5 min" in parked_now  # grace time left to pay
+    assert "XYZ-987" in ended
+    fragment = client.get("/admin/zones/101/board?partial=1").get_data(as_text=True)
+    assert "ABC-123" in fragment and "<html" not in fragment
+    assert client.get("/admin/zones/999/board").status_code == 404
+
+
+def test_timeline_by_phone_or_plate_shows_every_channel_and_marks_what_was_not_understood(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("hello is this parking")
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    client.post("/admin/", data={"csrf_token": token_of(client), "plate": "ABC123"})
+
+    by_phone = client.get("/admin/timeline?lang=en&q=040 1234567").get_data(as_text=True)
+    assert "hello is this parking" in by_phone
+    assert "NOT UNDERSTOOD" in by_phone
+    assert "ABC-123 101 2h" in by_phone  # the driver's SMS
+    assert "parking started" in by_phone  # the order event
+
+    by_plate = client.get("/admin/timeline?lang=en&q=abc-123").get_data(as_text=True)
+    assert "+358401234567" in by_plate
+    assert "ABC-123 101 2h" in by_plate
+    assert "plate check" in by_plate and "anna" in by_plate
+    assert "Stop parking" not in by_plate  # actions are for admins
+
+    nothing = client.get("/admin/timeline?lang=en&q=NOPE-1").get_data(as_text=True)
+    assert "Nothing found" in nothing
+
+
+def test_admin_stops_a_parking_the_driver_is_told_and_the_timeline_says_who(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101")
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    order = the_order(app)
+    clock.advance(minutes=30)
+
+    page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
+    response = client.post(
+        f"/admin/orders/{order.id}/stop",
+        data={
+            "csrf_token": csrf_token(page),
+            "note": "driver called",
+            "next": "/admin/timeline?q=ABC-123",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/admin/timeline?q=ABC-123")
+
+    with app.app_context():
+        stopped = db.session.get(Order, order.id)
+        assert stopped is not None and stopped.status is OrderStatus.ENDED
+        assert stopped.amount_cents == 120  # 30 min at 2.40 €/h
+        sms = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "staff_stop")
+        ).one()
+        assert sms.to_number == "+358401234567"
+        assert "ABC-123" in sms.body and "1,20" in sms.body
+        action = db.session.scalars(select(Event).where(Event.kind == EventKind.STAFF_ACTION)).one()
+        assert action.actor == "boss" and "driver called" in action.body
+    page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
+    assert "stop by boss: driver called" in page
+    assert "delivered" in page  # the driver's SMS went out through the local outbox
+
+
+def test_admin_extends_and_cancels(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 1h")
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    order = the_order(app)
+    token = token_of(client)
+
+    client.post(f"/admin/orders/{order.id}/extend", data={"csrf_token": token, "minutes": "30"})
+    with app.app_context():
+        extended = db.session.get(Order, order.id)
+        assert extended is not None
+        assert extended.ends_at is not None
+        assert (extended.ends_at - extended.starts_at).total_seconds() == 90 * 60
+        assert extended.amount_cents == 360
+
+    client.post(f"/admin/orders/{order.id}/cancel", data={"csrf_token": token})
+    with app.app_context():
+        cancelled = db.session.get(Order, order.id)
+        assert cancelled is not None and cancelled.status is OrderStatus.CANCELLED
+        assert all(p.status.value == "cancelled" for p in cancelled.payments)
+        purposes = set(db.session.scalars(select(OutboundMessage.purpose)))
+        assert {"staff_extend", "staff_cancel"} <= purposes
+
+    again = client.post(
+        f"/admin/orders/{order.id}/stop?lang=en",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "not running any more" in again.get_data(as_text=True)
+
+
+def test_staff_note_lands_on_the_customer_timeline(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    page = client.get("/admin/timeline?q=ABC-123").get_data(as_text=True)
+    customer_id = re.search(r'name="customer_id" value="(\d+)"', page)
+    assert customer_id
+    client.post(
+        "/admin/notes",
+        data={
+            "csrf_token": csrf_token(page),
+            "customer_id": customer_id.group(1),
+            "text": "Disputed fine 123; sign was covered",
+        },
+    )
+    page = client.get("/admin/timeline?q=%2B358401234567").get_data(as_text=True)
+    assert "Disputed fine 123; sign was covered" in page
+
+
+def test_zone_editor_validates_like_the_zones_file_and_previews_the_price(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    token = token_of(client, "/admin/zones/new")
+    fields = {
+        "csrf_token": token,
+        "code": "777",
+        "name": "Satama",
+        "rate_per_hour": "3,00",
+        "paid_hours": "mon-fri: 08:00-18:00",
+    }
+
+    refused = client.post("/admin/zones/new?lang=en", data=fields)
+    assert refused.status_code == 400
+    assert "use a dot as the decimal separator" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Zone).where(Zone.code == "777")) is None
+
+    saved = client.post("/admin/zones/new", data=fields | {"rate_per_hour": "3.00"})
+    assert saved.status_code == 303
+    page = client.get("/admin/zones/edit/777?lang=en").get_data(as_text=True)
+    assert "1 h now costs" in page and "3.00" in page
+    with app.app_context():
+        zone = db.session.scalar(select(Zone).where(Zone.code == "777"))
+        assert zone is not None and zone.rate_per_hour_cents == 300
+        assert zone.paid_hours == {"mon-fri": "08:00-18:00"}
+
+
+def test_admin_creates_users_and_handheld_tokens(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    token = token_of(client, "/admin/users")
+    client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "name": "ville",
+            "role": "attendant",
+            "password": "ville-password-1",
+        },
+    )
+    page = client.post("/admin/tokens", data={"csrf_token": token, "name": "handheld-7"})
+    handheld = re.search(r'id="new-token">(kan_[^<]+)<', page.get_data(as_text=True))
+    assert handheld
+    api = client.get(
+        "/api/v1/plates/ABC-123", headers={"Authorization": f"Bearer {handheld.group(1)}"}
+    )
+    assert api.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.name == "ville")) is not None
+
+
+def test_admin_exports_orders_and_payments_as_csv(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101 2h")
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+
+    orders_csv = client.get("/admin/export?what=orders&from=2026-11-23&to=2026-11-23")
+    assert orders_csv.mimetype == "text/csv"
+    lines = orders_csv.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("id,kind,status,channel,plate,zone,phone")
+    assert "ABC-123" in lines[1] and "+358401234567" in lines[1] and ",480," in lines[1]
+    payments_csv = client.get("/admin/export?what=payments&from=2026-11-23&to=2026-11-23")
+    assert ",pending,480," in payments_csv.get_data(as_text=True)
+    earlier = client.get("/admin/export?what=orders&from=2026-11-01&to=2026-11-22")
+    assert len(earlier.get_data(as_text=True).splitlines()) == 1
+    assert client.get("/admin/export?what=orders&from=x&to=y").status_code == 400
+
+
+def test_admin_refunds_part_of_a_payment_and_the_driver_is_told(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    reply = phone.send("ABC-123 101 2h")
+    link = reply.split("/pay/")[1].split()[0]
+    client.get(f"/pay/{link}")
+    assert client.post(f"/demo-pay/{link}").status_code == 303
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+    page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
+    payment_id = re.search(r"/admin/payments/(\d+)/refund", page)
+    assert payment_id, "a paid payment offers a refund"
+
+    client.post(
+        f"/admin/payments/{payment_id.group(1)}/refund",
+        data={"csrf_token": csrf_token(page), "amount": "1,50", "note": "sign was covered"},
+    )
+    too_much = client.post(
+        f"/admin/payments/{payment_id.group(1)}/refund?lang=en",
+        data={"csrf_token": csrf_token(page), "amount": "9.00"},
+        follow_redirects=True,
+    )
+    assert "The refund failed. bad_amount" in too_much.get_data(as_text=True)
+
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert order.payments[0].refunded_cents == 150
+        sms = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "staff_refund")
+        ).one()
+        assert "1,50" in sms.body and "ABC-123" in sms.body
+        action = db.session.scalars(
+            select(Event).where(Event.kind == EventKind.STAFF_ACTION, Event.intent == "refund")
+        ).one()
+        assert action.actor == "boss"
