@@ -94,3 +94,38 @@ def conversation() -> tuple[Response, int] | Response:
             ],
         }
     )
+
+
+VOICE_PARAMS = ("Digits", "SpeechResult", "Result", "PaymentToken", "ProfileId", "PaymentError")
+
+
+@bp.post("/api/sign-voice")
+def sign_voice() -> tuple[Response, int] | Response:
+    """Sign one step of a simulated call: ``path`` under /twilio/voice, ``call_sid`` (new
+    when empty) and what the caller keyed, said or paid, as Twilio would post it."""
+    data = request.get_json(silent=True) or {}
+    path = str(data.get("path", "/twilio/voice"))
+    if not (path == "/twilio/voice" or path.startswith("/twilio/voice/")) or len(path) > 200:
+        return jsonify({"error": "bad_path"}), 400
+    try:
+        caller = normalize_phone(str(data.get("from", "")))
+    except InvalidPhoneNumber:
+        return jsonify({"error": "bad_number"}), 400
+    sid = str(data.get("call_sid") or "") or "CA" + secrets.token_hex(16)
+    params = {
+        "CallSid": sid[:40],
+        "AccountSid": SIMULATOR_ACCOUNT_SID,
+        "From": caller,
+        "To": service_number(),
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    given = data.get("params") or {}
+    if isinstance(given, dict):
+        params.update({k: str(given[k])[:300] for k in VOICE_PARAMS if k in given})
+    settings = kanava().settings
+    signature = RequestValidator(settings.webhook_auth_token).compute_signature(
+        settings.public_base_url + path, params
+    )
+    return jsonify({"path": path, "params": params, "signature": signature})

@@ -89,3 +89,110 @@
   refresh();
   setInterval(refresh, 2000);
 })();
+
+// Call mode: places a simulated call. Each step is signed by /simulator/api/sign-voice and
+// posted to the real voice webhook; the TwiML answer is shown as what the caller hears,
+// and the keypad, speech box and card buttons follow its <Gather> or <Pay> action.
+(function () {
+  "use strict";
+  const startButton = document.getElementById("call-start");
+  if (!startButton) return;
+  const heard = document.getElementById("call-heard");
+  const keypad = document.getElementById("call-keypad");
+  const payBox = document.getElementById("call-pay");
+  const hangup = document.getElementById("call-hangup");
+  const digitsInput = document.getElementById("call-digits");
+  const speechInput = document.getElementById("call-speech");
+  const fromInput = document.getElementById("sim-from");
+  let callSid = "";
+  let action = null;
+  let payAction = null;
+
+  function line(text, cls) {
+    const li = document.createElement("li");
+    li.className = "bubble " + cls;
+    const p = document.createElement("p");
+    p.textContent = text;
+    li.appendChild(p);
+    heard.appendChild(li);
+    heard.scrollTop = heard.scrollHeight;
+  }
+
+  function show(xml) {
+    const doc = new DOMParser().parseFromString(xml, "text/xml");
+    const root = doc.documentElement;
+    action = null; payAction = null;
+    const spoken = [];
+    for (const say of root.getElementsByTagName("Say")) {
+      if (say.parentNode.nodeName === "Prompt") continue;
+      spoken.push(say.textContent.replace(/\s+/g, " ").trim());
+    }
+    if (spoken.length) line(spoken.join(" "), "them");
+    const gather = root.getElementsByTagName("Gather")[0];
+    if (gather) action = gather.getAttribute("action");
+    const pay = root.getElementsByTagName("Pay")[0];
+    if (pay) { payAction = pay.getAttribute("action"); line("[card entry on the keypad]", "them"); }
+    const dial = root.getElementsByTagName("Dial")[0];
+    if (dial) line("[connecting to " + dial.textContent + "]", "them");
+    const ended = root.getElementsByTagName("Hangup").length > 0 || (!action && !payAction);
+    keypad.hidden = !action;
+    payBox.hidden = !payAction;
+    hangup.hidden = ended;
+    startButton.hidden = !ended;
+    if (ended) { line("[call ended]", "them"); callSid = ""; }
+  }
+
+  async function step(path, params, shown) {
+    if (shown) line(shown, "me");
+    const signed = await fetch("/simulator/api/sign-voice", {
+      method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({path: path, from: fromInput.value.trim(), call_sid: callSid,
+                            params: params}),
+    });
+    if (!signed.ok) { line("[check the phone number]", "them"); return; }
+    const req = await signed.json();
+    callSid = req.params.CallSid;
+    const resp = await fetch(req.path, {
+      method: "POST",
+      headers: {"X-Twilio-Signature": req.signature,
+                "Content-Type": "application/x-www-form-urlencoded"},
+      body: new URLSearchParams(req.params).toString(),
+    });
+    if (!resp.ok) { line("[the webhook answered " + resp.status + "]", "them"); return; }
+    show(await resp.text());
+  }
+
+  startButton.addEventListener("click", function () {
+    heard.replaceChildren(); callSid = "";
+    step("/twilio/voice", {}, "");
+  });
+  for (const key of keypad.querySelectorAll(".key")) {
+    key.addEventListener("click", function () {
+      if (action) step(action, {Digits: key.dataset.key}, key.dataset.key);
+    });
+  }
+  document.getElementById("call-send-keys").addEventListener("click", function () {
+    if (action && digitsInput.value) step(action, {Digits: digitsInput.value}, digitsInput.value);
+    digitsInput.value = "";
+  });
+  document.getElementById("call-say").addEventListener("click", function () {
+    const said = speechInput.value.trim();
+    if (action && said) step(action, {SpeechResult: said}, "“" + said + "”");
+    speechInput.value = "";
+  });
+  document.getElementById("call-silence").addEventListener("click", function () {
+    if (action) step(action, {}, "…");
+  });
+  document.getElementById("call-pay-ok").addEventListener("click", function () {
+    if (payAction) step(payAction, {Result: "success", PaymentToken: "pm_card_visa",
+                                    ProfileId: "cus_simulator"}, "[card 4242]");
+  });
+  document.getElementById("call-pay-fail").addEventListener("click", function () {
+    if (payAction) step(payAction, {Result: "payment-connector-error",
+                                    PaymentError: "card_declined"}, "[card declined]");
+  });
+  hangup.addEventListener("click", function () {
+    line("[you hung up]", "me"); callSid = ""; action = null;
+    keypad.hidden = true; payBox.hidden = true; hangup.hidden = true; startButton.hidden = false;
+  });
+})();

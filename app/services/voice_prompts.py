@@ -1,0 +1,392 @@
+"""The words the voice menu says, in fi, sv and en (Flask-Babel catalogs).
+
+Every function is called inside ``force_locale(lang)`` by :mod:`app.services.voice` and
+returns one sentence. Plates and phone numbers go through :func:`spell`: they are wrapped
+in markers that the TwiML renderer turns into SSML ``<say-as interpret-as="spell-out">``,
+so that "ABC-123" is read "A, B, C, 1, 2, 3" and never "abc one hundred twenty-three".
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from app.services.plates import normalize_plate
+
+SPELL = "\u0001"
+
+# The language menu speaks each option in its own language (not translated on purpose).
+LANGUAGE_OPTIONS = (
+    ("fi", "1", "Suomeksi, paina 1."),
+    ("sv", "2", "På svenska, tryck 2."),
+    ("en", "3", "For English, press 3."),
+)
+
+
+def _(text: str, **variables: object) -> str:
+    return str(gettext(text, **variables))
+
+
+def spell(text: str) -> str:
+    """Mark ``text`` to be read character by character (plates, phone numbers)."""
+    return SPELL + normalize_plate(text) + SPELL
+
+
+# ---- greeting and main menu ------------------------------------------------------------
+
+
+def welcome() -> str:
+    return _("Welcome to Kanava parking.")
+
+
+def welcome_back() -> str:
+    return _("Welcome back to Kanava parking.")
+
+
+def live_summary(plate: str, zone: str, until: str | None) -> str:
+    if until is None:
+        return _(
+            "%(plate)s is parked in zone %(zone)s until you stop.", plate=spell(plate), zone=zone
+        )
+    return _(
+        "%(plate)s is parked in zone %(zone)s until %(time)s.",
+        plate=spell(plate),
+        zone=zone,
+        time=until,
+    )
+
+
+def menu_park_again(plate: str, zone: str) -> str:
+    return _("To park %(plate)s in zone %(zone)s again, press 1.", plate=spell(plate), zone=zone)
+
+
+def menu_park_first() -> str:
+    return _("To park, press 1.")
+
+
+def menu_park_other() -> str:
+    return _("To park another car or in another zone, press 2.")
+
+
+def menu_extend() -> str:
+    return _("To extend a parking, press 3.")
+
+
+def menu_stop() -> str:
+    return _("To stop a parking, press 4.")
+
+
+def menu_status() -> str:
+    return _("To hear your parkings and their end times, press 5.")
+
+
+def menu_language() -> str:
+    return _("To change the language, press 9.")
+
+
+def menu_help() -> str:
+    return _("For help, press 0.")
+
+
+def menu_repeat() -> str:
+    return _("To hear this again, press the star key.")
+
+
+def anything_else() -> str:
+    return _("Can I help you with anything else?")
+
+
+# ---- never stuck ---------------------------------------------------------------------
+
+
+def no_input() -> str:
+    return _("I did not hear anything.")
+
+
+def invalid_key(key: str) -> str:
+    return _("The key %(key)s is not in this menu.", key=key)
+
+
+def not_understood() -> str:
+    return _("I did not understand that.")
+
+
+def goodbye_after_silence(service_number: str | None) -> str:
+    if not service_number:
+        return _("I will end the call now. You can also park by text message. Goodbye.")
+    return _(
+        "I will end the call now. You can also park by text message: send your plate and "
+        "zone to %(number)s. Goodbye.",
+        number=spell(service_number),
+    )
+
+
+def goodbye() -> str:
+    return _("Thank you for calling. Goodbye.")
+
+
+def technical_problem(service_number: str | None) -> str:
+    if not service_number:
+        return _("Sorry, something went wrong. Please call again a little later.")
+    return _(
+        "Sorry, something went wrong. Please call again, or park by text message to %(number)s.",
+        number=spell(service_number),
+    )
+
+
+def hidden_number() -> str:
+    return _("Your number is hidden, so I cannot find your parkings.")
+
+
+# ---- help ----------------------------------------------------------------------------
+
+
+def connecting_operator() -> str:
+    return _("Connecting you to customer service. Please hold.")
+
+
+def help_by_sms(service_number: str | None, landline: bool) -> str:
+    number = spell(service_number) if service_number else ""
+    if landline:
+        return _(
+            "Customer service cannot take calls right now. From a mobile phone, text the word "
+            "HELP to %(number)s, and you will get the instructions by text message.",
+            number=number,
+        )
+    return _(
+        "Customer service cannot take calls right now. Text the word HELP to %(number)s, and "
+        "you will get the instructions by text message.",
+        number=number,
+    )
+
+
+# ---- parking -------------------------------------------------------------------------
+
+
+def ask_zone() -> str:
+    return _("Enter the zone number from the sign, then press the hash key.")
+
+
+def unknown_zone(code: str) -> str:
+    return _("There is no zone %(zone)s.", zone=spell(code))
+
+
+def confirm_zone(code: str, name: str) -> str:
+    return _(
+        "Zone %(zone)s, %(name)s. If this is right, press 1. To enter another zone, press 2.",
+        zone=code,
+        name=name,
+    )
+
+
+def choose_plate_option(plate: str, key: int) -> str:
+    return _("For %(plate)s, press %(key)s.", plate=spell(plate), key=key)
+
+
+def say_other_plate() -> str:
+    return _("For another car, say its plate letter by letter.")
+
+
+def say_plate() -> str:
+    return _("Say your plate letter by letter, for example A B C 1 2 3.")
+
+
+def plate_not_understood() -> str:
+    return _("I could not make out a plate.")
+
+
+def confirm_plate(plate: str) -> str:
+    return _(
+        "I heard %(plate)s. If this is right, press 1. To say it again, press 2.",
+        plate=spell(plate),
+    )
+
+
+def ask_duration() -> str:
+    return _(
+        "Enter the parking time in minutes, then press the hash key. To park until you stop, "
+        "enter 0 and the hash key."
+    )
+
+
+def bad_duration() -> str:
+    return _("That parking time is not possible.")
+
+
+def quote_fixed(plate: str, zone: str, minutes: int, until: str, price: str) -> str:
+    return _(
+        "Parking %(plate)s in zone %(zone)s for %(minutes)s minutes, until %(time)s, costs "
+        "%(price)s. To confirm, press 1. To cancel, press 2.",
+        plate=spell(plate),
+        zone=zone,
+        minutes=minutes,
+        time=until,
+        price=price,
+    )
+
+
+def quote_open(plate: str, zone: str, rate: str, latest: str | None) -> str:
+    if latest is None:
+        return _(
+            "Parking %(plate)s in zone %(zone)s until you stop costs %(rate)s an hour, by the "
+            "minute. To confirm, press 1. To choose a parking time, press 2. To cancel, press 3.",
+            plate=spell(plate),
+            zone=zone,
+            rate=rate,
+        )
+    return _(
+        "Parking %(plate)s in zone %(zone)s until you stop costs %(rate)s an hour, by the "
+        "minute, at most until %(time)s. To confirm, press 1. To choose a parking time, "
+        "press 2. To cancel, press 3.",
+        plate=spell(plate),
+        zone=zone,
+        rate=rate,
+        time=latest,
+    )
+
+
+def cancelled() -> str:
+    return _("Nothing was parked.")
+
+
+def already_parked(plate: str, zone: str) -> str:
+    return _("%(plate)s is already parked in zone %(zone)s.", plate=spell(plate), zone=zone)
+
+
+def parked_until(until: str | None) -> str:
+    if until is None:
+        return _("You are parked until you stop. To stop, call again and press 4.")
+    return _("You are parked until %(time)s.", time=until)
+
+
+def parked_until_stopped_at_most(until: str) -> str:
+    return _(
+        "You are parked until you stop, at most until %(time)s. To stop, call again and press 4.",
+        time=until,
+    )
+
+
+def confirmation_sent() -> str:
+    return _("A confirmation was sent to you by text message.")
+
+
+# ---- paying --------------------------------------------------------------------------
+
+
+def saved_card_charged(price: str) -> str:
+    return _("Your saved card was charged %(price)s.", price=price)
+
+
+def pay_choice() -> str:
+    return _("To pay by card now, press 1. To get a payment link by text message, press 2.")
+
+
+def pay_card_only() -> str:
+    return _("To pay by card now, press 1. To cancel the parking, press 2.")
+
+
+def pay_intro() -> str:
+    return _("Enter your card details on the keypad. To cancel, press the star key.")
+
+
+def pay_card_number() -> str:
+    return _("Enter your card number, then press the hash key.")
+
+
+def pay_expiry() -> str:
+    return _("Enter the expiry date as four digits, month and year.")
+
+
+def pay_security_code() -> str:
+    return _("Enter the security code from the back of the card.")
+
+
+def pay_processing() -> str:
+    return _("Please wait while the payment is processed.")
+
+
+def pay_accepted() -> str:
+    return _("Thank you. Your card was accepted.")
+
+
+def pay_failed() -> str:
+    return _("The card payment did not go through.")
+
+
+def pay_link_sent(minutes: int) -> str:
+    return _(
+        "A payment link was sent to you by text message. Please pay within %(minutes)s minutes.",
+        minutes=minutes,
+    )
+
+
+def landline_awaiting_payment(minutes: int) -> str:
+    return _(
+        "Your parking is registered and waits for payment; it is valid for %(minutes)s "
+        "minutes. Card payment by phone is not available right now. To get a payment link, "
+        "call again from a mobile phone.",
+        minutes=minutes,
+    )
+
+
+def landline_choose_duration() -> str:
+    return _("Paying by card on the phone needs a parking time. Please choose how long you park.")
+
+
+def parking_cancelled_unpaid() -> str:
+    return _("The parking was cancelled because it was not paid.")
+
+
+# ---- extend, stop, status ------------------------------------------------------------
+
+
+def no_live_parking() -> str:
+    return _("You have no parking going on.")
+
+
+def choose_order_option(plate: str, zone: str, key: int) -> str:
+    return _(
+        "For %(plate)s in zone %(zone)s, press %(key)s.", plate=spell(plate), zone=zone, key=key
+    )
+
+
+def ask_extension() -> str:
+    return _("Enter how many minutes to add, then press the hash key.")
+
+
+def extended(until: str, price: str) -> str:
+    return _(
+        "Your parking now ends at %(time)s. The extension costs %(price)s.",
+        time=until,
+        price=price,
+    )
+
+
+def cannot_extend_open_ended() -> str:
+    return _("This parking runs until you stop, so it needs no extension.")
+
+
+def at_max_stay(until: str) -> str:
+    return _("This parking already lasts as long as the zone allows, until %(time)s.", time=until)
+
+
+def confirm_stop(plate: str, zone: str) -> str:
+    return _(
+        "To stop parking %(plate)s in zone %(zone)s, press 1. To go back, press 2.",
+        plate=spell(plate),
+        zone=zone,
+    )
+
+
+def stopped(price: str) -> str:
+    return _("The parking has ended. It cost %(price)s.", price=price)
+
+
+def status_line(plate: str, zone: str, until: str | None, awaiting_payment: bool) -> str:
+    line = live_summary(plate, zone, until)
+    if awaiting_payment:
+        line += " " + _("It is not paid yet.")
+    return line
+
+
+def language_set() -> str:
+    return _("I will speak English from now on.")
