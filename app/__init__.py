@@ -17,7 +17,15 @@ from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LANGUAGES, Settings, load_settings
-from app.extensions import babel, configure_sqlite, db, migrate
+from app.extensions import (
+    CSRF_EXEMPT_BLUEPRINTS,
+    babel,
+    configure_sqlite,
+    csrf,
+    db,
+    login_manager,
+    migrate,
+)
 
 Clock = Callable[[], datetime]
 
@@ -84,6 +92,9 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         JSON_SORT_KEYS=False,
+        # A CSRF token lives as long as the session: an attendant's phone may keep the
+        # plate-check page open for a whole shift.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     # Behind Heroku's or any one reverse proxy: trust one hop of X-Forwarded-*.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
@@ -93,6 +104,8 @@ def create_app(
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
 
     from app.services.notifications import build_notifier
     from app.services.payments import build_payment_gateway
@@ -111,10 +124,28 @@ def create_app(
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(demo_pay.bp)
+    from app.channels import receipts, stripe_webhook, web_form
+
+    app.register_blueprint(stripe_webhook.bp)
+    app.register_blueprint(web_form.bp)
+    app.register_blueprint(receipts.bp)
+    from app.channels import twilio_status
+
+    app.register_blueprint(twilio_status.bp)
+    from app.channels import admin, admin_auth
+
+    app.register_blueprint(admin_auth.bp)
+    app.register_blueprint(admin.bp)
+    from app.channels import voice
+
+    app.register_blueprint(voice.bp)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     cli.register(app)
     templating.register(app)
+    for name in CSRF_EXEMPT_BLUEPRINTS:
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
 
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     return app

@@ -45,6 +45,10 @@ class Settings:
     payment_grace_minutes: int = 10
     service_number: str | None = None
     operator_number: str | None = None
+    # VAT included in prices, percent (Finland's general rate); shown on receipts.
+    vat_rate: str = "25.5"
+    # Refund the unused paid minutes of a prepaid parking that is stopped early.
+    refund_unused: bool = True
     environment: str = "development"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -100,6 +104,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ConfigError(f"{name} must not be negative")
     return value
+
+
+def _vat_rate(raw: str | None) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    if raw is None:
+        return "25.5"
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ConfigError(f"VAT_RATE must be a percentage such as 25.5, got {raw!r}") from exc
+    if not Decimal(0) <= value < Decimal(100):
+        raise ConfigError("VAT_RATE must be between 0 and 100")
+    return raw
 
 
 def load_settings(
@@ -171,5 +189,7 @@ def load_settings(
         payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
         service_number=get("SERVICE_NUMBER") or get("TWILIO_FROM_NUMBER"),
         operator_number=get("OPERATOR_NUMBER"),
+        vat_rate=_vat_rate(get("VAT_RATE")),
+        refund_unused=(get("REFUND_UNUSED") or "1").lower() not in ("0", "false", "no", "off"),
         environment=environment,
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -27,6 +29,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
+# The panel's sign-in (app/channels/admin_auth.py sets the user loader).
+login_manager = LoginManager()
+# CSRF on every form. Blueprints that machines call (webhooks signed by Twilio or
+# Stripe, the bearer-token JSON API) are exempted by name in create_app.
+csrf = CSRFProtect()
+CSRF_EXEMPT_BLUEPRINTS = ("sms", "api", "health", "simulator", "voice", "stripe_webhook")
 
 
 def session() -> Session:

@@ -143,6 +143,11 @@ class Customer(Base):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A question the service asked and the driver's next SMS may answer ("which car?").
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Stripe: the driver's customer object, and the card saved with the driver's consent
+    # (given on the payment page) for off-session charges of later parkings.
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
+    saved_payment_method_id: Mapped[str | None] = mapped_column(String(64))
+    card_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     vehicles: Mapped[list[Vehicle]] = relationship(
@@ -244,6 +249,12 @@ class Payment(Base):
     token: Mapped[str] = mapped_column(String(32), unique=True)
     failure_reason: Mapped[str | None] = mapped_column(String(255))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The provider's hosted checkout for this payment (a Stripe Checkout Session id); the
+    # paying object itself (a PaymentIntent id) is ``provider_ref``.
+    checkout_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The driver's answer to "save my card" for this payment: None until asked.
+    save_card: Mapped[bool | None] = mapped_column(Boolean)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -308,6 +319,9 @@ class OutboundMessage(Base):
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Not sent after this moment: a reminder after the end it warns about, an expiry
+    # notice hours late. Such a message is dropped (``suppressed``) and noted in the timeline.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(255))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -340,3 +354,69 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed panel sign-ins per user name (``name:<name>``) and per address (``ip:<addr>``).
+
+    Kept in the database so that every gunicorn worker sees the same count. Too many
+    failures within the window lock the key until ``locked_until``.
+    """
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PlateCheckLog(Base):
+    """One plate check in the panel: who checked which plate, where, and what they saw."""
+
+    __tablename__ = "plate_checks"
+    __table_args__ = (Index("ix_plate_checks_plate_checked", "plate_key", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    plate_key: Mapped[str] = mapped_column(String(16))
+    plate_display: Mapped[str] = mapped_column(String(24))
+    zone_code: Mapped[str | None] = mapped_column(String(16))
+    valid: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str | None] = mapped_column(String(24))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class CallSession(Base):
+    """One phone call to the voice menu, keyed by Twilio's ``CallSid``.
+
+    The whole menu state lives here, so any worker can answer any step of the call.
+    ``step`` numbers the prompts: every ``<Gather>`` action carries the step it answers,
+    and each (CallSid, step) is claimed once through :class:`WebhookReceipt`.
+    """
+
+    __tablename__ = "call_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    from_number: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    can_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    silence_count: Mapped[int] = mapped_column(Integer, default=0)
+    invalid_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_prompt: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer | None] = relationship()

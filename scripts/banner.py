@@ -12,6 +12,8 @@ print(
     f"""
 Kanava is starting on {base}
   phone simulator  {base + "/simulator/" if not twilio else "(off: Twilio is configured)"}
+  web form         {base}/p/101   (the QR code on zone 101's sign: {base}/p/101/sign.pdf)
+  admin panel      {base}/admin/
   handheld API     {base}/api/v1/plates/ABC-123   (token: flask --app wsgi tokens create NAME)
   demo login       demo / {password}   (for the panel)
   health           {base}/healthz

@@ -493,3 +493,117 @@ def technical_problem(lang: str) -> str:
     return _render(
         lang, lambda: _("Sorry, something went wrong on our side. Please try again in a minute.")
     )
+
+
+def order_cancelled_by_staff(order: Order) -> str:
+    """The driver's SMS when customer service cancels an order (panel, issue 6)."""
+    return _render(
+        order.language,
+        lambda: _(
+            "Customer service cancelled the parking of %(plate)s in zone %(zone)s. "
+            "Nothing more will be charged for it.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+        ),
+    )
+
+
+# ---- the clock's messages (reminders, expiries; issue 5) ---------------------------------
+# The keyword is put in as a variable, not left to the translator: it must be a word the
+# parser accepts in that language, and it must be there even before the catalogs catch up.
+EXTEND_WORD = {"fi": "JATKA", "sv": "FÖRLÄNG", "en": "EXTEND"}
+STOP_WORD = {"fi": "LOPETA", "sv": "SLUTA", "en": "DONE"}
+REMINDER_EXTEND_MINUTES = 15
+
+
+def reminder(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """Sent ``REMINDER_LEAD_MINUTES`` before the end: the end in local time and how to
+    extend in one word (``JATKA 15``); for an open-ended parking, that it stops at the
+    zone's longest stay and how to stop it now."""
+
+    def build() -> str:
+        assert order.ends_at is not None
+        end = local_time(order.ends_at, lang, kanava, now)
+        if order.open_ended:
+            return _(
+                "%(plate)s in zone %(zone)s: the longest stay ends at %(end)s and your "
+                "parking stops then. To stop now: %(command)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=end,
+                command=STOP_WORD[lang],
+            )
+        return _(
+            "%(plate)s in zone %(zone)s: your parking ends at %(end)s. "
+            "More time: reply %(command)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=end,
+            command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+        )
+
+    return _render(lang, build)
+
+
+def parking_expired(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """Sent once when a fixed-duration parking's time has run out."""
+
+    def build() -> str:
+        assert order.ends_at is not None
+        return _(
+            "Parking of %(plate)s in zone %(zone)s ended at %(end)s. "
+            "To park again, text %(plate)s %(zone)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ends_at, lang, kanava, now),
+        )
+
+    return _render(lang, build)
+
+
+def unpaid_cancelled(order: Order, lang: str) -> str:
+    """Sent once when a parking still awaiting payment after the grace time is cancelled."""
+    return _render(
+        lang,
+        lambda: _(
+            "Parking of %(plate)s in zone %(zone)s was cancelled because it was not paid. "
+            "To park, text %(plate)s %(zone)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+        ),
+    )
+
+
+def max_stay_ended(
+    order: Order, amount_cents: int, link: str | None, lang: str, kanava: Kanava, now: datetime
+) -> str:
+    """Sent once when an open-ended parking reaches the zone's longest stay and is ended."""
+
+    def build() -> str:
+        text = _(
+            "Parking of %(plate)s in zone %(zone)s ended at %(end)s, the longest stay in "
+            "the zone. Price %(price)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ended_at or now, lang, kanava, now),
+            price=money(amount_cents, order.currency, lang),
+        )
+        if link:
+            text += " " + _("Pay: %(link)s", link=link)
+        return text
+
+    return _render(lang, build)
+
+
+def refund_made(order: Order, amount_cents: int, currency: str) -> str:
+    """The driver's SMS when customer service refunds a payment (panel, issue 6)."""
+    lang = order.language
+    return _render(
+        lang,
+        lambda: _(
+            "Customer service refunded %(amount)s for the parking of %(plate)s in zone %(zone)s.",
+            amount=money(amount_cents, currency, lang),
+            plate=order.plate_display,
+            zone=order.zone.code,
+        ),
+    )

@@ -241,6 +241,10 @@ def stop_parking(
     if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
         payment = payments.settle(session, kanava, order, used, now=now)
+    elif used < order.amount_cents and payments.refund_unused(
+        session, kanava, order, used, now=now
+    ):
+        order.amount_cents = used
     order.status = OrderStatus.ENDED
     order.ended_at = end
     order.ends_at = end

@@ -89,7 +89,7 @@ def receive_sms(
         reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
     receipt.response_body = reply_text
     session.commit()
-    notifications.dispatch_due(session, kanava, now=now)
+    notifications.dispatch_queued(session, kanava, now=now)
     return reply_text
 
 
@@ -410,7 +410,7 @@ class _Conversation:
             return self._reply(messages.bad_duration(self.lang), understood=False)
         link = (
             payments.pay_link(self.kanava.settings, started.payment)
-            if started.payment is not None
+            if started.payment is not None and started.payment.status is PaymentStatus.PENDING
             else None
         )
         if started.already_parked:

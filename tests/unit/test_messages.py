@@ -228,6 +228,28 @@ CASES: dict[str, Render] = {
     "nothing_to_answer": lambda lang, k: messages.nothing_to_answer(lang),
     "booking_unavailable": lambda lang, k: messages.booking_unavailable(lang),
     "technical_problem": lambda lang, k: messages.technical_problem(lang),
+    "reminder fixed": lambda lang, k: messages.reminder(
+        make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW
+    ),
+    "reminder open-ended at longest stay": lambda lang, k: messages.reminder(
+        make_order(lang=lang, open_ended=True, ends_at=OTHER_DAY), lang, k, NOW
+    ),
+    "parking_expired": lambda lang, k: messages.parking_expired(
+        make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW
+    ),
+    "unpaid_cancelled": lambda lang, k: messages.unpaid_cancelled(make_order(lang=lang), lang),
+    "max_stay_ended": lambda lang, k: messages.max_stay_ended(
+        make_order(lang=lang, open_ended=True, status=OrderStatus.ENDED, ended_at=OTHER_DAY),
+        BIG_CENTS,
+        LINK,
+        lang,
+        k,
+        NOW,
+    ),
+    "order_cancelled_by_staff": lambda lang, k: messages.order_cancelled_by_staff(
+        make_order(lang=lang)
+    ),
+    "refund_made": lambda lang, k: messages.refund_made(make_order(lang=lang), BIG_CENTS, "EUR"),
 }
 
 # Helpers of the module that are not texts of their own.
