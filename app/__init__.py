@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import LANGUAGES, Settings, load_settings
@@ -56,6 +56,21 @@ def _select_locale() -> str:
         return lang
     best = request.accept_languages.best_match(LANGUAGES)
     return best or kanava().settings.default_language
+
+
+def _remember_language(response: Response) -> Response:
+    """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and request.cookies.get("lang") != lang:
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
 
 
 def create_app(
@@ -104,6 +119,7 @@ def create_app(
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
+    app.after_request(_remember_language)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -229,7 +229,7 @@ def answer_call(
         data={"step": 0, "from": from_number, "can_sms": call.can_sms},
     )
     machine = _Call(session, kanava, call, now)
-    machine.note(P.welcome_back() if machine.known else P.welcome())
+    machine.say(P.welcome_back if machine.known else P.welcome)
     turn = machine.prompt()
     return _finish(session, kanava, key, machine, turn)
 

@@ -360,3 +360,22 @@ def test_the_phone_simulator_places_a_call_and_parks_by_keypad_and_speech(
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
         assert order.channel is Channel.VOICE and order.plate_display == "ABC-123"
+
+
+@pytest.mark.parametrize(
+    ("number", "welcome", "menu"),
+    [
+        ("+358401112233", "Tervetuloa", "paina 1"),
+        (SWEDISH_MOBILE, "Välkommen", "tryck 1"),
+        (UK_MOBILE, "Welcome", "press 1"),
+    ],
+)
+def test_every_word_of_the_greeting_is_in_the_callers_language(
+    client: FlaskClient, number: str, welcome: str, menu: str
+) -> None:
+    greeting = Call(client, number=number).start()
+
+    assert greeting.startswith(welcome)
+    assert menu in greeting
+    for other in {"paina", "tryck", "press"} - {menu.split()[0]}:
+        assert other not in greeting
