@@ -13,6 +13,9 @@ export FLASK_APP := wsgi
 .PHONY: run test bench lint typecheck translations venv clean
 
 $(VENV)/.installed: requirements.txt
+	@# Debian's own python3 needs python3-venv for `-m venv`; install it when we can.
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -32,7 +35,7 @@ run: $(VENV)/.installed
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/flask scheduler run & \
 	  $(VENV)/bin/gunicorn wsgi:app --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-	    --access-logfile - --log-level warning & \
+	    --log-level warning & \
 	  wait
 
 ## make test: lint, types, and the whole suite on SQLite and PostgreSQL

@@ -168,6 +168,16 @@ def create_app(
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # Fail within a few seconds rather than wait past Twilio's 15-second webhook timeout:
+    # a failed SMS is then kept in the spool instead of being lost. SQL parameters (phone
+    # numbers, message texts) are kept out of exception messages and logs.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        return {"connect_args": {"timeout": 5}, "hide_parameters": True}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_timeout": 5,
+        "hide_parameters": True,
+        "connect_args": {"connect_timeout": 5, "options": "-c lock_timeout=5000"},
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,7 +50,6 @@ class Settings:
     # Refund the unused paid minutes of a prepaid parking that is stopped early.
     refund_unused: bool = True
     environment: str = "development"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -167,6 +166,18 @@ def load_settings(
     twilio_token = get("TWILIO_AUTH_TOKEN")
     if bool(twilio_sid) != bool(twilio_token):
         raise ConfigError("set both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or neither")
+    if production:
+        # The local outbox and the demo payment page are for a developer's machine only:
+        # in production they would drop every SMS and let anyone "pay" for free.
+        missing = [
+            name
+            for name in ("TWILIO_ACCOUNT_SID", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+            if not get(name)
+        ]
+        if not (get("TWILIO_FROM_NUMBER") or get("TWILIO_MESSAGING_SERVICE_SID")):
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise ConfigError(f"production needs {', '.join(missing)}")
     simulator_token = None if twilio_token else _instance_secret(instance, "simulator_token")
 
     return Settings(

@@ -373,13 +373,16 @@ class LoginThrottle(Base):
 
 
 class PlateCheckLog(Base):
-    """One plate check in the panel: who checked which plate, where, and what they saw."""
+    """One plate check, in the panel or by a handheld: who checked which plate, where, and
+    what they saw."""
 
     __tablename__ = "plate_checks"
     __table_args__ = (Index("ix_plate_checks_plate_checked", "plate_key", "checked_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Either the attendant in the panel or the handheld's API token.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
     plate_key: Mapped[str] = mapped_column(String(16))
     plate_display: Mapped[str] = mapped_column(String(24))
     zone_code: Mapped[str | None] = mapped_column(String(16))
@@ -388,7 +391,8 @@ class PlateCheckLog(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+    api_token: Mapped[ApiToken | None] = relationship()
 
 
 class CallSession(Base):

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import kanava
+from app.channels import admin_auth
 from app.channels.admin_auth import admin_required, safe_next, staff
 from app.config import LANGUAGES
 from app.extensions import db, login_manager
@@ -116,15 +117,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-@bp.errorhandler(CSRFError)
-def csrf_refused(error: CSRFError) -> tuple[str, int]:
-    return render_template(
-        "admin/error.html",
-        message=_(
-            "The form was refused because its security token is missing or expired. "
-            "Reload the page and try again."
-        ),
-    ), 400
+bp.register_error_handler(CSRFError, admin_auth.csrf_refused)
 
 
 @bp.errorhandler(403)
@@ -433,8 +426,13 @@ def token_revoke(token_id: int) -> WerkzeugResponse:
 # ---- CSV export (admin) -----------------------------------------------------------------
 
 
-def _local_day(text: str) -> datetime:
+def _local_day(text: str, *, days_after: int = 0) -> datetime:
+    """Local midnight starting the given day (plus ``days_after`` calendar days), in UTC.
+
+    Days are added to the local date, not as 24 hours, so a range across a daylight-saving
+    change still ends at local midnight."""
     day = datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007 - a date, made aware below
+    day += timedelta(days=days_after)
     return datetime.combine(day, time(0), tzinfo=kanava().settings.tz).astimezone(UTC)
 
 
@@ -452,7 +450,7 @@ def export() -> str | Response | tuple[str, int]:
         )
     try:
         start = _local_day(request.args.get("from", ""))
-        end = _local_day(request.args.get("to", "")) + timedelta(days=1)
+        end = _local_day(request.args.get("to", ""), days_after=1)
         if end <= start:
             raise ValueError("empty range")
     except ValueError:

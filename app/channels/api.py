@@ -8,13 +8,25 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from app import kanava
 from app.extensions import db
-from app.services import orders, tokens
+from app.services import orders, plate_checks, tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
+MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's integer
+
+
+@bp.app_errorhandler(HTTPException)
+def json_errors_under_api(error: HTTPException) -> Response | HTTPException:
+    """Handhelds read JSON: an unknown path or method under ``/api/`` answers in JSON too."""
+    if not request.path.startswith("/api/"):
+        return error
+    response = jsonify({"error": (error.name or "error").lower().replace(" ", "_")})
+    response.status_code = error.code or 500
+    return response
 
 
 def _local_iso(at: datetime | None) -> str | None:
@@ -46,10 +58,13 @@ def token_required(view: F) -> F:
 @bp.get("/plates/<path:plate>")
 @token_required
 def plate(plate: str) -> Response | tuple[Response, int]:
-    if not plate.strip() or len(plate) > 24:
-        return _error(400, "bad_plate")
     k = kanava()
-    check = orders.check_plate(db.session(), k, plate, request.args.get("zone"), k.clock())
+    try:
+        check = plate_checks.check_and_log(
+            db.session(), k, plate, request.args.get("zone"), k.clock(), token=g.api_token
+        )
+    except plate_checks.BadPlate:
+        return _error(400, "bad_plate")
     return jsonify(
         {
             "plate": check.plate,
@@ -65,7 +80,7 @@ def plate(plate: str) -> Response | tuple[Response, int]:
 @bp.get("/orders/<int:order_id>")
 @token_required
 def order(order_id: int) -> Response | tuple[Response, int]:
-    found = orders.get_order(db.session(), order_id)
+    found = orders.get_order(db.session(), order_id) if order_id <= MAX_ID else None
     if found is None:
         return _error(404, "not_found")
     k = kanava()

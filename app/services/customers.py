@@ -42,7 +42,12 @@ def language_for_number(phone: str) -> str | None:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
         return None
-    region = phonenumbers.region_code_for_number(number)
+    # A number outside the known ranges (a new series, a test range) still has a country.
+    region: str | None = phonenumbers.region_code_for_number(number)
+    if not region and number.country_code:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    if region == "ZZ":
+        region = None
     if region == "FI":
         return "fi"
     if region in ("SE", "AX"):

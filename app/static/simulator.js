@@ -69,7 +69,7 @@
       method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({from: phone(), body: body}),
     });
-    if (!signed.ok) { showError("Check the phone number, e.g. +358401234567"); return; }
+    if (!signed.ok) { showError(errorBox.dataset.badNumber); return; }
     const req = await signed.json();
     const resp = await fetch(req.path, {
       method: "POST",
@@ -77,7 +77,7 @@
                 "Content-Type": "application/x-www-form-urlencoded"},
       body: new URLSearchParams(req.params).toString(),
     });
-    if (!resp.ok) { showError("The webhook answered " + resp.status); }
+    if (!resp.ok) { showError(errorBox.dataset.webhookFailed + " " + resp.status); }
     bodyInput.value = "";
     await refresh();
   });

@@ -299,3 +299,42 @@ def test_order_without_a_token_is_refused(
     assert response.status_code == 401
     assert response.get_json() == {"error": "unauthorized"}
     assert "WWW-Authenticate" in response.headers
+
+
+def test_unknown_paths_and_impossible_ids_answer_in_json(
+    client: FlaskClient, api_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {api_token}"}
+    for path in ("/api/v1/orders/99999999999999999999999", "/api/v1/orders/abc", "/api/v1/nope"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.is_json, path
+    assert client.post("/api/v1/orders/1", headers=headers).get_json() == {
+        "error": "method_not_allowed"
+    }
+
+
+@pytest.mark.parametrize("plate", ["-", "\u200b", "–", "..."])
+def test_a_plate_of_only_punctuation_is_refused(
+    client: FlaskClient, api_token: str, plate: str
+) -> None:
+    response = client.get(
+        f"/api/v1/plates/{plate}", headers={"Authorization": f"Bearer {api_token}"}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "bad_plate"}
+
+
+def test_every_handheld_check_is_logged_with_its_token(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ABC-123 101 1h")
+    client.get("/api/v1/plates/abc 123?zone=101", headers={"Authorization": f"Bearer {api_token}"})
+
+    with app.app_context():
+        from app.models import PlateCheckLog
+
+        check = db.session.scalars(select(PlateCheckLog)).one()
+        assert check.user_id is None
+        assert check.api_token is not None and check.api_token.name == "handheld-1"
+        assert (check.plate_key, check.zone_code, check.valid) == ("ABC123", "101", True)

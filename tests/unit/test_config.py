@@ -110,16 +110,39 @@ def test_production_with_an_http_base_url_refuses_to_start(tmp_path: Path, base:
         _load(tmp_path, KANAVA_ENV="production", SECRET_KEY="s" * 40, PUBLIC_BASE_URL=base)
 
 
-def test_production_with_secret_key_and_https_starts(tmp_path: Path) -> None:
-    settings = _load(
-        tmp_path,
-        KANAVA_ENV="production",
-        SECRET_KEY="s" * 40,
-        PUBLIC_BASE_URL="https://park.example.fi",
-    )
+PRODUCTION = {
+    "KANAVA_ENV": "production",
+    "SECRET_KEY": "s" * 40,
+    "PUBLIC_BASE_URL": "https://park.example.fi",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "t" * 32,
+    "TWILIO_FROM_NUMBER": "+358451234567",
+    "STRIPE_SECRET_KEY": "sk_test_" + "k" * 24,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "w" * 10,
+}
+
+
+def test_production_with_every_credential_starts(tmp_path: Path) -> None:
+    settings = _load(tmp_path, **PRODUCTION)
 
     assert settings.environment == "production"
+    assert settings.twilio_configured and settings.stripe_configured
     assert not (tmp_path / "instance" / "secret_key").exists()
+    assert not (tmp_path / "instance" / "simulator_token").exists()
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["TWILIO_ACCOUNT_SID", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TWILIO_FROM_NUMBER"],
+)
+def test_production_refuses_the_local_outbox_and_the_demo_payment_page(
+    tmp_path: Path, missing: str
+) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    if missing == "TWILIO_ACCOUNT_SID":
+        env.pop("TWILIO_AUTH_TOKEN")
+    with pytest.raises(ConfigError, match=missing.split("_")[0]):
+        _load(tmp_path, **env)
 
 
 @pytest.mark.parametrize(

@@ -107,3 +107,13 @@ def test_an_unsupported_keyword_or_stored_language_is_skipped() -> None:
 
 def test_keyword_language_applies_to_an_unknown_sender() -> None:
     assert choose_language("sv", None, "fi") == "sv"
+
+
+@pytest.mark.parametrize(
+    ("number", "language"),
+    [("+447700900123", "en"), ("+15555550123", "en"), ("+46700000000", "sv")],
+)
+def test_a_number_outside_the_known_ranges_still_gets_its_countrys_language(
+    number: str, language: str
+) -> None:
+    assert language_for_number(number) == language

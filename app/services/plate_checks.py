@@ -1,0 +1,56 @@
+"""Plate checks by attendants, logged: who checked which plate, where, and what they saw.
+
+The panel and the handheld API answer with the same :func:`orders.check_plate` and write
+the same log, so a disputed fine can be traced to the check that found the car.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app import Kanava
+from app.models import ApiToken, PlateCheckLog, User
+from app.services import orders
+from app.services.plates import normalize_plate
+
+MAX_PLATE_LENGTH = 24
+
+
+class BadPlate(ValueError):
+    """The text cannot be a plate (empty once normalised, or far too long)."""
+
+
+def check_and_log(
+    session: Session,
+    kanava: Kanava,
+    plate: str,
+    zone_code: str | None,
+    now: datetime,
+    *,
+    user: User | None = None,
+    token: ApiToken | None = None,
+) -> orders.PlateCheck:
+    """Answer whether ``plate`` is validly parked (in ``zone_code`` if given) and log the
+    check with the attendant or the handheld's token. Raises :class:`BadPlate`. Commits."""
+    key = normalize_plate(plate)
+    if not any(c.isalnum() for c in key) or len(plate.strip()) > MAX_PLATE_LENGTH:
+        raise BadPlate(plate)
+    zone = (zone_code or "").strip().upper() or None
+    result = orders.check_plate(session, kanava, plate, zone, now)
+    session.add(
+        PlateCheckLog(
+            user_id=user.id if user else None,
+            api_token_id=token.id if token else None,
+            plate_key=key,
+            plate_display=result.plate,
+            zone_code=zone,
+            valid=result.valid,
+            status=result.status,
+            order_id=result.order_id,
+            checked_at=now,
+        )
+    )
+    session.commit()
+    return result
