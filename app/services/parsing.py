@@ -26,7 +26,10 @@ How a message is read
 5. A one-token message that is a yes/no word is ``YES``/``NO``; a single
    digit 1-9 is ``CHOICE``; a language name alone (``svenska``) is
    ``LANGUAGE``.
-6. The first token selects a keyword intent (``LOPETA``, ``JATKA``, ...);
+6. The first token (or a two-word phrase: ``end parking``, ``more time``,
+   ``lisää aikaa``, ``mer tid``) selects a keyword intent (``LOPETA``,
+   ``JATKA``, ...), also when glued to its number (``jatka30``); a greeting
+   alone (``hei``, ``hej``, ``hello``) is ``HELP``;
    otherwise the message is read as a park message (``P``/``PARK``/...
    prefix optional).
 
@@ -42,6 +45,27 @@ is the zone, a later one the duration), and after ``JATKA``/``FÖRLÄNG``/
 minutes; any other integer (0, or above 1440) is a ``"bad_duration"``. A
 bare decimal (``1,5``) means hours, and ``H.MM`` with two fractional digits
 below 60 (``1.30``) means hours and minutes, as does ``H:MM`` (``1:30``).
+
+Durations spelled as words are read too: ``puoli tuntia``/``half an hour``/
+``en halvtimme`` (30), ``vartti``/``kvart`` (15), ``an hour`` (60).
+
+End times (clock times)
+-----------------------
+In park and extend messages an end may be given as a local clock time instead
+of a duration; it fills ``until_time`` ("HH:MM") and never ``duration_minutes``:
+
+* after a marker word: ``till``, ``tills``, ``fram till``, ``until``, ``klo``,
+  ``kl``/``kl.``, an arrow (``->``, ``=>``, ``→``), or before ``asti``:
+  ``till 18``, ``until 6pm``, ``klo 17 asti``, ``17 asti``, ``-> 18.30``.
+  The hour is 0..24 (``24`` is midnight), or 1..12 with ``am``/``pm``;
+* without a marker, ``H:MM`` or ``H.MM`` is a clock time when H is 5..24
+  (``17:00``, ``17.30``, ``5:00``) and a duration when H is 0..4 (``1:30``,
+  ``0:45``, ``4.30``): drivers write short stays as ``1:30``, and nobody writes
+  "5 hours" as ``5:00``; a bare integer keeps the bare-number rule (``18`` is
+  18 minutes); ``6pm`` is always a clock time.
+
+An impossible clock time (``25:00``, ``till 25``, ``13pm``) or a duration and an
+end time together is ``"bad_duration"``.
 
 Every valid duration is 1 minute .. 7 days (:data:`MAX_DURATION_MINUTES`);
 a duration-shaped token outside that range, a negative one or a second
@@ -95,6 +119,11 @@ class Intent(enum.StrEnum):
 class ParsedMessage:
     """The result of :func:`parse_sms`.
 
+    ``until_time`` ("HH:MM", 00:00-23:59) is an end given as a local clock time
+    (``till 18``, ``klo 17 asti``, ``17:30``); it is never set together with
+    ``duration_minutes``. Turning it into minutes needs the zone's time zone
+    and the current time, so that is the caller's job.
+
     ``problem`` is None when the message was fully understood. Otherwise it
     is one of these machine codes (the intent is kept when it was clear):
 
@@ -108,8 +137,9 @@ class ParsedMessage:
     * ``"multiple_plates"`` (PARK, EXTEND, STOP, STATUS, RECEIPT, BOOK):
       more than one plate; ``plate`` is the first one;
     * ``"bad_duration"`` (PARK, EXTEND): a duration that is zero, negative,
-      longer than 7 days, given twice, or (PARK with plate and zone) some
-      unrecognised text where the duration goes;
+      longer than 7 days, given twice, an impossible clock time (``till
+      25``), both a duration and an end time, or (PARK with plate and zone)
+      some unrecognised text where the duration goes;
     * ``"extra_text"`` (PARK): plate, zone and duration all found, plus
       unrecognised text;
     * ``"extend_no_duration"`` (EXTEND): no duration;
@@ -124,6 +154,7 @@ class ParsedMessage:
     plate: str | None = None
     zone: str | None = None
     duration_minutes: int | None = None
+    until_time: str | None = None
     target_language: str | None = None
     choice: int | None = None
     booking_date: str | None = None
@@ -167,10 +198,23 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
     "SLUTA": (Intent.STOP, "sv"),
     "DONE": (Intent.STOP, "en"),
     "LEAVE": (Intent.STOP, "en"),
+    # typos and synonyms drivers really send ("stopp" is Swedish for stop; carriers
+    # reserve only STOP/STOPALL/UNSUBSCRIBE/CANCEL/END/QUIT as whole messages)
+    "LOPETTA": (Intent.STOP, "fi"),
+    "LOPETAN": (Intent.STOP, "fi"),
+    "LOPPU": (Intent.STOP, "fi"),
+    "LOPETUS": (Intent.STOP, "fi"),
+    "AVSLUTA": (Intent.STOP, "sv"),
+    "STOPP": (Intent.STOP, "sv"),
+    "SLUT": (Intent.STOP, "sv"),
+    "FINISH": (Intent.STOP, "en"),
+    "FINISHED": (Intent.STOP, "en"),
     "JATKA": (Intent.EXTEND, "fi"),
     "FÖRLÄNG": (Intent.EXTEND, "sv"),
     "FORLANG": (Intent.EXTEND, "sv"),
     "EXTEND": (Intent.EXTEND, "en"),
+    "LISÄÄ": (Intent.EXTEND, "fi"),
+    "LISAA": (Intent.EXTEND, "fi"),
     "TILA": (Intent.STATUS, "fi"),
     "STATUS": (Intent.STATUS, None),
     "OHJE": (Intent.HELP, "fi"),
@@ -193,6 +237,15 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
     "PERU": (Intent.UNBOOK, "fi"),
     "AVBOKA": (Intent.UNBOOK, "sv"),
     "UNBOOK": (Intent.UNBOOK, "en"),
+}
+
+#: two-word keywords (checked before single ones) -> (intent, language revealed)
+_KEYWORD_PHRASES: dict[tuple[str, str], tuple[Intent, str | None]] = {
+    ("END", "PARKING"): (Intent.STOP, "en"),
+    ("MORE", "TIME"): (Intent.EXTEND, "en"),
+    ("LISÄÄ", "AIKAA"): (Intent.EXTEND, "fi"),
+    ("LISAA", "AIKAA"): (Intent.EXTEND, "fi"),
+    ("MER", "TID"): (Intent.EXTEND, "sv"),
 }
 
 #: language argument (code or name, in any of the three languages) -> code
@@ -222,9 +275,17 @@ _LANGUAGE_NAMES = frozenset(k for k in _LANGUAGE_ARGS if len(k) > 3)
 
 _ZONE_WORDS: dict[str, str | None] = {
     "ALUE": "fi",
+    "ALUEELLE": "fi",
+    "ALUEELLA": "fi",
+    "ALUEEN": "fi",
+    "ALUEESEEN": "fi",
+    "ALUEELTA": "fi",
     "VYÖHYKE": "fi",
     "VYOHYKE": "fi",
+    "VYÖHYKKEELLE": "fi",
+    "VYÖHYKKEELLÄ": "fi",
     "ZON": "sv",
+    "ZONEN": "sv",
     "ZONE": "en",
 }
 
@@ -259,8 +320,66 @@ _GREETINGS: dict[str, str | None] = {
     "HELLO": "en",
     "HEY": "en",
 }
-#: small words ignored inside park/keyword messages ("i zon 101", "klo 10-12")
-_FILLERS = frozenset({"IN", "AT", "I", "PÅ", "KLO", "KL"})
+#: small words ignored inside park/keyword messages ("i zon 101", "klo 10-12") and the
+#: verbs of a polite sentence ("haluaisin pysäköidä ABC-123 alueelle 101")
+_FILLERS = frozenset(
+    {
+        "IN",
+        "AT",
+        "I",
+        "PÅ",
+        "KLO",
+        "KL",
+        "FRAM",
+        "HALUAISIN",
+        "HALUAN",
+        "PYSÄKÖIDÄ",
+        "PYSAKOIDA",
+        "PYSÄKÖIN",
+        "PYSAKOIN",
+        "JAG",
+        "VILL",
+        "SKULLE",
+        "VILJA",
+        "WANT",
+        "WOULD",
+        "LIKE",
+    }
+)
+#: words announcing an end given as a clock time: "till 18", "klo 17", "-> 18"
+#: ("->" is read as TILL); "asti" follows the time ("17 asti", "klo 17 asti").
+_UNTIL_BEFORE: dict[str, str | None] = {
+    "TILL": None,
+    "TILLS": "sv",
+    "UNTIL": "en",
+    "UNTILL": "en",
+    "KLO": "fi",
+    "KL": "sv",
+}
+_UNTIL_AFTER: dict[str, str | None] = {"ASTI": "fi", "SAAKKA": "fi"}
+#: durations spelled as words -> (minutes, tokens, language)
+_WORD_DURATIONS: list[tuple[tuple[str, ...], int, str | None]] = [
+    (("PUOLI", "TUNTIA"), 30, "fi"),
+    (("PUOLI", "TUNTI"), 30, "fi"),
+    (("PUOLEKSI", "TUNNIKSI"), 30, "fi"),
+    (("PUOLITUNTIA",), 30, "fi"),
+    (("PUOLITUNTI",), 30, "fi"),
+    (("VARTTI",), 15, "fi"),
+    (("VARTIKSI",), 15, "fi"),
+    (("VARTIN",), 15, "fi"),
+    (("EN", "HALVTIMME"), 30, "sv"),
+    (("HALVTIMME",), 30, "sv"),
+    (("EN", "HALV", "TIMME"), 30, "sv"),
+    (("HALV", "TIMME"), 30, "sv"),
+    (("EN", "KVART"), 15, "sv"),
+    (("KVART",), 15, "sv"),
+    (("HALF", "AN", "HOUR"), 30, "en"),
+    (("HALF", "HOUR"), 30, "en"),
+    (("A", "HALF", "HOUR"), 30, "en"),
+    (("A", "QUARTER", "HOUR"), 15, "en"),
+    (("QUARTER", "HOUR"), 15, "en"),
+    (("AN", "HOUR"), 60, "en"),
+]
 
 #: duration unit -> (minutes per unit, language revealed)
 _HOUR_UNITS: dict[str, str | None] = {
@@ -350,7 +469,17 @@ _DATE_WORDS = frozenset(
 
 #: words that never start a spaced plate ("FOR 2 hours", "ALUE 101", ...)
 _NOT_PLATE_START = frozenset(
-    {"FOR", *_ZONE_WORDS, *_FILLERS, *_COURTESY, *_GREETINGS, *_PARK_PREFIXES, *_KEYWORDS}
+    {
+        "FOR",
+        *_ZONE_WORDS,
+        *_FILLERS,
+        *_COURTESY,
+        *_GREETINGS,
+        *_PARK_PREFIXES,
+        *_KEYWORDS,
+        *_UNTIL_BEFORE,
+        *_UNTIL_AFTER,
+    }
 )
 
 # --------------------------------------------------------------------------
@@ -399,9 +528,18 @@ _SEPARATOR_CATEGORIES = frozenset(
 _DROP_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 
 
+#: markup some phone apps and copy-paste leave in a text: "<b>2h</b>"
+_MARKUP_RE = re.compile(r"</?[A-Za-z][^<>]{0,20}>")
+#: an arrow before an end time: "ABC-123 101 -> 18"
+_ARROW_RE = re.compile(r"[-\u2010-\u2015\u2212=]+>|[\u2192\u21d2\u2794\u279c\u27f6]")
+
+
 def _clean(body: str) -> str:
-    """NFKC-normalise, map dashes to '-', symbols/emoji/quotes to spaces."""
+    """NFKC-normalise, drop markup, read arrows as TILL, map dashes to '-',
+    symbols/emoji/quotes to spaces."""
     text = unicodedata.normalize("NFKC", body)
+    text = _MARKUP_RE.sub(" ", text)
+    text = _ARROW_RE.sub(" TILL ", text)
     out: list[str] = []
     for ch in text:
         if ch.isspace():
@@ -522,11 +660,31 @@ def _merge_dashes(words: list[str]) -> list[str]:
     return out
 
 
+_GLUED_WORD_NUMBER_RE = re.compile(rf"([{_L}]{{3,}})(\d[{_L}0-9.,:]*)")
+
+
+def _unglue(raw: str) -> list[str]:
+    """Split a keyword or zone word glued to its number: ``jatka30``, ``alue101``.
+
+    A token that starts with a keyword and goes on with a number (``JATKA30``,
+    ``jatka1h``) is the keyword, never a plate (plates have at most three letters
+    before the digits).
+    """
+    glued = _GLUED_WORD_NUMBER_RE.fullmatch(raw.upper())
+    if glued is None or len(raw) != len(raw.upper()):
+        return [raw]
+    word = glued.group(1)
+    if word in _KEYWORDS or word in _ZONE_WORDS:
+        return [raw[: len(word)], raw[len(word) :]]
+    return [raw]
+
+
 def _tokenize(cleaned: str) -> list[_Tok]:
     """Split a cleaned message into tokens (see module docstring, step 3)."""
     raw_tokens: list[str] = []
     for word in _merge_dashes(cleaned.split()):
-        raw_tokens.extend(_split_word(word))
+        for part in _split_word(word):
+            raw_tokens.extend(_unglue(part))
     return [_Tok(raw, raw.upper()) for raw in raw_tokens]
 
 
@@ -631,6 +789,10 @@ def _match_duration(toks: Sequence[_Tok], i: int, *, bare: bool) -> _DurationMat
             return None
         return _DurationMatch(inner.value, inner.consumed + 1, inner.language or "en")
 
+    for words, minutes, language in _WORD_DURATIONS:
+        if tuple(t.up for t in toks[i : i + len(words)]) == words:
+            return _DurationMatch(minutes, len(words), language)
+
     up = toks[i].up
     glued_hm = _GLUED_HM_RE.fullmatch(up)
     if glued_hm:
@@ -688,6 +850,67 @@ def parse_duration(text: str) -> int | None:
 # --------------------------------------------------------------------------
 
 
+_CLOCK_TOKEN_RE = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?(AM|PM)?")
+#: below this hour an unmarked ``H:MM`` is a duration (``1:30``), from it a clock time
+CLOCK_FROM_HOUR = 5
+
+
+def _clock_at(toks: Sequence[_Tok], i: int, *, marked: bool) -> tuple[str | _Bad, int] | None:
+    """Read a clock time at ``i``; return ("HH:MM" or _BAD, tokens consumed) or None.
+
+    Forms: ``18``, ``18:00``, ``18.30``, ``6pm``, ``6 pm``, ``6:30pm``. Without a
+    marker word (``marked=False``) only ``H:MM``/``H.MM`` with H >= 5 and the am/pm
+    forms are clock times (see the module docstring).
+    """
+    if i >= len(toks):
+        return None
+    m = _CLOCK_TOKEN_RE.fullmatch(toks[i].up)
+    if m is None:
+        return None
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    consumed = 1
+    if half is None and i + 1 < len(toks) and toks[i + 1].up in ("AM", "PM"):
+        half, consumed = toks[i + 1].up, 2
+    if half is None and not marked and (m.group(2) is None or hour < CLOCK_FROM_HOUR):
+        return None
+    if half is not None:
+        if not 1 <= hour <= 12 or minute > 59:
+            return _BAD, consumed
+        hour = hour % 12 + (12 if half == "PM" else 0)
+    elif hour > 24 or minute > 59 or (hour == 24 and minute):
+        return _BAD, consumed
+    return f"{hour % 24:02d}:{minute:02d}", consumed
+
+
+def _match_until(toks: Sequence[_Tok], i: int) -> tuple[str | _Bad, int, str | None] | None:
+    """Read an end clock time at ``i``: ``till 18``, ``klo 17 asti``, ``17 asti``, ``17:30``.
+
+    Returns (value, tokens consumed, language revealed) or None.
+    """
+    up = toks[i].up
+    language: str | None = None
+    start = i
+    if up in _UNTIL_BEFORE:
+        language = _UNTIL_BEFORE[up]
+        start = i + 1
+        found = _clock_at(toks, start, marked=True)
+    else:
+        plain = _clock_at(toks, i, marked=True)
+        after = i + plain[1] if plain is not None else i
+        if plain is not None and after < len(toks) and toks[after].up in _UNTIL_AFTER:
+            found = plain
+        else:
+            found = _clock_at(toks, i, marked=False)
+    if found is None:
+        return None
+    value, consumed = found
+    end = start + consumed
+    if end < len(toks) and toks[end].up in _UNTIL_AFTER:
+        language = language or _UNTIL_AFTER[toks[end].up]
+        end += 1
+    return value, end - i, language
+
+
 class _Mode(enum.Enum):
     PARK = "park"  # first 1-5 digit number = zone, later ones = duration
     EXTEND = "extend"  # every bare number = duration
@@ -699,6 +922,7 @@ class _Scan:
     plates: list[str] = field(default_factory=list)
     zones: list[str] = field(default_factory=list)
     durations: list[_DurationValue] = field(default_factory=list)
+    untils: list[str | _Bad] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     ranges: list[tuple[str, str] | None] = field(default_factory=list)
     zone_word_without_code: bool = False
@@ -711,7 +935,13 @@ class _Scan:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.plates or self.zones or self.durations or self.zone_word_without_code)
+        return bool(
+            self.plates
+            or self.zones
+            or self.durations
+            or self.untils
+            or self.zone_word_without_code
+        )
 
 
 def _is_date(up: str) -> bool:
@@ -788,6 +1018,16 @@ def _scan(toks: Sequence[_Tok], known: frozenset[str], mode: _Mode) -> _Scan:
                 scan.zone_word_without_code = True
                 i += 1
             continue
+        if mode is not _Mode.BOOK:
+            until = _match_until(toks, i)
+            if until is not None:
+                scan.untils.append(until[0])
+                scan.hint(until[2])
+                i += until[1]
+                continue
+            if up in _UNTIL_BEFORE or up in _UNTIL_AFTER:
+                i += 1  # "till" without a time: "parkera ABC-123 till zon 101"
+                continue
         if mode is _Mode.BOOK:
             if _is_date(up):
                 scan.dates.append(tok.raw)
@@ -854,13 +1094,17 @@ def _language(*hints: str | None, scan: _Scan | None = None) -> str | None:
     return None
 
 
-def _duration_slot(scan: _Scan) -> tuple[int | None, bool]:
-    """Return (minutes or None, is_bad) for the duration slot."""
-    if not scan.durations:
-        return None, False
-    if len(scan.durations) > 1 or isinstance(scan.durations[0], _Bad):
-        return None, True
-    return scan.durations[0], False
+def _duration_slot(scan: _Scan) -> tuple[int | None, str | None, bool]:
+    """Return (minutes or None, until "HH:MM" or None, is_bad) for the duration slot."""
+    if len(scan.durations) + len(scan.untils) > 1:
+        return None, None, True
+    if scan.durations:
+        value = scan.durations[0]
+        return (None, None, True) if isinstance(value, _Bad) else (value, None, False)
+    if scan.untils:
+        until = scan.untils[0]
+        return (None, None, True) if isinstance(until, _Bad) else (None, until, False)
+    return None, None, False
 
 
 def _parse_park(
@@ -869,7 +1113,7 @@ def _parse_park(
     scan = _scan(toks, known, _Mode.PARK)
     if not has_prefix and not scan.found_anything:
         return ParsedMessage(Intent.UNKNOWN, language=_language(scan=scan), problem="unrecognised")
-    minutes, bad_duration = _duration_slot(scan)
+    minutes, until, bad_duration = _duration_slot(scan)
     plate = _first(scan.plates)
     zone = _first(scan.zones)
     problem: str | None = None
@@ -882,7 +1126,7 @@ def _parse_park(
     elif scan.leftovers:
         if plate is None:
             problem = "bad_plate"
-        elif not scan.durations:
+        elif not scan.durations and not scan.untils:
             problem = "bad_duration"
         else:
             problem = "extra_text"
@@ -892,6 +1136,7 @@ def _parse_park(
         plate=plate,
         zone=zone,
         duration_minutes=minutes,
+        until_time=until,
         problem=problem,
     )
 
@@ -900,11 +1145,11 @@ def _parse_extend(
     toks: Sequence[_Tok], known: frozenset[str], language: str | None
 ) -> ParsedMessage:
     scan = _scan(toks, known, _Mode.EXTEND)
-    minutes, bad = _duration_slot(scan)
+    minutes, until, bad = _duration_slot(scan)
     problem: str | None = None
     if bad:
         problem = "bad_duration"
-    elif minutes is None:
+    elif minutes is None and until is None:
         problem = "extend_no_duration"
     elif len(scan.plates) > 1:
         problem = "multiple_plates"
@@ -914,6 +1159,7 @@ def _parse_extend(
         plate=_first(scan.plates),
         zone=_first(scan.zones),
         duration_minutes=minutes,
+        until_time=until,
         problem=problem,
     )
 
@@ -1016,8 +1262,11 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
     docstring and the test table):
 
     * ``STOP``/``END``/``CANCEL``/``QUIT``/``STOPALL``/``UNSUBSCRIBE`` are
-      opt-out only as the whole message, and never stop a parking;
-      ``LOPETA``/``SLUTA``/``DONE``/``LEAVE`` stop a parking.
+      opt-out only as the whole message, and never stop a parking (the one
+      exception: the phrase ``end parking``); ``LOPETA``/``SLUTA``/``DONE``/
+      ``LEAVE`` and their synonyms (``AVSLUTA``, ``STOPP``, ``LOPPU`` ...) stop
+      a parking.
+    * ``until_time`` is "HH:MM" when the end was given as a clock time.
     * ``plate`` is always the display form (:func:`display_plate`) of what was
       typed; ``zone`` is upper case; ``duration_minutes`` is within
       1..10080 or None.
@@ -1045,6 +1294,9 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
         return ParsedMessage(Intent.UNKNOWN, problem="unrecognised")
     toks, courtesy_language = _strip_courtesy(all_toks)
     if not toks:
+        if all(tok.up in _GREETINGS for tok in all_toks):
+            # "Hei" alone: someone new to the service, answer with the help text.
+            return ParsedMessage(Intent.HELP, language=courtesy_language)
         return ParsedMessage(Intent.UNKNOWN, language=courtesy_language, problem="courtesy")
     result = _parse_tokens(toks, known)
     if result.language is None and courtesy_language is not None:
@@ -1056,6 +1308,10 @@ def _parse_tokens(toks: list[_Tok], known: frozenset[str]) -> ParsedMessage:
     """Parse a non-empty token list without edge courtesy words."""
 
     head = toks[0].up
+    phrase = (head, toks[1].up) if len(toks) > 1 else None
+    if phrase in _KEYWORD_PHRASES:
+        intent, language = _KEYWORD_PHRASES[phrase]
+        return _parse_keyword(intent, language, toks[2:], known)
     if head in _OPT_OUT_WORDS or head in _OPT_IN_WORDS:
         return ParsedMessage(Intent.UNKNOWN, problem="opt_out_word")
 
@@ -1072,16 +1328,23 @@ def _parse_tokens(toks: list[_Tok], known: frozenset[str]) -> ParsedMessage:
     rest = toks[1:]
     if head in _KEYWORDS:
         intent, language = _KEYWORDS[head]
-        if intent is Intent.EXTEND:
-            return _parse_extend(rest, known, language)
-        if intent is Intent.LANGUAGE:
-            return _parse_language(rest, language)
-        if intent is Intent.BOOK:
-            return _parse_book(rest, known, language)
-        if intent is Intent.UNBOOK:
-            return _parse_unbook(rest, language)
-        return _parse_simple(intent, rest, known, language)
+        return _parse_keyword(intent, language, rest, known)
 
     if head in _PARK_PREFIXES and head not in known:
         return _parse_park(rest, known, _PARK_PREFIXES[head], has_prefix=True)
     return _parse_park(toks, known, None, has_prefix=False)
+
+
+def _parse_keyword(
+    intent: Intent, language: str | None, rest: Sequence[_Tok], known: frozenset[str]
+) -> ParsedMessage:
+    """Parse the words after a keyword (or two-word keyword phrase)."""
+    if intent is Intent.EXTEND:
+        return _parse_extend(rest, known, language)
+    if intent is Intent.LANGUAGE:
+        return _parse_language(rest, language)
+    if intent is Intent.BOOK:
+        return _parse_book(rest, known, language)
+    if intent is Intent.UNBOOK:
+        return _parse_unbook(rest, language)
+    return _parse_simple(intent, rest, known, language)

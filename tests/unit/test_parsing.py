@@ -189,7 +189,7 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("STOP ABC-123", pm(Intent.UNKNOWN, problem="opt_out_word")),
     ("stop parking", pm(Intent.UNKNOWN, problem="opt_out_word")),
     ("stop please", pm(Intent.UNKNOWN, language="en", problem="opt_out_word")),
-    ("END parking", pm(Intent.UNKNOWN, problem="opt_out_word")),
+    ("END parking", pm(Intent.STOP, language="en")),  # the phrase, not END alone
     ("cancel booking 1234", pm(Intent.UNKNOWN, problem="opt_out_word")),
     # --- extend -----------------------------------------------------------------
     ("JATKA 30", pm(Intent.EXTEND, language="fi", duration_minutes=30)),
@@ -299,6 +299,98 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("...", pm(Intent.UNKNOWN, problem="unrecognised")),
     ("kiitos!", pm(Intent.UNKNOWN, language="fi", problem="courtesy")),
     ("thanks", pm(Intent.UNKNOWN, language="en", problem="courtesy")),
+    # === QA round: clock times, glued keywords, natural phrasing, synonyms ====
+    # --- 1. an end given as a clock time is "until", never minutes -------------
+    ("ABC-123 101 till 18", pm(P, plate="ABC-123", zone="101", until_time="18:00")),
+    ("ABC-123 101 till 18:00", pm(P, plate="ABC-123", zone="101", until_time="18:00")),
+    ("ABC-123 101 until 18", pm(P, language="en", plate="ABC-123", zone="101",
+                                until_time="18:00")),
+    ("ABC-123 101 until 6pm", pm(P, language="en", plate="ABC-123", zone="101",
+                                 until_time="18:00")),
+    ("ABC-123 101 until 6 PM", pm(P, language="en", plate="ABC-123", zone="101",
+                                  until_time="18:00")),
+    ("ABC-123 101 until 18.30", pm(P, language="en", plate="ABC-123", zone="101",
+                                   until_time="18:30")),
+    ("ABC-123 101 klo 17 asti", pm(P, language="fi", plate="ABC-123", zone="101",
+                                   until_time="17:00")),
+    ("ABC-123 101 klo 17", pm(P, language="fi", plate="ABC-123", zone="101",
+                              until_time="17:00")),
+    ("ABC-123 101 17 asti", pm(P, language="fi", plate="ABC-123", zone="101",
+                               until_time="17:00")),
+    ("klo 17 asti ABC-123 101", pm(P, language="fi", plate="ABC-123", zone="101",
+                                   until_time="17:00")),
+    ("ABC-123 101 -> 18", pm(P, plate="ABC-123", zone="101", until_time="18:00")),
+    ("ABC-123 101 → 18", pm(P, plate="ABC-123", zone="101", until_time="18:00")),
+    ("ABC-123 101 kl 18", pm(P, language="sv", plate="ABC-123", zone="101",
+                             until_time="18:00")),
+    ("ABC-123 101 kl. 18", pm(P, language="sv", plate="ABC-123", zone="101",
+                              until_time="18:00")),
+    ("ABC-123 101 tills 18", pm(P, language="sv", plate="ABC-123", zone="101",
+                                until_time="18:00")),
+    ("ABC-123 101 fram till 18", pm(P, plate="ABC-123", zone="101", until_time="18:00")),
+    ("ABC-123 101 till 24", pm(P, plate="ABC-123", zone="101", until_time="00:00")),
+    # the rule for an unmarked H:MM / H.MM: hour 5..24 is a clock time, 0..4 a duration
+    ("ABC-123 101 17:00", pm(P, plate="ABC-123", zone="101", until_time="17:00")),
+    ("ABC-123 101 17.30", pm(P, plate="ABC-123", zone="101", until_time="17:30")),
+    ("ABC-123 101 5:00", pm(P, plate="ABC-123", zone="101", until_time="05:00")),
+    ("ABC-123 101 4:30", pm(P, plate="ABC-123", zone="101", duration_minutes=270)),
+    ("ABC-123 101 2.15", pm(P, plate="ABC-123", zone="101", duration_minutes=135)),
+    ("ABC-123 101 18", pm(P, plate="ABC-123", zone="101", duration_minutes=18)),  # bare
+    ("ABC-123 101 25:00", pm(P, plate="ABC-123", zone="101", problem="bad_duration")),
+    ("ABC-123 101 till 25", pm(P, plate="ABC-123", zone="101", problem="bad_duration")),
+    ("ABC-123 101 until 13pm", pm(P, language="en", plate="ABC-123", zone="101",
+                                  problem="bad_duration")),
+    ("ABC-123 101 2h till 18", pm(P, plate="ABC-123", zone="101", problem="bad_duration")),
+    ("parkera ABC-123 till zon 101", pm(P, language="sv", plate="ABC-123", zone="101")),
+    ("JATKA klo 18", pm(Intent.EXTEND, language="fi", until_time="18:00")),
+    ("VARAA 101 24.12. klo 10-12", pm(Intent.BOOK, language="fi", zone="101",
+                                      booking_date="24.12", booking_from="10:00",
+                                      booking_to="12:00")),
+    # --- 2. a keyword glued to its number is the keyword -----------------------
+    ("jatka30", pm(Intent.EXTEND, language="fi", duration_minutes=30)),
+    ("JATKA30", pm(Intent.EXTEND, language="fi", duration_minutes=30)),
+    ("förläng30", pm(Intent.EXTEND, language="sv", duration_minutes=30)),
+    ("extend30", pm(Intent.EXTEND, language="en", duration_minutes=30)),
+    ("JATKA1h", pm(Intent.EXTEND, language="fi", duration_minutes=60)),
+    # --- 5. natural sentences, inflected and glued zone words, spelled durations --
+    ("pysäköi abc-123 alueelle 101", pm(P, language="fi", plate="ABC-123", zone="101")),
+    ("ABC-123 alueella 101", pm(P, language="fi", plate="ABC-123", zone="101")),
+    ("Hei, haluaisin pysäköidä ABC-123 alueelle 101",
+     pm(P, language="fi", plate="ABC-123", zone="101")),
+    ("ABC-123 på zon 101", pm(P, language="sv", plate="ABC-123", zone="101")),
+    ("ABC-123 i zonen 101", pm(P, language="sv", plate="ABC-123", zone="101")),
+    ("ABC-123 in zone 101", pm(P, language="en", plate="ABC-123", zone="101")),
+    ("ABC-123 at zone 101", pm(P, language="en", plate="ABC-123", zone="101")),
+    ("ABC-123 alue101 1h", pm(P, language="fi", plate="ABC-123", zone="101",
+                              duration_minutes=60)),
+    ("ABC-123 101 puoli tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                    duration_minutes=30)),
+    ("ABC-123 101 half an hour", pm(P, language="en", plate="ABC-123", zone="101",
+                                    duration_minutes=30)),
+    ("ABC-123 101 en halvtimme", pm(P, language="sv", plate="ABC-123", zone="101",
+                                    duration_minutes=30)),
+    ("ABC-123 101 vartti", pm(P, language="fi", plate="ABC-123", zone="101",
+                              duration_minutes=15)),
+    ("ABC-123 101 <b>2h</b>", pm(P, plate="ABC-123", zone="101", duration_minutes=120)),
+    # --- 6. stop and extend: typos and synonyms ---------------------------------
+    ("lopetta", pm(Intent.STOP, language="fi")),
+    ("loppu", pm(Intent.STOP, language="fi")),
+    ("lopetan", pm(Intent.STOP, language="fi")),
+    ("avsluta", pm(Intent.STOP, language="sv")),
+    ("stopp", pm(Intent.STOP, language="sv")),  # Swedish; carriers reserve only STOP
+    ("Stopp ABC-123", pm(Intent.STOP, language="sv", plate="ABC-123")),
+    ("slut", pm(Intent.STOP, language="sv")),
+    ("finish", pm(Intent.STOP, language="en")),
+    ("end parking ABC-123", pm(Intent.STOP, language="en", plate="ABC-123")),
+    ("more time 30", pm(Intent.EXTEND, language="en", duration_minutes=30)),
+    ("lisää aikaa 30", pm(Intent.EXTEND, language="fi", duration_minutes=30)),
+    ("mer tid 30", pm(Intent.EXTEND, language="sv", duration_minutes=30)),
+    # --- 7. a greeting alone asks for help; thanks alone needs no answer -------
+    ("hello", pm(Intent.HELP, language="en")),
+    ("hei", pm(Intent.HELP, language="fi")),
+    ("Moi!", pm(Intent.HELP, language="fi")),
+    ("hej", pm(Intent.HELP, language="sv")),
+    ("kiitos hei", pm(Intent.UNKNOWN, language="fi", problem="courtesy")),
 ]
 
 
@@ -326,7 +418,7 @@ def test_opt_out_words_alone_in_any_case(word: str, dress: str) -> None:
 
 @pytest.mark.parametrize("word", ["STOP", "END", "CANCEL", "QUIT"])
 def test_opt_out_words_never_stop_a_parking(word: str) -> None:
-    for body in (f"{word} ABC-123", f"{word} parking", f"{word} 101", f"{word} now please"):
+    for body in (f"{word} ABC-123", f"{word} it", f"{word} 101", f"{word} now please"):
         parsed = parse_sms(body)
         assert parsed.intent is Intent.UNKNOWN
         assert parsed.problem == "opt_out_word"
