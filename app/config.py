@@ -50,6 +50,8 @@ class Settings:
     # Refund the unused paid minutes of a prepaid parking that is stopped early.
     refund_unused: bool = True
     environment: str = "development"
+    # Where SMS received while the database is down wait (None: instance/spool).
+    spool_dir: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -203,4 +205,5 @@ def load_settings(
         vat_rate=_vat_rate(get("VAT_RATE")),
         refund_unused=(get("REFUND_UNUSED") or "1").lower() not in ("0", "false", "no", "off"),
         environment=environment,
+        spool_dir=instance / "spool",
     )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from app import kanava
 from app.channels.twilio_auth import twilio_signed
 from app.extensions import db
+from app.services import inbox_spool
 from app.services.sms import receive_sms
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 
 
@@ -32,14 +39,28 @@ def inbound_sms() -> Response:
         {"num_media": int(n)} if (n := form.get("NumMedia", "0")).isdigit() and n != "0" else None
     )
     k = kanava()
-    reply = receive_sms(
-        db.session(),
-        k,
-        message_sid=sid,
-        from_number=sender,
-        to_number=form.get("To", ""),
-        body=form.get("Body", ""),
-        now=k.clock(),
-        extra=extra,
-    )
+    now = k.clock()
+    try:
+        reply = receive_sms(
+            db.session(),
+            k,
+            message_sid=sid,
+            from_number=sender,
+            to_number=form.get("To", ""),
+            body=form.get("Body", ""),
+            now=now,
+            extra=extra,
+        )
+    except (OperationalError, InterfaceError, SATimeoutError):
+        # The database is down or locked: keep the message, answer that it arrived.
+        log.exception("database unavailable; SMS %s spooled", sid)
+        db.session.remove()
+        inbox_spool.spool_sms(spool_root(), form.to_dict(flat=True), now)
+        reply = inbox_spool.acknowledgement(
+            form.get("Body", ""), sender, k.settings.default_language
+        )
     return twiml(reply)
+
+
+def spool_root() -> Path:
+    return kanava().settings.spool_dir or Path(current_app.instance_path) / "spool"

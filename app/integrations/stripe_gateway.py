@@ -25,6 +25,11 @@ from app.services.payments import (
     WebhookEvent,
 )
 
+# Seconds to connect to Stripe and to wait for its answer (requests' (connect, read)).
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+MAX_NETWORK_RETRIES = 1
+
 # Checkout's own page languages that Kanava speaks.
 CHECKOUT_LOCALES = {"fi": "fi", "sv": "sv", "en": "en"}
 
@@ -50,7 +55,13 @@ class StripeGateway:
 
     def __init__(self, settings: Settings) -> None:
         assert settings.stripe_secret_key
-        kwargs: dict[str, Any] = {"max_network_retries": 2}
+        # Calls are made while the use case holds row locks (the customer, the order, the
+        # payment): fail within seconds, not the SDK's default 80 s. One retry is safe,
+        # every POST carries an idempotency key.
+        kwargs: dict[str, Any] = {
+            "max_network_retries": MAX_NETWORK_RETRIES,
+            "http_client": stripe.RequestsClient(timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)),
+        }
         if settings.stripe_api_base:
             kwargs["base_addresses"] = {"api": settings.stripe_api_base}
         self._client = stripe.StripeClient(settings.stripe_secret_key, **kwargs)

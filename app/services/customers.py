@@ -84,8 +84,14 @@ def get_or_create(session: Session, phone: str, at: datetime) -> Customer:
 
 
 def lock(session: Session, customer: Customer) -> Customer:
-    """Re-read the customer row FOR UPDATE (PostgreSQL), serialising one driver's messages."""
-    session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    """Re-read the customer row locked (PostgreSQL), serialising one driver's messages.
+
+    ``FOR NO KEY UPDATE``: rows that merely reference the customer (events, messages a
+    staff action or the clock writes while holding an order's row) do not wait for it, so
+    an SMS holding the customer and waiting for that order cannot deadlock with them."""
+    session.execute(
+        select(Customer.id).where(Customer.id == customer.id).with_for_update(key_share=True)
+    )
     session.refresh(customer)
     return customer
 

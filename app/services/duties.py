@@ -15,6 +15,8 @@ sent for a parking that has already ended, and notices that would arrive more th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -25,13 +27,15 @@ from app import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,
+    Event,
     EventKind,
     Order,
     OrderKind,
     OrderStatus,
-    PaymentStatus,
 )
-from app.services import messages, notifications, orders, payments, timeline
+from app.services import inbox_spool, messages, notifications, orders, payments, timeline
+
+log = logging.getLogger(__name__)
 
 BATCH = 200
 # Expiry, max-stay and cancellation notices later than this are not worth an SMS.
@@ -48,6 +52,7 @@ class TickReport:
     reminders: int = 0
     ended_at_max_stay: int = 0
     resumed_sending: int = 0
+    replayed_sms: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -230,40 +235,82 @@ def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
     return done
 
 
+SETTLE_FAILED = "settle_failed"
+
+
+def _failed_before(session: Session, order: Order) -> bool:
+    return (
+        session.scalar(
+            select(Event.id)
+            .where(Event.order_id == order.id, Event.intent == SETTLE_FAILED)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def end_at_max_stay(session: Session, kanava: Kanava, now: datetime) -> int:
     """Open-ended parkings that reached the zone's longest stay are ended there and charged
     for the minutes up to it (``orders.stop_parking``); the driver is told once. Commits
-    per batch; returns how many were ended."""
+    per batch; returns how many were ended.
+
+    Each order is ended in its own savepoint: when collecting its money fails (the
+    provider refuses to capture an expired hold, or cannot be reached), only that order is
+    left as it was, the timeline says why (once), and the sweep goes on; later ticks try
+    it again.
+    """
+    failed: set[int] = set()
     query = select(Order).where(
         Order.status == OrderStatus.ACTIVE,
         Order.open_ended.is_(True),
         Order.ends_at <= now,
     )
     done = 0
-    while batch := _locked_batch(session, query):
+    while batch := _locked_batch(
+        session, query.where(Order.id.not_in(failed)) if failed else query
+    ):
         for order in batch:
             if order.status is not OrderStatus.ACTIVE:  # re-checked under the row lock
                 continue
-            stopped = orders.stop_parking(
-                session, kanava, order, now=now, channel=Channel.SYSTEM, reason="max_stay"
-            )
-            pay = stopped.payment
-            link = (
-                payments.pay_link(kanava.settings, pay)
-                if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
-                else None
-            )
-            lang = _language(order)
-            assert order.ended_at is not None
-            _notify(
-                session,
-                kanava,
-                order,
-                messages.max_stay_ended(order, stopped.amount_cents, link, lang, kanava, now),
-                purpose="max_stay_ended",
-                due_since=order.ended_at,
-                now=now,
-            )
+            try:
+                with session.begin_nested():
+                    stopped = orders.stop_parking(
+                        session, kanava, order, now=now, channel=Channel.SYSTEM, reason="max_stay"
+                    )
+                    link = payments.link_to_pay(kanava, stopped.payment)
+                    assert order.ended_at is not None
+                    _notify(
+                        session,
+                        kanava,
+                        order,
+                        messages.max_stay_ended(
+                            order, stopped.amount_cents, link, _language(order), kanava, now
+                        ),
+                        purpose="max_stay_ended",
+                        due_since=order.ended_at,
+                        now=now,
+                    )
+            except Exception as exc:
+                log.exception("order %s could not be ended at its longest stay", order.id)
+                failed.add(order.id)
+                session.refresh(order)
+                if not _failed_before(session, order):
+                    timeline.record(
+                        session,
+                        at=now,
+                        channel=Channel.SYSTEM,
+                        kind=EventKind.SYSTEM,
+                        customer=order.customer,
+                        order=order,
+                        intent=SETTLE_FAILED,
+                        body=(
+                            f"parking not ended at its longest stay: {type(exc).__name__}: {exc}"[
+                                :500
+                            ]
+                        ),
+                        data={"error": type(exc).__name__},
+                    )
+                continue
             done += 1
         session.commit()
     session.commit()
@@ -271,46 +318,57 @@ def end_at_max_stay(session: Session, kanava: Kanava, now: datetime) -> int:
 
 
 def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
-    """Parkings still awaiting payment after the grace time are cancelled and their
-    pending payments with them; the driver is told once. Commits per batch."""
+    """Parkings still awaiting payment after the grace time are cancelled through
+    ``orders.cancel_order`` (pending payments cancelled, their checkouts closed); the
+    driver is told once. Commits per batch."""
+    failed: set[int] = set()
     query = select(Order).where(
         Order.status == OrderStatus.AWAITING_PAYMENT, Order.payment_due_at <= now
     )
     done = 0
-    while batch := _locked_batch(session, query):
+    while batch := _locked_batch(
+        session, query.where(Order.id.not_in(failed)) if failed else query
+    ):
         for order in batch:
-            if not _claim_status(
-                session, order, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED, now
-            ):
+            due = order.payment_due_at
+            if order.status is not OrderStatus.AWAITING_PAYMENT or due is None:
                 continue
-            assert order.payment_due_at is not None
-            order.ended_at = now
-            for payment in order.payments:
-                if payment.status is PaymentStatus.PENDING:
-                    payment.status = PaymentStatus.CANCELLED
-                    payment.updated_at = now
-            timeline.record(
-                session,
-                at=now,
-                channel=Channel.SYSTEM,
-                kind=EventKind.ORDER,
-                customer=order.customer,
-                order=order,
-                body=f"parking cancelled, not paid: {order.plate_display}",
-            )
-            _notify(
-                session,
-                kanava,
-                order,
-                messages.unpaid_cancelled(order, _language(order)),
-                purpose="unpaid_cancelled",
-                due_since=order.payment_due_at,
-                now=now,
-            )
+            try:
+                with session.begin_nested():
+                    orders.cancel_order(
+                        session, kanava, order, now=now, channel=Channel.SYSTEM, reason="not paid"
+                    )
+                    _notify(
+                        session,
+                        kanava,
+                        order,
+                        messages.unpaid_cancelled(order, _language(order)),
+                        purpose="unpaid_cancelled",
+                        due_since=due,
+                        now=now,
+                    )
+            except orders.OrderError:  # paid or ended meanwhile
+                failed.add(order.id)
+                continue
+            except Exception:
+                log.exception("unpaid order %s could not be cancelled", order.id)
+                failed.add(order.id)
+                continue
             done += 1
         session.commit()
     session.commit()
     return done
+
+
+def _run(session: Session, duty: str, work: Callable[[], int]) -> int:
+    """Run one duty; a duty that fails is logged and rolled back, and the others still run
+    (one bad row must not stop reminders and the outbox for every tick after it)."""
+    try:
+        return work()
+    except Exception:
+        log.exception("duty %s failed", duty)
+        session.rollback()
+        return 0
 
 
 def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
@@ -320,10 +378,23 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     parking that ended while the clock was down gets its end, not a reminder.
     """
     report = TickReport()
-    report.resumed_sending = notifications.requeue_interrupted(session, now)
-    report.cancelled_unpaid = cancel_unpaid(session, kanava, now)
-    report.expired = expire_ended(session, kanava, now)
-    report.ended_at_max_stay = end_at_max_stay(session, kanava, now)
-    report.reminders = send_reminders(session, kanava, now)
-    report.messages_sent = notifications.dispatch_due(session, kanava, now=now)
+    spool = kanava.settings.spool_dir
+    if spool is not None:
+        report.replayed_sms = _run(
+            session, "spool", lambda: inbox_spool.replay(session, kanava, spool, now)
+        )
+    report.resumed_sending = _run(
+        session, "requeue", lambda: notifications.requeue_interrupted(session, now)
+    )
+    report.cancelled_unpaid = _run(
+        session, "cancel_unpaid", lambda: cancel_unpaid(session, kanava, now)
+    )
+    report.expired = _run(session, "expire", lambda: expire_ended(session, kanava, now))
+    report.ended_at_max_stay = _run(
+        session, "max_stay", lambda: end_at_max_stay(session, kanava, now)
+    )
+    report.reminders = _run(session, "reminders", lambda: send_reminders(session, kanava, now))
+    report.messages_sent = _run(
+        session, "outbox", lambda: notifications.dispatch_due(session, kanava, now=now)
+    )
     return report

@@ -607,3 +607,36 @@ def refund_made(order: Order, amount_cents: int, currency: str) -> str:
             zone=order.zone.code,
         ),
     )
+
+
+def opted_out_while_parked(orders: Sequence[Order], lang: str) -> str:
+    """The opt-out confirmation when parkings still run: opting out does not end them."""
+
+    def build() -> str:
+        if len(orders) == 1:
+            running = _(
+                "Parking of %(plate)s in zone %(zone)s is still running: DONE ends it.",
+                plate=orders[0].plate_display,
+                zone=orders[0].zone.code,
+            )
+        else:
+            running = _(
+                "%(count)s parkings are still running (%(plates)s): DONE ends them.",
+                count=len(orders),
+                plates=", ".join(o.plate_display for o in orders[:4]),
+            )
+        stopped = _("You will get no more messages from Kanava.")
+        return f"{stopped} {running} " + _("Text START to get messages again.")
+
+    return _render(lang, build)
+
+
+def received_will_confirm(lang: str) -> str:
+    """The webhook's answer while the database is down: the message is kept (spooled)."""
+    return _render(
+        lang,
+        lambda: _(
+            "Message received. Our system is busy; the confirmation will follow by text "
+            "message in a moment."
+        ),
+    )

@@ -138,6 +138,23 @@ def quote(
     return end, price(tariff, start, end, kanava.settings.tz)
 
 
+def lock_order(session: Session, order: Order) -> Order:
+    """Re-read ``order`` with its row locked until commit (PostgreSQL ``FOR UPDATE``;
+    SQLite serialises writers with ``BEGIN IMMEDIATE``). Every change of a live order
+    goes through this first, so an SMS stop, a staff stop and the clock's sweep of the same
+    order happen one after the other and the later ones see it ended."""
+    locked = session.scalar(
+        select(Order)
+        .where(Order.id == order.id)
+        # FOR NO KEY UPDATE: payments and events that reference the order can still be
+        # written by others meanwhile; a second change of the order waits.
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    return locked
+
+
 def start_parking(
     session: Session,
     kanava: Kanava,
@@ -230,8 +247,12 @@ def stop_parking(
 
     An open-ended parking is priced for the started minutes it ran and that amount is
     collected (captured from a held card, or asked through its payment link). A parking
-    still awaiting payment is priced up to ``now`` only. Raises ``OrderError("not_live")``.
+    still awaiting payment is priced up to ``now`` only. A prepaid parking stopped early
+    with an extension still unpaid asks only for the minutes used beyond what was paid.
+    The order's row is locked first and its status checked under the lock.
+    Raises ``OrderError("not_live")``.
     """
+    order = lock_order(session, order)
     if order.status not in LIVE_STATUSES:
         raise OrderError("not_live", order_id=order.id)
     end = now if order.ends_at is None or now < order.ends_at else order.ends_at
@@ -241,6 +262,9 @@ def stop_parking(
     if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
         payment = payments.settle(session, kanava, order, used, now=now)
+    elif payment is not None:
+        payment = payments.settle(session, kanava, order, used, now=now)
+        order.amount_cents = max(used, payments.paid_total(order))
     elif used < order.amount_cents and payments.refund_unused(
         session, kanava, order, used, now=now
     ):
@@ -277,8 +301,9 @@ def extend_parking(
 
     The added price is added to the pending payment if the order is not paid yet, or asked
     as a new payment otherwise. Raises ``OrderError`` with ``not_live``, ``open_ended``,
-    ``bad_duration`` or ``at_max_stay`` (with ``until``).
+    ``bad_duration`` or ``at_max_stay`` (with ``until``). The order's row is locked first.
     """
+    order = lock_order(session, order)
     if order.status not in LIVE_STATUSES or (order.ends_at is not None and order.ends_at <= now):
         raise OrderError("not_live", order_id=order.id)
     if order.open_ended:
@@ -320,6 +345,55 @@ def extend_parking(
         payment=payment,
         capped=new_end < wanted,
     )
+
+
+def cancel_order(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    *,
+    now: datetime,
+    channel: Channel,
+    actor: str | None = None,
+    reason: str,
+) -> Order:
+    """Cancel a live parking or a booking: nothing more is asked of the driver.
+
+    Pending payments are cancelled and their hosted checkouts closed; a card held for the
+    order is released. Money already paid stays paid (refund it separately). A checkout
+    paid in the same moment is refunded when its event arrives. The order's row is locked
+    first. Does not commit. Raises ``OrderError("not_live")``.
+    """
+    order = lock_order(session, order)
+    if order.status not in (*LIVE_STATUSES, OrderStatus.BOOKED):
+        raise OrderError("not_live", order_id=order.id)
+    for payment in order.payments:
+        if payment.status is PaymentStatus.PENDING:
+            payments.cancel_pending(session, kanava, payment, now=now)
+        elif payment.status is PaymentStatus.AUTHORIZED:
+            payments.release_hold(session, kanava, payment, now=now)
+    order.status = OrderStatus.CANCELLED
+    order.payment_due_at = None
+    if order.starts_at < now:
+        order.ended_at = now
+        if order.ends_at is None or order.ends_at > now:
+            order.ends_at = now
+    order.updated_at = now
+    timeline.record(
+        session,
+        at=now,
+        channel=channel,
+        kind=EventKind.ORDER,
+        customer=order.customer,
+        order=order,
+        actor=actor,
+        body=(
+            f"{'parking' if order.kind is OrderKind.PARKING else 'booking'} cancelled"
+            f" ({reason}): {order.plate_display} in {order.zone.code}"
+        ),
+        data={"reason": reason},
+    )
+    return order
 
 
 @dataclass(frozen=True)
@@ -405,7 +479,3 @@ def check_plate(
 
 def get_order(session: Session, order_id: int) -> Order | None:
     return session.get(Order, order_id)
-
-
-def paid_total(order: Order) -> int:
-    return sum(p.captured_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)

@@ -9,6 +9,7 @@ outbox, and record a ``staff_action`` event, so the customer's timeline says who
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,15 +31,22 @@ from app.models import (
     LoginThrottle,
     Order,
     OrderKind,
-    OrderStatus,
     OutboundMessage,
     Payment,
-    PaymentStatus,
     PlateCheckLog,
     User,
     Zone,
 )
-from app.services import messages, notifications, orders, payments, timeline, tokens, zones
+from app.services import (
+    messages,
+    notifications,
+    orders,
+    payments,
+    plate_checks,
+    timeline,
+    tokens,
+    zones,
+)
 from app.services.customers import InvalidPhoneNumber, normalize_phone
 from app.services.plates import normalize_plate
 from app.services.pricing import TariffError, price
@@ -147,7 +155,9 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = session.get(User, int(user_id))
-    if user is None or not user.active or user.password_hash[-10:] != fragment:
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.password_hash[-10:], fragment):
         return None
     return user
 
@@ -165,25 +175,10 @@ def check_plate(
 ) -> orders.PlateCheck:
     """The handheld API's answer for ``plate`` (:func:`orders.check_plate`), logged with
     who asked. Raises ``PanelError("bad_plate")`` for an empty or overlong plate. Commits."""
-    key = normalize_plate(plate)
-    if not key or len(plate.strip()) > 24:
-        raise PanelError("bad_plate")
-    zone_code = (zone_code or "").strip().upper() or None
-    result = orders.check_plate(session, kanava, plate, zone_code, now)
-    session.add(
-        PlateCheckLog(
-            user_id=user.id,
-            plate_key=key,
-            plate_display=result.plate,
-            zone_code=zone_code,
-            valid=result.valid,
-            status=result.status,
-            order_id=result.order_id,
-            checked_at=now,
-        )
-    )
-    session.commit()
-    return result
+    try:
+        return plate_checks.check_and_log(session, kanava, plate, zone_code, now, user=user)
+    except plate_checks.BadPlate as exc:
+        raise PanelError("bad_plate") from exc
 
 
 def active_zones(session: Session) -> list[Zone]:
@@ -192,6 +187,10 @@ def active_zones(session: Session) -> list[Zone]:
 
 def all_zones(session: Session) -> list[Zone]:
     return list(session.scalars(select(Zone).order_by(Zone.code)))
+
+
+def check_token_name(check: PlateCheckLog) -> str:
+    return f"handheld {check.api_token.name}" if check.api_token else "handheld"
 
 
 # ---- zone board -------------------------------------------------------------------------
@@ -375,12 +374,12 @@ def customer_story(session: Session, query: str, limit: int = 500) -> CustomerSt
             entries.append(
                 TimelineEntry(
                     at=check.checked_at,
-                    channel=Channel.ADMIN.value,
+                    channel=(Channel.ADMIN if check.user else Channel.API).value,
                     kind="plate_check",
                     body=f"{check.plate_display} {check.zone_code or ''} "
                     f"{'valid' if check.valid else 'not valid'} ({check.status or '-'})",
                     understood=None,
-                    actor=check.user.name,
+                    actor=check.user.name if check.user else check_token_name(check),
                     order_id=check.order_id,
                     delivery=None,
                     phone=None,
@@ -438,12 +437,6 @@ def _finish(session: Session, kanava: Kanava, now: datetime) -> None:
     notifications.dispatch_queued(session, kanava, now=now)
 
 
-def _link(kanava: Kanava, payment: Payment | None) -> str | None:
-    if payment is None or payment.status is not PaymentStatus.PENDING:
-        return None
-    return payments.pay_link(kanava.settings, payment)
-
-
 def stop_order(
     session: Session, kanava: Kanava, user: User, order_id: int, note: str, now: datetime
 ) -> Order:
@@ -466,9 +459,8 @@ def stop_order(
         session.rollback()
         raise PanelError(exc.code) from exc
     _staff_event(session, user, order, order.customer, "stop", note, now)
-    text = messages.parking_stopped(
-        order, stopped.amount_cents, _link(kanava, stopped.payment), order.language, kanava, now
-    )
+    link = payments.link_to_pay(kanava, stopped.payment)
+    text = messages.parking_stopped(order, stopped.amount_cents, link, order.language, kanava, now)
     _tell_driver(session, kanava, order, text, "staff_stop", now)
     _finish(session, kanava, now)
     return order
@@ -498,7 +490,7 @@ def extend_order(
         order,
         extended.added_cents,
         extended.capped,
-        _link(kanava, extended.payment),
+        payments.link_to_pay(kanava, extended.payment),
         order.language,
         kanava,
         now,
@@ -511,34 +503,25 @@ def extend_order(
 def cancel_order(
     session: Session, kanava: Kanava, user: User, order_id: int, note: str, now: datetime
 ) -> Order:
-    """Cancel a live parking or a booking: nothing more is asked of the driver.
-
-    Pending payments are cancelled; money already paid stays paid (refund it separately).
-    The driver gets an SMS. Raises ``PanelError`` ``unknown_order`` or ``not_live``. Commits.
+    """Cancel a live parking or a booking through :func:`orders.cancel_order`: nothing
+    more is asked of the driver, open checkouts are closed and a held card is released;
+    money already paid stays paid (refund it separately). The driver gets an SMS.
+    Raises ``PanelError`` ``unknown_order`` or ``not_live``. Commits.
     """
     order = _order_or_error(session, order_id)
-    if order.status not in (*LIVE_STATUSES, OrderStatus.BOOKED):
-        raise PanelError("not_live")
-    for payment in order.payments:
-        if payment.status in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-            payment.status = PaymentStatus.CANCELLED
-            payment.updated_at = now
-    order.status = OrderStatus.CANCELLED
-    if order.starts_at < now:
-        order.ended_at = now
-        if order.ends_at is None or order.ends_at > now:
-            order.ends_at = now
-    order.updated_at = now
-    timeline.record(
-        session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.ORDER,
-        customer=order.customer,
-        order=order,
-        actor=user.name,
-        body=f"order cancelled: {order.plate_display} in {order.zone.code}",
-    )
+    try:
+        orders.cancel_order(
+            session,
+            kanava,
+            order,
+            now=now,
+            channel=Channel.ADMIN,
+            actor=user.name,
+            reason="cancelled by staff",
+        )
+    except orders.OrderError as exc:
+        session.rollback()
+        raise PanelError("not_live") from exc
     _staff_event(session, user, order, order.customer, "cancel", note, now)
     _tell_driver(
         session, kanava, order, messages.order_cancelled_by_staff(order), "staff_cancel", now
@@ -571,6 +554,9 @@ def refund_payment(
     payment = session.get(Payment, payment_id)
     if payment is None:
         raise PanelError("unknown_payment")
+    # Locked until commit: a second click waits, then refunds from the new balance.
+    payment = payments.lock_payment(session, payment.id) or payment
+    refunded_before = payment.refunded_cents
     try:
         payments.refund(
             session, kanava, payment, amount_cents, now=now, reason=note or "staff", actor=user.name
@@ -582,7 +568,7 @@ def refund_payment(
         session.rollback()
         raise PanelError("refund_failed", reason=type(exc).__name__) from exc
     order = payment.order
-    refunded = amount_cents if amount_cents is not None else payment.refunded_cents
+    refunded = payment.refunded_cents - refunded_before
     _staff_event(
         session, user, order, order.customer, "refund", note, now, {"amount_cents": refunded}
     )
@@ -860,7 +846,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
                 _iso(o.ends_at, kanava),
                 _iso(o.ended_at, kanava),
                 o.amount_cents,
-                orders.paid_total(o),
+                payments.paid_total(o),
                 o.currency,
                 _iso(o.created_at, kanava),
             ]

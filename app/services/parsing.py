@@ -667,14 +667,15 @@ def _unglue(raw: str) -> list[str]:
     """Split a keyword or zone word glued to its number: ``jatka30``, ``alue101``.
 
     A token that starts with a keyword and goes on with a number (``JATKA30``,
-    ``jatka1h``) is the keyword, never a plate (plates have at most three letters
-    before the digits).
+    ``jatka1h``) is the keyword, never a plate: plates have at most three letters
+    before the digits, so only words of four letters or more are split (``ZON12`` may be
+    a Swedish plate and stays whole).
     """
     glued = _GLUED_WORD_NUMBER_RE.fullmatch(raw.upper())
     if glued is None or len(raw) != len(raw.upper()):
         return [raw]
     word = glued.group(1)
-    if word in _KEYWORDS or word in _ZONE_WORDS:
+    if len(word) >= 4 and (word in _KEYWORDS or word in _ZONE_WORDS):
         return [raw[: len(word)], raw[len(word) :]]
     return [raw]
 

@@ -16,8 +16,16 @@ extension for the difference. A decline or a card that needs authentication neve
 the parking: the failed attempt is kept with its reason, a new pending payment carries a
 link, and the timeline says why.
 
-Every request that moves money carries an idempotency key derived from the payment
-record (``kanava-payment-<id>-<purpose>``), so a retry never charges twice.
+Every request that moves money carries an idempotency key, so a retry never charges
+twice. A request about a committed payment record names it (``kanava-payment-<id>-...``).
+A saved-card charge is made while its payment record is not yet committed (the use case
+commits once, with its reply), so its key must survive a rollback and the retry of the same
+delivery: it names the customer and how many payments the customer had before
+(``kanava-customer-<id>-charge-<n>-<purpose>-<amount>``), read under the customer's row
+lock. If the use case rolls back after all, the charge belongs to no payment: the
+``payment_intent`` webhook finds it unmatched and refunds it (:func:`sync_payment`).
+Money that arrives for a payment that is no longer pending (a checkout paid after the
+order was cancelled) is recorded on that payment and refunded, never kept silently.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +47,7 @@ from app.config import Settings
 from app.models import (
     Channel,
     Customer,
+    Event,
     EventKind,
     Order,
     OrderStatus,
@@ -275,6 +284,14 @@ def pay_link(settings: Settings, payment: Payment) -> str:
     return f"{settings.public_base_url}/pay/{payment.token}"
 
 
+def link_to_pay(kanava: Kanava, payment: Payment | None) -> str | None:
+    """The link a message should carry for ``payment``: only while it waits for the driver
+    and asks for money; None otherwise (paid, held, cancelled, nothing owed)."""
+    if payment is None or payment.status is not PaymentStatus.PENDING or payment.amount_cents <= 0:
+        return None
+    return pay_link(kanava.settings, payment)
+
+
 def receipt_link(settings: Settings, payment: Payment) -> str:
     return f"{settings.public_base_url}/r/{payment.token}"
 
@@ -292,6 +309,15 @@ def open_payment_of(order: Order) -> Payment | None:
     return None
 
 
+def paid_total(order: Order) -> int:
+    """What the driver has paid for ``order`` so far, refunds deducted."""
+    return sum(
+        p.captured_cents - p.refunded_cents
+        for p in order.payments
+        if p.status is PaymentStatus.SUCCEEDED
+    )
+
+
 def held_payment_of(order: Order) -> Payment | None:
     for payment in reversed(order.payments):
         if payment.status is PaymentStatus.AUTHORIZED:
@@ -303,7 +329,7 @@ def find_by_token(session: Session, token: str) -> Payment | None:
     return session.scalar(select(Payment).where(Payment.token == token))
 
 
-def _locked(session: Session, payment_id: int) -> Payment | None:
+def lock_payment(session: Session, payment_id: int) -> Payment | None:
     """The payment row, locked until commit so that a webhook and the driver's browser
     returning at the same moment apply a payment once (SQLite: BEGIN IMMEDIATE)."""
     return session.scalar(
@@ -382,14 +408,51 @@ def _activate(order: Order, now: datetime) -> bool:
 # ---- charging a saved card ---------------------------------------------------------------
 
 
+ORPHAN_INTENT = "orphan_refunded"
+
+
+def saved_card_charge_key(
+    session: Session, customer: Customer, purpose: str, amount_cents: int
+) -> str:
+    """The idempotency key of the customer's next saved-card charge.
+
+    It must be the same when the transaction that charged rolls back and the same delivery
+    is handled again (so Stripe answers with the first charge instead of charging twice),
+    and different for the customer's next real charge. It counts what is committed (or
+    flushed in this transaction) about the customer: payments, and charges refunded as
+    orphans (so a charge refunded as an orphan is never replayed as if paid). Call it
+    with the customer's row locked.
+    """
+    payments_before = session.scalar(
+        select(func.count(Payment.id)).join(Order).where(Order.customer_id == customer.id)
+    )
+    orphans_before = session.scalar(
+        select(func.count(Event.id)).where(
+            Event.customer_id == customer.id, Event.intent == ORPHAN_INTENT
+        )
+    )
+    n = int(payments_before or 0) + int(orphans_before or 0)
+    return f"kanava-customer-{customer.id}-charge-{n}-{purpose}-{amount_cents}"
+
+
 def _charge_saved_card(
     session: Session, kanava: Kanava, order: Order, amount: int, purpose: str, now: datetime
 ) -> Payment:
     """Charge ``amount`` off-session; on failure keep the failed attempt and return a new
-    pending payment with a link instead. Never raises for a decline."""
+    pending payment with a link instead. Never raises for a decline.
+
+    The customer's row is locked until the use case commits: one driver's charges are made
+    one at a time, and the ``payment_intent`` webhook that checks for orphan charges
+    (:func:`sync_payment`) waits until this charge is recorded or rolled back. The key and
+    the metadata name no uncommitted id (see :func:`saved_card_charge_key`).
+    """
+    from app.services import customers
+
     customer = order.customer
-    assert customer is not None and customer.stripe_customer_id
-    assert customer.saved_payment_method_id
+    assert customer is not None
+    customers.lock(session, customer)
+    assert customer.stripe_customer_id and customer.saved_payment_method_id
+    key = saved_card_charge_key(session, customer, purpose, amount)
     payment = _new_payment(session, kanava, order, amount, now)
     try:
         info = kanava.payments.charge_saved_card(
@@ -398,11 +461,11 @@ def _charge_saved_card(
             amount_cents=amount,
             currency=order.currency,
             metadata={
-                "kanava_payment_id": str(payment.id),
-                "kanava_order_id": str(order.id),
+                "kanava_customer_id": str(customer.id),
+                "kanava_charge": key,
                 "purpose": purpose,
             },
-            idempotency_key=idempotency_key(payment, "charge"),
+            idempotency_key=key,
         )
     except ChargeDeclined as exc:
         payment.status = PaymentStatus.FAILED
@@ -435,6 +498,68 @@ def _charge_saved_card(
         ref=info.ref,
     )
     return payment
+
+
+@dataclass(frozen=True)
+class CardCharge:
+    """The outcome of :func:`charge_tokenised_card`: the payment, and why it failed."""
+
+    payment: Payment
+    failure: str | None = None
+
+
+def charge_tokenised_card(
+    session: Session,
+    kanava: Kanava,
+    payment: Payment,
+    payment_method_ref: str,
+    *,
+    customer_ref: str | None,
+    attempt: str,
+    now: datetime,
+) -> CardCharge:
+    """Charge a card tokenised elsewhere (Twilio ``<Pay>``'s Stripe connector) for the
+    exact amount of a committed pending ``payment``, and apply it like any other payment.
+
+    The payment row is locked first, so a ``payment_intent`` webhook for the same charge
+    waits and then finds it paid: the order is activated and recorded once. A payment no
+    longer pending is returned as it is (a retried callback charges nothing). ``attempt``
+    names the try (a second card after a decline is a new charge). No confirmation is
+    queued: the caller is told on the line. Does not commit.
+    """
+    locked = lock_payment(session, payment.id)
+    assert locked is not None
+    payment = locked
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
+        return CardCharge(payment)
+    if payment.status is not PaymentStatus.PENDING:
+        return CardCharge(payment, f"payment_{payment.status.value}")
+    if not kanava.payments.saves_cards:
+        return CardCharge(payment, "gateway_without_cards")
+    order = payment.order
+    try:
+        info = kanava.payments.charge_saved_card(
+            customer_ref=customer_ref or "",
+            payment_method_ref=payment_method_ref,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            metadata={
+                "kanava_payment_id": str(payment.id),
+                "kanava_order_id": str(order.id),
+                "purpose": "voice",
+            },
+            idempotency_key=idempotency_key(payment, f"card-{attempt}"),
+        )
+    except ChargeDeclined as exc:
+        failure = exc.code
+    else:
+        if _apply_paid(session, kanava, payment, info, now=now, notify=False, how="card by phone"):
+            return CardCharge(payment)
+        failure = info.failure or info.status
+    payment.failure_reason = failure[:255]
+    payment.updated_at = now
+    _record(session, order, now, f"card by phone failed: {payment.failure_reason}", payment)
+    return CardCharge(payment, failure)
 
 
 # ---- what orders.py calls ----------------------------------------------------------------
@@ -479,8 +604,7 @@ def charge_extension(
         return open_payment_of(order)
     pending = open_payment_of(order)
     if pending is not None:
-        pending.amount_cents += added_cents
-        pending.updated_at = now
+        change_amount(session, kanava, pending, pending.amount_cents + added_cents, now=now)
         return pending
     if has_saved_card(order.customer, kanava):
         return _charge_saved_card(session, kanava, order, added_cents, "extension", now)
@@ -490,11 +614,14 @@ def charge_extension(
 def settle(
     session: Session, kanava: Kanava, order: Order, amount_cents: int, *, now: datetime
 ) -> Payment | None:
-    """Collect ``amount_cents`` for an order that is ending.
+    """Collect ``amount_cents`` (what the parking cost) for an order that is ending.
 
     A card held for an open-ended parking is captured for that amount (released when
-    nothing is owed); a payment still pending is reduced to it (cancelled when nothing is
-    owed); an open-ended parking of a driver with a saved card is charged to that card.
+    nothing is owed). A payment still pending asks only for what is still owed, the cost
+    less what was paid already (an early stop with an unpaid extension); when nothing is
+    owed it is cancelled and its checkout closed, and anything paid beyond the cost is
+    refunded as for an early stop (:func:`refund_unused`). An open-ended parking of a
+    driver with a saved card is charged to that card.
     """
     held = held_payment_of(order)
     if held is not None:
@@ -514,20 +641,66 @@ def settle(
         held.updated_at = now
         _record(session, order, now, f"captured {amount} of {held.amount_cents} held", held)
         return held
+    owed = amount_cents - paid_total(order)
     pending = open_payment_of(order)
     if pending is not None:
-        pending.amount_cents = amount_cents
-        pending.updated_at = now
-        if amount_cents == 0:
-            pending.status = PaymentStatus.CANCELLED
+        if owed > 0:
+            change_amount(session, kanava, pending, owed, now=now)
+            return pending
+        cancel_pending(session, kanava, pending, now=now)
+        if owed < 0:
+            refund_unused(session, kanava, order, amount_cents, now=now)
         return pending
-    paid = sum(p.captured_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)
-    owed = amount_cents - paid
     if order.open_ended and owed > 0:
         if has_saved_card(order.customer, kanava):
             return _charge_saved_card(session, kanava, order, owed, "stop", now)
         return _new_payment(session, kanava, order, owed, now)
     return None
+
+
+def change_amount(
+    session: Session, kanava: Kanava, payment: Payment, amount_cents: int, *, now: datetime
+) -> None:
+    """Ask for ``amount_cents`` through the pending ``payment``. A checkout already opened
+    for the old amount is closed, so the driver can only pay the new one (the link opens a
+    fresh checkout: :func:`checkout_for_token`)."""
+    if payment.amount_cents == amount_cents:
+        return
+    if payment.checkout_ref:
+        kanava.payments.expire_checkout(
+            payment.checkout_ref,
+            idempotency_key=idempotency_key(payment, f"expire-{payment.checkout_ref}"),
+        )
+    payment.amount_cents = amount_cents
+    payment.updated_at = now
+
+
+def cancel_pending(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> None:
+    """Nothing more is asked through ``payment``: it is cancelled and its hosted checkout
+    closed, so the driver can no longer pay it. (A checkout paid in the same moment is
+    refunded when its event arrives: :func:`_apply_paid`.)"""
+    if payment.status is not PaymentStatus.PENDING:
+        return
+    if payment.checkout_ref:
+        kanava.payments.expire_checkout(
+            payment.checkout_ref,
+            idempotency_key=idempotency_key(payment, f"expire-{payment.checkout_ref}"),
+        )
+    payment.status = PaymentStatus.CANCELLED
+    payment.updated_at = now
+
+
+def release_hold(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> None:
+    """Release a card held for ``payment`` without taking anything."""
+    if payment.status is not PaymentStatus.AUTHORIZED:
+        return
+    if payment.provider_ref:
+        kanava.payments.cancel(
+            payment.provider_ref, idempotency_key=idempotency_key(payment, "release")
+        )
+    payment.status = PaymentStatus.CANCELLED
+    payment.updated_at = now
+    _record(session, payment.order, now, f"hold of {payment.amount_cents} released", payment)
 
 
 def refund_unused(
@@ -574,7 +747,13 @@ def refund(
     idempotency key names the payment and how much had been refunded before, so retrying
     the same refund never refunds twice. Does not commit. Raises
     :class:`RefundNotPossible` (``not_paid``, ``nothing_left``, ``bad_amount``).
+
+    The payment row is locked and re-read first, so two clicks (or a staff refund and an
+    early stop) refund from the same balance one after the other, never twice.
     """
+    locked = lock_payment(session, payment.id)
+    assert locked is not None
+    payment = locked
     if payment.status is not PaymentStatus.SUCCEEDED:
         raise RefundNotPossible("not_paid")
     left = payment.captured_cents - payment.refunded_cents
@@ -729,17 +908,32 @@ def _ensure_customer(session: Session, kanava: Kanava, customer: Customer) -> No
 
 
 def _apply_paid(
-    session: Session, kanava: Kanava, payment: Payment, info: PaymentInfo, *, now: datetime
+    session: Session,
+    kanava: Kanava,
+    payment: Payment,
+    info: PaymentInfo,
+    *,
+    now: datetime,
+    notify: bool = True,
+    how: str = "",
 ) -> bool:
-    """Mark ``payment`` paid (or held) as the provider's ``info`` says; activate the order
-    and queue one confirmation. Returns False when there was nothing to do."""
+    """Mark the locked ``payment`` paid (or held) as the provider's ``info`` says; activate
+    the order and queue one confirmation (unless ``notify`` is False: the caller confirms).
+    Returns False when there was nothing to apply.
+
+    Money for a payment that is no longer pending (cancelled with its order, or already
+    paid through another checkout) is never kept: it is recorded and returned
+    (:func:`_return_unexpected`).
+    """
     from app.services import notifications
     from app.services.messages import payment_confirmed_text
 
-    if payment.status is not PaymentStatus.PENDING:
-        return False
     if info.status not in ("succeeded", "requires_capture"):
-        if info.status in ("requires_payment_method", "canceled") and info.failure:
+        if (
+            payment.status is PaymentStatus.PENDING
+            and info.status in ("requires_payment_method", "canceled")
+            and info.failure
+        ):
             _record(
                 session,
                 payment.order,
@@ -749,11 +943,16 @@ def _apply_paid(
                 ref=info.ref,
             )
         return False
+    if payment.status is not PaymentStatus.PENDING:
+        if payment.provider_ref != info.ref:
+            _return_unexpected(session, kanava, info, now=now, payment=payment)
+        return False
     order = payment.order
     held = info.status == "requires_capture"
     payment.provider_ref = info.ref
     payment.status = PaymentStatus.AUTHORIZED if held else PaymentStatus.SUCCEEDED
     payment.captured_cents = 0 if held else (info.received_cents or info.amount_cents)
+    payment.failure_reason = None
     payment.paid_at = now
     payment.updated_at = now
     customer = order.customer
@@ -771,12 +970,14 @@ def _apply_paid(
         session,
         order,
         now,
-        ("card held" if held else "paid") + f" {info.amount_cents} {payment.currency}",
+        ("card held" if held else "paid")
+        + f" {info.amount_cents} {payment.currency}"
+        + (f" ({how})" if how else ""),
         payment,
         ref=info.ref,
         card_saved=bool(payment.save_card and customer and customer.card_saved_at == now),
     )
-    if customer is not None:
+    if notify and customer is not None:
         notifications.queue_sms(
             session,
             kanava,
@@ -789,6 +990,125 @@ def _apply_paid(
     return True
 
 
+def _already_returned(session: Session, ref: str) -> bool:
+    return (
+        session.scalar(
+            select(Event.id).where(Event.external_id == ref, Event.intent == ORPHAN_INTENT).limit(1)
+        )
+        is not None
+    )
+
+
+def _return_unexpected(
+    session: Session,
+    kanava: Kanava,
+    info: PaymentInfo,
+    *,
+    now: datetime,
+    payment: Payment | None = None,
+    customer: Customer | None = None,
+) -> None:
+    """Give back money Kanava did not ask for: a charge no payment record owns (its use
+    case rolled back), or one for a payment no longer pending. A hold is released, a
+    charge refunded in full; the timeline records it (``intent`` ``orphan_refunded``, the
+    PaymentIntent as ``external_id``) and the driver is told. Once per PaymentIntent."""
+    from app.services import notifications
+    from app.services.messages import refund_made
+
+    if _already_returned(session, info.ref):
+        return
+    gateway = kanava.payments
+    held = info.status == "requires_capture"
+    amount = info.amount_cents if held else (info.received_cents or info.amount_cents)
+    refund_id = None
+    if held:
+        gateway.cancel(info.ref, idempotency_key=f"kanava-unexpected-{info.ref}-release")
+    else:
+        refund_id = gateway.refund(
+            info.ref, amount, idempotency_key=f"kanava-unexpected-{info.ref}-refund"
+        )
+    order = payment.order if payment is not None else None
+    if order is not None:
+        customer = order.customer
+    if payment is not None and payment.provider_ref is None:
+        # The money arrived for this record (a checkout paid after cancelling): keep it here.
+        payment.provider_ref = info.ref
+        payment.captured_cents = 0 if held else amount
+        payment.refunded_cents = 0 if held else amount
+        payment.refunded_at = now
+        payment.failure_reason = "paid_after_cancel"
+        payment.updated_at = now
+    what = "released" if held else "refunded"
+    log.warning(
+        "%s %s: %s %s for %s",
+        info.ref,
+        info.status,
+        what,
+        amount,
+        f"payment {payment.id} ({payment.status.value})" if payment else "no payment",
+    )
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.PAYMENT,
+        kind=EventKind.PAYMENT,
+        customer=customer,
+        order=order,
+        intent=ORPHAN_INTENT,
+        external_id=info.ref,
+        body=(
+            f"{info.ref} ({amount} {payment.currency if payment else ''}) was not asked for"
+            f" by any pending payment: {what}"
+        ),
+        data={
+            "payment_id": payment.id if payment else None,
+            "payment_status": payment.status.value if payment else None,
+            "ref": info.ref,
+            "amount_cents": amount,
+            "refund_id": refund_id,
+        },
+    )
+    if customer is not None and order is not None and not held:
+        notifications.queue_sms(
+            session,
+            kanava,
+            customer,
+            refund_made(order, amount, payment.currency if payment else order.currency),
+            purpose="unexpected_refund",
+            order=order,
+            now=now,
+        )
+
+
+def _payment_id_for(session: Session, info: PaymentInfo) -> int | None:
+    """The payment a PaymentIntent belongs to: the one that recorded it, else the one its
+    metadata names (a checkout's intent, made for a committed payment)."""
+    by_ref = session.scalar(select(Payment.id).where(Payment.provider_ref == info.ref).limit(1))
+    return by_ref if by_ref is not None else info.payment_id
+
+
+def _claim_orphan(
+    session: Session, kanava: Kanava, info: PaymentInfo, *, now: datetime
+) -> Payment | None:
+    """A paid PaymentIntent no payment owns. The customer's row is locked first: a
+    saved-card charge holds it until its use case commits or rolls back, so a charge whose
+    record is on its way is found, and one that was rolled back is returned."""
+    from app.services import customers
+
+    customer = (
+        session.scalar(select(Customer).where(Customer.stripe_customer_id == info.customer_ref))
+        if info.customer_ref
+        else None
+    )
+    if customer is not None:
+        customers.lock(session, customer)
+        payment_id = _payment_id_for(session, info)
+        if payment_id is not None:
+            return lock_payment(session, payment_id)
+    _return_unexpected(session, kanava, info, now=now, customer=customer)
+    return None
+
+
 def sync_checkout(
     session: Session, kanava: Kanava, checkout_ref: str, *, now: datetime
 ) -> Payment | None:
@@ -798,7 +1118,7 @@ def sync_checkout(
     payment_id = info.payment_id
     if payment_id is None:
         payment_id = session.scalar(select(Payment.id).where(Payment.checkout_ref == checkout_ref))
-    payment = _locked(session, payment_id) if payment_id is not None else None
+    payment = lock_payment(session, payment_id) if payment_id is not None else None
     if payment is None or payment.provider != kanava.payments.name:
         session.commit()
         return None
@@ -815,14 +1135,20 @@ def sync_checkout(
 def sync_payment(
     session: Session, kanava: Kanava, payment_ref: str, *, now: datetime
 ) -> Payment | None:
-    """Apply a PaymentIntent as the provider reports it now. Safe to repeat. Commits."""
+    """Apply a PaymentIntent as the provider reports it now. Safe to repeat. Commits.
+
+    A paid PaymentIntent that no payment owns (a saved-card charge whose use case rolled
+    back) is refunded and recorded, never dropped silently."""
     info = kanava.payments.get_payment(payment_ref)
-    payment_id = info.payment_id or session.scalar(
-        select(Payment.id).where(Payment.provider_ref == payment_ref)
-    )
-    payment = _locked(session, payment_id) if payment_id is not None else None
+    payment_id = _payment_id_for(session, info)
+    payment = lock_payment(session, payment_id) if payment_id is not None else None
+    if payment is None and info.status in ("succeeded", "requires_capture"):
+        payment = _claim_orphan(session, kanava, info, now=now)
     if payment is None or payment.provider != kanava.payments.name:
         session.commit()
+        from app.services import notifications
+
+        notifications.dispatch_queued(session, kanava, now=now)
         return None
     # A charge made off-session is applied when it is made; this only completes payments
     # the driver made through a checkout, if their checkout event is late or lost.
@@ -898,7 +1224,7 @@ def complete_demo_payment(
     payment = find_by_token(session, token)
     if payment is None:
         raise PaymentNotPayable("unknown")
-    payment = _locked(session, payment.id)
+    payment = lock_payment(session, payment.id)
     assert payment is not None
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
         return payment

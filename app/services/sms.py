@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -58,12 +58,15 @@ def receive_sms(
     body: str,
     now: datetime,
     extra: dict[str, Any] | None = None,
+    reply_by_outbox: bool = False,
 ) -> str:
     """Handle one inbound SMS and return the reply text ("" for no reply). Commits.
 
     Idempotent by ``message_sid``: a repeat returns the first reply and changes nothing.
     Never loses the message: if handling fails, the message is still recorded, marked not
-    understood, and the sender gets an apology.
+    understood, and the sender gets an apology. With ``reply_by_outbox`` (a message replayed
+    from the spool, whose webhook was answered long ago) the reply is sent as an SMS
+    through the outbox instead of being returned for TwiML.
     """
     # PostgreSQL text cannot hold NUL; other control characters are noise from some phones.
     body = "".join(c for c in body if c >= " " or c in "\n\t")
@@ -80,7 +83,9 @@ def receive_sms(
         return _stored_reply(session, message_sid) or ""
 
     try:
-        reply_text = _converse(session, kanava, message_sid, from_number, body, now, extra)
+        reply_text = _converse(
+            session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox
+        )
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
         session.rollback()
@@ -146,6 +151,7 @@ def _converse(
     body: str,
     now: datetime,
     extra: dict[str, Any] | None,
+    reply_by_outbox: bool = False,
 ) -> str:
     customer = customers.get_or_create(session, _phone_key(from_number), now)
     customers.lock(session, customer)
@@ -169,6 +175,10 @@ def _converse(
     if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
         inbound.understood = parsed.intent is not Intent.UNKNOWN
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
+        if parsed.intent is Intent.STOP:
+            # Opting out must never trap a running parking: it still ends, silently.
+            silent = _Conversation(session, kanava, customer, parsed, lang, now, known)
+            inbound.order = silent.stop_all_silently()
         return ""
 
     conversation = _Conversation(session, kanava, customer, parsed, lang, now, known)
@@ -178,7 +188,11 @@ def _converse(
     inbound.order = reply.order
     if parsed.problem:
         inbound.data = {**(inbound.data or {}), "problem": parsed.problem}
-    if reply.text:
+    if reply.text and reply_by_outbox:
+        notifications.queue_sms(
+            session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order
+        )
+    elif reply.text:
         timeline.record(
             session,
             at=now,
@@ -291,6 +305,10 @@ class _Conversation:
         if self.customer.opted_out_at is None:
             self.customer.opted_out_at = self.now
         self._clear()
+        live = orders.live_orders(self.session, self.customer, self.now)
+        if live:
+            # Opting out stops the messages, not the parking: say what still runs.
+            return self._reply(messages.opted_out_while_parked(live, self.lang), order=live[0])
         return self._reply(messages.opted_out(self.lang))
 
     def opt_in(self) -> Reply:
@@ -319,11 +337,7 @@ class _Conversation:
             .order_by(Payment.paid_at.desc(), Payment.id.desc())
             .limit(1)
         )
-        link = (
-            f"{self.kanava.settings.public_base_url}/r/{payment.token}"
-            if payment is not None
-            else None
-        )
+        link = payments.receipt_link(self.kanava.settings, payment) if payment else None
         return self._reply(
             messages.receipt(payment, link, self.lang, self.kanava, self.now),
             order=payment.order if payment else None,
@@ -340,30 +354,55 @@ class _Conversation:
         if p.problem == "bad_plate":
             # A zone and something that is not a plate: never guess the car.
             return self._reply(messages.not_understood(self.lang), understood=False)
-        plate, zone_code, minutes = p.plate, p.zone, p.duration_minutes
+        plate, zone_code, minutes, until = p.plate, p.zone, p.duration_minutes, p.until_time
         pending = self.pending or {}
+        # an answer to a question keeps the time given with the question's message
+        earlier = (
+            (pending.get("minutes"), pending.get("until"))
+            if minutes is None and until is None
+            else (minutes, until)
+        )
         if zone_code is None and plate is not None:
             if pending.get("kind") == "choose_vehicle":
-                return self._park(plate, pending["zone"], minutes or pending.get("minutes"))
-            self._ask(kind="need_zone", plate=plate, minutes=minutes)
+                return self._park(plate, pending["zone"], earlier[0], until=earlier[1])
+            self._ask(kind="need_zone", plate=plate, minutes=minutes, until=until)
             return self._reply(messages.need_zone(plate, self.lang), understood=False)
         if zone_code is None:
             return self._reply(messages.not_understood(self.lang), understood=False)
         if plate is None:
             if pending.get("kind") == "need_zone":
-                return self._park(pending["plate"], zone_code, minutes or pending.get("minutes"))
-            return self._park_usual_car(zone_code, minutes)
-        return self._park(plate, zone_code, minutes, check_typo=True)
+                return self._park(pending["plate"], zone_code, earlier[0], until=earlier[1])
+            return self._park_usual_car(zone_code, minutes, until)
+        return self._park(plate, zone_code, minutes, until=until, check_typo=True)
 
-    def _park_usual_car(self, zone_code: str, minutes: int | None) -> Reply:
+    def _minutes_until(self, until: str) -> int:
+        """Minutes from now to the next ``until`` ("HH:MM") on the local clock.
+
+        Today if that time is still ahead, else tomorrow; the zone's time zone is the
+        service's (``APP_TIMEZONE``), and wall-clock arithmetic keeps DST days right.
+        """
+        tz = self.kanava.settings.tz
+        local_now = self.now.astimezone(tz)
+        hour, minute = (int(part) for part in until.split(":"))
+        end = datetime.combine(local_now.date(), time(hour, minute), tzinfo=tz)
+        if end <= local_now:
+            end = datetime.combine(end.date() + timedelta(days=1), time(hour, minute), tzinfo=tz)
+        seconds = (end - self.now).total_seconds()
+        return max(1, -int(-seconds // 60))
+
+    def _park_usual_car(
+        self, zone_code: str, minutes: int | None, until: str | None = None
+    ) -> Reply:
         zone = zones.find(self.session, zone_code)
         if zone is None:
             return self._unknown_zone(zone_code)
         vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
         if len(vehicles) == 1:
-            return self._park(vehicles[0].plate_display, zone.code, minutes)
+            return self._park(vehicles[0].plate_display, zone.code, minutes, until=until)
         plates = [v.plate_display for v in vehicles[:5]]
-        self._ask(kind="choose_vehicle", zone=zone.code, minutes=minutes, plates=plates)
+        self._ask(
+            kind="choose_vehicle", zone=zone.code, minutes=minutes, until=until, plates=plates
+        )
         if not plates:
             return self._reply(messages.need_plate(zone.code, self.lang), understood=False)
         return self._reply(messages.choose_vehicle(plates, zone.code, self.lang))
@@ -375,8 +414,15 @@ class _Conversation:
         )
 
     def _park(
-        self, plate: str, zone_code: str, minutes: int | None, *, check_typo: bool = False
+        self,
+        plate: str,
+        zone_code: str,
+        minutes: int | None,
+        *,
+        until: str | None = None,
+        check_typo: bool = False,
     ) -> Reply:
+        """Park ``plate``; ``until`` ("HH:MM" local) wins over ``minutes`` when given."""
         zone = zones.find(self.session, zone_code)
         if zone is None:
             return self._unknown_zone(zone_code)
@@ -389,9 +435,12 @@ class _Conversation:
                     usual=usual,
                     zone=zone.code,
                     minutes=minutes,
+                    until=until,
                 )
                 return self._reply(messages.confirm_plate(display_plate(plate), usual, self.lang))
         self._clear()
+        if until is not None:
+            minutes = self._minutes_until(until)
         vehicle = customers.remember_vehicle(self.session, self.customer, plate, self.now)
         try:
             started = orders.start_parking(
@@ -408,11 +457,7 @@ class _Conversation:
             )
         except orders.OrderError:
             return self._reply(messages.bad_duration(self.lang), understood=False)
-        link = (
-            payments.pay_link(self.kanava.settings, started.payment)
-            if started.payment is not None and started.payment.status is PaymentStatus.PENDING
-            else None
-        )
+        link = payments.link_to_pay(self.kanava, started.payment)
         if started.already_parked:
             text = messages.already_parked(started.order, link, self.lang, self.kanava, self.now)
         else:
@@ -428,11 +473,18 @@ class _Conversation:
         return self._reply(text, order=started.order)
 
     def _usual_plate_for_typo(self, plate: str) -> str | None:
+        """A known plate that ``plate`` probably mistypes, or None.
+
+        A known plate that is parked right now is a second car, not a typo: no question.
+        """
         key = normalize_plate(plate)
         vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
         if any(v.plate_key == key for v in vehicles):
             return None
+        parked = {o.plate_key for o in orders.live_orders(self.session, self.customer, self.now)}
         for vehicle in vehicles:
+            if vehicle.plate_key in parked:
+                continue
             if is_probable_typo(plate, vehicle.plate_display):
                 return vehicle.plate_display
         return None
@@ -442,7 +494,17 @@ class _Conversation:
         if not pending or pending.get("kind") != "confirm_plate":
             return self._reply(messages.nothing_to_answer(self.lang), understood=False)
         plate = pending["usual"] if self.parsed.intent is Intent.YES else pending["typed"]
-        return self._park(plate, pending["zone"], pending.get("minutes"))
+        key = normalize_plate(plate)
+        for live in orders.live_orders(self.session, self.customer, self.now):
+            if live.plate_key == key:
+                # parked meanwhile (another channel): say so, never move or restart it
+                self._clear()
+                link = payments.link_to_pay(self.kanava, payments.open_payment_of(live))
+                text = messages.already_parked(live, link, self.lang, self.kanava, self.now)
+                return self._reply(text, order=live)
+        return self._park(
+            plate, pending["zone"], pending.get("minutes"), until=pending.get("until")
+        )
 
     def choice(self) -> Reply:
         pending = self.pending
@@ -457,7 +519,9 @@ class _Conversation:
                 return self._reply(
                     messages.choose_vehicle(plates, pending["zone"], self.lang), understood=False
                 )
-            return self._park(plates[n - 1], pending["zone"], pending.get("minutes"))
+            return self._park(
+                plates[n - 1], pending["zone"], pending.get("minutes"), until=pending.get("until")
+            )
         live = {o.id: o for o in orders.live_orders(self.session, self.customer, self.now)}
         candidates = [live[i] for i in pending.get("order_ids", []) if i in live]
         if not candidates:
@@ -470,7 +534,7 @@ class _Conversation:
         self._clear()
         order = candidates[n - 1]
         if pending["action"] == "extend":
-            return self._extend_order(order, int(pending["minutes"]))
+            return self._extend_order(order, int(pending["minutes"]), pending.get("until"))
         return self._stop_order(order)
 
     def _live_matching(self) -> list[Order]:
@@ -491,16 +555,31 @@ class _Conversation:
             return self._reply(messages.choose_order(live, "stop", self.lang))
         return self._stop_order(live[0])
 
+    def stop_all_silently(self) -> Order | None:
+        """End every live parking the message names (all of them if it names none).
+
+        For an opted-out number: no question can be asked and no reply is sent, so a
+        stop that matches several parkings ends them all. Returns the first one ended.
+        """
+        ended: list[Order] = []
+        for order in self._live_matching():
+            try:
+                orders.stop_parking(
+                    self.session, self.kanava, order, now=self.now, channel=Channel.SMS
+                )
+            except orders.OrderError:  # ended meanwhile
+                continue
+            ended.append(order)
+        return ended[0] if ended else None
+
     def _stop_order(self, order: Order) -> Reply:
-        stopped = orders.stop_parking(
-            self.session, self.kanava, order, now=self.now, channel=Channel.SMS
-        )
-        pay = stopped.payment
-        link = (
-            payments.pay_link(self.kanava.settings, pay)
-            if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents
-            else None
-        )
+        try:
+            stopped = orders.stop_parking(
+                self.session, self.kanava, order, now=self.now, channel=Channel.SMS
+            )
+        except orders.OrderError:  # stopped meanwhile by staff or by the clock
+            return self._reply(messages.no_live_parking(self.lang, order.plate_display))
+        link = payments.link_to_pay(self.kanava, stopped.payment)
         return self._reply(
             messages.parking_stopped(
                 order, stopped.amount_cents, link, self.lang, self.kanava, self.now
@@ -509,7 +588,10 @@ class _Conversation:
         )
 
     def extend(self) -> Reply:
-        minutes = self.parsed.duration_minutes
+        minutes, until = self.parsed.duration_minutes, self.parsed.until_time
+        if until is not None:
+            # "JATKA klo 18": extend up to that clock time (0 = already until then)
+            minutes = 0
         if minutes is None:
             return self._reply(messages.extend_needs_duration(self.lang), understood=False)
         live = self._live_matching()
@@ -520,12 +602,21 @@ class _Conversation:
                 kind="choose_order",
                 action="extend",
                 minutes=minutes,
+                until=until,
                 order_ids=[o.id for o in live],
             )
             return self._reply(messages.choose_order(live, "extend", self.lang))
-        return self._extend_order(live[0], minutes)
+        return self._extend_order(live[0], minutes, until)
 
-    def _extend_order(self, order: Order, minutes: int) -> Reply:
+    def _extend_order(self, order: Order, minutes: int, until: str | None = None) -> Reply:
+        if until is not None:
+            target = self.now + timedelta(minutes=self._minutes_until(until))
+            base = order.ends_at if order.ends_at is not None and order.ends_at > self.now else None
+            minutes = -int(-(target - (base or self.now)).total_seconds() // 60)
+            if base is not None and minutes <= 0 and not order.open_ended:
+                link = payments.link_to_pay(self.kanava, payments.open_payment_of(order))
+                text = messages.already_parked(order, link, self.lang, self.kanava, self.now)
+                return self._reply(text, order=order)
         try:
             extended = orders.extend_parking(
                 self.session, self.kanava, order, minutes, now=self.now, channel=Channel.SMS
@@ -540,12 +631,7 @@ class _Conversation:
             else:
                 text = messages.no_live_parking(self.lang, order.plate_display)
             return self._reply(text, order=order)
-        pay = extended.payment
-        link = (
-            payments.pay_link(self.kanava.settings, pay)
-            if pay is not None and pay.status is PaymentStatus.PENDING
-            else None
-        )
+        link = payments.link_to_pay(self.kanava, extended.payment)
         return self._reply(
             messages.parking_extended(
                 order, extended.added_cents, extended.capped, link, self.lang, self.kanava, self.now

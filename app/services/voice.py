@@ -901,36 +901,44 @@ class _Call:
             self.t(P.pay_choice if self.call.can_sms else P.pay_card_only)
         ), GatherSpec(action="")
 
-    def charge_card(self, payment: Payment, given: CallInput) -> tuple[str | None, str | None]:
-        """Charge the card ``<Pay>`` tokenised for the exact amount of ``payment``.
-
-        Returns (provider reference, None) or (None, why it failed). The card is charged
-        through the payment port's off-session charge, with the Stripe customer
-        (``ProfileId``) and payment method (``PaymentToken``) that the connector created.
-        """
-        if given.pay_result != "success" or not given.payment_token:
-            return None, given.payment_error or given.pay_result or "no_card"
-        if not takes_cards_by_phone(self.kanava):
-            return None, "gateway_without_cards"
-        try:
-            info = self.kanava.payments.charge_saved_card(
-                customer_ref=given.profile_id or "",
-                payment_method_ref=given.payment_token,
-                amount_cents=payment.amount_cents,
-                currency=payment.currency,
-                metadata={
-                    "kanava_payment_id": str(payment.id),
-                    "kanava_order_id": str(payment.order_id),
-                    "purpose": "voice",
-                },
-                # One key per attempt: a second card after a decline is a new charge.
-                idempotency_key=payments.idempotency_key(payment, f"voice-{self.call.step}"),
+    def charge_card(self, payment: Payment, given: CallInput) -> str | None:
+        """Charge the card ``<Pay>`` tokenised for the exact amount of ``payment``, through
+        :func:`payments.charge_tokenised_card` (the one place that completes a payment);
+        the Stripe customer (``ProfileId``) and payment method (``PaymentToken``) are the
+        ones the connector created. Returns why it failed, or None when it is paid."""
+        if given.pay_result != "success" or not given.payment_token or not (
+            takes_cards_by_phone(self.kanava)
+        ):
+            # No card to charge: record why (a charge records its own outcome).
+            failure = (
+                "gateway_without_cards"
+                if given.pay_result == "success" and given.payment_token
+                else given.payment_error or given.pay_result or "no_card"
             )
-        except payments.ChargeDeclined as exc:
-            return None, exc.code
-        if info.status != "succeeded":
-            return None, info.failure or info.status
-        return str(info.ref), None
+            payment.failure_reason = failure[:255]
+            payment.updated_at = self.now
+            timeline.record(
+                self.session,
+                at=self.now,
+                channel=Channel.PAYMENT,
+                kind=EventKind.PAYMENT,
+                customer=payment.order.customer,
+                order=payment.order,
+                body=f"card by phone failed: {payment.failure_reason}",
+                data={"payment_id": payment.id, "provider": payment.provider},
+            )
+            return failure
+        charged = payments.charge_tokenised_card(
+            self.session,
+            self.kanava,
+            payment,
+            given.payment_token,
+            customer_ref=given.profile_id,
+            # One key per attempt: a second card after a decline is a new charge.
+            attempt=f"voice-{self.call.step}",
+            now=self.now,
+        )
+        return charged.failure
 
     def on_paying(self, digits: str, speech: str) -> VoiceTurn:
         if self.call.can_sms:
@@ -947,45 +955,10 @@ class _Call:
         if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
             self.say(P.pay_accepted)
             return self.confirm(order)
-        ref, failure = self.charge_card(payment, given)
+        failure = self.charge_card(payment, given)
         if failure is not None:
-            payment.failure_reason = failure[:255]
-            payment.updated_at = self.now
-            timeline.record(
-                self.session,
-                at=self.now,
-                channel=Channel.PAYMENT,
-                kind=EventKind.PAYMENT,
-                customer=order.customer,
-                order=order,
-                body=f"card by phone failed: {payment.failure_reason}",
-                data={"payment_id": payment.id, "provider": payment.provider},
-            )
             self.say(P.pay_failed)
             return self.goto("pay_choice" if self.call.can_sms else "pay_card")
-        payment.status = PaymentStatus.SUCCEEDED
-        payment.captured_cents = payment.amount_cents
-        payment.provider_ref = ref
-        payment.paid_at = self.now
-        payment.updated_at = self.now
-        if order.status is OrderStatus.AWAITING_PAYMENT:
-            order.status = OrderStatus.ACTIVE
-            order.payment_due_at = None
-            order.updated_at = self.now
-        timeline.record(
-            self.session,
-            at=self.now,
-            channel=Channel.PAYMENT,
-            kind=EventKind.PAYMENT,
-            customer=order.customer,
-            order=order,
-            body=f"paid {payment.amount_cents} {payment.currency} (card by phone)",
-            data={
-                "payment_id": payment.id,
-                "provider": payment.provider,
-                "card": given.card_number,
-            },
-        )
         self.say(P.pay_accepted)
         return self.confirm(order)
 
@@ -1082,9 +1055,14 @@ class _Call:
         if order is None:
             self.say(P.no_live_parking)
             return self.goto("main")
-        stopped = orders.stop_parking(
-            self.session, self.kanava, order, now=self.now, channel=Channel.VOICE
-        )
+        try:
+            stopped = orders.stop_parking(
+                self.session, self.kanava, order, now=self.now, channel=Channel.VOICE
+            )
+        except orders.OrderError:
+            # Stopped meanwhile by a text message, staff or the clock.
+            self.say(P.no_live_parking)
+            return self.goto("main")
         self.say(P.stopped, self.money(stopped.amount_cents))
         pay = stopped.payment
         if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents > 0:

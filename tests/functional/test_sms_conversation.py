@@ -1165,3 +1165,328 @@ def test_another_phone_texting_the_same_plate_does_not_end_the_first_drivers_par
     with app.app_context():
         statuses = {o.zone.code: o.status for o in db.session.scalars(select(Order))}
     assert statuses == {"101": OrderStatus.AWAITING_PAYMENT, "102": OrderStatus.AWAITING_PAYMENT}
+
+
+# ---- QA: an end given as a clock time --------------------------------------------------
+# Zone 301 (Satama) is paid around the clock at 2,00 €/h with no longest stay, so the end
+# the driver names is the end they get; zone 101 caps every stay at 240 minutes.
+
+
+@pytest.mark.parametrize(
+    ("end_words", "hour", "minute"),
+    [
+        ("till 18", 18, 0),
+        ("till 18:00", 18, 0),
+        ("until 18", 18, 0),
+        ("until 6pm", 18, 0),
+        ("until 18.30", 18, 30),
+        ("klo 17 asti", 17, 0),
+        ("klo 17", 17, 0),
+        ("17 asti", 17, 0),
+        ("-> 18", 18, 0),
+        ("kl 18", 18, 0),
+        ("kl. 18", 18, 0),
+        ("tills 18", 18, 0),
+        ("fram till 18", 18, 0),
+        ("18:00", 18, 0),
+        ("17.30", 17, 30),
+    ],
+)
+def test_an_end_typed_as_a_clock_time_parks_until_that_time_today(
+    app: Flask, phone: Phone, end_words: str, hour: int, minute: int
+) -> None:
+    reply = phone.send(f"ABC-123 301 {end_words}")
+
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, hour, minute)
+    assert order.open_ended is False
+    assert order.status is OrderStatus.AWAITING_PAYMENT
+    minutes = (hour - 10) * 60 + minute
+    assert order.amount_cents == minutes * 200 // 60
+    assert f"{hour}.{minute:02d}" in reply or f"{hour}:{minute:02d}" in reply  # names the end
+    assert last_inbound(app).understood is True
+
+
+def test_till_18_in_finnish_says_the_end_and_the_price_of_8_hours(app: Flask, phone: Phone) -> None:
+    reply = phone.send("ABC-123 301 klo 18 asti")
+
+    assert "Pysäköinti alkoi: ABC-123, alue 301" in reply
+    assert "18.00 asti" in reply
+    assert "Hinta 16,00 €" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 18, 0)
+
+
+def test_a_clock_time_beyond_the_longest_stay_is_capped_like_any_duration(
+    app: Flask, phone: Phone
+) -> None:
+    reply = phone.send("ABC-123 101 till 18")
+
+    assert "14.00 asti" in reply  # 240 minutes from 10.00 is the longest stay in zone 101
+    assert "Hinta 9,60 €" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 14, 0)
+    assert order.amount_cents == 960
+
+
+def test_a_clock_time_already_past_today_means_tomorrow(app: Flask, phone: Phone) -> None:
+    reply = phone.send("ABC-123 301 klo 9 asti")
+
+    (order,) = all_orders(app)
+    assert order.ends_at == local(2026, 11, 24, 9, 0)
+    assert "24.11. klo 9.00" in reply
+
+
+def test_an_impossible_clock_time_asks_for_the_time_again_and_parks_nothing(
+    app: Flask, phone: Phone
+) -> None:
+    reply = phone.send("ABC-123 301 25:00")
+
+    assert "En ymmärtänyt aikaa" in reply
+    assert order_count(app) == 0
+    assert last_inbound(app).understood is False
+
+
+def test_a_clock_time_is_kept_while_asking_for_the_zone(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 klo 17")
+    clock.advance(minutes=5)
+
+    reply = phone.send("301")
+
+    assert "17.00 asti" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 17, 0)  # not 5 minutes later
+
+
+def test_jatka_klo_16_extends_up_to_that_clock_time(app: Flask, phone: Phone) -> None:
+    phone.send("ABC-123 301 2h")
+
+    reply = phone.send("JATKA klo 16")
+
+    assert "16.00 asti" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 16, 0)
+    assert order.amount_cents == 6 * 200
+
+
+# ---- QA: a keyword glued to its number -------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["jatka30", "JATKA30", "förläng30", "extend30"])
+def test_a_keyword_glued_to_its_number_extends(app: Flask, phone: Phone, body: str) -> None:
+    phone.send("ABC-123 101 2h")
+
+    reply = phone.send(body)
+
+    assert "12.30" in reply or "12:30" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 12, 30)
+    assert last_inbound(app).intent == "extend"
+
+
+def test_a_glued_keyword_is_never_offered_as_a_plate(app: Flask, phone: Phone) -> None:
+    reply = phone.send("jatka30")
+
+    assert "JATKA30" not in reply
+    assert "Ei pysäköintiä käynnissä" in reply  # understood as JATKA 30, nothing to extend
+    assert order_count(app) == 0
+    assert customer(app).pending is None
+
+
+# ---- QA: the plate-typo question and a second car --------------------------------------
+
+
+def test_a_second_car_similar_to_a_parked_one_is_parked_without_asking(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101")
+    clock.advance(minutes=5)
+
+    reply = phone.send("ABC-124 101")
+
+    assert "Tarkoititko" not in reply
+    assert "Pysäköinti alkoi: ABC-124, alue 101" in reply
+    first, second = all_orders(app)
+    assert first.plate_display == "ABC-123" and first.status is OrderStatus.AWAITING_PAYMENT
+    assert second.plate_display == "ABC-124" and second.status is OrderStatus.AWAITING_PAYMENT
+    assert customer(app).pending is None
+
+
+def test_a_plate_similar_to_one_parked_long_ago_still_asks(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    _park_and_stop_usual_car(phone, clock)
+    clock.advance(days=30)
+
+    reply = phone.send("ABC-124 101")
+
+    assert "Tarkoititko ABC-123?" in reply
+    assert order_count(app) == 1
+
+
+# ---- QA: opting out while parked -------------------------------------------------------
+
+
+def test_stop_while_parked_confirms_the_opt_out_and_says_the_parking_still_runs(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101")
+
+    reply = phone.send("stop")
+
+    assert "Kanava ei lähetä sinulle enää viestejä" in reply
+    assert "ABC-123" in reply and "alue 101" in reply
+    assert "LOPETA" in reply
+    assert customer(app).opted_out_at == clock.now
+    (order,) = all_orders(app)
+    assert order.status is OrderStatus.AWAITING_PAYMENT  # opting out does not end it
+
+
+@pytest.mark.parametrize("body", ["LOPETA", "sluta ABC-123", "done", "Leave abc-123"])
+def test_a_stop_from_an_opted_out_number_ends_the_parking_silently(
+    app: Flask, phone: Phone, clock: Clock, body: str
+) -> None:
+    phone.send("ABC-123 101")
+    phone.send("STOP")
+    clock.advance(minutes=30)
+
+    reply = phone.send(body)
+
+    assert reply == ""
+    (order,) = all_orders(app)
+    assert order.status is OrderStatus.ENDED
+    assert order.ended_at == local(*MONDAY, 10, 30)
+    assert order.amount_cents == 120
+    event = last_inbound(app)
+    assert event.intent == "stop" and event.understood is True
+    assert event.order_id == order.id
+    assert event.data is not None and event.data["suppressed"] == "opted_out"
+    with app.app_context():
+        kinds = list(db.session.scalars(select(Event.kind).where(Event.created_at == clock.now)))
+    assert EventKind.ORDER in kinds  # the stop is on the timeline
+    assert EventKind.MESSAGE_OUT not in kinds  # and nothing was said
+    assert customer(app).opted_out_at is not None
+
+
+# ---- QA: natural phrasing --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "pysäköi abc-123 alueelle 101",
+        "ABC-123 alueella 101",
+        "Hei, haluaisin pysäköidä ABC-123 alueelle 101",
+        "ABC-123 i zon 101",
+        "ABC-123 på zon 101",
+        "ABC-123 in zone 101",
+        "ABC-123 at zone 101",
+    ],
+)
+def test_a_natural_sentence_with_an_inflected_zone_word_parks(
+    app: Flask, phone: Phone, body: str
+) -> None:
+    reply = phone.send(body)
+
+    assert "ABC-123" in reply and "101" in reply
+    (order,) = all_orders(app)
+    assert order.plate_display == "ABC-123"
+    assert order.zone.code == "101"
+    assert order.open_ended is True
+
+
+@pytest.mark.parametrize(
+    ("body", "minutes"),
+    [
+        ("ABC-123 alue101 1h", 60),
+        ("ABC-123 101 puoli tuntia", 30),
+        ("ABC-123 101 half an hour", 30),
+        ("ABC-123 101 en halvtimme", 30),
+        ("ABC-123 101 vartti", 15),
+        ("ABC-123 101 <b>2h</b>", 120),
+    ],
+)
+def test_durations_in_words_and_markup_noise_park_for_that_long(
+    app: Flask, phone: Phone, body: str, minutes: int
+) -> None:
+    reply = phone.send(body)
+
+    assert "ABC-123" in reply
+    assert "One car at a time" not in reply and "Yksi auto kerrallaan" not in reply
+    (order,) = all_orders(app)
+    assert order.zone.code == "101"
+    assert order.ends_at == local(*MONDAY, 10, 0) + timedelta(minutes=minutes)
+
+
+# ---- QA: stop and extend in other words ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["lopetta", "lopeta.", "loppu", "lopetan", "avsluta", "stopp", "slut", "finish", "end parking"],
+)
+def test_typos_and_synonyms_of_stop_end_the_parking_and_never_opt_out(
+    app: Flask, phone: Phone, clock: Clock, body: str
+) -> None:
+    phone.send("ABC-123 101")
+    clock.advance(minutes=45)
+
+    reply = phone.send(body)
+
+    assert reply and "START" not in reply
+    (order,) = all_orders(app)
+    assert order.status is OrderStatus.ENDED
+    assert order.ended_at == local(*MONDAY, 10, 45)
+    assert customer(app).opted_out_at is None
+
+
+@pytest.mark.parametrize("body", ["STOP", "END"])
+def test_stop_or_end_alone_still_opts_out_and_leaves_the_parking(
+    app: Flask, phone: Phone, body: str
+) -> None:
+    phone.send("ABC-123 101")
+
+    reply = phone.send(body)
+
+    assert "Kanava ei lähetä sinulle enää viestejä" in reply
+    assert customer(app).opted_out_at is not None
+    (order,) = all_orders(app)
+    assert order.status is OrderStatus.AWAITING_PAYMENT
+
+
+@pytest.mark.parametrize("body", ["more time 30", "lisää aikaa 30", "mer tid 30"])
+def test_more_time_in_words_extends(app: Flask, phone: Phone, body: str) -> None:
+    phone.send("ABC-123 101 2h")
+
+    reply = phone.send(body)
+
+    assert "12.30" in reply or "12:30" in reply
+    (order,) = all_orders(app)
+    assert order.ends_at == local(*MONDAY, 12, 30)
+    assert order.amount_cents == 600
+
+
+# ---- QA: a greeting alone --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "lang"), [("hello", "en"), ("hei", "fi"), ("moi", "fi"), ("hej", "sv")]
+)
+def test_a_greeting_alone_gets_the_help_text_in_its_language(
+    app: Flask, phone: Phone, body: str, lang: str
+) -> None:
+    reply = phone.send(body)
+
+    with app.test_request_context():
+        from app.services import messages
+
+        assert reply == messages.help_text(lang)
+    assert last_inbound(app).understood is True
+    assert order_count(app) == 0
+
+
+def test_thanks_alone_still_gets_no_reply(app: Flask, phone: Phone) -> None:
+    assert phone.send("kiitos!") == ""
+    assert last_inbound(app).understood is True

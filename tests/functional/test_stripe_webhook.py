@@ -122,7 +122,8 @@ def test_a_second_parking_is_charged_to_the_saved_card_with_no_link(
         payments = db.session.scalars(select(Payment).order_by(Payment.id)).all()
         assert [p.status for p in payments] == [PaymentStatus.SUCCEEDED] * 2
         assert payments[1].captured_cents == 240
-    assert "kanava-payment-2-charge" in stripe_peer.idempotency_keys
+    # The key names no uncommitted id: the customer and how many payments it had before.
+    assert "kanava-customer-1-charge-1-start-240" in stripe_peer.idempotency_keys
 
 
 def test_a_declined_saved_card_falls_back_to_a_link_and_keeps_the_parking(

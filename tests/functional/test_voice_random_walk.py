@@ -15,7 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Event, EventKind, Order
 from tests.conftest import Clock, Phone, make_settings
-from tests.functional.test_voice_pay import LocalCardGateway
+from tests.functional.local_card_gateway import LocalCardGateway
 from tests.functional.voice_caller import Call
 
 CALLERS = ["+358401234567", "+35891234567", "+46701234567", "+447911123456", "anonymous"]

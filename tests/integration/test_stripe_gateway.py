@@ -163,3 +163,24 @@ def test_webhook_signatures_are_verified(gateway: StripeGateway) -> None:
         gateway.parse_webhook(payload, sign_payload(payload, "whsec_wrong"))
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(payload, None)
+
+
+def test_a_stripe_that_does_not_answer_fails_the_call_instead_of_holding_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Calls are made while rows are locked: the client gives up after its read timeout
+    (10 s in production; shortened here) instead of the SDK's default 80 s."""
+    import socket
+
+    import stripe
+
+    from app.integrations import stripe_gateway
+
+    monkeypatch.setattr(stripe_gateway, "READ_TIMEOUT", 0.2)
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        gateway = gateway_for(base)
+        with pytest.raises(stripe.APIConnectionError):
+            gateway.get_payment("pi_never_answered")

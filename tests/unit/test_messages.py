@@ -225,9 +225,20 @@ CASES: dict[str, Render] = {
     "receipt none": lambda lang, k: messages.receipt(None, None, lang, k, NOW),
     "opted_out": lambda lang, k: messages.opted_out(lang),
     "opted_in": lambda lang, k: messages.opted_in(lang),
+    "opted_out_while_parked one": lambda lang, k: messages.opted_out_while_parked(
+        [make_order(lang=lang, zone=make_zone("EV101"))], lang
+    ),
+    "opted_out_while_parked four": lambda lang, k: messages.opted_out_while_parked(
+        [
+            make_order(lang=lang, plate=p, zone=make_zone("EV101"))
+            for p in (PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV", "UIO-012BN")
+        ],
+        lang,
+    ),
     "nothing_to_answer": lambda lang, k: messages.nothing_to_answer(lang),
     "booking_unavailable": lambda lang, k: messages.booking_unavailable(lang),
     "technical_problem": lambda lang, k: messages.technical_problem(lang),
+    "received_will_confirm": lambda lang, k: messages.received_will_confirm(lang),
     "reminder fixed": lambda lang, k: messages.reminder(
         make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW
     ),
