@@ -402,13 +402,16 @@ def _order_or_error(session: Session, order_id: int) -> Order:
 def _staff_event(
     session: Session,
     user: User,
-    order: Order | None,
-    customer: Customer | None,
     action: str,
-    note: str,
     now: datetime,
+    *,
+    body: str | None = None,
+    note: str = "",
+    order: Order | None = None,
+    customer: Customer | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
+    """Record a staff action in the timeline: who did what, and why."""
     timeline.record(
         session,
         at=now,
@@ -418,7 +421,7 @@ def _staff_event(
         order=order,
         intent=action,
         actor=user.name,
-        body=f"{action} by {user.name}" + (f": {note}" if note else ""),
+        body=body or f"{action} by {user.name}" + (f": {note}" if note else ""),
         data=data,
     )
 
@@ -458,7 +461,7 @@ def stop_order(
     except orders.OrderError as exc:
         session.rollback()
         raise PanelError(exc.code) from exc
-    _staff_event(session, user, order, order.customer, "stop", note, now)
+    _staff_event(session, user, "stop", now, note=note, order=order, customer=order.customer)
     link = payments.link_to_pay(kanava, stopped.payment)
     text = messages.parking_stopped(order, stopped.amount_cents, link, order.language, kanava, now)
     _tell_driver(session, kanava, order, text, "staff_stop", now)
@@ -485,7 +488,16 @@ def extend_order(
     except orders.OrderError as exc:
         session.rollback()
         raise PanelError(exc.code, **exc.details) from exc
-    _staff_event(session, user, order, order.customer, "extend", note, now, {"minutes": minutes})
+    _staff_event(
+        session,
+        user,
+        "extend",
+        now,
+        note=note,
+        order=order,
+        customer=order.customer,
+        data={"minutes": minutes},
+    )
     text = messages.parking_extended(
         order,
         extended.added_cents,
@@ -522,7 +534,7 @@ def cancel_order(
     except orders.OrderError as exc:
         session.rollback()
         raise PanelError("not_live") from exc
-    _staff_event(session, user, order, order.customer, "cancel", note, now)
+    _staff_event(session, user, "cancel", now, note=note, order=order, customer=order.customer)
     _tell_driver(
         session, kanava, order, messages.order_cancelled_by_staff(order), "staff_cancel", now
     )
@@ -570,7 +582,14 @@ def refund_payment(
     order = payment.order
     refunded = payment.refunded_cents - refunded_before
     _staff_event(
-        session, user, order, order.customer, "refund", note, now, {"amount_cents": refunded}
+        session,
+        user,
+        "refund",
+        now,
+        note=note,
+        order=order,
+        customer=order.customer,
+        data={"amount_cents": refunded},
     )
     _tell_driver(
         session,
@@ -605,16 +624,14 @@ def add_note(
         raise PanelError("unknown_customer")
     if customer is None and order is not None:
         customer = order.customer
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
+        user,
+        "note",
+        now,
+        body=text[:2000],
         customer=customer,
         order=order,
-        intent="note",
-        actor=user.name,
-        body=text[:2000],
     )
     session.commit()
 
@@ -665,13 +682,11 @@ def save_zone(session: Session, user: User, form: Mapping[str, str], now: dateti
         session.rollback()
         raise PanelError("invalid_zone", reason=str(exc)) from exc
     code = str(entry["code"]).strip().upper()
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
-        intent="zone_saved",
-        actor=user.name,
+        user,
+        "zone_saved",
+        now,
         body=f"zone {code} saved by {user.name}",
         data={"zone": entry},
     )
@@ -685,13 +700,11 @@ def set_zone_active(session: Session, user: User, code: str, active: bool, now: 
         raise PanelError("unknown_zone", zone=code)
     zone.active = active
     zone.updated_at = now
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
-        intent="zone_active" if active else "zone_inactive",
-        actor=user.name,
+        user,
+        "zone_active" if active else "zone_inactive",
+        now,
         body=f"zone {code} {'activated' if active else 'deactivated'} by {user.name}",
     )
     session.commit()
@@ -724,13 +737,11 @@ def create_user(
     except users.UserError as exc:
         session.rollback()
         raise PanelError("invalid_user", reason=str(exc)) from exc
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
-        intent="user_created",
-        actor=user.name,
+        user,
+        "user_created",
+        now,
         body=f"user {created.name} ({created.role}) created by {user.name}",
     )
     session.commit()
@@ -747,13 +758,11 @@ def set_user_active(
     if target.id == user.id:
         raise PanelError("not_yourself")
     target.active = active
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
-        intent="user_active" if active else "user_inactive",
-        actor=user.name,
+        user,
+        "user_active" if active else "user_inactive",
+        now,
         body=f"user {target.name} {'activated' if active else 'deactivated'} by {user.name}",
     )
     session.commit()
@@ -769,13 +778,11 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> str:
     if not name:
         raise PanelError("empty_name")
     token = tokens.create_token(session, name[:80], now)
-    timeline.record(
+    _staff_event(
         session,
-        at=now,
-        channel=Channel.ADMIN,
-        kind=EventKind.STAFF_ACTION,
-        intent="token_created",
-        actor=user.name,
+        user,
+        "token_created",
+        now,
         body=f"API token {name} created by {user.name}",
     )
     session.commit()
@@ -788,13 +795,11 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
         raise PanelError("unknown_token")
     if row.revoked_at is None:
         row.revoked_at = now
-        timeline.record(
+        _staff_event(
             session,
-            at=now,
-            channel=Channel.ADMIN,
-            kind=EventKind.STAFF_ACTION,
-            intent="token_revoked",
-            actor=user.name,
+            user,
+            "token_revoked",
+            now,
             body=f"API token {row.name} revoked by {user.name}",
         )
     session.commit()
