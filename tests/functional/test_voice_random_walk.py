@@ -1,10 +1,17 @@
 """A random walk through the voice menu: hundreds of steps, random keys, speech, silence,
 card results and hang-ups, several callers (mobile, landline, foreign, hidden number) at
-once. No step may meet a server error or answer with invalid TwiML."""
+once. No step may meet a server error or answer with invalid TwiML.
+
+Without Stripe the app runs its demo gateway, which takes no card by phone. The walks with
+card payments run the app's real Stripe gateway (the ``stripe`` SDK) against localstripe,
+as test_voice_pay.py does: a ``<Pay>`` that succeeds hands over a customer and a payment
+method made on localstripe from Stripe's test cards (``pm_card_chargeCustomerFail``
+declines), as Twilio's Stripe connector in ``reusable`` mode does."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -15,8 +22,12 @@ from app import create_app
 from app.extensions import db
 from app.models import Event, EventKind, Order
 from tests.conftest import Clock, Phone, make_settings
-from tests.functional.local_card_gateway import LocalCardGateway
 from tests.functional.voice_caller import Call
+from tests.peers.checkout_peer import CheckoutPeer
+from tests.peers.stripe_app import STRIPE_KEY, WEBHOOK_SECRET, checkout_peer, localstripe_url
+
+# The Stripe fixtures this module uses (imported for pytest, not called).
+__all__ = ["checkout_peer", "localstripe_url"]
 
 CALLERS = ["+358401234567", "+35891234567", "+46701234567", "+447911123456", "anonymous"]
 KEYS = [
@@ -55,6 +66,11 @@ PAY_RESULTS = [
     "caller-interrupted-with-star",
     "caller-hung-up",
 ]
+TEST_CARDS = ["pm_card_visa", "pm_card_visa", "pm_card_chargeCustomerFail"]
+# The keys that bring a caller to ``<Pay>`` (English, park in zone 101 for an hour, pay by
+# card): in the card walks some callers mean to pay and mostly press these, so cards are
+# charged, declined and abandoned among everyone else's random steps.
+ROUTE_TO_PAY = ["9", "3", "1", "101#", "1", "ABC 123", "1", "60#", "1", "1"]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -64,30 +80,61 @@ def test_random_walk_never_meets_an_error_or_invalid_twiml(
     walk(app, client, clock, seed)
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_random_walk_with_card_payments_by_phone(app: Flask, clock: Clock, seed: int) -> None:
+@pytest.fixture
+def card_app(app: Flask, clock: Clock, checkout_peer: CheckoutPeer) -> Iterator[Flask]:
+    """The app on the same database with its real Stripe gateway, against localstripe
+    (behind the Checkout peer, which forwards everything but Checkout to it)."""
     with app.app_context():
         url = db.engine.url.render_as_string(hide_password=False)
-    gateway = LocalCardGateway(app.extensions["kanava"].settings)
-    card_app = create_app(make_settings(url), clock=clock, payments=gateway)
-    try:
-        walk(card_app, card_app.test_client(), clock, seed)
-    finally:
-        with card_app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    settings = make_settings(
+        url,
+        stripe_secret_key=STRIPE_KEY,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_api_base=checkout_peer.url,
+    )
+    application = create_app(settings, clock=clock)
+    application.config["TESTING"] = True
+    assert application.extensions["kanava"].payments.saves_cards
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
-def walk(app: Flask, client: FlaskClient, clock: Clock, seed: int) -> None:
+@pytest.mark.parametrize("seed", [4, 5])
+def test_random_walk_with_card_payments_by_phone(
+    card_app: Flask, clock: Clock, checkout_peer: CheckoutPeer, seed: int
+) -> None:
+    paid_by_phone = walk(card_app, card_app.test_client(), clock, seed, peer=checkout_peer)
+    assert paid_by_phone > 0, "the walk reached <Pay>"
+
+
+def tokenised(peer: CheckoutPeer, test_card: str) -> dict[str, str]:
+    """A card as Twilio's Stripe connector leaves it on Stripe (here: localstripe), in the
+    fields of the ``<Pay>`` callback."""
+    customer = peer.stripe.v1.customers.create({"description": "caller"})
+    attached = peer.stripe.v1.payment_methods.attach(test_card, {"customer": customer.id})
+    return {"ProfileId": customer.id, "PaymentToken": attached.id}
+
+
+def walk(
+    app: Flask, client: FlaskClient, clock: Clock, seed: int, peer: CheckoutPeer | None = None
+) -> int:
+    """Walk ``seed``'s way; with ``peer``, a successful ``<Pay>`` brings a card made on it.
+    Returns how many ``<Pay>`` callbacks the walk posted."""
     rng = random.Random(seed)
     Phone(client).send("ABC-123 101 1h")
     calls: list[Call] = []
+    routes: dict[str, list[str]] = {}
     steps = 0
+    pays = 0
     while steps < 300:
         if not calls or rng.random() < 0.05:
             call = Call(client, number=rng.choice(CALLERS))
             call.start()
             calls.append(call)
+            if peer is not None and rng.random() < 0.5:
+                routes[call.sid] = list(ROUTE_TO_PAY)
             steps += 1
             continue
         call = rng.choice(calls)
@@ -95,7 +142,17 @@ def walk(app: Flask, client: FlaskClient, clock: Clock, seed: int) -> None:
             calls.remove(call)
             continue
         if call.pay_action is not None:
-            call.pay(rng.choice(PAY_RESULTS))
+            result = rng.choice(PAY_RESULTS)
+            card = rng.choice(TEST_CARDS)
+            fields = tokenised(peer, card) if peer is not None and result == "success" else {}
+            call.pay(result, **fields)
+            pays += 1
+        elif routes.get(call.sid) and rng.random() < 0.9:
+            key = routes[call.sid].pop(0)
+            if key.isdigit() or key.endswith("#"):
+                call.press(key)
+            else:
+                call.say(key)
         else:
             roll = rng.random()
             if roll < 0.6:
@@ -113,4 +170,5 @@ def walk(app: Flask, client: FlaskClient, clock: Clock, seed: int) -> None:
         )
         assert call_steps is not None and call_steps >= steps
         assert not db.session.scalars(select(Event).where(Event.intent == "error")).all()
-        assert db.session.scalar(select(func.count()).select_from(Order)) >= 1
+        assert db.session.scalars(select(func.count()).select_from(Order)).one() >= 1
+    return pays
