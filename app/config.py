@@ -16,6 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("fi", "sv", "en")
+# The number on signs and in the simulator when no real number is configured (development
+# only: production requires TWILIO_FROM_NUMBER or SERVICE_NUMBER).
+DEVELOPMENT_SERVICE_NUMBER = "+358451234567"
 
 
 class ConfigError(RuntimeError):
@@ -178,6 +181,8 @@ def load_settings(
         ]
         if not (get("TWILIO_FROM_NUMBER") or get("TWILIO_MESSAGING_SERVICE_SID")):
             missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if not (get("SERVICE_NUMBER") or get("TWILIO_FROM_NUMBER")):
+            missing.append("SERVICE_NUMBER (the number printed on the signs)")
         if missing:
             raise ConfigError(f"production needs {', '.join(missing)}")
     simulator_token = None if twilio_token else _instance_secret(instance, "simulator_token")
@@ -200,7 +205,9 @@ def load_settings(
         currency=currency,
         reminder_lead_minutes=_int(env, "REMINDER_LEAD_MINUTES", 10),
         payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
-        service_number=get("SERVICE_NUMBER") or get("TWILIO_FROM_NUMBER"),
+        service_number=get("SERVICE_NUMBER")
+        or get("TWILIO_FROM_NUMBER")
+        or DEVELOPMENT_SERVICE_NUMBER,
         operator_number=get("OPERATOR_NUMBER"),
         vat_rate=_vat_rate(get("VAT_RATE")),
         refund_unused=(get("REFUND_UNUSED") or "1").lower() not in ("0", "false", "no", "off"),

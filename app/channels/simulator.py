@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from twilio.request_validator import RequestValidator
 
 from app import kanava
+from app.config import DEVELOPMENT_SERVICE_NUMBER
 from app.extensions import db
 from app.models import EventKind
 from app.services import timeline
@@ -21,11 +22,10 @@ from app.services.customers import InvalidPhoneNumber, normalize_phone
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
 SIMULATOR_ACCOUNT_SID = "AC" + "0" * 32
-DEFAULT_SERVICE_NUMBER = "+358451234567"
 
 
 def service_number() -> str:
-    return kanava().settings.service_number or DEFAULT_SERVICE_NUMBER
+    return kanava().settings.service_number or DEVELOPMENT_SERVICE_NUMBER
 
 
 @bp.before_request

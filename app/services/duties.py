@@ -100,11 +100,6 @@ def _claim_status(
     return True
 
 
-def _language(order: Order) -> str:
-    customer = order.customer
-    return (customer.language if customer is not None else None) or order.language
-
-
 def _notify(
     session: Session,
     kanava: Kanava,
@@ -184,7 +179,7 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
                 session,
                 kanava,
                 order.customer,
-                messages.reminder(order, _language(order), kanava, now),
+                messages.reminder(order, messages.language_of(order), kanava, now),
                 purpose="reminder",
                 order=order,
                 now=now,
@@ -224,7 +219,7 @@ def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
                 session,
                 kanava,
                 order,
-                messages.parking_expired(order, _language(order), kanava, now),
+                messages.parking_expired(order, messages.language_of(order), kanava, now),
                 purpose="expired",
                 due_since=order.ends_at,
                 now=now,
@@ -284,7 +279,12 @@ def end_at_max_stay(session: Session, kanava: Kanava, now: datetime) -> int:
                         kanava,
                         order,
                         messages.max_stay_ended(
-                            order, stopped.amount_cents, link, _language(order), kanava, now
+                            order,
+                            stopped.amount_cents,
+                            link,
+                            messages.language_of(order),
+                            kanava,
+                            now,
                         ),
                         purpose="max_stay_ended",
                         due_since=order.ended_at,
@@ -342,7 +342,7 @@ def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
                         session,
                         kanava,
                         order,
-                        messages.unpaid_cancelled(order, _language(order)),
+                        messages.unpaid_cancelled(order, messages.language_of(order)),
                         purpose="unpaid_cancelled",
                         due_since=due,
                         now=now,

@@ -58,6 +58,13 @@ def _(text: str, **variables: object) -> str:
     return str(gettext(text, **variables))
 
 
+def language_of(order: Order) -> str:
+    """The language to write to an order's driver in now: their current preference (a
+    ``KIELI SV`` after parking counts), else the language the order was made in."""
+    customer = order.customer
+    return (customer.language if customer is not None else None) or order.language
+
+
 def sms_safe(text: str) -> str:
     return text.translate(_REPLACEMENTS).strip()
 
@@ -185,7 +192,7 @@ def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, no
 
 
 def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, now: datetime) -> str:
-    lang = order.language
+    lang = language_of(order)
 
     def build() -> str:
         if order.status is OrderStatus.ENDED:
@@ -326,9 +333,7 @@ def one_plate_at_a_time(lang: str) -> str:
 def stop_is_opt_out(lang: str) -> str:
     return _render(
         lang,
-        lambda: _(
-            "To end parking, text DONE. STOP alone stops all messages from Kanava."
-        ),
+        lambda: _("To end parking, text DONE. STOP alone stops all messages from Kanava."),
     )
 
 
@@ -498,7 +503,7 @@ def technical_problem(lang: str) -> str:
 def order_cancelled_by_staff(order: Order) -> str:
     """The driver's SMS when customer service cancels an order (panel, issue 6)."""
     return _render(
-        order.language,
+        language_of(order),
         lambda: _(
             "Customer service cancelled the parking of %(plate)s in zone %(zone)s. "
             "Nothing more will be charged for it.",
@@ -597,7 +602,7 @@ def max_stay_ended(
 
 def refund_made(order: Order, amount_cents: int, currency: str) -> str:
     """The driver's SMS when customer service refunds a payment (panel, issue 6)."""
-    lang = order.language
+    lang = language_of(order)
     return _render(
         lang,
         lambda: _(

@@ -87,15 +87,28 @@ def display_plate(text: str) -> str:
     """Return the driver's own spelling of a plate tidied for display.
 
     Contract: NFKC-normalise, strip surrounding whitespace, uppercase,
-    replace every dash-like character with ``-`` and every inner whitespace
-    run with a single space. Letters, digits and their order are kept as
-    typed (``"abc 123"`` -> ``"ABC 123"``, ``"abc–123"`` -> ``"ABC-123"``).
+    replace every dash-like character with ``-``; keep one space between a
+    letter and a digit where the driver typed one, drop spaces inside a run of
+    letters or digits and next to a dash. Letters, digits and their order are
+    kept as typed (``"abc 123"`` -> ``"ABC 123"``, ``"abc–123"`` -> ``"ABC-123"``,
+    ``"A B C - 1 2 3"`` -> ``"ABC-123"``).
     ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds.
     """
     tidy = unicodedata.normalize("NFKC", text).upper()
     tidy = unicodedata.normalize("NFKC", tidy)
     tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
-    return _WHITESPACE_RUN_RE.sub(" ", tidy.strip())
+    parts = [p for p in _WHITESPACE_RUN_RE.split(tidy.strip()) if p]
+    # Spaces inside a run of letters or of digits, or next to a dash, are typing noise:
+    # "A B C - 1 2 3" reads "ABC-123". A space between letters and digits is kept.
+    out = parts[:1]
+    for part in parts[1:]:
+        before, after = out[-1][-1], part[0]
+        same_kind = (before.isalpha() and after.isalpha()) or (before.isdigit() and after.isdigit())
+        if same_kind or "-" in (before, after):
+            out[-1] += part
+        else:
+            out.append(part)
+    return " ".join(out)
 
 
 def looks_like_plate(token: str) -> bool:

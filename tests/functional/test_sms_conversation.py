@@ -1490,3 +1490,23 @@ def test_a_greeting_alone_gets_the_help_text_in_its_language(
 def test_thanks_alone_still_gets_no_reply(app: Flask, phone: Phone) -> None:
     assert phone.send("kiitos!") == ""
     assert last_inbound(app).understood is True
+
+
+def test_a_language_chosen_after_parking_is_used_for_the_payment_confirmation(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    token = pay_token(phone.send("ABC-123 101 2h"))
+    assert "kielellä" not in phone.send("KIELI SV")
+
+    pay(client, token)
+
+    with app.app_context():
+        confirmation = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.purpose == "payment_confirmed")
+        ).one()
+    assert confirmation.body.startswith("Betalning mottagen")
+
+
+def test_a_plate_typed_with_spaces_everywhere_is_shown_tidy(phone: Phone) -> None:
+    reply = phone.send("A B C - 1 2 3 101 1h")
+    assert "ABC-123" in reply

@@ -264,7 +264,7 @@ CASES: dict[str, Render] = {
 }
 
 # Helpers of the module that are not texts of their own.
-NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time"}
+NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of"}
 
 
 def test_every_text_function_of_the_messages_module_has_a_worst_case_here() -> None:
