@@ -134,11 +134,12 @@ def create_app(
     )
 
     from app import cli, templating
-    from app.channels import api, demo_pay, health, simulator, sms
+    from app.channels import api, demo_pay, health, home, simulator, sms
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
     app.register_blueprint(demo_pay.bp)
     from app.channels import receipts, stripe_webhook, web_form
 

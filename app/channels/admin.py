@@ -5,6 +5,7 @@ change orders, zones, users or tokens need an admin."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -72,6 +74,8 @@ ERROR_WORDS = {
     "unknown_customer": _l("No such customer."),
     "refund_unavailable": _l("Refunds are not available yet."),
     "refund_failed": _l("The refund failed."),
+    "refund_nothing_left": _l("This payment has been refunded in full already."),
+    "refund_not_paid": _l("Only a paid payment can be refunded."),
     "unknown_payment": _l("No such payment."),
     "invalid_zone": _l("The zone was not saved."),
     "bad_paid_hours": _l("Write paid hours one per line, like mon-fri: 08:00-18:00."),
@@ -85,9 +89,72 @@ ERROR_WORDS = {
 }
 
 
+FIELD_WORDS = {
+    "rate_per_hour": _l("Price per hour"),
+    "daily_cap": _l("Daily cap"),
+    "max_minutes": _l("Longest stay in minutes"),
+    "capacity": _l("Bookable spaces"),
+}
+PAYMENT_STATUS_WORDS = {
+    "pending": _l("waiting for payment"),
+    "authorized": _l("card held"),
+    "succeeded": _l("paid"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
+PAYMENT_EVENT_WORDS = {
+    "paid": _l("paid"),
+    "card held": _l("card held"),
+    "refunded": _l("refunded"),
+    "saved card charged": _l("saved card charged"),
+}
+
+
+def _example_amount(cents: int) -> str:
+    """An amount as the viewer writes it in a form: ``2,40`` in Finnish, ``2.40`` in English."""
+    return str(format_decimal(Decimal(cents) / 100, format="0.00"))
+
+
 def error_text(exc: panel.PanelError) -> str:
+    """The panel's refusal in the viewer's language, naming the form field when there is one.
+
+    Internal reasons (validator text, gateway error names) are never shown, except the
+    zones-file validator's own words for a zone it refused (``invalid_zone``)."""
+    details = exc.details
+    field = str(FIELD_WORDS.get(str(details.get("field", "")), details.get("field", "")))
+    if exc.code == "zone_exists":
+        return str(_("Zone %(code)s exists already: edit it instead.", code=details["zone"]))
+    if exc.code == "bad_money":
+        return str(
+            _(
+                "%(field)s: write an amount such as %(example)s.",
+                field=field,
+                example=_example_amount(240),
+            )
+        )
+    if exc.code == "money_too_high":
+        limit = int(details["limit_cents"])  # type: ignore[call-overload]
+        return str(
+            _(
+                "%(field)s: at most %(limit)s.",
+                field=field,
+                limit=format_currency(Decimal(limit) / 100, kanava().settings.currency),
+            )
+        )
+    if exc.code == "bad_refund_amount":
+        return str(_("Write the amount as %(example)s.", example=_example_amount(120)))
+    if exc.code == "refund_too_much":
+        most = int(details["most_cents"])  # type: ignore[call-overload]
+        return str(
+            _(
+                "You can refund at most %(amount)s.",
+                amount=format_currency(Decimal(most) / 100, str(details["currency"])),
+            )
+        )
     text = str(ERROR_WORDS.get(exc.code, exc.code))
-    reason = exc.details.get("reason")
+    if exc.code == "bad_number" and field:
+        return f"{field}: {text}"
+    reason = details.get("reason") if exc.code == "invalid_zone" else None
     return f"{text} {reason}" if reason else text
 
 
@@ -131,6 +198,8 @@ def _words() -> dict[str, object]:
         "status_words": STATUS_WORDS,
         "channel_words": CHANNEL_WORDS,
         "kind_words": KIND_WORDS,
+        "payment_status_words": PAYMENT_STATUS_WORDS,
+        "payment_event_words": PAYMENT_EVENT_WORDS,
         "is_admin": bool(getattr(current_user, "is_admin", False)),
     }
 
@@ -263,16 +332,16 @@ def order_action(order_id: int, action: str) -> WerkzeugResponse:
 @admin_required
 def refund(payment_id: int) -> WerkzeugResponse:
     k = kanava()
-    raw = request.form.get("amount", "").strip().replace(",", ".")
+    raw = request.form.get("amount", "").strip()
     amount: int | None = None
     try:
         if raw:
-            from app.services.pricing import TariffError, parse_money
+            from app.services.pricing import TariffError
 
             try:
-                amount = parse_money(raw)
+                amount = panel.parse_form_money(raw)
             except TariffError as exc:
-                raise panel.PanelError("refund_failed", reason=str(exc)) from exc
+                raise panel.PanelError("bad_refund_amount") from exc
         panel.refund_payment(
             db.session(),
             k,
@@ -304,7 +373,7 @@ def zone_edit(code: str | None) -> str | WerkzeugResponse | tuple[str, int]:
             abort(404)
     if request.method == "POST":
         try:
-            saved = panel.save_zone(session, staff(), request.form, k.clock())
+            saved = panel.save_zone(session, staff(), request.form, k.clock(), new=code is None)
         except panel.PanelError as exc:
             return render_template(
                 "admin/zone_edit.html",
@@ -459,7 +528,8 @@ def export() -> str | Response | tuple[str, int]:
         ), 400
     k = kanava()
     build = panel.orders_csv if what == "orders" else panel.payments_csv
-    body = build(db.session(), k, start, end)
+    # A byte-order mark first: without it Excel reads UTF-8 as a legacy code page (ÅÄÖ).
+    body = "\ufeff" + build(db.session(), k, start, end)
     name = f"kanava-{what}-{request.args['from']}-{request.args['to']}.csv"
     return Response(
         body,

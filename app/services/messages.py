@@ -220,7 +220,13 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
 
 
 def parking_stopped(
-    order: Order, amount_cents: int, link: str | None, lang: str, kanava: Kanava, now: datetime
+    order: Order,
+    amount_cents: int,
+    link: str | None,
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+    refunded_cents: int = 0,
 ) -> str:
     def build() -> str:
         text = _(
@@ -230,6 +236,11 @@ def parking_stopped(
             end=local_time(order.ended_at or now, lang, kanava, now),
             price=money(amount_cents, order.currency, lang),
         )
+        if refunded_cents:
+            text += " " + _(
+                "%(amount)s for the unused time goes back to your card.",
+                amount=money(refunded_cents, order.currency, lang),
+            )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
         return text

@@ -57,6 +57,7 @@ class ParkingStopped:
     order: Order
     amount_cents: int
     payment: Payment | None
+    refunded_cents: int = 0  # unused paid time given back at this stop
 
 
 @dataclass
@@ -259,16 +260,17 @@ def stop_parking(
     tariff = tariff_of(order.zone)
     used = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
     payment = payments.open_payment_of(order)
+    refunded = 0
     if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
         payment = payments.settle(session, kanava, order, used, now=now)
     elif payment is not None:
         payment = payments.settle(session, kanava, order, used, now=now)
         order.amount_cents = max(used, payments.paid_total(order))
-    elif used < order.amount_cents and payments.refund_unused(
-        session, kanava, order, used, now=now
-    ):
-        order.amount_cents = used
+    elif used < order.amount_cents:
+        refunded = payments.refund_unused(session, kanava, order, used, now=now)
+        if refunded:
+            order.amount_cents = used
     order.status = OrderStatus.ENDED
     order.ended_at = end
     order.ends_at = end
@@ -284,7 +286,9 @@ def stop_parking(
         body=f"parking {reason}: {order.plate_display} in {order.zone.code}",
         data={"amount_cents": order.amount_cents, "reason": reason},
     )
-    return ParkingStopped(order=order, amount_cents=order.amount_cents, payment=payment)
+    return ParkingStopped(
+        order=order, amount_cents=order.amount_cents, payment=payment, refunded_cents=refunded
+    )
 
 
 def extend_parking(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hmac
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,7 +50,7 @@ from app.services import (
 )
 from app.services.customers import InvalidPhoneNumber, normalize_phone
 from app.services.plates import normalize_plate
-from app.services.pricing import TariffError, price
+from app.services.pricing import TariffError, money_to_decimal_str, parse_money, price
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -264,6 +265,32 @@ class TimelineEntry:
     order_id: int | None
     delivery: str | None  # outbound SMS: queued, delivered, failed, ...
     phone: str | None
+    # A payment event's money, read from its body, for the page to word and format in
+    # the viewer's language: action ("paid", "refunded", ...), cents, currency, the rest.
+    payment: PaymentWords | None = None
+
+
+@dataclass(frozen=True)
+class PaymentWords:
+    action: str
+    amount_cents: int
+    currency: str
+    rest: str
+
+
+# The bodies app.services.payments writes: "paid 3.80 EUR (card by phone)".
+_PAYMENT_BODY = re.compile(
+    r"(paid|card held|refunded|saved card charged) (\d+)\.(\d\d) ([A-Z]{3})(.*)", re.DOTALL
+)
+
+
+def payment_words(body: str) -> PaymentWords | None:
+    """A payment event body's action and amount (None for any other body)."""
+    match = _PAYMENT_BODY.fullmatch(body)
+    if match is None:
+        return None
+    action, whole, cents, currency, rest = match.groups()
+    return PaymentWords(action, int(whole) * 100 + int(cents), currency, rest)
 
 
 @dataclass
@@ -360,6 +387,7 @@ def customer_story(session: Session, query: str, limit: int = 500) -> CustomerSt
             delivery=delivery.get(e.id)
             or ((e.data or {}).get("status") if e.kind is EventKind.MESSAGE_OUT else None),
             phone=phones.get(e.customer_id) if e.customer_id else None,
+            payment=payment_words(e.body) if e.kind is EventKind.PAYMENT else None,
         )
         for e in events
     ]
@@ -463,7 +491,15 @@ def stop_order(
         raise PanelError(exc.code) from exc
     _staff_event(session, user, "stop", now, note=note, order=order, customer=order.customer)
     link = payments.link_to_pay(kanava, stopped.payment)
-    text = messages.parking_stopped(order, stopped.amount_cents, link, order.language, kanava, now)
+    text = messages.parking_stopped(
+        order,
+        stopped.amount_cents,
+        link,
+        messages.language_of(order),
+        kanava,
+        now,
+        refunded_cents=stopped.refunded_cents,
+    )
     _tell_driver(session, kanava, order, text, "staff_stop", now)
     _finish(session, kanava, now)
     return order
@@ -503,7 +539,7 @@ def extend_order(
         extended.added_cents,
         extended.capped,
         payments.link_to_pay(kanava, extended.payment),
-        order.language,
+        messages.language_of(order),
         kanava,
         now,
     )
@@ -559,9 +595,9 @@ def refund_payment(
     """Refund ``amount_cents`` of a payment (None: all that is left) through
     :func:`payments.refund`; the driver is told by SMS and the timeline says who did it.
 
-    Raises ``PanelError`` ``unknown_payment`` or ``refund_failed`` (with the payment
-    service's reason: ``not_paid``, ``nothing_left``, ``bad_amount``, or the gateway's
-    error). Commits.
+    Raises ``PanelError`` ``unknown_payment``; ``refund_too_much`` (details
+    ``most_cents``, ``currency``: what is left to refund), ``refund_nothing_left``,
+    ``refund_not_paid``; or ``refund_failed`` (the gateway's error). Commits.
     """
     payment = session.get(Payment, payment_id)
     if payment is None:
@@ -575,7 +611,17 @@ def refund_payment(
         )
     except payments.RefundNotPossible as exc:
         session.rollback()
-        raise PanelError("refund_failed", reason=exc.code) from exc
+        if exc.code == "bad_amount":
+            most = session.get(Payment, payment_id)
+            assert most is not None
+            raise PanelError(
+                "refund_too_much",
+                most_cents=max(most.captured_cents - most.refunded_cents, 0),
+                currency=most.currency,
+            ) from exc
+        raise PanelError(
+            "refund_nothing_left" if exc.code == "nothing_left" else "refund_not_paid"
+        ) from exc
     except Exception as exc:  # the gateway's own errors: nothing was recorded
         session.rollback()
         raise PanelError("refund_failed", reason=type(exc).__name__) from exc
@@ -639,10 +685,39 @@ def add_note(
 # ---- zones and tariffs ------------------------------------------------------------------
 
 
+# Sanity limits for the editor (a slip of the keyboard, not a policy): the zones file
+# itself has none, it is the operator's own format.
+MAX_RATE_PER_HOUR_CENTS = 100_00
+MAX_DAILY_CAP_CENTS = 1000_00
+
+
+def parse_form_money(raw: str) -> int:
+    """An amount typed into a panel form, with a decimal comma or dot (``"2,40"``,
+    ``"2.40"``, ``"2"``), in cents. Raises :class:`TariffError`."""
+    return parse_money(raw.strip().replace(",", ".", 1))
+
+
+def _form_money(form: Mapping[str, str], name: str, limit_cents: int) -> str:
+    """The editor's money field ``name`` in the zones file's dot form (``"2.40"``).
+
+    Raises ``PanelError("bad_money", field=name)`` for anything that is not an amount and
+    ``PanelError("money_too_high", field=name, limit_cents=...)`` above ``limit_cents``.
+    """
+    try:
+        cents = parse_form_money(form.get(name, ""))
+    except TariffError as exc:
+        raise PanelError("bad_money", field=name) from exc
+    if cents > limit_cents:
+        raise PanelError("money_too_high", field=name, limit_cents=limit_cents)
+    return money_to_decimal_str(cents)
+
+
 def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     """The zones-file entry that the editor's fields describe (not validated yet).
 
-    ``paid_hours`` is one ``days: hours`` pair a line, as in the zones file.
+    ``paid_hours`` is one ``days: hours`` pair a line, as in the zones file. Money may be
+    written with a decimal comma; it is checked here (``bad_money``, ``money_too_high``)
+    and passed on in the zones file's dot form.
     """
     paid: dict[str, str] = {}
     for line in form.get("paid_hours", "").splitlines():
@@ -655,11 +730,11 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "code": form.get("code", ""),
         "name": form.get("name", ""),
-        "rate_per_hour": form.get("rate_per_hour", "").strip(),
+        "rate_per_hour": _form_money(form, "rate_per_hour", MAX_RATE_PER_HOUR_CENTS),
         "paid_hours": paid,
     }
     if form.get("daily_cap", "").strip():
-        entry["daily_cap"] = form["daily_cap"].strip()
+        entry["daily_cap"] = _form_money(form, "daily_cap", MAX_DAILY_CAP_CENTS)
     for name in ("max_minutes", "capacity"):
         raw = form.get(name, "").strip()
         if raw:
@@ -670,12 +745,22 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     return entry
 
 
-def save_zone(session: Session, user: User, form: Mapping[str, str], now: datetime) -> str:
-    """Create or update one zone from the editor, validated exactly as the zones file is.
+def save_zone(
+    session: Session, user: User, form: Mapping[str, str], now: datetime, *, new: bool = False
+) -> str:
+    """Create or update one zone from the editor, validated as the zones file is (money
+    may have a decimal comma, within the editor's sanity limits).
 
-    Returns the zone code. Raises ``PanelError("invalid_zone", reason=...)``. Commits.
+    With ``new``, an existing zone of the same code is never overwritten:
+    ``PanelError("zone_exists", zone=code)``. Returns the zone code. Raises
+    ``PanelError`` ``invalid_zone`` (with ``reason``), ``bad_money``, ``money_too_high``,
+    ``bad_number``, ``bad_paid_hours``. Commits.
     """
     entry = zone_from_form(form)
+    if new:
+        wanted = str(entry["code"]).strip().upper()
+        if session.scalar(select(Zone.id).where(Zone.code == wanted)) is not None:
+            raise PanelError("zone_exists", zone=wanted)
     try:
         zones.import_zones(session, {"zones": [entry]}, now)
     except (zones.ZoneFileError, TariffError) as exc:

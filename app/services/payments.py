@@ -56,7 +56,7 @@ from app.models import (
     WebhookReceipt,
 )
 from app.services import timeline
-from app.services.pricing import price
+from app.services.pricing import money_to_decimal_str, price
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -492,7 +492,7 @@ def _charge_saved_card(
         session,
         order,
         now,
-        f"saved card charged {amount} {order.currency}",
+        f"saved card charged {money_to_decimal_str(amount)} {order.currency}",
         payment,
         purpose=purpose,
         ref=info.ref,
@@ -639,7 +639,8 @@ def settle(
         held.status = PaymentStatus.SUCCEEDED if amount > 0 else PaymentStatus.CANCELLED
         held.paid_at = now
         held.updated_at = now
-        _record(session, order, now, f"captured {amount} of {held.amount_cents} held", held)
+        captured = f"{money_to_decimal_str(amount)} of {money_to_decimal_str(held.amount_cents)}"
+        _record(session, order, now, f"captured {captured} {held.currency} held", held)
         return held
     owed = amount_cents - paid_total(order)
     pending = open_payment_of(order)
@@ -700,7 +701,8 @@ def release_hold(session: Session, kanava: Kanava, payment: Payment, *, now: dat
         )
     payment.status = PaymentStatus.CANCELLED
     payment.updated_at = now
-    _record(session, payment.order, now, f"hold of {payment.amount_cents} released", payment)
+    held = money_to_decimal_str(payment.amount_cents)
+    _record(session, payment.order, now, f"hold of {held} {payment.currency} released", payment)
 
 
 def refund_unused(
@@ -780,7 +782,7 @@ def refund(
         customer=payment.order.customer,
         order=payment.order,
         actor=actor,
-        body=f"refunded {amount} {payment.currency} ({reason})",
+        body=f"refunded {money_to_decimal_str(amount)} {payment.currency} ({reason})",
         data={"payment_id": payment.id, "refund_id": refund_id, "reason": reason},
     )
     return payment
@@ -971,7 +973,7 @@ def _apply_paid(
         order,
         now,
         ("card held" if held else "paid")
-        + f" {info.amount_cents} {payment.currency}"
+        + f" {money_to_decimal_str(info.amount_cents)} {payment.currency}"
         + (f" ({how})" if how else ""),
         payment,
         ref=info.ref,
@@ -1057,7 +1059,8 @@ def _return_unexpected(
         intent=ORPHAN_INTENT,
         external_id=info.ref,
         body=(
-            f"{info.ref} ({amount} {payment.currency if payment else ''}) was not asked for"
+            f"{info.ref} ({money_to_decimal_str(amount)} {payment.currency if payment else ''})"
+            " was not asked for"
             f" by any pending payment: {what}"
         ),
         data={

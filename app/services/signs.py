@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+import phonenumbers
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -23,9 +24,21 @@ def form_url(settings: Settings, zone: Zone) -> str:
     return f"{settings.public_base_url}/p/{zone.code}"
 
 
+def display_number(number: str) -> str:
+    """The service number as people read it: ``+358451234567`` -> ``+358 45 1234567``
+    (phonenumbers' INTERNATIONAL format); returned as given if it does not parse."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def sign_lines(zone: Zone, settings: Settings) -> list[tuple[str, str]]:
-    """The sign's text as (style, text) lines: a title, then each language's instructions."""
-    number = settings.service_number or ""
+    """The sign's text as (style, text) lines: a title, then each language's instructions
+    with the service number written for people, then the QR code's caption in each
+    language."""
+    number = display_number(settings.service_number or "")
     lines: list[tuple[str, str]] = [
         ("title", f"P {zone.code}"),
         ("subtitle", zone.name),
@@ -51,9 +64,9 @@ def sign_lines(zone: Zone, settings: Settings) -> list[tuple[str, str]]:
                 )
             )
             lines.append(("small", str(_("Stop: DONE. More time: EXTEND 30"))))
-    with force_locale("fi"):
-        scan = str(_("Or scan the code to park on the web"))
-    lines.append(("plain", scan))
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            lines.append(("plain", str(_("Or scan the code to park on the web"))))
     return lines
 
 
@@ -64,7 +77,7 @@ def _qr(settings: Settings, zone: Zone) -> segno.QRCode:
 def sign_svg(zone: Zone, settings: Settings) -> str:
     """An A4-proportioned SVG sign (210 x 297 units)."""
     sizes = {"title": 22, "subtitle": 10, "plain": 5.2, "small": 4.2}
-    y = 20.0
+    y = 26.0  # the title's baseline, clear of the blue band
     texts = []
     for style, text in sign_lines(zone, settings):
         size = sizes[style]
@@ -75,7 +88,11 @@ def sign_svg(zone: Zone, settings: Settings) -> str:
         )
         y += size * 1.5
     buffer = io.BytesIO()
-    _qr(settings, zone).save(buffer, kind="svg", scale=1, border=2, xmldecl=False, svgns=True)
+    # omitsize: segno writes a viewBox (in modules) instead of width/height, so the nested
+    # <svg> gets exactly one position and size, in the sign's units, and scales the code.
+    _qr(settings, zone).save(
+        buffer, kind="svg", scale=1, border=2, xmldecl=False, svgns=True, omitsize=True
+    )
     qr = buffer.getvalue().decode()
     qr = qr.replace("<svg ", f'<svg x="65" y="{y + 2:.1f}" width="80" height="80" ', 1)
     url = escape(form_url(settings, zone))

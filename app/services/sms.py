@@ -582,7 +582,13 @@ class _Conversation:
         link = payments.link_to_pay(self.kanava, stopped.payment)
         return self._reply(
             messages.parking_stopped(
-                order, stopped.amount_cents, link, self.lang, self.kanava, self.now
+                order,
+                stopped.amount_cents,
+                link,
+                self.lang,
+                self.kanava,
+                self.now,
+                refunded_cents=stopped.refunded_cents,
             ),
             order=order,
         )

@@ -76,7 +76,9 @@ def test_a_prepaid_parking_stopped_early_refunds_the_unused_minutes(
 ) -> None:
     park_and_pay(phone, client)
     clock.advance(minutes=60)
-    phone.send("LOPETA")
+    reply = phone.send("LOPETA")
+    assert "Hinta 2,40 €" in reply
+    assert "2,40 € käyttämättömästä ajasta palautetaan kortillesi" in reply
     with app.app_context():
         payment = db.session.scalars(select(Payment)).one()
         assert (payment.captured_cents, payment.refunded_cents) == (480, 240)

@@ -120,7 +120,7 @@ def test_the_payment_intent_webhook_after_a_card_by_phone_confirms_nothing_twice
     with app.app_context():
         paid_events = db.session.scalars(select(Event.body).where(Event.body.like("paid %"))).all()
         texts = db.session.scalars(select(OutboundMessage.purpose)).all()
-    assert paid_events == ["paid 240 EUR (card by phone)"]
+    assert paid_events == ["paid 2.40 EUR (card by phone)"]
     assert texts == ["voice_confirmation"]
 
 

@@ -95,7 +95,7 @@ def test_an_operator_prints_a_sign_with_instructions_and_a_qr_code(client: Flask
     svg = client.get("/p/101/sign.svg")
     assert svg.mimetype == "image/svg+xml"
     text = svg.get_data(as_text=True)
-    assert "+358451234567" in text and "ABC-123 101" in text and "Kauppatori" in text
+    assert "+358 45 1234567" in text and "ABC-123 101" in text and "Kauppatori" in text
     assert f"{PUBLIC_BASE_URL}/p/101" in text
     assert text.count("<svg") == 2  # the sign, and the QR code inside it
     pdf = client.get("/p/101/sign.pdf")

@@ -189,6 +189,7 @@ CASES: dict[str, Render] = {
         lang,
         k,
         NOW,
+        refunded_cents=BIG_CENTS,
     ),
     "parking_extended": lambda lang, k: messages.parking_extended(
         make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW

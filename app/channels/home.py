@@ -1,0 +1,26 @@
+"""``GET /``: what Kanava is, the active zones with their prices and web forms, and how
+to park by text message. Public; the header logo of every page links here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from app import kanava
+from app.extensions import db
+from app.services import panel
+from app.services.signs import display_number
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    settings = kanava().settings
+    zones = panel.active_zones(db.session())
+    return render_template(
+        "web/home.html",
+        zones=zones,
+        number=display_number(settings.service_number or ""),
+        example_zone=zones[0].code if zones else "101",
+        currency=settings.currency,
+    )
