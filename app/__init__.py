@@ -111,8 +111,12 @@ def create_app(
         # plate-check page open for a whole shift.
         WTF_CSRF_TIME_LIMIT=None,
     )
-    # Behind Heroku's or any one reverse proxy: trust one hop of X-Forwarded-*.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Behind a reverse proxy (Heroku: one) trust its X-Forwarded-* headers; PROXY_HOPS=0 off.
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     db.init_app(app)
     with app.app_context():

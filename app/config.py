@@ -53,6 +53,8 @@ class Settings:
     # Refund the unused paid minutes of a prepaid parking that is stopped early.
     refund_unused: bool = True
     environment: str = "development"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    proxy_hops: int = 1
     # Where SMS received while the database is down wait (None: instance/spool).
     spool_dir: Path | None = None
 
@@ -205,6 +207,7 @@ def load_settings(
         currency=currency,
         reminder_lead_minutes=_int(env, "REMINDER_LEAD_MINUTES", 10),
         payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
+        proxy_hops=_int(env, "PROXY_HOPS", 1),
         service_number=get("SERVICE_NUMBER")
         or get("TWILIO_FROM_NUMBER")
         or DEVELOPMENT_SERVICE_NUMBER,

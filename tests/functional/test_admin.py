@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -575,3 +576,28 @@ def test_csv_export_starts_with_a_byte_order_mark_for_excel(
     body = client.get("/admin/export?what=orders&from=2026-11-23&to=2026-11-23").data
     assert body.startswith(b"\xef\xbb\xbfid,kind,status")
     assert body.decode("utf-8-sig").splitlines()[0].startswith("id,kind,status")
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
+    sqlite_url: str, clock: Clock, hops: int
+) -> None:
+    from app import create_app
+    from tests.conftest import make_settings
+
+    seen: list[str | None] = []
+    application = create_app(make_settings(sqlite_url, proxy_hops=hops), clock=clock)
+
+    @application.get("/_remote")
+    def remote() -> str:
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    application.test_client().get(
+        "/_remote",
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert seen == (["203.0.113.9"] if hops else ["127.0.0.1"])

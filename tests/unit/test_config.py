@@ -251,3 +251,8 @@ class TestInProduction:
 
     def test_the_phone_simulator_is_hidden(self, client: FlaskClient) -> None:
         assert client.get("/simulator/").status_code == 404
+
+
+def test_proxy_hops_default_to_one_and_can_be_turned_off(tmp_path: Path) -> None:
+    assert _load(tmp_path).proxy_hops == 1
+    assert _load(tmp_path, PROXY_HOPS="0").proxy_hops == 0
