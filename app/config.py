@@ -21,6 +21,15 @@ LANGUAGES = ("fi", "sv", "en")
 DEVELOPMENT_SERVICE_NUMBER = "+358451234567"
 
 
+@dataclass(frozen=True)
+class Operator:
+    """Who sells the parking, as a receipt names them: a name and, when set, the business
+    ID (Finnish Y-tunnus). From ``OPERATOR_NAME`` and ``OPERATOR_BUSINESS_ID``."""
+
+    name: str = "Kanava demo"
+    business_id: str | None = None
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
@@ -57,6 +66,8 @@ class Settings:
     proxy_hops: int = 1
     # Where SMS received while the database is down wait (None: instance/spool).
     spool_dir: Path | None = None
+    # The seller named on receipts.
+    operator: Operator = Operator()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -216,4 +227,7 @@ def load_settings(
         refund_unused=(get("REFUND_UNUSED") or "1").lower() not in ("0", "false", "no", "off"),
         environment=environment,
         spool_dir=instance / "spool",
+        operator=Operator(
+            name=get("OPERATOR_NAME") or "Kanava demo", business_id=get("OPERATOR_BUSINESS_ID")
+        ),
     )

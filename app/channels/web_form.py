@@ -57,15 +57,41 @@ def _minutes(value: str | None) -> int | None:
         return -1
 
 
-def _page(zone: Zone, form: ParkForm, error: str | None = None) -> str:
+def _page(zone: Zone, form: ParkForm, errors: dict[str, str] | None = None) -> str:
+    """The form; ``errors`` maps a field (``plate``, ``duration``, ``phone``) to its
+    error code, each shown next to its field."""
     k = kanava()
     quotes = web_form.quotes(zone, k, k.clock())
     form.duration.choices = [("open" if q.minutes is None else str(q.minutes), "") for q in quotes]
     if not form.duration.data:
         form.duration.data = str(quotes[min(1, len(quotes) - 1)].minutes or "open")
     return render_template(
-        "web/park.html", zone=zone, form=form, quotes=quotes, error=error, lang=_lang()
+        "web/park.html",
+        zone=zone,
+        form=form,
+        quotes=quotes,
+        errors={field: str(ERRORS[code]) for field, code in (errors or {}).items()},
+        lang=_lang(),
     )
+
+
+# The service's field names (and error codes) as the form names them.
+FORM_FIELD = {"plate": "plate", "phone": "phone", "minutes": "duration"}
+
+
+def _field_errors(form: ParkForm) -> dict[str, str]:
+    """Every field error at once: the form's own checks, then the service's."""
+    errors: dict[str, str] = {}
+    if form.plate.errors:
+        errors["plate"] = "bad_plate"
+    if form.duration.errors:
+        errors["duration"] = "bad_duration"
+    if form.phone.errors:
+        errors["phone"] = "bad_phone"
+    found = web_form.field_errors(form.plate.data, form.phone.data, _minutes(form.duration.data))
+    for field, code in found.items():
+        errors.setdefault(FORM_FIELD[field], code if code in ERRORS else "bad_duration")
+    return errors
 
 
 @bp.get("/p/<zone_code>")
@@ -84,8 +110,10 @@ def park(zone_code: str) -> WerkzeugResponse | tuple[str, int]:
         ("open" if q.minutes is None else str(q.minutes), "")
         for q in web_form.quotes(zone, k, k.clock())
     ]
-    if not form.validate_on_submit():
-        return _page(zone, form, str(ERRORS["bad_plate"]) if form.plate.errors else None), 400
+    valid = form.validate_on_submit()
+    errors = _field_errors(form)
+    if errors or not valid:
+        return _page(zone, form, errors), 400
     try:
         started = web_form.park_from_form(
             db.session(),
@@ -99,7 +127,8 @@ def park(zone_code: str) -> WerkzeugResponse | tuple[str, int]:
         )
     except web_form.FormError as exc:
         db.session.rollback()
-        return _page(zone, form, str(ERRORS.get(exc.code, ERRORS["bad_duration"]))), 400
+        field = FORM_FIELD.get(exc.field, "duration")
+        return _page(zone, form, {field: exc.code if exc.code in ERRORS else "bad_duration"}), 400
     if started.payment is not None:
         return redirect(f"/pay/{started.payment.token}?lang={_lang()}", code=303)
     with force_locale(_lang()):

@@ -553,7 +553,10 @@ class _Call:
         live = orders.live_orders(self.session, self.customer, self.now) if self.customer else []
         last = self._last_parking(live)
         texts: list[str] = []
-        for order in [] if self.data.pop("heard_status", False) else live[:3]:
+        # Just told (the status, or the end of the parking just made): not said again.
+        heard = self.data.pop("heard_end", None)
+        summarized = [] if self.data.pop("heard_status", False) else live
+        for order in [o for o in summarized if o.id != heard][:3]:
             texts.append(
                 self.t(
                     P.live_summary, order.plate_display, order.zone.code, self.time(order.ends_at)
@@ -822,6 +825,9 @@ class _Call:
         return self.goto("main")
 
     def say_end(self, order: Order) -> None:
+        """Say until when ``order`` is parked; the menu that follows leaves it out of its
+        live-parking summary (the caller has just heard it)."""
+        self.data["heard_end"] = order.id
         if order.open_ended and order.ends_at is not None:
             self.say(P.parked_until_stopped_at_most, self.time(order.ends_at) or "")
         else:

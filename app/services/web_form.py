@@ -61,6 +61,23 @@ def quotes(zone: Zone, kanava: Kanava, now: datetime) -> list[Quote]:
     return offered
 
 
+def field_errors(plate: str | None, phone: str | None, minutes: int | None) -> dict[str, str]:
+    """Every field the driver has to correct, at once: field name (``plate``, ``phone``,
+    ``minutes``) to error code. Pure; empty when the form may be parked from."""
+    errors: dict[str, str] = {}
+    key = normalize_plate(plate or "")
+    if not 2 <= len(key) <= 10 or not key.isalnum():
+        errors["plate"] = "bad_plate"
+    if phone and phone.strip():
+        try:
+            normalize_phone(phone)
+        except InvalidPhoneNumber:
+            errors["phone"] = "bad_phone"
+    if minutes is not None and not 0 < minutes <= orders.MAX_DURATION_MINUTES:
+        errors["minutes"] = "bad_duration"
+    return errors
+
+
 def park_from_form(
     session: Session,
     kanava: Kanava,

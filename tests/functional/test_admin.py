@@ -601,3 +601,56 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert seen == (["203.0.113.9"] if hops else ["127.0.0.1"])
+
+
+def park_and_pay(phone: Phone, client: FlaskClient, body: str) -> None:
+    reply = phone.send(body)
+    token = re.search(r"/pay/([\w-]+)", reply)
+    assert token, reply
+    client.post(f"/demo-pay/{token.group(1)}")
+
+
+def test_zone_board_states_time_left_in_hours_and_minutes_in_the_viewers_language(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    park_and_pay(phone, client, "ABC-123 101 3h")
+    park_and_pay(Phone(client, number="+358401111111"), client, "XYZ-987 101 2h")
+    clock.advance(minutes=6)
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+
+    en = client.get("/admin/zones/101/board?lang=en").get_data(as_text=True)
+    assert "2 h 54 min" in en and "1 h 54 min" in en and "174 min" not in en
+    fi = client.get("/admin/zones/101/board?lang=fi").get_data(as_text=True)
+    assert "2 t 54 min" in fi
+    sv = client.get("/admin/zones/101/board?lang=sv").get_data(as_text=True)
+    assert "2 h 54 min" in sv
+    clock.advance(minutes=54)
+    whole = client.get("/admin/zones/101/board?lang=en").get_data(as_text=True)
+    assert re.search(r">2 h</td>", whole) and re.search(r">1 h</td>", whole)
+
+
+@pytest.mark.browser
+def test_zone_board_fits_a_390_pixel_phone(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    from tests.browser_support import browser_page, free_port, screenshot, serve
+
+    park_and_pay(phone, client, "ABC-123 101 3h")
+    park_and_pay(Phone(client, number="+358401111111"), client, "XYZ-987 101 30min")
+    clock.advance(minutes=5)
+    Phone(client, number="+358401111111").send("LOPETA")
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+
+    with serve(app, free_port()) as url, browser_page({"width": 390, "height": 800}) as page:
+        page.goto(url + "/admin/login?lang=en")  # type: ignore[attr-defined]
+        page.fill("#name", "anna")  # type: ignore[attr-defined]
+        page.fill("#password", ATTENDANT_PASSWORD)  # type: ignore[attr-defined]
+        page.press("#password", "Enter")  # type: ignore[attr-defined]
+        page.wait_for_selector("#plate")  # type: ignore[attr-defined]
+        page.goto(url + "/admin/zones/101/board?lang=en")  # type: ignore[attr-defined]
+        page.locator("#board >> text=XYZ-987").wait_for()  # type: ignore[attr-defined]
+        width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+        screenshot(page, "admin-board-390px")
+        assert width <= 390
+        assert "2 h 55 min" in page.inner_text("#board")  # type: ignore[attr-defined]

@@ -4,12 +4,15 @@ its VAT breakdown, and refunds kept on the payment record (demo gateway: no mone
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import kanava
+from app.config import Operator, load_settings
 from app.extensions import db
 from app.models import Payment
 from app.services import payments
@@ -82,3 +85,33 @@ def test_a_prepaid_parking_stopped_early_refunds_the_unused_minutes(
     with app.app_context():
         payment = db.session.scalars(select(Payment)).one()
         assert (payment.captured_cents, payment.refunded_cents) == (480, 240)
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"operator": Operator(name="Pysäköinti Oy", business_id="1234567-8")}],
+)
+def test_the_receipt_names_the_seller_and_their_business_id(
+    phone: Phone, client: FlaskClient
+) -> None:
+    token = park_and_pay(phone, client)
+    fi = client.get(f"/r/{token}?lang=fi").get_data(as_text=True)
+    assert "Myyjä" in fi and 'id="seller">Pysäköinti Oy<' in fi
+    assert "Y-tunnus" in fi and 'id="business-id">1234567-8<' in fi
+    sv = client.get(f"/r/{token}?lang=sv").get_data(as_text=True)
+    assert "Säljare" in sv and "FO-nummer" in sv
+
+
+def test_by_default_the_receipt_names_the_demo_seller_without_a_business_id(
+    phone: Phone, client: FlaskClient
+) -> None:
+    token = park_and_pay(phone, client)
+    page = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    assert 'id="seller">Kanava demo<' in page
+    assert "Business ID" not in page and 'id="business-id"' not in page
+
+
+def test_the_seller_comes_from_operator_name_and_operator_business_id(tmp_path: Path) -> None:
+    env = {"OPERATOR_NAME": "Pysäköinti Oy", "OPERATOR_BUSINESS_ID": "1234567-8"}
+    assert load_settings(env, tmp_path).operator == Operator("Pysäköinti Oy", "1234567-8")
+    assert load_settings({}, tmp_path).operator == Operator("Kanava demo", None)

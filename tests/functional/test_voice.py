@@ -379,3 +379,23 @@ def test_every_word_of_the_greeting_is_in_the_callers_language(
     assert menu in greeting
     for other in {"paina", "tryck", "press"} - {menu.split()[0]}:
         assert other not in greeting
+
+
+def test_after_parking_the_caller_hears_the_end_time_once_and_the_menu(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client, number=UK_MOBILE)
+    call.start()
+    call.press("1")
+    call.press("101#")
+    call.press("1")
+    call.say("X Y Z one two three")
+    call.press("1")
+    call.press("30#")
+    done = call.press("1")
+    assert done.count("10:30") == 1  # "You are parked until 10:30." and no summary after it
+    assert "is parked in zone" not in done
+    assert "To stop a parking, press 4." in done  # back at the menu
+
+    again = Call(client, number=UK_MOBILE).start()  # a new call still starts with the summary
+    assert "is parked in zone 101 until 10:30." in again

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Channel, Customer, Order, OrderStatus, Payment
+from app.models import Channel, Customer, Order, OrderStatus, Payment, Zone
 from tests.conftest import PUBLIC_BASE_URL
 
 
@@ -100,3 +100,113 @@ def test_an_operator_prints_a_sign_with_instructions_and_a_qr_code(client: Flask
     assert text.count("<svg") == 2  # the sign, and the QR code inside it
     pdf = client.get("/p/101/sign.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_every_field_error_is_shown_at_once_next_to_its_own_field(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = submit(client, lang="en", plate="!", phone="12", duration="7")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index('role="alert"') : page.index("</div>", page.index('role="alert"'))]
+    assert "Check the plate" in summary and "Check the phone number" in summary
+    assert "Choose how long you park" in summary
+    for field, words in (
+        ("plate", "Check the plate"),
+        ("duration", "Choose how long"),
+        ("phone", "Check the phone number"),
+    ):
+        assert re.search(rf'<p class="field-error" id="{field}-error">{words}', page), field
+    plate = re.search(r"<input id=\"plate\"[^>]*>", page)
+    phone = re.search(r"<input id=\"phone\"[^>]*>", page)
+    assert plate and phone
+    assert 'aria-invalid="true"' in plate.group(0)
+    assert 'aria-describedby="plate-hint plate-error"' in plate.group(0)
+    assert 'aria-invalid="true"' in phone.group(0)
+    assert 'aria-describedby="phone-hint phone-error"' in phone.group(0)
+    assert 'aria-describedby="duration-error"' in page
+    with app.app_context():
+        assert db.session.scalars(select(Order)).all() == []
+
+
+def test_a_valid_field_is_not_marked_invalid(client: FlaskClient) -> None:
+    page = submit(client, lang="en", phone="12").get_data(as_text=True)
+    plate = re.search(r"<input id=\"plate\"[^>]*>", page)
+    assert plate and "aria-invalid" not in plate.group(0)
+    assert 'aria-describedby="plate-hint"' in plate.group(0)
+    assert 'id="plate-error"' not in page and 'id="phone-error"' in page
+    assert 'value="ABC-123"' in page or 'value="abc-123"' in page  # kept, not retyped
+
+
+def test_until_i_stop_quotes_the_hourly_rate_and_a_paid_choice_continues_to_payment(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    assert re.search(r'id="d-open"[^>]*data-price="€2\.40 per hour, by the minute"', page)
+    assert re.search(r'id="park-submit"[^>]*>Continue to payment<', page)
+    fi = client.get("/p/101?lang=fi").get_data(as_text=True)
+    assert re.search(r'data-price="2,40\s€ tunnilta, minuutin tarkkuudella"', fi)
+
+
+def test_a_free_zone_says_park_instead_of_continue_to_payment(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app.app_context():
+        zone = db.session.scalars(select(Zone).where(Zone.code == "101")).one()
+        zone.rate_per_hour_cents = 0
+        db.session.commit()
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    assert re.search(r'id="park-submit"[^>]*>Park<', page)
+    assert "Price: <output" in page and "0.00" in page
+    fi = client.get("/p/101?lang=fi").get_data(as_text=True)
+    assert re.search(r'id="park-submit"[^>]*>Pysäköi<', fi)
+
+
+def language_links(page: str) -> dict[str, str]:
+    nav = page[page.index('<nav class="langs"') : page.index("</nav>")]
+    return dict(
+        (lang, href.replace("&amp;", "&"))
+        for href, lang in re.findall(r'<a href="([^"]+)" lang="(\w\w)"', nav)
+    )
+
+
+def test_the_payment_pages_switch_between_finnish_swedish_and_english(
+    app: Flask, client: FlaskClient
+) -> None:
+    pay = submit(client, lang="fi").headers["Location"]
+    with app.app_context():
+        token = db.session.scalars(select(Payment.token)).one()
+    demo = client.get(f"/demo-pay/{token}").get_data(as_text=True)
+    assert language_links(demo) == {"fi": "?lang=fi", "sv": "?lang=sv", "en": "?lang=en"}
+    assert 'lang="fi" aria-current="true"' in demo
+    sv = client.get(f"/demo-pay/{token}?lang=sv").get_data(as_text=True)
+    assert 'lang="sv" aria-current="true"' in sv and 'html lang="sv"' in sv
+    assert pay == f"/pay/{token}?lang=fi"
+
+    done = client.post(f"/demo-pay/{token}?lang=en", follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Thank you" in page and 'lang="en" aria-current="true"' in page
+    assert set(language_links(page)) == {"fi", "sv", "en"}
+    returned = client.get(f"/pay/{token}/return?session_id=cs_1&lang=sv").get_data(as_text=True)
+    assert language_links(returned)["fi"] == "?session_id=cs_1&lang=fi"  # keeps the session
+
+
+def test_the_card_consent_page_has_the_language_switch(app: Flask, client: FlaskClient) -> None:
+    from flask import render_template
+
+    from app.channels.demo_pay import ConsentForm
+
+    submit(client, lang="sv")
+    with app.app_context():
+        payment = db.session.scalars(select(Payment)).one()
+        with app.test_request_context(f"/pay/{payment.token}?lang=sv"):
+            page = render_template(
+                "pay/consent.html",
+                payment=payment,
+                order=payment.order,
+                form=ConsentForm(),
+                consent="…",
+                lang="sv",
+            )
+    assert language_links(page) == {"fi": "?lang=fi", "sv": "?lang=sv", "en": "?lang=en"}
+    assert 'lang="sv" aria-current="true"' in page
