@@ -162,7 +162,9 @@ def load_settings(
             raise ConfigError("SECRET_KEY is required in production")
         secret_key = _instance_secret(instance, "secret_key")
 
-    public_base_url = (get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    # Locally the service answers on PORT (make run): links and signatures must match it.
+    local_url = f"http://127.0.0.1:{get('PORT') or '8000'}"
+    public_base_url = (get("PUBLIC_BASE_URL") or local_url).rstrip("/")
     if production and not public_base_url.startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be https in production")
 

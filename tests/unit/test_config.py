@@ -256,3 +256,11 @@ class TestInProduction:
 def test_proxy_hops_default_to_one_and_can_be_turned_off(tmp_path: Path) -> None:
     assert _load(tmp_path).proxy_hops == 1
     assert _load(tmp_path, PROXY_HOPS="0").proxy_hops == 0
+
+
+def test_the_local_base_url_follows_the_port_make_run_serves(tmp_path: Path) -> None:
+    assert _load(tmp_path, PORT="8123").public_base_url == "http://127.0.0.1:8123"
+    assert (
+        _load(tmp_path, PORT="8123", PUBLIC_BASE_URL="https://p.example.fi/").public_base_url
+        == "https://p.example.fi"
+    )
