@@ -104,25 +104,29 @@ def incoming_call() -> Response:
     return render(turn)
 
 
-@bp.post("/twilio/voice/step")
-@twilio_signed
-def menu_step() -> Response:
+def _continue(given: voice.CallInput) -> Response:
+    """One step of a call already answered: the state machine takes ``given`` from here."""
     form = request.form
     if not form.get("CallSid"):
         return _bad("CallSid")
     k = kanava()
     turn = voice.continue_call(
-        db.session(),
-        k,
-        call_sid=form["CallSid"],
-        step=_step(),
-        given=voice.CallInput(
-            digits=form.get("Digits", "")[:32],
-            speech=form.get("SpeechResult", "")[:300],
-        ),
-        now=k.clock(),
+        db.session(), k, call_sid=form["CallSid"], step=_step(), given=given, now=k.clock()
     )
     return render(turn)
+
+
+@bp.post("/twilio/voice/step")
+@twilio_signed
+def menu_step() -> Response:
+    """A ``<Gather>``'s action: the keys pressed or the words heard."""
+    form = request.form
+    return _continue(
+        voice.CallInput(
+            digits=form.get("Digits", "")[:32],
+            speech=form.get("SpeechResult", "")[:300],
+        )
+    )
 
 
 @bp.post("/twilio/voice/pay")
@@ -130,25 +134,16 @@ def menu_step() -> Response:
 def pay_result() -> Response:
     """``<Pay>``'s action: ``Result`` and, on success, the tokenised card."""
     form = request.form
-    if not form.get("CallSid"):
-        return _bad("CallSid")
-    k = kanava()
-    turn = voice.continue_call(
-        db.session(),
-        k,
-        call_sid=form["CallSid"],
-        step=_step(),
-        given=voice.CallInput(
+    return _continue(
+        voice.CallInput(
             pay_result=form.get("Result", "")[:64],
             payment_token=form.get("PaymentToken") or None,
             profile_id=form.get("ProfileId") or None,
             payment_error=(form.get("PaymentError") or form.get("ConnectorError") or None),
             card_number=form.get("PaymentCardNumber") or None,
             card_type=form.get("PaymentCardType") or None,
-        ),
-        now=k.clock(),
+        )
     )
-    return render(turn)
 
 
 @bp.post("/twilio/voice/status")

@@ -126,7 +126,6 @@ def park(zone_code: str) -> WerkzeugResponse | tuple[str, int]:
             now=k.clock(),
         )
     except web_form.FormError as exc:
-        db.session.rollback()
         field = FORM_FIELD.get(exc.field, "duration")
         return _page(zone, form, {field: exc.code if exc.code in ERRORS else "bad_duration"}), 400
     if started.payment is not None:

@@ -92,7 +92,7 @@ def park_from_form(
     """Park ``plate`` in ``zone`` from the web form. Commits.
 
     Raises :class:`FormError` for a plate that is not one (``plate``), a phone number that
-    is not one (``phone``) or a duration out of range (``minutes``).
+    is not one (``phone``) or a duration out of range (``minutes``); nothing is changed then.
     """
     key = normalize_plate(plate)
     if not 2 <= len(key) <= 10 or not key.isalnum():
@@ -120,6 +120,7 @@ def park_from_form(
             language=language,
         )
     except orders.OrderError as exc:
+        session.rollback()  # nothing of a refused form is kept (customer, vehicle)
         raise FormError("minutes", exc.code) from exc
     timeline.record(
         session,
