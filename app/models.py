@@ -190,6 +190,9 @@ class Zone(Base):
     bookable: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Digits a caller keys (or says) for this zone on the voice menu, for a code with
+    # letters (``EV1``); None for an all-digit code, which is its own.
+    phone_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -219,6 +222,17 @@ class Order(Base):
     open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while an extension is not yet paid: the time from here to ``ends_at`` was added
+    # but not paid for, and counts as valid only within the payment grace
+    # (``payment_due_at``). None when everything up to ``ends_at`` is paid, free, or (for
+    # an order ``awaiting_payment``) when nothing is paid yet.
+    unpaid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The token of the order's own page (``/o/<token>``): stop, extend, receipt, without
+    # a phone. Anyone holding the link may manage the order, so it is never shown to staff.
+    manage_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The idempotency key of the web form submission that created the order: a double
+    # submit or a reload finds this order instead of parking twice.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     amount_cents: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     language: Mapped[str] = mapped_column(String(2))

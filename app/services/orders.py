@@ -206,6 +206,7 @@ def start_parking(
         amount_cents=amount,
         currency=kanava.settings.currency,
         language=language,
+        manage_token=payments.new_token(),
         created_at=now,
         updated_at=now,
     )
@@ -479,6 +480,19 @@ def check_plate(
         channel=best.channel.value,
         paid=best.status is OrderStatus.ACTIVE,
     )
+
+
+def manage_link(kanava: Kanava, order: Order) -> str:
+    """The link to the order's own page (``/o/<token>``): stop, extend and receipt with no
+    phone. Orders made before such pages existed get their token here (flushed by the
+    caller's transaction)."""
+    if order.manage_token is None:
+        order.manage_token = payments.new_token()
+    return f"{kanava.settings.public_base_url}/o/{order.manage_token}"
+
+
+def find_by_manage_token(session: Session, token: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.manage_token == token))
 
 
 def get_order(session: Session, order_id: int) -> Order | None:
