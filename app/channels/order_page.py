@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, redirect, render_template, request, session
+from flask import Blueprint, Response, abort, redirect, render_template, request, session
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import kanava
 from app.config import LANGUAGES
@@ -83,7 +83,7 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _page(token: str, error: str | None = None, status: int = 200) -> Response:
+def _page(token: str, error: str | None = None, status: int = 200) -> WerkzeugResponse:
     k = kanava()
     now = k.clock()
     found = order_page.view(db.session(), k, token, now)
@@ -108,7 +108,7 @@ def _page(token: str, error: str | None = None, status: int = 200) -> Response:
     return _private(Response(html, status=status))
 
 
-def _to_page(token: str, **args: str) -> Response:
+def _to_page(token: str, **args: str) -> WerkzeugResponse:
     query = "&".join(f"{name}={value}" for name, value in args.items() if value)
     lang = request.args.get("lang")
     if lang in LANGUAGES:
@@ -117,12 +117,12 @@ def _to_page(token: str, **args: str) -> Response:
 
 
 @bp.get("/o/<token>")
-def show(token: str) -> Response:
+def show(token: str) -> WerkzeugResponse:
     return _page(token)
 
 
 @bp.get("/o/<token>/stop")
-def confirm_stop(token: str) -> Response:
+def confirm_stop(token: str) -> WerkzeugResponse:
     k = kanava()
     now = k.clock()
     found = order_page.view(db.session(), k, token, now)
@@ -147,7 +147,7 @@ def confirm_stop(token: str) -> Response:
 
 
 @bp.post("/o/<token>/stop")
-def stop(token: str) -> Response:
+def stop(token: str) -> WerkzeugResponse:
     k = kanava()
     try:
         order_page.stop(db.session(), k, token, request.form.get("key"), k.clock())
@@ -159,7 +159,7 @@ def stop(token: str) -> Response:
 
 
 @bp.post("/o/<token>/extend")
-def extend(token: str) -> Response:
+def extend(token: str) -> WerkzeugResponse:
     k = kanava()
     try:
         minutes = int(request.form.get("minutes", ""))
@@ -181,7 +181,7 @@ def extend(token: str) -> Response:
 
 
 @bp.errorhandler(CSRFError)
-def expired_form(error: CSRFError) -> Response:
+def expired_form(error: CSRFError) -> WerkzeugResponse:
     """A form from a page kept open past its session: nothing done, the page again."""
     token = (request.view_args or {}).get("token")
     if not token:

@@ -28,6 +28,7 @@ from app.models import (
     Payment,
     PaymentStatus,
     WebhookReceipt,
+    Zone,
 )
 from app.services import form_keys, messages, notifications, orders, payments, timeline
 from app.services.pricing import capped_end, is_paid_time, next_paid_change, price
@@ -69,10 +70,16 @@ class StopPreview:
 
 
 @dataclass(frozen=True)
-class FreeTime:
-    """Free parking now: until when (None: no paid time ahead at all)."""
+class PriceNow:
+    """A zone's tariff as it stands at a moment: the hourly rate, and whether parking is
+    free now (``free_until``: when the next paid time starts, None when no paid time
+    comes within a week) or paid (``paid_until``: when it turns free, if it does within a
+    week)."""
 
-    until: datetime | None
+    rate_cents: int
+    free_now: bool
+    free_until: datetime | None
+    paid_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ class OrderView:
     due: Payment | None  # a payment that waits for the driver and asks for money
     due_is_hold: bool  # ... to be held on the card, not taken (open-ended parking)
     cost_so_far_cents: int | None  # a live open-ended parking: its price up to now
-    free: FreeTime | None
+    tariff: PriceNow | None  # for a live parking: free or paid now, and until when
     receipts: list[Payment] = field(default_factory=list)
     extensions: list[ExtensionQuote] = field(default_factory=list)
 
@@ -147,14 +154,16 @@ def stop_preview(order: Order, kanava: Kanava, now: datetime) -> StopPreview:
     return StopPreview(cost, "nothing", 0)
 
 
-def _free_time(order: Order, kanava: Kanava, now: datetime) -> FreeTime | None:
-    tariff = tariff_of(order.zone)
+def price_now(zone: Zone, kanava: Kanava, now: datetime) -> PriceNow:
+    """Free or paid in ``zone`` at ``now``, and until when (:func:`pricing.next_paid_change`)."""
+    tariff = tariff_of(zone)
     tz = kanava.settings.tz
     if tariff.rate_per_hour_cents == 0:
-        return FreeTime(None)
+        return PriceNow(0, True, None, None)
+    change = next_paid_change(tariff, now, tz)
     if is_paid_time(tariff, now, tz):
-        return None
-    return FreeTime(next_paid_change(tariff, now, tz))
+        return PriceNow(tariff.rate_per_hour_cents, False, None, change)
+    return PriceNow(tariff.rate_per_hour_cents, True, change, None)
 
 
 def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderView | None:
@@ -182,7 +191,7 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
         due=due,
         due_is_hold=due is not None and order.open_ended and order.status is not OrderStatus.ENDED,
         cost_so_far_cents=cost_so_far,
-        free=_free_time(order, kanava, now) if live else None,
+        tariff=price_now(order.zone, kanava, now) if live else None,
         receipts=[p for p in order.payments if p.status is PaymentStatus.SUCCEEDED],
         extensions=extension_quotes(order, kanava, now),
     )

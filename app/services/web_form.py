@@ -41,9 +41,9 @@ from app.services import (
     zones,
 )
 from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.order_page import ExtensionQuote, OrderPageError
+from app.services.order_page import ExtensionQuote, OrderPageError, PriceNow
 from app.services.plates import normalize_plate
-from app.services.pricing import is_paid_time, next_paid_change, price
+from app.services.pricing import price
 from app.services.zones import tariff_of
 
 # The durations offered on the form, in minutes; None is "until I stop".
@@ -79,19 +79,6 @@ class Quote:
 
 
 @dataclass(frozen=True)
-class PriceNow:
-    """The zone's tariff as it stands at a moment: the hourly rate, and whether parking is
-    free now (``free_until``: when the next paid time starts, None when no paid time
-    comes within a week) or paid (``paid_until``: when it turns free, if it does within a
-    week)."""
-
-    rate_cents: int
-    free_now: bool
-    free_until: datetime | None
-    paid_until: datetime | None
-
-
-@dataclass(frozen=True)
 class Parked:
     """What the form did: the order and the payment that waits for the driver (None when
     there is nothing to pay). ``repeated``: the form had been sent before; nothing new."""
@@ -107,15 +94,8 @@ def zone_for_form(session: Session, code: str) -> Zone | None:
 
 
 def price_now(zone: Zone, kanava: Kanava, now: datetime) -> PriceNow:
-    """Free or paid at ``now``, and until when (:func:`pricing.next_paid_change`)."""
-    tariff = tariff_of(zone)
-    tz = kanava.settings.tz
-    if tariff.rate_per_hour_cents == 0:
-        return PriceNow(0, True, None, None)
-    change = next_paid_change(tariff, now, tz)
-    if is_paid_time(tariff, now, tz):
-        return PriceNow(tariff.rate_per_hour_cents, False, None, change)
-    return PriceNow(tariff.rate_per_hour_cents, True, change, None)
+    """Free or paid in ``zone`` at ``now``, and until when."""
+    return order_page.price_now(zone, kanava, now)
 
 
 def quote(zone: Zone, minutes: int | None, kanava: Kanava, now: datetime) -> Quote:

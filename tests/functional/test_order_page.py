@@ -57,7 +57,10 @@ def test_a_parking_until_stopped_without_phone_is_stopped_on_its_own_page(
     assert link in done and "Keep this link to stop your parking" in done
     assert "the only way to stop" in done
 
-    page = client.get(link + "?lang=en").get_data(as_text=True)
+    response = client.get(link + "?lang=en")
+    assert response.mimetype == "text/html"
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
     assert "ABC-123" in page and "101 Kauppatori" in page
     assert "Valid until you stop" in page and f'href="{link}/stop?lang=en"' in page
 
@@ -152,7 +155,7 @@ def test_a_receipt_link_appears_once_something_is_paid(app: Flask, client: Flask
     assert re.search(r'id="pay" href="/pay/\w+', waiting)
     pay_demo(client, location)
     paid = client.get(link).get_data(as_text=True)
-    assert re.search(r'href="/r/[\w-]+\?lang=fi">Kuitti 2,40', paid)
+    assert re.search(r'href="/r/[\w-]+\?lang=fi">2,40', paid)
 
 
 def test_the_page_speaks_finnish_swedish_and_english(app: Flask, client: FlaskClient) -> None:
@@ -231,3 +234,18 @@ def test_another_phones_parking_is_never_shown_by_its_plate(
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
     assert order.manage_token not in page
+
+
+def test_the_page_names_free_time_with_its_end(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    clock.set_local(2026, 11, 23, 17, 0)  # Monday 17:00: zone 101 is paid until 18:00
+    location = submit(client, lang="en", duration="open").headers["Location"]
+    pay_demo(client, location, lang="en")
+    link = f"/o/{the_order(app).manage_token}?lang=en"
+    paid = client.get(link).get_data(as_text=True)
+    assert "€2.40 per hour until 18:00, free after that." in paid
+    clock.set_local(2026, 11, 23, 19, 0)
+    free = client.get(link).get_data(as_text=True)
+    assert "Free until Tue 24.11. 08:00, then €2.40 per hour." in free
+    assert re.search(r'id="cost-so-far">€2\.40<', free)  # the paid hour only
