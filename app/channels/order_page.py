@@ -16,9 +16,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import force_locale, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import kanava
+from app.channels.errors import error_page
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Order
@@ -41,7 +43,10 @@ ERRORS = {
 
 def remember(order: Order) -> None:
     """This browser holds the order's link (it made the order, or opened its page)."""
-    ids = [i for i in session.get(OWN_ORDERS, []) if i != order.id]
+    known = session.get(OWN_ORDERS, [])
+    if known and known[-1] == order.id:
+        return  # already the latest: leave the session cookie as it is
+    ids = [i for i in known if i != order.id]
     session[OWN_ORDERS] = [*ids, order.id][-REMEMBERED:]
 
 
@@ -181,9 +186,9 @@ def extend(token: str) -> WerkzeugResponse:
 
 
 @bp.errorhandler(CSRFError)
-def expired_form(error: CSRFError) -> WerkzeugResponse:
+def expired_form(error: CSRFError) -> WerkzeugResponse | HTTPException:
     """A form from a page kept open past its session: nothing done, the page again."""
-    token = (request.view_args or {}).get("token")
-    if not token:
-        abort(400)
-    return _page(str(token), error="expired_form", status=400)
+    token = str((request.view_args or {}).get("token") or "")
+    if order_page.order_for_token(db.session(), token) is None:
+        return error_page(NotFound())
+    return _page(token, error="expired_form", status=400)

@@ -21,11 +21,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import HiddenField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app import kanava
+from app.channels.errors import error_page
 from app.channels.order_page import is_own, remember
 from app.config import LANGUAGES
 from app.extensions import db
@@ -240,13 +242,13 @@ def extend_parked(zone_code: str) -> WerkzeugResponse:
 
 
 @bp.errorhandler(CSRFError)
-def expired_form(error: CSRFError) -> WerkzeugResponse:
+def expired_form(error: CSRFError) -> WerkzeugResponse | HTTPException:
     """A form from a page kept open past its session: nothing is done; the driver gets the
     form back with what was typed (or, for a language switch, simply the new language)."""
     code = (request.view_args or {}).get("zone_code")
     zone = web_form.zone_for_form(db.session(), str(code)) if code else None
     if zone is None:
-        abort(400)
+        return error_page(NotFound())
     if request.endpoint == "web_form.park":
         form = ParkForm(meta={"csrf": False})
         form.duration.choices = _choices(zone)

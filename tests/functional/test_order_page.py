@@ -249,3 +249,17 @@ def test_the_page_names_free_time_with_its_end(
     free = client.get(link).get_data(as_text=True)
     assert "Free until Tue 24.11. 08:00, then €2.40 per hour." in free
     assert re.search(r'id="cost-so-far">€2\.40<', free)  # the paid hour only
+
+
+def test_a_stop_from_an_expired_page_stops_nothing_and_says_so(
+    app: Flask, client: FlaskClient
+) -> None:
+    pay_demo(client, submit(client, lang="en", duration="open").headers["Location"])
+    link = f"/o/{the_order(app).manage_token}"
+    stale = client.post(f"{link}/stop?lang=en", data={"csrf_token": "stale", "key": "k" * 22})
+    assert stale.status_code == 400
+    assert "The page had expired and nothing was done." in stale.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Order)).one().status is OrderStatus.ACTIVE
+    unknown = client.post("/o/nonexistent/stop?lang=en", data={"csrf_token": "stale"})
+    assert unknown.status_code == 404 and "Link not found" in unknown.get_data(as_text=True)
