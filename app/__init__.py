@@ -160,10 +160,14 @@ def create_app(
     from app.channels import voice
 
     app.register_blueprint(voice.bp)
+    from app.channels import errors, order_page
+
+    app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     cli.register(app)
     templating.register(app)
+    errors.register(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])

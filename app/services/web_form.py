@@ -2,21 +2,49 @@
 
 The form parks through :func:`app.services.orders.start_parking`, exactly as an SMS does;
 an optional phone number links the order to that driver (for the reminder, the
-confirmation and the receipt by SMS).
+confirmation and the receipt by SMS). Every order it makes has its own page
+(:mod:`app.services.order_page`), the way to stop it without a phone.
+
+A form parks once: its idempotency key (:mod:`app.services.form_keys`) is stored on the
+order as ``client_key``, so a double submit or a retried POST finds the first order. A
+plate already validly parked in the zone, by anyone, is not parked again: the driver is
+told until when, and may add time to that parking instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import Kanava
-from app.models import Channel, EventKind, Zone
-from app.services import customers, orders, timeline, zones
+from app.models import (
+    LIVE_STATUSES,
+    Channel,
+    EventKind,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Payment,
+    Zone,
+)
+from app.services import (
+    customers,
+    form_keys,
+    notifications,
+    order_page,
+    orders,
+    payments,
+    timeline,
+    zones,
+)
 from app.services.customers import InvalidPhoneNumber, normalize_phone
+from app.services.order_page import ExtensionQuote, OrderPageError, PriceNow
 from app.services.plates import normalize_plate
+from app.services.pricing import price
+from app.services.zones import tariff_of
 
 # The durations offered on the form, in minutes; None is "until I stop".
 DURATIONS: tuple[int | None, ...] = (30, 60, 120, 180, None)
@@ -31,11 +59,33 @@ class FormError(Exception):
         self.code = code
 
 
+class AlreadyParked(Exception):
+    """The plate already has a live parking in the zone: nothing new was parked."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(order.id)
+        self.order = order
+
+
 @dataclass(frozen=True)
 class Quote:
+    """One duration on the form: its end, its price, and what the payment asks now (the
+    price; for "until I stop" the most the parking can cost, held on the card)."""
+
     minutes: int | None
     ends_at: datetime | None
     price_cents: int
+    pay_now_cents: int
+
+
+@dataclass(frozen=True)
+class Parked:
+    """What the form did: the order and the payment that waits for the driver (None when
+    there is nothing to pay). ``repeated``: the form had been sent before; nothing new."""
+
+    order: Order
+    payment: Payment | None
+    repeated: bool = False
 
 
 def zone_for_form(session: Session, code: str) -> Zone | None:
@@ -43,12 +93,22 @@ def zone_for_form(session: Session, code: str) -> Zone | None:
     return zone if zone is not None and zone.active else None
 
 
+def price_now(zone: Zone, kanava: Kanava, now: datetime) -> PriceNow:
+    """Free or paid in ``zone`` at ``now``, and until when."""
+    return order_page.price_now(zone, kanava, now)
+
+
 def quote(zone: Zone, minutes: int | None, kanava: Kanava, now: datetime) -> Quote:
     """End and price of parking ``minutes`` (None: until stopped) from ``now``."""
     if minutes is not None and not 0 < minutes <= orders.MAX_DURATION_MINUTES:
         raise FormError("minutes", "bad_duration")
     end, cents = orders.quote(zone, now, minutes, kanava)
-    return Quote(minutes, end, cents)
+    pay_now = cents
+    if minutes is None:
+        # What payments.amount_to_collect holds for an open-ended parking.
+        until = end or now + payments.OPEN_ENDED_HOLD
+        pay_now = price(tariff_of(zone), now, until, kanava.settings.tz)
+    return Quote(minutes, end, cents, pay_now)
 
 
 def quotes(zone: Zone, kanava: Kanava, now: datetime) -> list[Quote]:
@@ -78,6 +138,35 @@ def field_errors(plate: str | None, phone: str | None, minutes: int | None) -> d
     return errors
 
 
+def parked_here(
+    session: Session, kanava: Kanava, zone: Zone, plate: str, now: datetime
+) -> Order | None:
+    """The plate's live parking in ``zone`` that is valid at ``now``, whoever made it (the
+    one valid longest); None when there is none."""
+    key = normalize_plate(plate)
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+    live = session.scalars(
+        select(Order).where(
+            Order.plate_key == key,
+            Order.zone_id == zone.id,
+            Order.kind == OrderKind.PARKING,
+            Order.status.in_(LIVE_STATUSES),
+        )
+    )
+    valid = [o for o in live if orders.is_valid(o, now, grace)]
+    far = now + timedelta(days=3650)
+    return max(valid, key=lambda o: (orders.valid_until(o, grace) or far, o.id), default=None)
+
+
+def _by_client_key(session: Session, client_key: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.client_key == client_key))
+
+
+def _parked_before(order: Order) -> Parked:
+    due = payments.open_payment_of(order)
+    return Parked(order, due if due is not None and due.amount_cents > 0 else None, repeated=True)
+
+
 def park_from_form(
     session: Session,
     kanava: Kanava,
@@ -88,21 +177,47 @@ def park_from_form(
     phone: str | None,
     language: str,
     now: datetime,
-) -> orders.ParkingStarted:
-    """Park ``plate`` in ``zone`` from the web form. Commits.
+    key: str | None = None,
+) -> Parked:
+    """Park ``plate`` in ``zone`` from the web form. Commits, then sends the outbox.
 
+    The same form sent again (same ``key``, zone, plate and duration), even at the same
+    moment, finds the first order and returns it with ``repeated``.
     Raises :class:`FormError` for a plate that is not one (``plate``), a phone number that
-    is not one (``phone``) or a duration out of range (``minutes``); nothing is changed then.
+    is not one (``phone``) or a duration out of range (``minutes``), and
+    :class:`AlreadyParked` when the plate already has a valid parking in the zone (or the
+    phone's driver has a live one there); nothing is changed then.
     """
-    key = normalize_plate(plate)
-    if not 2 <= len(key) <= 10 or not key.isalnum():
+    plate_key = normalize_plate(plate)
+    if not 2 <= len(plate_key) <= 10 or not plate_key.isalnum():
         raise FormError("plate", "bad_plate")
-    customer = None
+    number = None
     if phone and phone.strip():
         try:
             number = normalize_phone(phone)
         except InvalidPhoneNumber as exc:
             raise FormError("phone", "bad_phone") from exc
+    if minutes is not None and not 0 < minutes <= orders.MAX_DURATION_MINUTES:
+        raise FormError("minutes", "bad_duration")
+
+    client_key = form_keys.claim_id(
+        "park", form_keys.usable(key), zone.code, plate_key, minutes or "open"
+    )
+    first = _by_client_key(session, client_key)
+    if first is not None:
+        return _parked_before(first)
+    receipt = form_keys.claim(session, client_key, now)
+    if receipt is None:  # the same form, sent at the same moment, has parked
+        first = _by_client_key(session, client_key)
+        assert first is not None, "a form key is only kept with its order"
+        return _parked_before(first)
+
+    there = parked_here(session, kanava, zone, plate, now)
+    if there is not None:
+        session.rollback()
+        raise AlreadyParked(there)
+    customer = None
+    if number is not None:
         customer = customers.get_or_create(session, number, now)
         customers.lock(session, customer)
     vehicle = customers.remember_vehicle(session, customer, plate, now) if customer else None
@@ -122,15 +237,98 @@ def park_from_form(
     except orders.OrderError as exc:
         session.rollback()  # nothing of a refused form is kept (customer, vehicle)
         raise FormError("minutes", exc.code) from exc
+    if started.already_parked:
+        # The phone's driver has this plate live here, though not valid (unpaid past its
+        # grace): the form neither parks again nor hands out that order's links.
+        session.rollback()
+        raise AlreadyParked(started.order)
+    order = started.order
+    order.client_key = client_key
     timeline.record(
         session,
         at=now,
         channel=Channel.WEB,
         kind=EventKind.WEB_ACTION,
         customer=customer,
-        order=started.order,
-        body=f"web form: park {started.order.plate_display} in {zone.code}",
-        data={"minutes": minutes, "phone_given": customer is not None},
+        order=order,
+        body=f"web form: park {order.plate_display} in {zone.code}",
+        data={
+            "action": "park",
+            "plate": order.plate_display,
+            "zone": zone.code,
+            "minutes": minutes,
+            "phone_given": customer is not None,
+        },
     )
+    form_keys.answer(receipt, order_id=order.id)
     session.commit()
-    return started
+    notifications.dispatch_queued(session, kanava, now=now)
+    asks = payments.link_to_pay(kanava, started.payment) is not None
+    return Parked(order, started.payment if asks else None)
+
+
+def can_be_extended_by_anyone(order: Order, now: datetime) -> bool:
+    """Whether someone who only knows the plate may add time to ``order`` from the form.
+
+    Only a paid, fixed-duration parking made without a phone number: more time then
+    costs its payer alone. A parking with a phone number is extended by its driver (by
+    SMS or its own page), so that no stranger's extension lands on that driver's payment
+    or saved card; one still waiting for payment is its driver's to pay.
+    """
+    return (
+        order.customer_id is None
+        and order.status is OrderStatus.ACTIVE
+        and not order.open_ended
+        and order_page.is_live(order, now)
+    )
+
+
+def extensions_for_anyone(order: Order, kanava: Kanava, now: datetime) -> list[ExtensionQuote]:
+    """The extensions the form offers for a plate already parked (see
+    :func:`can_be_extended_by_anyone`); none when it may not be extended from the form."""
+    if not can_be_extended_by_anyone(order, now):
+        return []
+    return order_page.extension_quotes(order, kanava, now)
+
+
+def extend_parked(
+    session: Session,
+    kanava: Kanava,
+    *,
+    zone: Zone,
+    plate: str,
+    minutes: int,
+    key: str | None,
+    now: datetime,
+) -> order_page.Done:
+    """Add ``minutes`` to the plate's valid parking in ``zone``, for a driver who found it
+    already parked (:class:`AlreadyParked`). Commits, then sends the outbox.
+
+    Sent again with the same ``key`` it does nothing more. Raises
+    :class:`~app.services.order_page.OrderPageError` ``not_parked`` (no valid parking
+    there now), ``not_allowed`` (see :func:`can_be_extended_by_anyone`), ``bad_duration``,
+    or the order backend's refusal.
+    """
+    plate_key = normalize_plate(plate)
+    if minutes not in order_page.EXTENSIONS:
+        raise OrderPageError("bad_duration")
+    claim = form_keys.claim_id("extend-plate", form_keys.usable(key), zone.code, plate_key, minutes)
+    done = form_keys.answered(session, claim)
+    receipt = form_keys.claim(session, claim, now) if done is None else None
+    if receipt is None:
+        done = form_keys.answered(session, claim) or {}
+        order = session.get(Order, done["order_id"]) if done.get("order_id") else None
+        if order is None:
+            raise OrderPageError("not_parked")
+        payment = session.get(Payment, done["payment_id"]) if done.get("payment_id") else None
+        return order_page.Done(order, payment, repeated=True)
+    order = parked_here(session, kanava, zone, plate, now)
+    if order is None:
+        session.rollback()
+        raise OrderPageError("not_parked")
+    if not can_be_extended_by_anyone(order, now):
+        session.rollback()
+        raise OrderPageError("not_allowed")
+    return order_page.extend_claimed(
+        session, kanava, order, minutes, receipt, now, tell_driver=False
+    )

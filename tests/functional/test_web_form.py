@@ -7,11 +7,11 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Channel, Customer, Order, OrderStatus, Payment, Zone
-from tests.conftest import PUBLIC_BASE_URL
+from tests.conftest import PUBLIC_BASE_URL, Clock, Phone
 
 
 def csrf_token(page: str) -> str:
@@ -157,7 +157,8 @@ def test_a_free_zone_says_park_instead_of_continue_to_payment(
         db.session.commit()
     page = client.get("/p/101?lang=en").get_data(as_text=True)
     assert re.search(r'id="park-submit"[^>]*>Park<', page)
-    assert "Price: <output" in page and "0.00" in page
+    assert re.search(r'Price: <output id="price"[^>]*>free</output>', page)
+    assert "Parking here is free now." in page and "0.00" not in page
     fi = client.get("/p/101?lang=fi").get_data(as_text=True)
     assert re.search(r'id="park-submit"[^>]*>Pysäköi<', fi)
 
@@ -210,3 +211,161 @@ def test_the_card_consent_page_has_the_language_switch(app: Flask, client: Flask
             )
     assert language_links(page) == {"fi": "?lang=fi", "sv": "?lang=sv", "en": "?lang=en"}
     assert 'lang="sv" aria-current="true"' in page
+
+
+# ---- parking once: idempotency key, post/redirect/get, "already parked here" ----------
+
+
+def form_key(page: str) -> str:
+    match = re.search(r'<input type="hidden" name="key" value="([^"]+)"', page)
+    assert match, page
+    return match.group(1)
+
+
+def test_a_double_submit_parks_one_car_once(app: Flask, client: FlaskClient) -> None:
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "key": form_key(page),
+        "plate": "abc-123",
+        "duration": "60",
+    }
+    first = client.post("/p/101?lang=en", data=data)
+    second = client.post("/p/101?lang=en", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert order.client_key and form_key(page) in order.client_key
+        assert db.session.scalars(select(Payment)).one().amount_cents == 240
+
+
+def test_the_same_form_sent_again_for_another_car_parks_that_car(
+    app: Flask, client: FlaskClient
+) -> None:
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "key": form_key(page), "duration": "60"}
+    client.post("/p/101?lang=en", data={**data, "plate": "abc-123"})
+    client.post("/p/101?lang=en", data={**data, "plate": "xyz-789"})  # Back, another car
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Order.plate_display))) == ["ABC-123", "XYZ-789"]
+
+
+def test_a_plate_already_parked_here_is_not_parked_twice_and_may_get_more_time(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = submit(client, lang="en", duration="60").headers["Location"]
+    token = location.split("/pay/")[1].split("?")[0]
+    client.post(f"/demo-pay/{token}")
+    other = app.test_client()  # another browser: a fresh form, another key
+    again = submit(other, lang="en", plate="ABC 123", duration="120")
+    assert again.status_code == 303
+    assert again.headers["Location"] == "/p/101/parked?plate=ABC123&lang=en"
+    page = other.get(again.headers["Location"]).get_data(as_text=True)
+    assert "ABC-123 is already parked here" in page
+    assert "Valid in zone 101 until 11:00." in page
+    assert "Nothing new was parked, and nothing was charged." in page
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert order.manage_token not in page  # a stranger may add time, never stop it
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    extended = other.post("/p/101/extend?lang=en", data={**fields, "minutes": "30"})
+    assert extended.status_code == 303 and extended.headers["Location"].startswith("/pay/")
+    other.post("/p/101/extend?lang=en", data={**fields, "minutes": "30"})  # double tap
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        order = db.session.scalars(select(Order)).one()
+        assert order.amount_cents == 360  # 1 h 30 min
+        assert [p.amount_cents for p in order.payments] == [240, 120]
+    paid = other.post(
+        "/demo-pay/" + extended.headers["Location"].split("/pay/")[1].split("?")[0],
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "/o/" not in paid  # the payer of more time gets no link to stop the parking
+
+
+def test_a_plate_parked_by_phone_is_not_parked_again_from_the_form(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    phone.send("ABC-123 101 1h")
+    response = submit(client, lang="en", duration="60")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ABC-123 is already parked here" in page
+    assert "more time by text message from that phone" in page
+    assert 'id="extend-form"' not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_the_browser_that_parked_gets_its_own_page_when_it_parks_again(
+    app: Flask, client: FlaskClient
+) -> None:
+    submit(client, lang="en", duration="open")
+    again = submit(client, lang="en", duration="30")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+    assert f'href="/o/{order.manage_token}?lang=en"' in page and "Open my parking" in page
+
+
+# ---- the language switch keeps what was typed -----------------------------------------
+
+
+def test_switching_language_keeps_the_plate_duration_and_phone(client: FlaskClient) -> None:
+    page = client.get("/p/101?lang=fi").get_data(as_text=True)
+    # The switch is a set of buttons of the form itself, posting what was typed.
+    assert re.search(
+        r'<button type="submit" form="park-form" class="lang" '
+        r'formaction="/p/101/language\?lang=en" formmethod="post" formnovalidate',
+        page,
+    )
+    typed = {
+        "csrf_token": csrf_token(page),
+        "key": form_key(page),
+        "plate": "abc-123",
+        "duration": "120",
+        "phone": "040 123 4567",
+        "lang": "en",
+    }
+    switched = client.post("/p/101/language?lang=en", data=typed)
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == "/p/101?lang=en"
+    assert "040" not in switched.headers["Location"]
+    english = client.get(switched.headers["Location"]).get_data(as_text=True)
+    assert 'html lang="en"' in english
+    assert 'value="abc-123"' in english and 'value="040 123 4567"' in english
+    assert re.search(r'id="d-120" name="duration" value="120"[^>]*checked', english)
+    assert form_key(english) == typed["key"]  # still the same form: a double submit parks once
+
+
+# ---- free time is named, and every duration priced honestly ---------------------------
+
+
+def test_free_time_is_named_with_its_end_and_each_duration_priced(
+    client: FlaskClient, clock: Clock
+) -> None:
+    clock.set_local(2026, 11, 23, 20, 0)  # Monday 20:00: zone 101 is free until 08:00
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    assert re.search(
+        r'id="tariff"><strong class="free-now">Free until Tue 24\.11\. 08:00,</strong> '
+        r"then €2\.40 per hour, by the minute\.",
+        page,
+    )
+    assert re.search(
+        r'for="d-60">\s*<span class="what">1 hour</span>\s*'
+        r'<span class="price">free · until 21:00',
+        page,
+    )
+    assert re.search(
+        r'id="d-open"[^>]*data-price="free until Tue 24\.11\. 08:00, then €2\.40 per hour"', page
+    )
+    fi = client.get("/p/101?lang=fi").get_data(as_text=True)
+    assert "Maksuton ti 24.11. 08:00 asti," in fi
+    clock.set_local(2026, 11, 23, 16, 30)  # 3 hours from 16:30: 1 h 30 min paid
+    later = client.get("/p/101?lang=en").get_data(as_text=True)
+    assert "until 18:00; free after that" in later
+    assert re.search(
+        r'for="d-180">\s*<span class="what">3 hours</span>\s*'
+        r'<span class="price">€3\.60 · until 19:30',
+        later,
+    )

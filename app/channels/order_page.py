@@ -1,0 +1,194 @@
+"""The order's own page: ``GET /o/<token>``, its stop confirmation and its two forms
+(``POST /o/<token>/stop``, ``POST /o/<token>/extend``).
+
+Parses, calls :mod:`app.services.order_page`, and renders; every POST answers 303 to a
+page (post/redirect/get), so a reload repeats nothing. The browser remembers, in its
+signed session, the orders it made or opened by their link (:func:`remember`): the
+payment result page then links back to the order only for them, never for someone who
+merely paid for more time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, session
+from flask_babel import force_locale, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app import kanava
+from app.channels.errors import error_page
+from app.config import LANGUAGES
+from app.extensions import db
+from app.models import Order
+from app.services import form_keys, order_page
+
+bp = Blueprint("order_page", __name__)
+
+# Session key: ids of the orders this browser made on the form or opened by their link.
+OWN_ORDERS = "own_orders"
+REMEMBERED = 10
+
+ERRORS = {
+    "bad_duration": _l("Choose how much more time you want."),
+    "not_live": _l("This parking has already ended."),
+    "open_ended": _l("A parking until you stop cannot be extended: it runs until you stop it."),
+    "at_max_stay": _l("This parking already lasts as long as the zone allows."),
+    "expired_form": _l("The page had expired and nothing was done. Please try again."),
+}
+
+
+def remember(order: Order) -> None:
+    """This browser holds the order's link (it made the order, or opened its page)."""
+    known = session.get(OWN_ORDERS, [])
+    if known and known[-1] == order.id:
+        return  # already the latest: leave the session cookie as it is
+    ids = [i for i in known if i != order.id]
+    session[OWN_ORDERS] = [*ids, order.id][-REMEMBERED:]
+
+
+def is_own(order: Order) -> bool:
+    return order.id in session.get(OWN_ORDERS, [])
+
+
+@bp.app_template_global()
+def own_order_link(order: Order) -> str | None:
+    """The order's page, for pages this browser may see it from (see the module doc)."""
+    if order.manage_token is None or not is_own(order):
+        return None
+    return f"{kanava().settings.public_base_url}/o/{order.manage_token}"
+
+
+@bp.app_template_global()
+def when(at: datetime | None, now: datetime) -> str:
+    """A moment as a driver reads it: the clock time today, with the weekday otherwise."""
+    if at is None:
+        return ""
+    tz = kanava().settings.tz
+    same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
+    return str(format_datetime(at, "HH:mm" if same_day else "EEE d.M. HH:mm"))
+
+
+def page_language(order: Order) -> str:
+    """``?lang=``, else the language this browser chose before, else the order's own."""
+    for wanted in (request.args.get("lang"), request.cookies.get("lang"), order.language):
+        if wanted in LANGUAGES:
+            return wanted
+    return kanava().settings.default_language
+
+
+def _private(response: Response) -> Response:
+    # The link is the key to the order: no caches, no search engines, no referrer abroad.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _page(token: str, error: str | None = None, status: int = 200) -> WerkzeugResponse:
+    k = kanava()
+    now = k.clock()
+    found = order_page.view(db.session(), k, token, now)
+    if found is None:
+        abort(404)
+    remember(found.order)
+    lang = page_language(found.order)
+    notice = request.args.get("done")
+    with force_locale(lang):
+        html = render_template(
+            "order/page.html",
+            view=found,
+            order=found.order,
+            now=now,
+            lang=lang,
+            key=form_keys.new_key(),
+            currency=found.order.currency,
+            notice=notice if notice in ("stopped", "extended", "parked") else None,
+            error=str(ERRORS[error]) if error in ERRORS else None,
+            manage_url=f"{k.settings.public_base_url}/o/{token}",
+        )
+    return _private(Response(html, status=status))
+
+
+def _to_page(token: str, **args: str) -> WerkzeugResponse:
+    query = "&".join(f"{name}={value}" for name, value in args.items() if value)
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        query = f"{query}&lang={lang}" if query else f"lang={lang}"
+    return redirect(f"/o/{token}" + (f"?{query}" if query else ""), code=303)
+
+
+@bp.get("/o/<token>")
+def show(token: str) -> WerkzeugResponse:
+    return _page(token)
+
+
+@bp.get("/o/<token>/stop")
+def confirm_stop(token: str) -> WerkzeugResponse:
+    k = kanava()
+    now = k.clock()
+    found = order_page.view(db.session(), k, token, now)
+    if found is None:
+        abort(404)
+    if not found.live:
+        return _to_page(token)
+    remember(found.order)
+    lang = page_language(found.order)
+    with force_locale(lang):
+        html = render_template(
+            "order/stop.html",
+            view=found,
+            order=found.order,
+            preview=order_page.stop_preview(found.order, k, now),
+            now=now,
+            lang=lang,
+            key=form_keys.new_key(),
+            currency=found.order.currency,
+        )
+    return _private(Response(html))
+
+
+@bp.post("/o/<token>/stop")
+def stop(token: str) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        order_page.stop(db.session(), k, token, request.form.get("key"), k.clock())
+    except order_page.OrderPageError as exc:
+        if exc.code == "unknown":
+            abort(404)
+        return _to_page(token)
+    return _to_page(token, done="stopped")
+
+
+@bp.post("/o/<token>/extend")
+def extend(token: str) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        minutes = int(request.form.get("minutes", ""))
+    except ValueError:
+        minutes = -1
+    try:
+        done = order_page.extend(
+            db.session(), k, token, minutes, request.form.get("key"), k.clock()
+        )
+    except order_page.OrderPageError as exc:
+        if exc.code == "unknown":
+            abort(404)
+        return _page(token, error=exc.code, status=400 if exc.code == "bad_duration" else 409)
+    if done.payment is not None:
+        lang = request.args.get("lang")
+        suffix = f"?lang={lang}" if lang in LANGUAGES else ""
+        return redirect(f"/pay/{done.payment.token}{suffix}", code=303)
+    return _to_page(token, done="extended")
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError) -> WerkzeugResponse | HTTPException:
+    """A form from a page kept open past its session: nothing done, the page again."""
+    token = str((request.view_args or {}).get("token") or "")
+    if order_page.order_for_token(db.session(), token) is None:
+        return error_page(NotFound())
+    return _page(token, error="expired_form", status=400)
