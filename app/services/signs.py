@@ -242,7 +242,8 @@ class Rect:
 
 @dataclass(frozen=True)
 class QrCode:
-    """The QR code's square, quiet zone included, and its dark modules."""
+    """The QR code of ``url``: its square on the page, quiet zone (``border`` modules)
+    included."""
 
     x: float
     y: float
@@ -263,10 +264,6 @@ class SignLayout:
     rects: list[Rect] = field(default_factory=list)
     qr: QrCode | None = None
     preset: Preset = PRESETS[0]
-
-    @property
-    def page(self) -> Box:
-        return Box(0, 0, PAGE_WIDTH, PAGE_HEIGHT)
 
     @property
     def printable_area(self) -> Box:
@@ -318,10 +315,10 @@ def _day_words(days: Sequence[int], lang: str) -> str:
     )
 
 
-def _clock(t: object) -> str:
+def _clock(t: time) -> str:
+    """``8``, ``13.30``, ``24``: hours as Finnish signs write them."""
     if t == END_OF_DAY:
         return "24"
-    assert hasattr(t, "hour") and hasattr(t, "minute")
     return f"{t.hour}" if t.minute == 0 else f"{t.hour}.{t.minute:02d}"
 
 
@@ -356,8 +353,8 @@ def _duration(minutes: int) -> str:
 
 
 def _free_words(zone: Zone) -> list[str]:
-    """ "Other times free" under the paid hours; "free of charge" for a zone without any;
-    nothing for a zone paid around the clock."""
+    """The words under the paid hours: "other times free", or "free of charge" for a zone
+    without paid hours, or nothing for a zone paid around the clock."""
     paid = parse_paid_hours(zone.paid_hours)
     if not paid:
         return _each_language(lambda: _("Free of charge"))
