@@ -53,7 +53,7 @@ bench: $(VENV)/.installed-dev
 
 translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --sort-output -o app/translations/messages.pot --no-location .
-	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d app/translations
 
 clean:

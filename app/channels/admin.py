@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,6 +30,7 @@ from app.channels.admin_auth import admin_required, safe_next, staff
 from app.config import LANGUAGES
 from app.extensions import db, login_manager
 from app.services import panel
+from app.services.pricing import DAY_ABBREVIATIONS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -115,6 +116,35 @@ def _example_amount(cents: int) -> str:
     return str(format_decimal(Decimal(cents) / 100, format="0.00"))
 
 
+ZONE_EDITOR_ERRORS = ("bad_day", "day_twice", "bad_phone_code")
+
+
+def zone_editor_error_text(exc: panel.PanelError) -> str:
+    """The zone editor's refusals of days and phone codes, in the viewer's language."""
+    details = exc.details
+    if exc.code == "bad_day":
+        days = DAY_ABBREVIATIONS.get(str(get_locale()), DAY_ABBREVIATIONS["en"])
+        return str(
+            _(
+                "Paid hours: “%(day)s” is not a day. Write days like %(example)s.",
+                day=details["day"],
+                example=f"{days[0]}-{days[4]}, {days[5]}, {days[6]}",
+            )
+        )
+    if exc.code == "day_twice":
+        return str(_("Paid hours: a day is given twice (%(line)s).", line=details["line"]))
+    keys, other = details.get("phone_code"), details.get("other")
+    if details.get("reason") == "taken_by_code":
+        return str(_("%(keys)s is already the code of zone %(other)s.", keys=keys, other=other))
+    if details.get("reason") == "taken_by_phone_code":
+        return str(
+            _("%(keys)s is already the phone code of zone %(other)s.", keys=keys, other=other)
+        )
+    if details.get("reason") == "digit_code":
+        return str(_("Phone code: only a zone code with letters needs one."))
+    return str(_("Phone code: digits only, at most 8."))
+
+
 def error_text(exc: panel.PanelError) -> str:
     """The panel's refusal in the viewer's language, naming the form field when there is one.
 
@@ -141,6 +171,8 @@ def error_text(exc: panel.PanelError) -> str:
                 limit=format_currency(Decimal(limit) / 100, kanava().settings.currency),
             )
         )
+    if exc.code in ZONE_EDITOR_ERRORS:
+        return f"{ERROR_WORDS['invalid_zone']} {zone_editor_error_text(exc)}"
     if exc.code == "bad_refund_amount":
         return str(_("Write the amount as %(example)s.", example=_example_amount(120)))
     if exc.code == "refund_too_much":
@@ -384,22 +416,7 @@ def zone_edit(code: str | None) -> str | WerkzeugResponse | tuple[str, int]:
             ), 400
         flash(_("Zone %(code)s saved.", code=saved))
         return redirect(url_for("admin.zone_edit", code=saved), code=303)
-    form: dict[str, str] = {}
-    if zone is not None:
-        from app.services.pricing import money_to_decimal_str
-
-        form = {
-            "code": zone.code,
-            "name": zone.name,
-            "rate_per_hour": money_to_decimal_str(zone.rate_per_hour_cents),
-            "paid_hours": "\n".join(f"{d}: {h}" for d, h in zone.paid_hours.items()),
-            "daily_cap": money_to_decimal_str(zone.daily_cap_cents)
-            if zone.daily_cap_cents is not None
-            else "",
-            "max_minutes": str(zone.max_minutes or ""),
-            "capacity": str(zone.capacity or ""),
-            "bookable": "on" if zone.bookable else "",
-        }
+    form = panel.zone_form_values(zone, str(get_locale())) if zone is not None else {}
     preview = panel.price_preview(zone, k, k.clock()) if zone else None
     return render_template(
         "admin/zone_edit.html", zone=zone, form=form, error=None, preview=preview

@@ -50,7 +50,16 @@ from app.services import (
 )
 from app.services.customers import InvalidPhoneNumber, normalize_phone
 from app.services.plates import normalize_plate
-from app.services.pricing import TariffError, money_to_decimal_str, parse_money, price
+from app.services.pricing import (
+    TariffError,
+    UnknownDayError,
+    format_days,
+    localized_paid_hours,
+    money_to_decimal_str,
+    parse_days,
+    parse_money,
+    price,
+)
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -712,26 +721,48 @@ def _form_money(form: Mapping[str, str], name: str, limit_cents: int) -> str:
     return money_to_decimal_str(cents)
 
 
+def _form_paid_hours(text: str) -> dict[str, str]:
+    """The editor's paid hours, one ``days: hours`` pair a line, days in any of the three
+    languages (``ma-pe: 08:00-18:00``), as zones-file keys (``mon-fri``).
+
+    Raises ``PanelError`` ``bad_paid_hours`` (a line without ``:``), ``bad_day`` (with
+    the ``day`` not understood) and ``day_twice`` (a day on two lines, with the ``line``).
+    """
+    paid: dict[str, str] = {}
+    seen: set[int] = set()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        days_text, sep, hours = line.partition(":")
+        if not sep:
+            raise PanelError("bad_paid_hours", line=line.strip())
+        try:
+            days = parse_days(days_text)
+        except UnknownDayError as exc:
+            raise PanelError("bad_day", day=exc.day, line=line.strip()) from exc
+        except TariffError as exc:
+            raise PanelError("day_twice", line=line.strip()) from exc
+        if seen & set(days):
+            raise PanelError("day_twice", line=line.strip())
+        seen.update(days)
+        paid[format_days(days, "en")] = hours.strip()
+    return paid
+
+
 def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     """The zones-file entry that the editor's fields describe (not validated yet).
 
-    ``paid_hours`` is one ``days: hours`` pair a line, as in the zones file. Money may be
-    written with a decimal comma; it is checked here (``bad_money``, ``money_too_high``)
-    and passed on in the zones file's dot form.
+    ``paid_hours`` is one ``days: hours`` pair a line, days written in Finnish, Swedish
+    or English (see :func:`_form_paid_hours`); the entry has the zones file's English day
+    keys. Money may be written with a decimal comma; it is checked here (``bad_money``,
+    ``money_too_high``) and passed on in the zones file's dot form. An empty phone code
+    keeps the zone's own (or has one assigned).
     """
-    paid: dict[str, str] = {}
-    for line in form.get("paid_hours", "").splitlines():
-        if not line.strip():
-            continue
-        days, sep, hours = line.partition(":")
-        if not sep:
-            raise PanelError("bad_paid_hours", line=line.strip())
-        paid[days.strip()] = hours.strip()
     entry: dict[str, Any] = {
         "code": form.get("code", ""),
         "name": form.get("name", ""),
         "rate_per_hour": _form_money(form, "rate_per_hour", MAX_RATE_PER_HOUR_CENTS),
-        "paid_hours": paid,
+        "paid_hours": _form_paid_hours(form.get("paid_hours", "")),
     }
     if form.get("daily_cap", "").strip():
         entry["daily_cap"] = _form_money(form, "daily_cap", MAX_DAILY_CAP_CENTS)
@@ -742,19 +773,47 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
                 raise PanelError("bad_number", field=name)
             entry[name] = int(raw)
     entry["bookable"] = form.get("bookable") in ("on", "1", "true")
+    if form.get("phone_code", "").strip():
+        entry["phone_code"] = form["phone_code"].strip()
     return entry
+
+
+def zone_form_values(zone: Zone, language: str) -> dict[str, str]:
+    """The editor's fields for ``zone`` as its reader writes them: paid hours with days in
+    ``language`` (``ma-pe: 08:00-18:00`` in Finnish), amounts with a decimal comma in
+    Finnish and Swedish (``2,40``), a dot in English."""
+    paid = localized_paid_hours(zone.paid_hours, language)
+
+    def amount(cents: int | None) -> str:
+        if cents is None:
+            return ""
+        text = money_to_decimal_str(cents)
+        return text if language == "en" else text.replace(".", ",")
+
+    return {
+        "code": zone.code,
+        "name": zone.name,
+        "rate_per_hour": amount(zone.rate_per_hour_cents),
+        "paid_hours": "\n".join(f"{days}: {hours}" for days, hours in paid.items()),
+        "daily_cap": amount(zone.daily_cap_cents),
+        "max_minutes": str(zone.max_minutes or ""),
+        "capacity": str(zone.capacity or ""),
+        "bookable": "on" if zone.bookable else "",
+        "phone_code": zone.phone_code or "",
+    }
 
 
 def save_zone(
     session: Session, user: User, form: Mapping[str, str], now: datetime, *, new: bool = False
 ) -> str:
     """Create or update one zone from the editor, validated as the zones file is (money
-    may have a decimal comma, within the editor's sanity limits).
+    may have a decimal comma, within the editor's sanity limits; days in any language).
 
     With ``new``, an existing zone of the same code is never overwritten:
     ``PanelError("zone_exists", zone=code)``. Returns the zone code. Raises
     ``PanelError`` ``invalid_zone`` (with ``reason``), ``bad_money``, ``money_too_high``,
-    ``bad_number``, ``bad_paid_hours``. Commits.
+    ``bad_number``, ``bad_paid_hours``, ``bad_day``, ``day_twice`` and ``bad_phone_code``
+    (with the validator's ``reason``, ``phone_code`` and the ``other`` zone). Commits.
     """
     entry = zone_from_form(form)
     if new:
@@ -763,6 +822,11 @@ def save_zone(
             raise PanelError("zone_exists", zone=wanted)
     try:
         zones.import_zones(session, {"zones": [entry]}, now)
+    except zones.PhoneCodeError as exc:
+        session.rollback()
+        raise PanelError(
+            "bad_phone_code", reason=exc.reason, phone_code=exc.phone_code, other=exc.other
+        ) from exc
     except (zones.ZoneFileError, TariffError) as exc:
         session.rollback()
         raise PanelError("invalid_zone", reason=str(exc)) from exc

@@ -39,6 +39,7 @@ from itertools import pairwise
 from types import MappingProxyType
 
 __all__ = [
+    "DAY_ABBREVIATIONS",
     "DEFAULT_TIMEZONE",
     "END_OF_DAY",
     "DayCharge",
@@ -46,14 +47,18 @@ __all__ = [
     "PaidHours",
     "Tariff",
     "TariffError",
+    "UnknownDayError",
     "Window",
     "capped_end",
+    "format_days",
     "format_money",
     "is_paid_time",
+    "localized_paid_hours",
     "money_to_decimal_str",
     "next_paid_change",
     "paid_hours_to_spec",
     "paid_minutes",
+    "parse_days",
     "parse_money",
     "parse_paid_hours",
     "price",
@@ -73,13 +78,40 @@ MoneyInput = str | int | float | Decimal
 _MINUTE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES: dict[str, int] = {name: i for i, name in enumerate(_DAY_NAMES)} | {
-    full: i
-    for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    )
+# Weekday abbreviations as each language writes them on signs and in the panel; the
+# zones file and the stored spec use the English ones.
+DAY_ABBREVIATIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "en": _DAY_NAMES,
+        "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+        "sv": ("mån", "tis", "ons", "tor", "fre", "lör", "sön"),
+    }
+)
+_FULL_DAY_NAMES = (
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai"),
+    ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+    # Swedish typed without the ring and the dots, and common English variants.
+    ("man", "tis", "ons", "tors", "fre", "lor", "son"),
+    ("mo", "tues", "weds", "thur", "fr", "sa", "su"),
+    ("mon", "tu", "we", "thurs", "fri", "sat", "sun"),
+)
+_DAY_ALIASES: dict[str, int] = {
+    name: i
+    for names in (*DAY_ABBREVIATIONS.values(), *_FULL_DAY_NAMES)
+    for i, name in enumerate(names)
 }
-_ALL_DAYS = ("daily", "all", "every day")
+_ALL_DAYS = (
+    "daily",
+    "all",
+    "every day",
+    "päivittäin",
+    "joka päivä",
+    "kaikki päivät",
+    "dagligen",
+    "varje dag",
+    "alla dagar",
+)
 _MONEY_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _CLOCK_RE = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?")
 _DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
@@ -87,6 +119,15 @@ _DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
 
 class TariffError(ValueError):
     """An invalid tariff definition; the message is meant for operators."""
+
+
+class UnknownDayError(TariffError):
+    """A ``paid_hours`` key names no weekday; ``day`` is the part that was not understood,
+    so that a page can word the refusal in its reader's language."""
+
+    def __init__(self, message: str, day: str) -> None:
+        super().__init__(message)
+        self.day = day
 
 
 # --------------------------------------------------------------------------- money
@@ -165,16 +206,23 @@ def format_money(cents: int, currency: str = "EUR", locale: str = "fi") -> str:
 
 
 def _parse_days(key: object) -> list[int]:
-    """Weekdays (0 = Monday) named by one ``paid_hours`` key, in the order given."""
+    """Weekdays (0 = Monday) named by one ``paid_hours`` key, in the order given.
+
+    Days may be written in English, Finnish or Swedish, abbreviated or in full
+    (``mon-fri``, ``ma-pe``, ``mån-fre``, ``lauantai``), as ranges, comma lists, or a word
+    for every day (``daily``, ``päivittäin``, ``dagligen``). Raises
+    :class:`UnknownDayError` for a part that names no day, :class:`TariffError` for a day
+    given twice.
+    """
     if not isinstance(key, str) or not key.strip():
         raise TariffError(f"paid_hours: day key must be a non-empty string, got {key!r}")
-    text = key.strip().lower()
+    text = " ".join(key.strip().lower().split())
     if text in _ALL_DAYS:
         return list(range(7))
     days: list[int] = []
     for part in text.split(","):
-        token = part.strip()
-        ends = _DASHES.split(token)
+        token = part.strip().rstrip(".")
+        ends = [end.rstrip(".") for end in _DASHES.split(token)]
         if len(ends) == 1 and ends[0] in _DAY_ALIASES:
             days.append(_DAY_ALIASES[ends[0]])
         elif len(ends) == 2 and ends[0] in _DAY_ALIASES and ends[1] in _DAY_ALIASES:
@@ -182,9 +230,10 @@ def _parse_days(key: object) -> list[int]:
             # A range may wrap past Sunday ("fri-mon"); "mon-sun" is every day.
             days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))
         else:
-            raise TariffError(
-                f"paid_hours: unknown day(s) {part.strip()!r} in {key!r}; use mon..sun, "
-                f'ranges like "mon-fri", lists like "mon,wed" or "daily"'
+            raise UnknownDayError(
+                f"paid_hours: unknown day(s) {part.strip()!r} in {key!r}; use mon..sun "
+                f'(or ma..su, mån..sön), ranges like "mon-fri", lists like "mon,wed" or "daily"',
+                day=part.strip(),
             )
     seen: set[int] = set()
     for day in days:
@@ -192,6 +241,13 @@ def _parse_days(key: object) -> list[int]:
             raise TariffError(f"paid_hours: {_DAY_NAMES[day]} appears twice in {key!r}")
         seen.add(day)
     return days
+
+
+def parse_days(key: str) -> list[int]:
+    """Weekdays (0 = Monday) that one ``paid_hours`` key names, in any of the three
+    languages (see :func:`_parse_days`). Raises :class:`UnknownDayError` or
+    :class:`TariffError`."""
+    return _parse_days(key)
 
 
 def _parse_clock(text: str, *, is_end: bool, context: str) -> time:
@@ -275,9 +331,13 @@ def _format_clock(t: time) -> str:
     return "24:00" if t == END_OF_DAY else f"{t.hour:02d}:{t.minute:02d}"
 
 
-def _format_days(days: Sequence[int]) -> str:
+def _format_days(days: Sequence[int], language: str = "en") -> str:
+    """A day key for ``days`` in ``language``'s abbreviations: runs of consecutive days
+    as ranges (``ma-pe``), others listed (``mon,wed``). Every day is ``daily`` in English
+    (the zones file's word) and the Monday-Sunday range in the other languages."""
+    names = DAY_ABBREVIATIONS.get(language, _DAY_NAMES)
     if len(days) == 7:
-        return "daily"
+        return "daily" if names is _DAY_NAMES else f"{names[0]}-{names[6]}"
     runs: list[list[int]] = []
     for day in days:
         if runs and day == runs[-1][-1] + 1:
@@ -285,9 +345,30 @@ def _format_days(days: Sequence[int]) -> str:
         else:
             runs.append([day])
     return ",".join(
-        _DAY_NAMES[run[0]] if len(run) == 1 else f"{_DAY_NAMES[run[0]]}-{_DAY_NAMES[run[-1]]}"
-        for run in runs
+        names[run[0]] if len(run) == 1 else f"{names[run[0]]}-{names[run[-1]]}" for run in runs
     )
+
+
+def format_days(days: Sequence[int], language: str) -> str:
+    """Public face of :func:`_format_days`: ``[0, 1, 2, 3, 4]`` -> ``"ma-pe"`` in Finnish,
+    ``"mån-fre"`` in Swedish, ``"mon-fri"`` in English; parses back with
+    :func:`parse_days`."""
+    return _format_days(days, language)
+
+
+def localized_paid_hours(spec: Mapping[str, str], language: str) -> dict[str, str]:
+    """A stored ``paid_hours`` spec with its day keys in ``language`` (``{"mon-fri": ...}``
+    -> ``{"ma-pe": ...}``), hours unchanged, for people to read and edit. Keys that do not
+    parse are passed through as they are."""
+    result: dict[str, str] = {}
+    for key, hours in spec.items():
+        try:
+            days = _parse_days(key)
+        except TariffError:
+            result[key] = hours
+            continue
+        result[_format_days(days, language)] = hours
+    return result
 
 
 def paid_hours_to_spec(hours: Mapping[int, Sequence[Window]]) -> dict[str, str]:

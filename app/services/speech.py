@@ -1,9 +1,12 @@
-"""Spoken licence plates: what a speech recogniser heard, turned into a plate.
+"""Spoken licence plates and zone codes: what a speech recogniser heard, turned into a
+plate or a zone.
 
 Pure functions only. A caller says a plate letter by letter and digit by digit, in
 Finnish, Swedish or English; the recogniser returns something like ``"A B C 1 2 3"``,
 ``"abc one two three"``, ``"aa bee see yksi kaksi kolme"`` or ``"ABC-123"``.
-:func:`spoken_plate` turns any of these into the plate's display form, or None.
+:func:`spoken_plate` turns any of these into the plate's display form, or None;
+:func:`spoken_zone` picks the zone code (``"E V 1"``, ``"ee vee yksi"``) among the known
+ones, and :func:`asks_for_zone_list` tells a caller asking which zones there are.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from app.services.plates import display_plate, looks_like_plate
 
-__all__ = ["spoken_plate"]
+__all__ = ["asks_for_zone_list", "spoken_plate", "spoken_zone"]
 
 # Letter names as recognisers write them. Keys are lower case.
 _LETTER_NAMES: dict[str, str] = {
@@ -182,6 +186,52 @@ _FILLER = frozenset(
     }
 )
 
+# Words a caller may say around a zone code.
+_ZONE_FILLER = _FILLER | frozenset(
+    {
+        "zone",
+        "zon",
+        "zonen",
+        "alue",
+        "alueella",
+        "alueelle",
+        "alueen",
+        "parkkialue",
+        "numero",
+        "nummer",
+        "code",
+        "koodi",
+        "tunnus",
+        "kod",
+        "in",
+        "at",
+        "please",
+        "kiitos",
+        "tack",
+    }
+)
+# Words of a caller asking which zones there are ("mitkä alueet", "vilka zoner finns",
+# "list the zones").
+_LIST_WORDS = frozenset(
+    {
+        "alueet",
+        "alueita",
+        "alueista",
+        "lista",
+        "listaa",
+        "luettelo",
+        "mitkä",
+        "mitä",
+        "zoner",
+        "zonerna",
+        "vilka",
+        "list",
+        "zones",
+        "which",
+        "what",
+    }
+)
+
 _MULTIPLIERS = {"double": 2, "tupla": 2, "dubbel": 2, "triple": 3, "tripla": 3}
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:\.)?", re.UNICODE)
@@ -190,7 +240,7 @@ _FINNISH_SHAPE = re.compile(r"[A-ZÅÄÖ]{1,3}[0-9]{1,3}")
 _MAX_AMBIGUOUS = 10
 
 
-def _candidates(word: str) -> list[list[str]] | None:
+def _candidates(word: str, filler: frozenset[str] = _FILLER) -> list[list[str]] | None:
     """The ways ``word`` can be read: each a list of characters. None: not a plate word."""
     lower = word.lower().rstrip(".")
     options: list[list[str]] = []
@@ -200,7 +250,7 @@ def _candidates(word: str) -> list[list[str]] | None:
         options.append([_DIGIT_NAMES[lower]])
     if options:
         return options
-    if lower in _FILLER:
+    if lower in filler:
         return []
     upper = word.upper().rstrip(".")
     # Recognisers often write letters and digits as they are ("ABC", "123", "b").
@@ -220,6 +270,31 @@ def _plate_display(key: str) -> str:
     return f"{match.group(1)}-{match.group(2)}" if match else display_plate(key)
 
 
+def _readings(text: str, filler: frozenset[str]) -> list[list[list[str]]] | None:
+    """The characters each spoken word may stand for, word by word (filler words left
+    out); None when a word is none of them, or the words are too ambiguous to try."""
+    text = unicodedata.normalize("NFKC", text)
+    groups: list[list[list[str]]] = []
+    repeat = 1
+    for match in _TOKEN_RE.finditer(text):
+        word = match.group(0)
+        if word.lower() in _MULTIPLIERS:
+            repeat = _MULTIPLIERS[word.lower()]
+            continue
+        options = _candidates(word, filler)
+        if options is None:
+            return None
+        if not options:
+            continue
+        if repeat > 1:
+            options = [option * repeat for option in options]
+            repeat = 1
+        groups.append(options)
+    if sum(1 for g in groups if len(g) > 1) > _MAX_AMBIGUOUS:
+        return None
+    return groups
+
+
 def spoken_plate(text: str) -> str | None:
     """The plate a caller spoke, in display form (``"ABC-123"``), or None.
 
@@ -234,27 +309,8 @@ def spoken_plate(text: str) -> str | None:
     """
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", text)
-    groups: list[list[list[str]]] = []
-    repeat = 1
-    for match in _TOKEN_RE.finditer(text):
-        word = match.group(0)
-        if word.lower() in _MULTIPLIERS:
-            repeat = _MULTIPLIERS[word.lower()]
-            continue
-        options = _candidates(word)
-        if options is None:
-            return None
-        if not options:
-            continue
-        if repeat > 1:
-            options = [option * repeat for option in options]
-            repeat = 1
-        groups.append(options)
+    groups = _readings(text, _FILLER)
     if not groups:
-        return None
-    ambiguous = sum(1 for g in groups if len(g) > 1)
-    if ambiguous > _MAX_AMBIGUOUS:
         return None
     best: tuple[int, bool, int, str] | None = None
     for order, choice in enumerate(itertools.product(*groups)):
@@ -266,3 +322,37 @@ def spoken_plate(text: str) -> str | None:
         if best is None or rank < best:
             best = rank
     return _plate_display(best[3]) if best else None
+
+
+def spoken_zone(text: str, known: Iterable[str]) -> str | None:
+    """The one of ``known`` (zone codes and phone codes, upper case) that a caller said,
+    or None.
+
+    Reads the code spelled in Finnish, Swedish or English (``"E V 1"``, ``"ee vee
+    yksi"``, ``"e v one"``, ``"EV1"``, ``"zone 101"``, ``"alue sata yksi"`` is not read:
+    recognisers write numbers as digits), ignoring words such as "zone", "alue", "zon".
+    Where a word may be a letter or a digit, only readings that are a known code count;
+    of several, the one with the fewest switches between letters and digits. Never raises.
+    """
+    codes = {code.upper() for code in known}
+    if not text or not codes:
+        return None
+    groups = _readings(text, _ZONE_FILLER)
+    if not groups:
+        return None
+    best: tuple[int, int, str] | None = None
+    for order, choice in enumerate(itertools.product(*groups)):
+        chars = [c for part in choice for c in part]
+        key = "".join(chars)
+        if key in codes:
+            rank = (_transitions(chars), order, key)
+            if best is None or rank < best:
+                best = rank
+    return best[2] if best else None
+
+
+def asks_for_zone_list(text: str) -> bool:
+    """Whether a caller asked which zones there are ("mitkä alueet", "vilka zoner",
+    "list the zones")."""
+    words = {m.group(0).lower().rstrip(".") for m in _TOKEN_RE.finditer(text or "")}
+    return bool(words & _LIST_WORDS)

@@ -45,7 +45,7 @@ from app.models import (
 from app.services import customers, messages, notifications, orders, payments, timeline, zones
 from app.services import voice_prompts as P
 from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.speech import spoken_plate
+from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,10 @@ VOICE = {"fi": "Polly.Suvi", "sv": "Polly.Astrid", "en": "Polly.Amy"}
 ALPHANUMERIC_HINT = "$OOV_CLASS_ALPHANUMERIC_SEQUENCE"
 MAX_SILENT_REPROMPTS = 2
 MAX_MENU_ITEMS = 8
+# Read out in full up to this many zones; beyond it only those with letters, whose phone
+# codes no sign shows as the zone's own number.
+MAX_LISTED_ZONES = 12
+MAX_ZONE_HINTS = 60
 STEP_URL = "/twilio/voice/step"
 PAY_URL = "/twilio/voice/pay"
 
@@ -573,7 +577,12 @@ class _Call:
         else:
             self.data.pop("again", None)
             texts.append(self.t(P.menu_park_first))
-        texts += [self.t(P.menu_status), self.t(P.menu_language), self.t(P.menu_help)]
+        texts += [
+            self.t(P.menu_status),
+            self.t(P.menu_zones),
+            self.t(P.menu_language),
+            self.t(P.menu_help),
+        ]
         self.call.data = dict(self.data)
         return self.lines(*texts), GatherSpec(action="")
 
@@ -592,6 +601,9 @@ class _Call:
             return self.choose_order("stop")
         if key == "5":
             return self.status()
+        if key == "8":
+            self.say_zone_list()
+            return self.goto("zone")
         if key == "9":
             return self.goto("language")
         if key == "0":
@@ -602,14 +614,78 @@ class _Call:
 
     def ask_zone(self) -> tuple[list[Spoken], GatherSpec]:
         return self.lines(self.t(P.ask_zone)), GatherSpec(
-            action="", num_digits=None, finish_on_key="#", timeout=8
+            action="",
+            input="speech dtmf",
+            num_digits=None,
+            finish_on_key="#",
+            hints=self._zone_hints(),
+            timeout=8,
         )
 
+    def _ensure_phone_codes(self) -> None:
+        """Zones from before phone codes get theirs on first need (the import gives them
+        to new zones): a lettered zone must be reachable by keys."""
+        try:
+            with self.session.begin_nested():
+                zones.assign_phone_codes(self.session)
+        except IntegrityError:
+            pass  # another call assigned them at the same moment; those stand
+
+    def _zone_hints(self) -> str:
+        """Speech hints: the zone codes, lettered ones also spelled ("E V 1")."""
+        hints: list[str] = []
+        for zone in zones.active_zones(self.session):
+            hints.append(zone.code)
+            if not zones.is_digit_code(zone.code):
+                hints.append(" ".join(zone.code))
+        return ",".join([*hints[:MAX_ZONE_HINTS], ALPHANUMERIC_HINT])
+
+    def say_zone_list(self) -> None:
+        """Say the zones with what to key for each: all of them when there are few, else
+        those with letters (the others key the number on their sign)."""
+        self._ensure_phone_codes()
+        active = zones.active_zones(self.session)
+        lettered = [z for z in active if not zones.is_digit_code(z.code)]
+        listed = active if len(active) <= MAX_LISTED_ZONES else lettered[:MAX_LISTED_ZONES]
+        self.say(P.zones_intro)
+        for zone in listed:
+            keys = zones.keyed_code(zone)
+            if zones.is_digit_code(zone.code):
+                self.say(P.zone_item, zone.code, zone.name)
+            elif keys is not None:
+                self.say(P.lettered_zone_item, zone.code, zone.name, keys)
+        if len(listed) < len(active):
+            self.say(P.more_zones_on_signs)
+
+    def zone_refused(self, build: Any, *args: Any) -> VoiceTurn:
+        """An unknown or unheard zone: say why and which zones there are, ask again."""
+        self.call.invalid_count += 1
+        self.problem = True
+        self.say(build, *args)
+        self.say_zone_list()
+        return self.prompt()
+
     def on_zone(self, digits: str, speech: str) -> VoiceTurn:
-        code = digits.rstrip("#")
-        zone = zones.find(self.session, code) if code.isalnum() else None
-        if zone is None or not zone.active:
-            return self.reject(P.unknown_zone, code or "0")
+        self._ensure_phone_codes()
+        if digits:
+            code = digits.rstrip("#")
+            zone = zones.find_by_keys(self.session, code)
+            if zone is None:
+                if not code:
+                    return self.zone_refused(P.zone_not_understood)
+                return self.zone_refused(P.unknown_zone, code)
+        else:
+            active = zones.active_zones(self.session)
+            by_words = {z.code: z for z in active} | {
+                z.phone_code: z for z in active if z.phone_code
+            }
+            heard = spoken_zone(speech, by_words)
+            if heard is None:
+                if asks_for_zone_list(speech):
+                    self.say_zone_list()
+                    return self.prompt()
+                return self.zone_refused(P.zone_not_understood)
+            zone = by_words[heard]
         self.data["zone"] = zone.code
         return self.goto("zone_confirm")
 

@@ -31,6 +31,12 @@ def spell(text: str) -> str:
     return SPELL + normalize_plate(text) + SPELL
 
 
+def zone_words(code: str) -> str:
+    """A zone code as it is said: a code with letters letter by letter ("E, V, 1"), an
+    all-digit code as a number."""
+    return code if code.isascii() and code.isdigit() else spell(code)
+
+
 # ---- greeting and main menu ------------------------------------------------------------
 
 
@@ -77,6 +83,10 @@ def menu_stop() -> str:
 
 def menu_status() -> str:
     return _("To hear your parkings and their end times, press 5.")
+
+
+def menu_zones() -> str:
+    return _("To hear the zones and their numbers, press 8.")
 
 
 def menu_language() -> str:
@@ -163,17 +173,45 @@ def help_by_sms(service_number: str | None, landline: bool) -> str:
 
 
 def ask_zone() -> str:
-    return _("Enter the zone number from the sign, then press the hash key.")
+    return _(
+        "Enter the zone number from the sign, then press the hash key. You can also say the "
+        "zone."
+    )
 
 
 def unknown_zone(code: str) -> str:
     return _("There is no zone %(zone)s.", zone=spell(code))
 
 
+def zone_not_understood() -> str:
+    return _("I did not catch the zone.")
+
+
+def zones_intro() -> str:
+    return _("These are the zones.")
+
+
+def zone_item(code: str, name: str) -> str:
+    return _("Zone %(zone)s, %(name)s.", zone=code, name=name)
+
+
+def lettered_zone_item(code: str, name: str, keys: str) -> str:
+    return _(
+        "Zone %(zone)s, %(name)s: key %(keys)s.",
+        zone=spell(code),
+        name=name,
+        keys=spell(keys),
+    )
+
+
+def more_zones_on_signs() -> str:
+    return _("The other zones: key the number on the sign.")
+
+
 def confirm_zone(code: str, name: str) -> str:
     return _(
         "Zone %(zone)s, %(name)s. If this is right, press 1. To enter another zone, press 2.",
-        zone=code,
+        zone=zone_words(code),
         name=name,
     )
 

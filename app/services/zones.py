@@ -1,4 +1,10 @@
-"""Zones and their tariffs: import from the operator's YAML file, look up, suggest."""
+"""Zones and their tariffs: import from the operator's YAML file, look up, suggest.
+
+A zone's code is what drivers type and what the sign shows (``101``, ``EV1``). A phone
+keypad has no letters to key, so every zone whose code has letters also has a
+``phone_code``: digits that the voice menu takes for it. The operator may set it in the
+zones file or the editor; otherwise it is assigned once, on import, and then kept.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,40 @@ class ZoneFileError(ValueError):
     """The zones file is malformed; the message names the zone and the field."""
 
 
+class PhoneCodeError(ZoneFileError):
+    """A ``phone_code`` that cannot be used; ``reason`` is ``not_digits``,
+    ``digit_code`` (a zone whose code is digits keys its code), ``taken_by_code`` or
+    ``taken_by_phone_code`` (``other`` names the zone that has it), for a page to word.
+    """
+
+    def __init__(self, message: str, *, zone: str, phone_code: str, reason: str, other: str = ""):
+        super().__init__(message)
+        self.zone = zone
+        self.phone_code = phone_code
+        self.reason = reason
+        self.other = other
+
+
+# Letters as a phone's keypad carries them (ITU E.161), the Nordic ones with their base
+# letter, so that an assigned phone code is what a caller keys by spelling the code.
+_KEYPAD = {
+    letter: digit
+    for digit, letters in {
+        "2": "ABCÅÄÆ",
+        "3": "DEF",
+        "4": "GHI",
+        "5": "JKL",
+        "6": "MNOÖØ",
+        "7": "PQRS",
+        "8": "TUVÜ",
+        "9": "WXYZ",
+    }.items()
+    for letter in letters
+}
+PHONE_CODE_MAX = 8  # Zone.phone_code is String(8)
+FIRST_SPARE_PHONE_CODE = 800
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -49,6 +89,68 @@ def find(session: Session, code: str) -> Zone | None:
     return session.scalar(
         select(Zone).where(Zone.code == code.strip().upper(), Zone.active.is_(True))
     )
+
+
+def is_digit_code(code: str) -> bool:
+    """Whether a zone code is all ASCII digits, so a caller can key it as it is."""
+    return code.isascii() and code.isdigit()
+
+
+def keyed_code(zone: Zone) -> str | None:
+    """What a caller keys for ``zone``: its code when that is digits, else its phone code
+    (None only for a lettered zone that has not been given one yet)."""
+    return zone.code if is_digit_code(zone.code) else zone.phone_code
+
+
+def find_by_keys(session: Session, digits: str) -> Zone | None:
+    """The active zone a caller means by keying ``digits``: its code, or its phone code."""
+    digits = digits.strip()
+    if not is_digit_code(digits):
+        return None
+    return find(session, digits) or session.scalar(
+        select(Zone).where(Zone.phone_code == digits, Zone.active.is_(True))
+    )
+
+
+def active_zones(session: Session) -> list[Zone]:
+    """Every active zone, by code."""
+    return list(session.scalars(select(Zone).where(Zone.active.is_(True)).order_by(Zone.code)))
+
+
+def keypad_digits(code: str) -> str:
+    """A code spelled on a phone keypad: ``EV1`` -> ``381``; other characters dropped."""
+    return "".join(_KEYPAD.get(c, c if c.isascii() and c.isdigit() else "") for c in code.upper())
+
+
+def _spare_phone_code(code: str, taken: set[str]) -> str:
+    """The phone code for a lettered zone that has none: the code spelled on the keypad
+    when that is free, else the first free number from 800 up."""
+    spelled = keypad_digits(code)
+    if spelled and len(spelled) <= PHONE_CODE_MAX and spelled not in taken:
+        return spelled
+    number = FIRST_SPARE_PHONE_CODE
+    while str(number) in taken:
+        number += 1
+    return str(number)
+
+
+def assign_phone_codes(session: Session) -> list[Zone]:
+    """Give every lettered zone that has no phone code one, stably: a code once given is
+    never changed here. Flushes, does not commit; returns the zones changed.
+
+    Zones imported by this release get theirs on import; this also covers zones from
+    before phone codes existed.
+    """
+    every = list(session.scalars(select(Zone).order_by(Zone.id)))
+    missing = [z for z in every if not is_digit_code(z.code) and not z.phone_code]
+    if not missing:
+        return []
+    taken = {z.code for z in every} | {z.phone_code for z in every if z.phone_code}
+    for zone in missing:
+        zone.phone_code = _spare_phone_code(zone.code, taken)
+        taken.add(zone.phone_code)
+    session.flush()
+    return missing
 
 
 def active_codes(session: Session) -> list[str]:
@@ -107,6 +209,8 @@ def _validate(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
             raise ZoneFileError(f"{label}: capacity must be a whole number")
         if bookable and not capacity:
             raise ZoneFileError(f"{label}: a bookable zone needs a capacity")
+        field = "phone_code"
+        phone_code = _phone_code(raw.get("phone_code"), code, label)
     except KeyError as exc:
         raise ZoneFileError(f"{label}: {exc.args[0]} is missing") from exc
     except TariffError as exc:
@@ -122,13 +226,76 @@ def _validate(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
         "max_minutes": max_minutes,
         "bookable": bookable,
         "capacity": capacity,
+        "phone_code": phone_code,
     }
+
+
+def _phone_code(value: Any, code: str, label: str) -> str | None:
+    """The zone's ``phone_code`` from the file: digits (a YAML number is taken as its
+    digits), only for a code with letters; None when not given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        text = repr(value)
+    else:
+        text = str(value).strip()
+    if not (is_digit_code(text) and len(text) <= PHONE_CODE_MAX):
+        raise PhoneCodeError(
+            f"{label}: phone_code must be 1 to {PHONE_CODE_MAX} digits, got {text!r}",
+            zone=code,
+            phone_code=text,
+            reason="not_digits",
+        )
+    if is_digit_code(code):
+        if text == code:
+            return None
+        raise PhoneCodeError(
+            f"{label}: phone_code is only for codes with letters; callers key {code} as it is",
+            zone=code,
+            phone_code=text,
+            reason="digit_code",
+        )
+    return text
+
+
+def _check_phone_codes(session: Session, validated: list[dict[str, Any]]) -> None:
+    """Refuse phone codes that another zone's code or phone code already is, after the
+    file is applied: a caller keying them must reach exactly one zone."""
+    final = {z.code: z.phone_code for z in session.scalars(select(Zone))}
+    for values in validated:
+        code = values["code"]
+        given = values["phone_code"]
+        final[code] = given if given is not None else final.get(code)
+    explicit = {v["code"] for v in validated if v["phone_code"] is not None}
+    owners: dict[str, str] = {code: code for code in final if is_digit_code(code)}
+    for code, phone_code in sorted(final.items()):
+        if phone_code is None or is_digit_code(code):
+            continue
+        if phone_code in owners:
+            zone, other = code, owners[phone_code]
+            if code not in explicit:
+                # This zone kept its phone code: the clash came with the other zone.
+                zone, other = other, code
+            reason = "taken_by_code" if other == phone_code else "taken_by_phone_code"
+            what = "the code of zone" if reason == "taken_by_code" else "the phone code of zone"
+            raise PhoneCodeError(
+                f"zone {zone}: {phone_code} is already {what} {other}; "
+                f"give one of them another phone_code",
+                zone=zone,
+                phone_code=phone_code,
+                reason=reason,
+                other=other,
+            )
+        owners[phone_code] = code
 
 
 def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> ImportResult:
     """Create or update every zone in ``data`` (the parsed zones file) and commit.
 
-    All or nothing: one bad zone rejects the file and changes nothing.
+    All or nothing: one bad zone rejects the file and changes nothing. A zone whose code
+    has letters keeps the ``phone_code`` it has unless the file gives another; one that
+    has none gets one (:func:`assign_phone_codes`). Raises :class:`ZoneFileError`
+    (:class:`PhoneCodeError` for a phone code that is not digits or is taken).
     """
     entries = data.get("zones") if isinstance(data, Mapping) else None
     if not isinstance(entries, list) or not entries:
@@ -140,11 +307,15 @@ def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> Imp
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise ZoneFileError(f"zone codes appear twice: {', '.join(duplicates)}")
+    _check_phone_codes(session, validated)
     created = updated = 0
+    moved: list[tuple[Zone, str]] = []
     for values in validated:
         zone = session.scalar(select(Zone).where(Zone.code == values["code"]))
+        phone_code = values.pop("phone_code")
         if zone is None:
-            session.add(Zone(**values, active=True, created_at=at, updated_at=at))
+            zone = Zone(**values, active=True, created_at=at, updated_at=at)
+            session.add(zone)
             created += 1
         else:
             for key, value in values.items():
@@ -152,6 +323,14 @@ def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> Imp
             zone.active = True
             zone.updated_at = at
             updated += 1
+        if phone_code is not None and phone_code != zone.phone_code:
+            moved.append((zone, phone_code))
+            zone.phone_code = None  # first free them all: two zones may swap codes
+    session.flush()
+    for zone, phone_code in moved:
+        zone.phone_code = phone_code
+    session.flush()
+    assign_phone_codes(session)
     session.commit()
     return ImportResult(created=created, updated=updated)
 

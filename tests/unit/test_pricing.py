@@ -19,15 +19,19 @@ from app.services.pricing import (
     DayCharge,
     Tariff,
     TariffError,
+    UnknownDayError,
     Window,
     _wall_to_utc,
     capped_end,
+    format_days,
     format_money,
     is_paid_time,
+    localized_paid_hours,
     money_to_decimal_str,
     next_paid_change,
     paid_hours_to_spec,
     paid_minutes,
+    parse_days,
     parse_money,
     parse_paid_hours,
     price,
@@ -444,7 +448,7 @@ def test_parse_paid_hours_accepts(spec: dict[str, str], expected: dict[int, W]) 
         ({"mon,mon": "8-9"}, "twice"),
         ({"mon-fri,wed": "8-9"}, "twice"),
         ({"funday": "8-9"}, "unknown day"),
-        ({"ma-pe": "8-18"}, "unknown day"),
+        ({"ma-fun": "8-18"}, "unknown day"),
         ({"mon-": "8-18"}, "unknown day"),
         ({"mon-tue-wed": "8-18"}, "unknown day"),
         ({"": "8-9"}, "day key"),
@@ -454,6 +458,78 @@ def test_parse_paid_hours_accepts(spec: dict[str, str], expected: dict[int, W]) 
 def test_parse_paid_hours_rejects(spec: Any, message: str) -> None:
     with pytest.raises(TariffError, match=message):
         parse_paid_hours(spec)
+
+
+@pytest.mark.parametrize(
+    ("key", "days"),
+    [
+        ("ma-pe", [0, 1, 2, 3, 4]),
+        ("la", [5]),
+        ("su", [6]),
+        ("ma, ke", [0, 2]),
+        ("Ma.-Pe.", [0, 1, 2, 3, 4]),
+        ("maanantai-perjantai", [0, 1, 2, 3, 4]),
+        ("lauantai", [5]),
+        ("mån-fre", [0, 1, 2, 3, 4]),
+        ("lör", [5]),
+        ("sön", [6]),
+        ("man-fre", [0, 1, 2, 3, 4]),
+        ("Lördag", [5]),
+        ("tis,tor", [1, 3]),
+        ("ti,to", [1, 3]),
+        ("Monday-Friday", [0, 1, 2, 3, 4]),
+        ("päivittäin", list(range(7))),
+        ("dagligen", list(range(7))),
+        ("ma-su", list(range(7))),
+        ("pe-ma", [4, 5, 6, 0]),
+    ],
+)
+def test_days_are_understood_in_finnish_swedish_and_english(key: str, days: list[int]) -> None:
+    assert parse_days(key) == days
+
+
+def test_an_unknown_day_names_the_part_not_understood() -> None:
+    with pytest.raises(UnknownDayError) as caught:
+        parse_paid_hours({"ma-pe": "8-18", "lx": "9-15"})
+    assert caught.value.day == "lx"
+    assert "unknown day" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("days", "fi", "sv", "en"),
+    [
+        ([0, 1, 2, 3, 4], "ma-pe", "mån-fre", "mon-fri"),
+        ([5], "la", "lör", "sat"),
+        ([5, 6], "la-su", "lör-sön", "sat-sun"),
+        ([0, 2], "ma,ke", "mån,ons", "mon,wed"),
+        (list(range(7)), "ma-su", "mån-sön", "daily"),
+    ],
+)
+def test_days_are_written_in_the_readers_language(
+    days: list[int], fi: str, sv: str, en: str
+) -> None:
+    assert (format_days(days, "fi"), format_days(days, "sv"), format_days(days, "en")) == (
+        fi,
+        sv,
+        en,
+    )
+
+
+@given(
+    st.lists(st.integers(0, 6), min_size=1, unique=True).map(sorted),
+    st.sampled_from(["fi", "sv", "en"]),
+)
+def test_written_days_read_back_as_the_same_days(days: list[int], language: str) -> None:
+    assert sorted(parse_days(format_days(days, language))) == days
+
+
+def test_a_stored_spec_is_shown_in_the_readers_language_and_reads_back_the_same() -> None:
+    spec = {"mon-fri": "08:00-18:00", "sat": "09:00-15:00"}
+    assert localized_paid_hours(spec, "fi") == {"ma-pe": "08:00-18:00", "la": "09:00-15:00"}
+    assert localized_paid_hours(spec, "sv") == {"mån-fre": "08:00-18:00", "lör": "09:00-15:00"}
+    for language in ("fi", "sv", "en"):
+        shown = localized_paid_hours(spec, language)
+        assert paid_hours_to_spec(parse_paid_hours(shown)) == spec
 
 
 def test_parse_paid_hours_rejects_non_mapping() -> None:

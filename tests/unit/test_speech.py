@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.services.plates import looks_like_plate
-from app.services.speech import spoken_plate
+from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,52 @@ def test_spoken_plate_reads_letters_and_digits_in_three_languages(
 def test_spoken_plate_never_raises_and_only_returns_plates(text: str) -> None:
     result = spoken_plate(text)
     assert result is None or looks_like_plate(result)
+
+
+KNOWN_ZONES = ["101", "102", "201", "EV1", "381", "EN2"]
+
+
+@pytest.mark.parametrize(
+    ("heard", "zone"),
+    [
+        ("E V 1", "EV1"),
+        ("ee vee yksi", "EV1"),
+        ("e v one", "EV1"),
+        ("e ve ett", "EV1"),
+        ("EV1", "EV1"),
+        ("Ev-1.", "EV1"),
+        ("zone E V one", "EV1"),
+        ("alue ee vee yks", "EV1"),
+        ("101", "101"),
+        ("1 0 1", "101"),
+        ("one oh one", "101"),  # "oh" is a zero here: no zone 1O1
+        ("yksi nolla kaksi", "102"),
+        ("zon två noll ett", "201"),
+        ("kolme kahdeksan yksi", "381"),
+        ("e en two", "EN2"),  # "en" is the letter N here: no zone E12
+        ("E V 2", None),
+        ("hello", None),
+        ("", None),
+    ],
+)
+def test_spoken_zone_picks_the_known_code_a_caller_spelled(heard: str, zone: str | None) -> None:
+    assert spoken_zone(heard, KNOWN_ZONES) == zone
+
+
+@pytest.mark.parametrize(
+    ("heard", "asks"),
+    [
+        ("mitkä alueet on", True),
+        ("vilka zoner finns", True),
+        ("list the zones", True),
+        ("E V 1", False),
+        ("zone 101", False),
+    ],
+)
+def test_a_caller_asking_which_zones_there_are_is_recognised(heard: str, asks: bool) -> None:
+    assert asks_for_zone_list(heard) is asks
+
+
+@given(st.text(max_size=40))
+def test_spoken_zone_never_raises_and_only_returns_known_codes(text: str) -> None:
+    assert spoken_zone(text, KNOWN_ZONES) in (None, *KNOWN_ZONES)
