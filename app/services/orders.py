@@ -221,9 +221,13 @@ def start_parking(
         order=order,
         body=f"parking started: {order.plate_display} in {zone.code}",
         data={
+            "action": "started",
+            "plate": order.plate_display,
+            "zone": zone.code,
             "minutes": minutes,
             "ends_at": end.isoformat() if end else None,
             "amount_cents": amount,
+            "currency": order.currency,
         },
     )
     if payments.amount_to_collect(order, kanava) == 0:
@@ -285,7 +289,15 @@ def stop_parking(
         order=order,
         actor=actor,
         body=f"parking {reason}: {order.plate_display} in {order.zone.code}",
-        data={"amount_cents": order.amount_cents, "reason": reason},
+        data={
+            "action": {"moved": "moved", "max_stay": "ended_max_stay"}.get(reason, "stopped"),
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "ended_at": end.isoformat(),
+            "amount_cents": order.amount_cents,
+            "currency": order.currency,
+            "reason": reason,
+        },
     )
     return ParkingStopped(
         order=order, amount_cents=order.amount_cents, payment=payment, refunded_cents=refunded
@@ -341,7 +353,16 @@ def extend_parking(
         order=order,
         actor=actor,
         body=f"parking extended: {order.plate_display} until {new_end.isoformat()}",
-        data={"from": old_end.isoformat(), "to": new_end.isoformat(), "added_cents": added_cents},
+        data={
+            "action": "extended",
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "from": old_end.isoformat(),
+            "to": new_end.isoformat(),
+            "added_cents": added_cents,
+            "amount_cents": added_cents,
+            "currency": order.currency,
+        },
     )
     return ParkingExtended(
         order=order,
@@ -396,7 +417,13 @@ def cancel_order(
             f"{'parking' if order.kind is OrderKind.PARKING else 'booking'} cancelled"
             f" ({reason}): {order.plate_display} in {order.zone.code}"
         ),
-        data={"reason": reason},
+        data={
+            "action": "cancelled",
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "order_kind": order.kind.value,
+            "reason": reason,
+        },
     )
     return order
 

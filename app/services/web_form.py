@@ -130,7 +130,12 @@ def park_from_form(
         customer=customer,
         order=started.order,
         body=f"web form: park {started.order.plate_display} in {zone.code}",
-        data={"minutes": minutes, "phone_given": customer is not None},
+        data={
+            "minutes": minutes,
+            "phone_given": customer is not None,
+            "plate": started.order.plate_display,
+            "zone": zone.code,
+        },
     )
     session.commit()
     return started
