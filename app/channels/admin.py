@@ -25,49 +25,31 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import kanava
-from app.channels import admin_auth
+from app.channels import admin_auth, panel_words
 from app.channels.admin_auth import admin_required, safe_next, staff
+from app.channels.panel_words import (
+    CHANNEL_WORDS,
+    DELIVERY_WORDS,
+    KIND_WORDS,
+    PAYMENT_STATUS_WORDS,
+    STATUS_WORDS,
+)
 from app.config import LANGUAGES
 from app.extensions import db, login_manager
-from app.services import panel
-from app.services.pricing import DAY_ABBREVIATIONS
+from app.services import orders, panel
+from app.services.pricing import DAY_ABBREVIATIONS, TariffError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-STATUS_WORDS = {
-    "awaiting_payment": _l("awaiting payment"),
-    "active": _l("paid"),
-    "ended": _l("ended"),
-    "expired": _l("expired"),
-    "cancelled": _l("cancelled"),
-    "booked": _l("booked"),
-}
-CHANNEL_WORDS = {
-    "sms": _l("SMS"),
-    "voice": _l("phone call"),
-    "web": _l("web form"),
-    "admin": _l("panel"),
-    "api": _l("handheld"),
-    "system": _l("system"),
-    "payment": _l("payment"),
-}
-KIND_WORDS = {
-    "message_in": _l("SMS in"),
-    "message_out": _l("SMS out"),
-    "call_step": _l("call step"),
-    "web_action": _l("web form"),
-    "payment": _l("payment"),
-    "order": _l("order"),
-    "staff_action": _l("staff action"),
-    "api_check": _l("handheld check"),
-    "system": _l("system"),
-    "plate_check": _l("plate check"),
-}
 ERROR_WORDS = {
     "bad_plate": _l("Type a plate, for example ABC-123."),
     "unknown_zone": _l("No such zone."),
     "unknown_order": _l("No such order."),
     "not_live": _l("The order is not running any more."),
+    "changed_meanwhile": _l(
+        "Nothing was done: the order changed after you looked (a double tap, or someone "
+        "else). Check it and try again."
+    ),
     "open_ended": _l("This parking runs until stopped; it cannot be extended."),
     "at_max_stay": _l("The parking is already at the zone's longest stay."),
     "bad_duration": _l("Give the extra time in minutes, 1 to 10080."),
@@ -95,19 +77,6 @@ FIELD_WORDS = {
     "daily_cap": _l("Daily cap"),
     "max_minutes": _l("Longest stay in minutes"),
     "capacity": _l("Bookable spaces"),
-}
-PAYMENT_STATUS_WORDS = {
-    "pending": _l("waiting for payment"),
-    "authorized": _l("card held"),
-    "succeeded": _l("paid"),
-    "failed": _l("failed"),
-    "cancelled": _l("cancelled"),
-}
-PAYMENT_EVENT_WORDS = {
-    "paid": _l("paid"),
-    "card held": _l("card held"),
-    "refunded": _l("refunded"),
-    "saved card charged": _l("saved card charged"),
 }
 
 
@@ -175,6 +144,14 @@ def error_text(exc: panel.PanelError) -> str:
         return f"{ERROR_WORDS['invalid_zone']} {zone_editor_error_text(exc)}"
     if exc.code == "bad_refund_amount":
         return str(_("Write the amount as %(example)s.", example=_example_amount(120)))
+    if exc.code == "refund_amount_missing":
+        most = int(details["most_cents"])  # type: ignore[call-overload]
+        return str(
+            _(
+                "Write the amount to refund, or choose to refund everything left (%(amount)s).",
+                amount=format_currency(Decimal(most) / 100, str(details["currency"])),
+            )
+        )
     if exc.code == "refund_too_much":
         most = int(details["most_cents"])  # type: ignore[call-overload]
         return str(
@@ -231,7 +208,9 @@ def _words() -> dict[str, object]:
         "channel_words": CHANNEL_WORDS,
         "kind_words": KIND_WORDS,
         "payment_status_words": PAYMENT_STATUS_WORDS,
-        "payment_event_words": PAYMENT_EVENT_WORDS,
+        "delivery_words": DELIVERY_WORDS,
+        "money_text": panel_words.money_text,
+        "local_time": panel_words.local_time,
         "is_admin": bool(getattr(current_user, "is_admin", False)),
     }
 
@@ -243,7 +222,7 @@ def _words() -> dict[str, object]:
 def plate_check() -> str | tuple[str, int]:
     session = db.session()
     zones = panel.active_zones(session)
-    result = None
+    answer = None
     error = None
     zone = (
         request.form.get("zone", "") if request.method == "POST" else request.args.get("zone", "")
@@ -251,7 +230,7 @@ def plate_check() -> str | tuple[str, int]:
     if request.method == "POST":
         k = kanava()
         try:
-            result = panel.check_plate(
+            answer = panel.check_plate(
                 session, k, staff(), request.form.get("plate", ""), zone or None, k.clock()
             )
         except panel.PanelError as exc:
@@ -259,7 +238,7 @@ def plate_check() -> str | tuple[str, int]:
     return render_template(
         "admin/check.html",
         zones=zones,
-        result=result,
+        answer=answer,
         error=error,
         zone=zone,
         now=kanava().clock(),
@@ -293,26 +272,50 @@ def zone_board(code: str) -> str:
 # ---- customer timeline ------------------------------------------------------------------
 
 
+def _positive_int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
 @bp.get("/timeline")
 def timeline() -> str:
     query = request.args.get("q", "").strip()[:64]
-    story = panel.customer_story(db.session(), query) if query else None
+    k = kanava()
+    now = k.clock()
+    story = (
+        panel.customer_story(
+            db.session(),
+            k,
+            query,
+            now,
+            order_id=_positive_int(request.args.get("order")),
+            kind=request.args.get("kind") or None,
+            page=_positive_int(request.args.get("page")) or 1,
+        )
+        if query
+        else None
+    )
     return render_template(
         "admin/timeline.html",
         query=query,
         story=story,
-        now=kanava().clock(),
+        now=now,
         refund_available=panel.refund_available(),
+        kind_filter_words=panel_words.KIND_FILTER_WORDS,
+        event_text=panel_words.event_text,
     )
 
 
 def _back(default_query: str = "") -> WerkzeugResponse:
+    return redirect(_next_url(request.form.get("next"), default_query), code=303)
+
+
+def _next_url(target: str | None, default_query: str = "") -> str:
     fallback = (
         url_for("admin.timeline", q=default_query)
         if default_query
         else url_for("admin.plate_check")
     )
-    return redirect(safe_next(request.form.get("next"), fallback), code=303)
+    return safe_next(target, fallback)
 
 
 @bp.post("/notes")
@@ -335,55 +338,228 @@ def add_note() -> WerkzeugResponse:
     return _back()
 
 
+# ---- staff actions: a confirmation naming the amounts, then the action -------------------
+
+ORDER_ACTIONS = ("stop", "extend", "cancel")
+
+
+def _confirm_page(**context: object) -> str:
+    return render_template("admin/confirm.html", now=kanava().clock(), **context)
+
+
+def _minutes_arg(raw: str | None) -> int:
+    return _positive_int((raw or "").strip()) or 0
+
+
+@bp.get("/orders/<int:order_id>/<action>")
+@admin_required
+def confirm_order_action(order_id: int, action: str) -> str | tuple[str, int]:
+    """The confirmation of a stop, an extension or a cancellation: what it will do, in
+    amounts, and one button that does it. Nothing changes until that button is pressed."""
+    if action not in ORDER_ACTIONS:
+        abort(404)
+    k = kanava()
+    now = k.clock()
+    session = db.session()
+    back = _next_url(request.args.get("next"), "")
+    minutes = _minutes_arg(request.args.get("minutes"))
+    try:
+        if action == "stop":
+            stop = panel.stop_quote(session, k, order_id, now)
+            words = panel_words.stop_words(stop, now)
+            hidden: dict[str, str] = {}
+            danger = True
+        elif action == "extend":
+            extend = panel.extend_quote(session, k, order_id, minutes, now)
+            words = panel_words.extend_words(extend, now)
+            hidden = {"minutes": str(minutes), "seen_end": extend.old_end.isoformat()}
+            danger = False
+        else:
+            cancel = panel.cancel_quote(session, order_id)
+            words = panel_words.cancel_words(cancel, now)
+            hidden = {}
+            danger = True
+    except panel.PanelError as exc:
+        return _confirm_page(action=action, error=error_text(exc), back=back), 409
+    return _confirm_page(
+        action=action,
+        words=words,
+        hidden=hidden,
+        danger=danger,
+        post_url=url_for("admin.order_action", order_id=order_id, action=action),
+        back=back,
+        error=None,
+    )
+
+
+def _done_text(action: str, result: object) -> str:
+    """What the admin's confirmed action did, in amounts."""
+    if isinstance(result, orders.ParkingStopped):
+        currency = result.order.currency
+        text = str(
+            _(
+                "Parking stopped; it cost %(amount)s.",
+                amount=panel_words.money(result.amount_cents, currency),
+            )
+        )
+        if result.refunded_cents:
+            refunded = panel_words.money(result.refunded_cents, currency)
+            text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
+        return text + " " + str(_("The driver was told by SMS."))
+    if isinstance(result, orders.ParkingExtended):
+        order = result.order
+        assert order.ends_at is not None
+        return str(
+            _(
+                "Parking extended until %(time)s, %(amount)s more. The driver was told by SMS.",
+                time=panel_words.local_time(order.ends_at, kanava().clock()),
+                amount=panel_words.money(result.added_cents, order.currency),
+            )
+        )
+    return str(_("Order cancelled. The driver was told by SMS."))
+
+
 @bp.post("/orders/<int:order_id>/<action>")
 @admin_required
 def order_action(order_id: int, action: str) -> WerkzeugResponse:
+    """Do a confirmed stop, extension or cancellation. A form that was not confirmed (an
+    old page, a single tap) leads to the confirmation instead of acting."""
+    if action not in ORDER_ACTIONS:
+        abort(404)
+    form = request.form
+    if form.get("confirmed") != "1":
+        return redirect(
+            url_for(
+                "admin.confirm_order_action",
+                order_id=order_id,
+                action=action,
+                minutes=form.get("minutes") or None,
+                next=form.get("next") or None,
+            ),
+            code=303,
+        )
     k = kanava()
-    note = request.form.get("note", "")[:500]
+    note = form.get("note", "")[:500].strip()
     session = db.session()
     try:
+        result: object
         if action == "stop":
-            panel.stop_order(session, k, staff(), order_id, note, k.clock())
-            flash(_("Parking stopped. The driver was told by SMS."))
+            result = panel.stop_order(session, k, staff(), order_id, note, k.clock())
         elif action == "extend":
-            raw = request.form.get("minutes", "")
-            minutes = int(raw) if raw.isdigit() else 0
-            panel.extend_order(session, k, staff(), order_id, minutes, note, k.clock())
-            flash(_("Parking extended. The driver was told by SMS."))
-        elif action == "cancel":
-            panel.cancel_order(session, k, staff(), order_id, note, k.clock())
-            flash(_("Order cancelled. The driver was told by SMS."))
+            seen_end = _seen_time(form.get("seen_end"))
+            result = panel.extend_order(
+                session,
+                k,
+                staff(),
+                order_id,
+                _minutes_arg(form.get("minutes")),
+                note,
+                k.clock(),
+                seen_end=seen_end,
+            )
         else:
-            abort(404)
+            result = panel.cancel_order(session, k, staff(), order_id, note, k.clock())
+        flash(_done_text(action, result))
     except panel.PanelError as exc:
         flash(error_text(exc), "error")
     return _back()
 
 
+def _seen_time(raw: str | None) -> datetime:
+    """The end an admin confirmed an extension from (ISO 8601, as the page carried it)."""
+    try:
+        seen = datetime.fromisoformat(raw or "")
+    except ValueError as exc:
+        raise panel.PanelError("changed_meanwhile") from exc
+    if seen.tzinfo is None:
+        raise panel.PanelError("changed_meanwhile")
+    return seen
+
+
+def _refund_amount(raw: str) -> int | None:
+    """The amount typed in the refund field in cents; None when empty."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return panel.parse_form_money(raw)
+    except TariffError as exc:
+        raise panel.PanelError("bad_refund_amount") from exc
+
+
+@bp.get("/payments/<int:payment_id>/refund")
+@admin_required
+def confirm_refund(payment_id: int) -> str | tuple[str, int]:
+    """The confirmation of a refund: "Refund 1,50 € of 4,80 € to the card". The amount is
+    required; "everything left" is a choice of its own, never an empty field."""
+    back = _next_url(request.args.get("next"), "")
+    try:
+        quote = panel.refund_quote(
+            db.session(),
+            payment_id,
+            _refund_amount(request.args.get("amount", "")),
+            everything=request.args.get("all") == "1",
+        )
+    except panel.PanelError as exc:
+        payment = panel.payment_for_refund(db.session(), payment_id)
+        return _confirm_page(
+            action="refund",
+            error=error_text(exc),
+            back=back,
+            payment=payment,
+            typed=request.args.get("amount", ""),
+        ), 400
+    return _confirm_page(
+        action="refund",
+        words=panel_words.refund_words(quote, kanava().clock()),
+        hidden={
+            "amount_cents": str(quote.amount_cents),
+            "seen_refunded_cents": str(quote.refunded_cents),
+        },
+        danger=True,
+        post_url=url_for("admin.refund", payment_id=payment_id),
+        back=back,
+        error=None,
+    )
+
+
 @bp.post("/payments/<int:payment_id>/refund")
 @admin_required
 def refund(payment_id: int) -> WerkzeugResponse:
+    """Do a confirmed refund of exactly the amount confirmed."""
+    form = request.form
+    amount = _positive_int(form.get("amount_cents"))
+    seen = form.get("seen_refunded_cents", "")
+    if form.get("confirmed") != "1" or amount is None or not seen.isdigit():
+        return redirect(
+            url_for(
+                "admin.confirm_refund",
+                payment_id=payment_id,
+                amount=form.get("amount") or None,
+                next=form.get("next") or None,
+            ),
+            code=303,
+        )
     k = kanava()
-    raw = request.form.get("amount", "").strip()
-    amount: int | None = None
     try:
-        if raw:
-            from app.services.pricing import TariffError
-
-            try:
-                amount = panel.parse_form_money(raw)
-            except TariffError as exc:
-                raise panel.PanelError("bad_refund_amount") from exc
-        panel.refund_payment(
+        refunded = panel.refund_payment(
             db.session(),
             k,
             staff(),
             payment_id,
             amount,
-            request.form.get("note", "")[:500],
+            form.get("note", "")[:500].strip(),
             k.clock(),
+            seen_refunded_cents=int(seen),
         )
-        flash(_("Refund made."))
+        payment = panel.payment_for_refund(db.session(), payment_id)
+        currency = payment.currency if payment else k.settings.currency
+        flash(
+            _(
+                "Refunded %(amount)s to the card. The driver was told by SMS.",
+                amount=panel_words.money(refunded, currency),
+            )
+        )
     except panel.PanelError as exc:
         flash(error_text(exc), "error")
     return _back()

@@ -73,6 +73,14 @@ def plate(plate: str) -> Response | tuple[Response, int]:
             "status": check.status,
             "valid_until": _local_iso(check.valid_until),
             "order_id": check.order_id,
+            "elsewhere": (
+                {
+                    "zone": check.elsewhere.zone,
+                    "valid_until": _local_iso(check.elsewhere.valid_until),
+                }
+                if check.elsewhere
+                else None
+            ),
         }
     )
 

@@ -214,6 +214,12 @@ def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
                 customer=order.customer,
                 order=order,
                 body=f"parking expired: {order.plate_display} in {order.zone.code}",
+                data={
+                    "action": "expired",
+                    "plate": order.plate_display,
+                    "zone": order.zone.code,
+                    "ended_at": order.ended_at.isoformat(),
+                },
             )
             _notify(
                 session,

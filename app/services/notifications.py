@@ -325,7 +325,14 @@ def _claim_next(
         message.last_error = reason
         message.updated_at = now
         _event_status(session, message, OutboundStatus.SUPPRESSED)
-        _note(session, message, now, f"SMS dropped ({message.purpose}): {reason}", reason=reason)
+        _note(
+            session,
+            message,
+            now,
+            f"SMS dropped ({message.purpose}): {reason}",
+            reason=reason,
+            action="dropped",
+        )
         session.commit()
         return DROPPED
     message.status = OutboundStatus.SENDING
@@ -376,6 +383,8 @@ def _record_failure(session: Session, message_id: int, exc: NotifierError, now: 
             f"SMS not sent ({message.purpose}) after {message.attempts} attempts: "
             f"{message.last_error}",
             error=message.last_error,
+            action="send_failed",
+            attempts=message.attempts,
         )
     else:
         message.status = OutboundStatus.QUEUED
@@ -495,6 +504,7 @@ def record_delivery_status(
             f"SMS {status} ({message.purpose})" + (f", error {error_code}" if error_code else ""),
             error_code=error_code,
             status=status,
+            action="delivery_failed",
         )
     session.commit()
     return True

@@ -221,9 +221,13 @@ def start_parking(
         order=order,
         body=f"parking started: {order.plate_display} in {zone.code}",
         data={
+            "action": "started",
+            "plate": order.plate_display,
+            "zone": zone.code,
             "minutes": minutes,
             "ends_at": end.isoformat() if end else None,
             "amount_cents": amount,
+            "currency": order.currency,
         },
     )
     if payments.amount_to_collect(order, kanava) == 0:
@@ -285,7 +289,15 @@ def stop_parking(
         order=order,
         actor=actor,
         body=f"parking {reason}: {order.plate_display} in {order.zone.code}",
-        data={"amount_cents": order.amount_cents, "reason": reason},
+        data={
+            "action": {"moved": "moved", "max_stay": "ended_max_stay"}.get(reason, "stopped"),
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "ended_at": end.isoformat(),
+            "amount_cents": order.amount_cents,
+            "currency": order.currency,
+            "reason": reason,
+        },
     )
     return ParkingStopped(
         order=order, amount_cents=order.amount_cents, payment=payment, refunded_cents=refunded
@@ -341,7 +353,16 @@ def extend_parking(
         order=order,
         actor=actor,
         body=f"parking extended: {order.plate_display} until {new_end.isoformat()}",
-        data={"from": old_end.isoformat(), "to": new_end.isoformat(), "added_cents": added_cents},
+        data={
+            "action": "extended",
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "from": old_end.isoformat(),
+            "to": new_end.isoformat(),
+            "added_cents": added_cents,
+            "amount_cents": added_cents,
+            "currency": order.currency,
+        },
     )
     return ParkingExtended(
         order=order,
@@ -396,9 +417,24 @@ def cancel_order(
             f"{'parking' if order.kind is OrderKind.PARKING else 'booking'} cancelled"
             f" ({reason}): {order.plate_display} in {order.zone.code}"
         ),
-        data={"reason": reason},
+        data={
+            "action": "cancelled",
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "order_kind": order.kind.value,
+            "reason": reason,
+        },
     )
     return order
+
+
+@dataclass(frozen=True)
+class ValidElsewhere:
+    """Where a plate that is not valid in the zone asked is validly parked now."""
+
+    zone: str
+    valid_until: datetime | None  # None: until stopped
+    order_id: int
 
 
 @dataclass(frozen=True)
@@ -411,6 +447,8 @@ class PlateCheck:
     order_id: int | None
     channel: str | None
     paid: bool
+    # Asked about one zone and not valid there: the zone where the plate is valid now.
+    elsewhere: ValidElsewhere | None = None
 
 
 def check_plate(
@@ -420,6 +458,9 @@ def check_plate(
 
     Answers with the best live order (valid first, latest end first); with none, the most
     recent order of the last 24 hours, marked not valid; with none of those, nothing.
+    Asked about one zone where the plate is not valid, ``elsewhere`` names the zone where
+    it is validly parked now (the latest valid end first), so an attendant one street
+    away does not take a paying driver for one who did not pay.
     """
     key = normalize_plate(plate)
     grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
@@ -455,13 +496,31 @@ def check_plate(
 
     valid = [o for o in candidates if is_valid(o, now, grace)]
     far_future = now + timedelta(days=3650)
+    elsewhere: ValidElsewhere | None = None
+    shown = display_plate(plate)
+    if zone_key and not valid:
+        others = session.scalars(
+            select(Order)
+            .join(Zone)
+            .where(
+                Order.plate_key == key,
+                Order.kind == OrderKind.PARKING,
+                Order.status.in_(LIVE_STATUSES),
+                Zone.code != zone_key,
+            )
+        )
+        valid_others = [o for o in others if is_valid(o, now, grace)]
+        if valid_others:
+            there = max(valid_others, key=lambda o: (valid_until(o, grace) or far_future, o.id))
+            elsewhere = ValidElsewhere(there.zone.code, valid_until(there, grace), there.id)
+            shown = there.plate_display
     if valid:
         best = max(valid, key=lambda o: (valid_until(o, grace) or far_future, o.id))
     elif candidates:
         best = max(candidates, key=lambda o: (o.ended_at or o.ends_at or o.created_at, o.id))
     else:
         return PlateCheck(
-            plate=display_plate(plate),
+            plate=shown,
             zone=zone_key,
             valid=False,
             status=None,
@@ -469,6 +528,7 @@ def check_plate(
             order_id=None,
             channel=None,
             paid=False,
+            elsewhere=elsewhere,
         )
     return PlateCheck(
         plate=best.plate_display,
@@ -479,6 +539,7 @@ def check_plate(
         order_id=best.id,
         channel=best.channel.value,
         paid=best.status is OrderStatus.ACTIVE,
+        elsewhere=elsewhere,
     )
 
 

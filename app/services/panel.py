@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,10 +31,13 @@ from app.models import (
     LoginThrottle,
     Order,
     OrderKind,
+    OrderStatus,
     OutboundMessage,
     Payment,
+    PaymentStatus,
     PlateCheckLog,
     User,
+    Vehicle,
     Zone,
 )
 from app.services import (
@@ -53,9 +55,12 @@ from app.services.plates import normalize_plate
 from app.services.pricing import (
     TariffError,
     UnknownDayError,
+    capped_end,
     format_days,
+    is_paid_time,
     localized_paid_hours,
     money_to_decimal_str,
+    next_paid_change,
     parse_days,
     parse_money,
     price,
@@ -172,7 +177,79 @@ def user_for_session(session: Session, session_id: str) -> User | None:
     return user
 
 
+# ---- an order's money, as staff see it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoneyState:
+    """What an order's money looks like now, for the page to word.
+
+    ``state``: ``owes`` (``amount_cents`` still to pay: awaiting payment, an unpaid
+    extension or stop), ``held`` (a card held for up to ``amount_cents``), ``paid``
+    (``amount_cents`` paid, refunds deducted, ``refunded_cents`` given back), ``free``
+    (nothing to pay) or ``not_paid`` (nothing paid and nothing asked any more: cancelled).
+    ``free_until``: the parking is live in free time now, and paid time starts then,
+    before the parking ends.
+    """
+
+    state: str
+    amount_cents: int
+    currency: str
+    refunded_cents: int = 0
+    free_until: datetime | None = None
+
+
+def owed_cents(order: Order) -> int:
+    """What the driver still has to pay for ``order``: its pending payments."""
+    return sum(p.amount_cents for p in order.payments if p.status is PaymentStatus.PENDING)
+
+
+def money_state(order: Order, kanava: Kanava, now: datetime) -> MoneyState:
+    """The order's money at ``now``, read through the payments' states (never from text)."""
+    currency = order.currency
+    refunded = sum(p.refunded_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)
+    free_until = _free_until(order, kanava, now)
+    owed = owed_cents(order)
+    held = payments.held_payment_of(order)
+    paid = payments.paid_total(order)
+    if owed > 0:
+        return MoneyState("owes", owed, currency, refunded, free_until)
+    if held is not None:
+        return MoneyState("held", held.amount_cents, currency, refunded, free_until)
+    if paid > 0 or refunded > 0:
+        return MoneyState("paid", paid, currency, refunded, free_until)
+    if order.amount_cents == 0 and order.status is not OrderStatus.CANCELLED:
+        return MoneyState("free", 0, currency, 0, free_until)
+    return MoneyState("not_paid", 0, currency, 0, free_until)
+
+
+def _free_until(order: Order, kanava: Kanava, now: datetime) -> datetime | None:
+    """When a live parking standing in free time now reaches paid time (None: it does
+    not, before it ends, or it is not in free time)."""
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+    if order.kind is not OrderKind.PARKING or not orders.is_valid(order, now, grace):
+        return None
+    tariff = zones.tariff_of(order.zone)
+    tz = kanava.settings.tz
+    if is_paid_time(tariff, now, tz):
+        return None
+    paid_from = next_paid_change(tariff, now, tz)
+    end = order.ends_at
+    if paid_from is None or (end is not None and paid_from >= end):
+        return None
+    return paid_from
+
+
 # ---- plate check ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """A plate check as the panel shows it: the handheld API's answer, and the money of
+    the order it found."""
+
+    result: orders.PlateCheck
+    money: MoneyState | None
 
 
 def check_plate(
@@ -182,13 +259,15 @@ def check_plate(
     plate: str,
     zone_code: str | None,
     now: datetime,
-) -> orders.PlateCheck:
+) -> CheckAnswer:
     """The handheld API's answer for ``plate`` (:func:`orders.check_plate`), logged with
     who asked. Raises ``PanelError("bad_plate")`` for an empty or overlong plate. Commits."""
     try:
-        return plate_checks.check_and_log(session, kanava, plate, zone_code, now, user=user)
+        result = plate_checks.check_and_log(session, kanava, plate, zone_code, now, user=user)
     except plate_checks.BadPlate as exc:
         raise PanelError("bad_plate") from exc
+    order = session.get(Order, result.order_id) if result.order_id else None
+    return CheckAnswer(result, money_state(order, kanava, now) if order else None)
 
 
 def active_zones(session: Session) -> list[Zone]:
@@ -213,6 +292,7 @@ class BoardRow:
     valid: bool
     valid_until: datetime | None
     minutes_left: int | None  # None: until stopped (or not valid any more)
+    money: MoneyState
 
 
 @dataclass(frozen=True)
@@ -253,7 +333,8 @@ def zone_board(session: Session, kanava: Kanava, zone_code: str, now: datetime) 
         valid = orders.is_valid(order, now, grace)
         until = orders.valid_until(order, grace)
         left = int((until - now).total_seconds() // 60) if valid and until else None
-        row = BoardRow(order, orders.effective_status(order, now).value, valid, until, left)
+        status = orders.effective_status(order, now).value
+        row = BoardRow(order, status, valid, until, left, money_state(order, kanava, now))
         (live if valid else recent).append(row)
     far = now + timedelta(days=3650)
     live.sort(key=lambda r: (r.valid_until or far, r.order.id))
@@ -262,44 +343,65 @@ def zone_board(session: Session, kanava: Kanava, zone_code: str, now: datetime) 
 
 # ---- customer timeline ------------------------------------------------------------------
 
+TIMELINE_PAGE_SIZE = 50
+EARLIER_ORDERS_SHOWN = 10
+# The timeline's kind filter: what the viewer picks, and the events it keeps.
+KIND_FILTERS: dict[str, tuple[EventKind, ...]] = {
+    "sms": (EventKind.MESSAGE_IN, EventKind.MESSAGE_OUT),
+    "call": (EventKind.CALL_STEP,),
+    "web": (EventKind.WEB_ACTION,),
+    "order": (EventKind.ORDER,),
+    "payment": (EventKind.PAYMENT,),
+    "staff": (EventKind.STAFF_ACTION,),
+    "check": (EventKind.API_CHECK,),  # and the plate checks of the plate
+    "system": (EventKind.SYSTEM,),
+}
+PLATE_CHECK = "plate_check"
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """One thing that happened, as structured as it was recorded, for the page to word.
+
+    ``data`` is the event's own data (``action``, ``amount_cents``, ``currency``, ISO UTC
+    times, ``plate``, ``zone`` ...); ``body`` is the English fallback for rows recorded
+    before the data said enough. ``plate`` and ``zone`` are the order's, for events that
+    do not name them.
+    """
+
     at: datetime
     channel: str
     kind: str
+    intent: str | None
     body: str
+    data: Mapping[str, Any]
     understood: bool | None
     actor: str | None
     order_id: int | None
     delivery: str | None  # outbound SMS: queued, delivered, failed, ...
     phone: str | None
-    # A payment event's money, read from its body, for the page to word and format in
-    # the viewer's language: action ("paid", "refunded", ...), cents, currency, the rest.
-    payment: PaymentWords | None = None
+    plate: str | None = None
+    zone: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
-class PaymentWords:
-    action: str
-    amount_cents: int
-    currency: str
-    rest: str
+class RefundChoice:
+    """A payment an admin may refund: what was paid and what is left to give back."""
+
+    payment: Payment
+    left_cents: int
 
 
-# The bodies app.services.payments writes: "paid 3.80 EUR (card by phone)".
-_PAYMENT_BODY = re.compile(
-    r"(paid|card held|refunded|saved card charged) (\d+)\.(\d\d) ([A-Z]{3})(.*)", re.DOTALL
-)
+@dataclass(frozen=True)
+class OrderCard:
+    """An order on the timeline page with its money and what staff may do with it."""
 
-
-def payment_words(body: str) -> PaymentWords | None:
-    """A payment event body's action and amount (None for any other body)."""
-    match = _PAYMENT_BODY.fullmatch(body)
-    if match is None:
-        return None
-    action, whole, cents, currency, rest = match.groups()
-    return PaymentWords(action, int(whole) * 100 + int(cents), currency, rest)
+    order: Order
+    live: bool
+    status: str
+    money: MoneyState
+    refundable: list[RefundChoice]
 
 
 @dataclass
@@ -307,73 +409,134 @@ class CustomerStory:
     query: str
     customers: list[Customer]
     plate_key: str | None
-    orders: list[Order]
-    entries: list[TimelineEntry]
+    orders: list[Order]  # every order found, newest first (the order filter's choices)
+    cards: list[OrderCard]  # live orders first, then the latest ended ones
+    entries: list[TimelineEntry]  # one page, newest first
+    order_filter: int | None = None
+    kind_filter: str | None = None
+    page: int = 1
+    has_older: bool = False
 
 
-def customer_story(session: Session, query: str, limit: int = 500) -> CustomerStory:
-    """Everything known about the phone number or plate in ``query``, newest first.
-
-    A phone number finds its customer; a plate finds every customer who parked it and
-    every order of it (also those without a phone, from the web form). Entries are the
-    timeline events of those customers and orders, the outbound SMS with their delivery
-    state, and the panel's plate checks of the plate.
-    """
-    query = query.strip()
-    customers_found: list[Customer] = []
-    plate_key: str | None = None
+def _find_customers_and_orders(
+    session: Session, query: str
+) -> tuple[list[Customer], str | None, list[Order]]:
+    """The customers and orders that a phone number or a plate in ``query`` finds."""
     try:
         phone = normalize_phone(query)
     except InvalidPhoneNumber:
         phone = None
     if phone:
         customer = session.scalar(select(Customer).where(Customer.phone == phone))
-        customers_found = [customer] if customer else []
-        order_list = (
-            list(
-                session.scalars(
-                    select(Order).where(Order.customer_id == customer.id).order_by(Order.id.desc())
-                )
-            )
-            if customer
-            else []
+        if customer is None:
+            return [], None, []
+        found = session.scalars(
+            select(Order).where(Order.customer_id == customer.id).order_by(Order.id.desc())
         )
-    else:
-        plate_key = normalize_plate(query)
-        if not plate_key:
-            return CustomerStory(query, [], None, [], [])
-        order_list = list(
-            session.scalars(
-                select(Order).where(Order.plate_key == plate_key).order_by(Order.id.desc())
-            )
-        )
-        ids = {o.customer_id for o in order_list if o.customer_id}
-        from app.models import Vehicle
+        return [customer], None, list(found)
+    plate_key = normalize_plate(query)
+    if not plate_key:
+        return [], None, []
+    order_list = list(
+        session.scalars(select(Order).where(Order.plate_key == plate_key).order_by(Order.id.desc()))
+    )
+    ids = {o.customer_id for o in order_list if o.customer_id}
+    ids |= set(session.scalars(select(Vehicle.customer_id).where(Vehicle.plate_key == plate_key)))
+    customers_found = (
+        list(session.scalars(select(Customer).where(Customer.id.in_(ids)).order_by(Customer.id)))
+        if ids
+        else []
+    )
+    return customers_found, plate_key, order_list
 
-        ids |= set(
-            session.scalars(select(Vehicle.customer_id).where(Vehicle.plate_key == plate_key))
-        )
-        if ids:
-            customers_found = list(
-                session.scalars(select(Customer).where(Customer.id.in_(ids)).order_by(Customer.id))
-            )
-    customer_ids = [c.id for c in customers_found]
-    order_ids = [o.id for o in order_list]
+
+def order_cards(order_list: Sequence[Order], kanava: Kanava, now: datetime) -> list[OrderCard]:
+    """Live orders (and bookings still to come) first, each with its money and refundable
+    payments; then the latest ended ones. So on a narrow screen the buttons that end a
+    running parking come before any refund of an old one."""
+    cards: list[OrderCard] = []
+    for order in order_list:
+        running = order.status in LIVE_STATUSES and (order.ends_at is None or order.ends_at > now)
+        live = running or order.status is OrderStatus.BOOKED
+        refundable = [
+            RefundChoice(p, p.captured_cents - p.refunded_cents)
+            for p in order.payments
+            if p.status is PaymentStatus.SUCCEEDED and p.captured_cents > p.refunded_cents
+        ]
+        status = orders.effective_status(order, now).value
+        cards.append(OrderCard(order, live, status, money_state(order, kanava, now), refundable))
+    live_cards = [c for c in cards if c.live]
+    ended = [c for c in cards if not c.live][:EARLIER_ORDERS_SHOWN]
+    return live_cards + ended
+
+
+def customer_story(
+    session: Session,
+    kanava: Kanava,
+    query: str,
+    now: datetime,
+    *,
+    order_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    page_size: int = TIMELINE_PAGE_SIZE,
+) -> CustomerStory:
+    """Everything known about the phone number or plate in ``query``, newest first, one
+    page of ``page_size`` at a time, optionally only one order's events (``order_id``)
+    or one kind of them (``kind``, a key of :data:`KIND_FILTERS`).
+
+    A phone number finds its customer; a plate finds every customer who parked it and
+    every order of it (also those without a phone, from the web form). Entries are the
+    timeline events of those customers and orders, the outbound SMS with their delivery
+    state, and the panel's and handhelds' plate checks of the plate.
+    """
+    query = query.strip()
+    page = max(page, 1)
+    kind = kind if kind in KIND_FILTERS else None
+    customers_found, plate_key, order_list = _find_customers_and_orders(session, query)
+    if order_id is not None and order_id not in {o.id for o in order_list}:
+        order_id = None
+    story = CustomerStory(
+        query,
+        customers_found,
+        plate_key,
+        order_list,
+        order_cards(order_list, kanava, now),
+        [],
+        order_filter=order_id,
+        kind_filter=kind,
+        page=page,
+    )
+    wanted = (page - 1) * page_size + page_size + 1  # one more: is there an older page?
+    by_order = {o.id: o for o in order_list}
+    entries = _event_entries(session, story, by_order, wanted)
+    if plate_key and kind in (None, "check"):
+        entries += _plate_check_entries(session, plate_key, order_id, wanted)
+        entries.sort(key=lambda x: x.at, reverse=True)
+    start = (page - 1) * page_size
+    story.entries = entries[start : start + page_size]
+    story.has_older = len(entries) > start + page_size
+    return story
+
+
+def _event_entries(
+    session: Session, story: CustomerStory, by_order: Mapping[int, Order], limit: int
+) -> list[TimelineEntry]:
     conditions = []
-    if customer_ids:
-        conditions.append(Event.customer_id.in_(customer_ids))
-    if order_ids:
-        conditions.append(Event.order_id.in_(order_ids))
-    events: list[Event] = []
-    if conditions:
-        events = list(
-            session.scalars(
-                select(Event)
-                .where(or_(*conditions))
-                .order_by(Event.created_at.desc(), Event.id.desc())
-                .limit(limit)
-            )
-        )
+    if story.customers:
+        conditions.append(Event.customer_id.in_([c.id for c in story.customers]))
+    if by_order:
+        conditions.append(Event.order_id.in_(list(by_order)))
+    if not conditions:
+        return []
+    query = select(Event).where(or_(*conditions))
+    if story.order_filter is not None:
+        query = query.where(Event.order_id == story.order_filter)
+    if story.kind_filter is not None:
+        query = query.where(Event.kind.in_(KIND_FILTERS[story.kind_filter]))
+    events = list(
+        session.scalars(query.order_by(Event.created_at.desc(), Event.id.desc()).limit(limit))
+    )
     out_ids = [e.id for e in events if e.kind is EventKind.MESSAGE_OUT]
     delivery: dict[int, str] = {}
     if out_ids:
@@ -383,50 +546,78 @@ def customer_story(session: Session, query: str, limit: int = 500) -> CustomerSt
             )
         )
         delivery = {event_id: status.value for event_id, status in rows if event_id}
-    phones = {c.id: c.phone for c in customers_found}
-    entries = [
-        TimelineEntry(
-            at=e.created_at,
-            channel=e.channel.value,
-            kind=e.kind.value,
-            body=e.body,
-            understood=e.understood,
-            actor=e.actor,
-            order_id=e.order_id,
-            delivery=delivery.get(e.id)
-            or ((e.data or {}).get("status") if e.kind is EventKind.MESSAGE_OUT else None),
-            phone=phones.get(e.customer_id) if e.customer_id else None,
-            payment=payment_words(e.body) if e.kind is EventKind.PAYMENT else None,
-        )
-        for e in events
-    ]
-    if plate_key:
-        checks = session.scalars(
-            select(PlateCheckLog)
-            .where(PlateCheckLog.plate_key == plate_key)
-            .order_by(PlateCheckLog.checked_at.desc())
-            .limit(limit)
-        )
-        for check in checks:
-            entries.append(
-                TimelineEntry(
-                    at=check.checked_at,
-                    channel=(Channel.ADMIN if check.user else Channel.API).value,
-                    kind="plate_check",
-                    body=f"{check.plate_display} {check.zone_code or ''} "
-                    f"{'valid' if check.valid else 'not valid'} ({check.status or '-'})",
-                    understood=None,
-                    actor=check.user.name if check.user else check_token_name(check),
-                    order_id=check.order_id,
-                    delivery=None,
-                    phone=None,
-                )
+    phones = {c.id: c.phone for c in story.customers}
+    entries = []
+    for e in events:
+        data = e.data or {}
+        order = by_order.get(e.order_id) if e.order_id else None
+        entries.append(
+            TimelineEntry(
+                at=e.created_at,
+                channel=e.channel.value,
+                kind=e.kind.value,
+                intent=e.intent,
+                body=e.body,
+                data=data,
+                understood=e.understood,
+                actor=e.actor,
+                order_id=e.order_id,
+                delivery=delivery.get(e.id) or _mirrored_status(e),
+                phone=phones.get(e.customer_id) if e.customer_id else None,
+                plate=order.plate_display if order else None,
+                zone=order.zone.code if order else None,
+                currency=order.currency if order else None,
             )
-        entries.sort(key=lambda x: x.at, reverse=True)
-    return CustomerStory(query, customers_found, plate_key, order_list, entries[:limit])
+        )
+    return entries
+
+
+def _mirrored_status(event: Event) -> str | None:
+    """An outbound SMS's delivery state as mirrored on its event (replies in TwiML have none)."""
+    status = (event.data or {}).get("status")
+    return str(status) if event.kind is EventKind.MESSAGE_OUT and status else None
+
+
+def _plate_check_entries(
+    session: Session, plate_key: str, order_id: int | None, limit: int
+) -> list[TimelineEntry]:
+    query = select(PlateCheckLog).where(PlateCheckLog.plate_key == plate_key)
+    if order_id is not None:
+        query = query.where(PlateCheckLog.order_id == order_id)
+    checks = session.scalars(
+        query.order_by(PlateCheckLog.checked_at.desc(), PlateCheckLog.id.desc()).limit(limit)
+    )
+    return [
+        TimelineEntry(
+            at=check.checked_at,
+            channel=(Channel.ADMIN if check.user else Channel.API).value,
+            kind=PLATE_CHECK,
+            intent=None,
+            body=f"{check.plate_display} {check.zone_code or ''} "
+            f"{'valid' if check.valid else 'not valid'} ({check.status or '-'})",
+            data={
+                "plate": check.plate_display,
+                "zone": check.zone_code,
+                "valid": check.valid,
+                "status": check.status,
+            },
+            understood=None,
+            actor=check.user.name if check.user else check_token_name(check),
+            order_id=check.order_id,
+            delivery=None,
+            phone=None,
+        )
+        for check in checks
+    ]
 
 
 # ---- staff actions ----------------------------------------------------------------------
+#
+# Every action that moves money or ends a parking is shown first as a quote (what it will
+# do, in amounts) and done only when the admin confirms it. The confirmation carries what
+# the admin saw (an extension's end, a payment's refunded amount); the action re-reads it
+# under the row lock and refuses when it changed, so a double-submitted confirmation acts
+# once and never on a state the admin did not see.
 
 
 def _order_or_error(session: Session, order_id: int) -> Order:
@@ -449,6 +640,11 @@ def _staff_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Record a staff action in the timeline: who did what, and why."""
+    facts: dict[str, Any] = {"action": action}
+    if order is not None:
+        facts |= {"plate": order.plate_display, "zone": order.zone.code}
+    if note:
+        facts["note"] = note
     timeline.record(
         session,
         at=now,
@@ -459,7 +655,7 @@ def _staff_event(
         intent=action,
         actor=user.name,
         body=body or f"{action} by {user.name}" + (f": {note}" if note else ""),
-        data=data,
+        data=facts | (data or {}),
     )
 
 
@@ -477,12 +673,55 @@ def _finish(session: Session, kanava: Kanava, now: datetime) -> None:
     notifications.dispatch_queued(session, kanava, now=now)
 
 
+def _live_order(session: Session, order_id: int) -> Order:
+    order = _order_or_error(session, order_id)
+    if order.status not in (*LIVE_STATUSES, OrderStatus.BOOKED):
+        raise PanelError("not_live", order_id=order_id)
+    return order
+
+
+@dataclass(frozen=True)
+class StopQuote:
+    """What stopping a parking now does: it cost ``cost_cents`` up to ``at``; of that
+    ``charge_cents`` is still collected (from the card held, the saved card, or by link)
+    and ``refund_cents`` of what was paid goes back to the card."""
+
+    order: Order
+    at: datetime
+    cost_cents: int
+    paid_cents: int
+    charge_cents: int
+    refund_cents: int
+    from_hold: bool
+
+
+def stop_quote(session: Session, kanava: Kanava, order_id: int, now: datetime) -> StopQuote:
+    """The amounts :func:`stop_order` would charge and refund at ``now`` (as
+    :func:`orders.stop_parking` settles them). Raises ``PanelError`` ``unknown_order``,
+    ``not_live``."""
+    order = _live_order(session, order_id)
+    if order.status is OrderStatus.BOOKED:
+        raise PanelError("not_live", order_id=order_id)
+    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
+    tariff = zones.tariff_of(order.zone)
+    cost = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
+    paid = payments.paid_total(order)
+    held = payments.held_payment_of(order)
+    if held is not None:
+        return StopQuote(order, now, cost, paid, min(cost, held.amount_cents), 0, True)
+    owed = cost - paid
+    refund = -owed if owed < 0 and kanava.settings.refund_unused else 0
+    return StopQuote(order, now, cost, paid, max(owed, 0), refund, False)
+
+
 def stop_order(
     session: Session, kanava: Kanava, user: User, order_id: int, note: str, now: datetime
-) -> Order:
+) -> orders.ParkingStopped:
     """Stop a live parking for the driver, as ``LOPETA`` would; the driver gets the SMS.
 
-    Raises ``PanelError`` ``unknown_order`` or ``not_live``. Commits, then sends the outbox.
+    A second confirmation of the same stop finds the order ended (its row is locked
+    first) and does nothing. Raises ``PanelError`` ``unknown_order`` or ``not_live``.
+    Commits, then sends the outbox.
     """
     order = _order_or_error(session, order_id)
     try:
@@ -498,7 +737,20 @@ def stop_order(
     except orders.OrderError as exc:
         session.rollback()
         raise PanelError(exc.code) from exc
-    _staff_event(session, user, "stop", now, note=note, order=order, customer=order.customer)
+    _staff_event(
+        session,
+        user,
+        "stop",
+        now,
+        note=note,
+        order=order,
+        customer=order.customer,
+        data={
+            "amount_cents": stopped.amount_cents,
+            "refunded_cents": stopped.refunded_cents,
+            "currency": order.currency,
+        },
+    )
     link = payments.link_to_pay(kanava, stopped.payment)
     text = messages.parking_stopped(
         order,
@@ -511,7 +763,43 @@ def stop_order(
     )
     _tell_driver(session, kanava, order, text, "staff_stop", now)
     _finish(session, kanava, now)
-    return order
+    return stopped
+
+
+@dataclass(frozen=True)
+class ExtendQuote:
+    """What extending a parking by ``minutes`` does: it ends at ``new_end`` (``capped`` at
+    the zone's longest stay) and costs ``added_cents`` more."""
+
+    order: Order
+    minutes: int
+    old_end: datetime
+    new_end: datetime
+    added_cents: int
+    capped: bool
+
+
+def extend_quote(
+    session: Session, kanava: Kanava, order_id: int, minutes: int, now: datetime
+) -> ExtendQuote:
+    """The end and price :func:`extend_order` would give (as :func:`orders.extend_parking`
+    prices it). Raises ``PanelError`` ``unknown_order``, ``not_live``, ``open_ended``,
+    ``bad_duration``, ``at_max_stay``."""
+    order = _live_order(session, order_id)
+    if order.open_ended:
+        raise PanelError("open_ended")
+    if order.status is OrderStatus.BOOKED or order.ends_at is None or order.ends_at <= now:
+        raise PanelError("not_live", order_id=order_id)
+    if not 0 < minutes <= orders.MAX_DURATION_MINUTES:
+        raise PanelError("bad_duration", minutes=minutes)
+    tariff = zones.tariff_of(order.zone)
+    wanted = order.ends_at + timedelta(minutes=minutes)
+    new_end = capped_end(tariff, order.starts_at, wanted)
+    assert new_end is not None
+    if new_end <= order.ends_at:
+        raise PanelError("at_max_stay", until=order.ends_at)
+    added = price(tariff, order.starts_at, new_end, kanava.settings.tz) - order.amount_cents
+    return ExtendQuote(order, minutes, order.ends_at, new_end, added, new_end < wanted)
 
 
 def extend_order(
@@ -522,10 +810,18 @@ def extend_order(
     minutes: int,
     note: str,
     now: datetime,
-) -> Order:
+    *,
+    seen_end: datetime,
+) -> orders.ParkingExtended:
     """Give a fixed-duration parking ``minutes`` more, priced as ``JATKA`` would be; the
-    driver gets the SMS. Raises ``PanelError`` with the order backend's codes. Commits."""
-    order = _order_or_error(session, order_id)
+    driver gets the SMS. ``seen_end`` is the end the admin confirmed the extension from:
+    when the order's end (read under its row lock) is no longer that, nothing is done
+    (``changed_meanwhile``), so a double-submitted confirmation extends once. Raises
+    ``PanelError`` with the order backend's codes. Commits."""
+    order = orders.lock_order(session, _order_or_error(session, order_id))
+    if order.ends_at != seen_end:
+        session.rollback()
+        raise PanelError("changed_meanwhile", order_id=order_id)
     try:
         extended = orders.extend_parking(
             session, kanava, order, minutes, now=now, channel=Channel.ADMIN, actor=user.name
@@ -541,7 +837,12 @@ def extend_order(
         note=note,
         order=order,
         customer=order.customer,
-        data={"minutes": minutes},
+        data={
+            "minutes": minutes,
+            "amount_cents": extended.added_cents,
+            "currency": order.currency,
+            "to": order.ends_at.isoformat() if order.ends_at else None,
+        },
     )
     text = messages.parking_extended(
         order,
@@ -554,7 +855,30 @@ def extend_order(
     )
     _tell_driver(session, kanava, order, text, "staff_extend", now)
     _finish(session, kanava, now)
-    return order
+    return extended
+
+
+@dataclass(frozen=True)
+class CancelQuote:
+    """What cancelling an order does with its money: ``pending_cents`` is no longer asked,
+    a card hold of ``held_cents`` is released, ``paid_cents`` stays paid."""
+
+    order: Order
+    pending_cents: int
+    held_cents: int
+    paid_cents: int
+
+
+def cancel_quote(session: Session, order_id: int) -> CancelQuote:
+    """Raises ``PanelError`` ``unknown_order``, ``not_live``."""
+    order = _live_order(session, order_id)
+    held = payments.held_payment_of(order)
+    return CancelQuote(
+        order,
+        owed_cents(order),
+        held.amount_cents if held else 0,
+        payments.paid_total(order),
+    )
 
 
 def cancel_order(
@@ -563,6 +887,7 @@ def cancel_order(
     """Cancel a live parking or a booking through :func:`orders.cancel_order`: nothing
     more is asked of the driver, open checkouts are closed and a held card is released;
     money already paid stays paid (refund it separately). The driver gets an SMS.
+    A second confirmation finds the order cancelled (its row is locked first).
     Raises ``PanelError`` ``unknown_order`` or ``not_live``. Commits.
     """
     order = _order_or_error(session, order_id)
@@ -592,28 +917,76 @@ def refund_available() -> bool:
     return callable(getattr(payments, "refund", None))
 
 
+@dataclass(frozen=True)
+class RefundQuote:
+    """Refunding ``amount_cents`` of a payment that has ``left_cents`` still refundable
+    (``captured_cents`` taken, ``refunded_cents`` given back before)."""
+
+    payment: Payment
+    amount_cents: int
+    left_cents: int
+    captured_cents: int
+    refunded_cents: int
+
+
+def payment_for_refund(session: Session, payment_id: int) -> Payment | None:
+    return session.get(Payment, payment_id)
+
+
+def refund_quote(
+    session: Session, payment_id: int, amount_cents: int | None, *, everything: bool
+) -> RefundQuote:
+    """The refund an admin asked for, checked before it is confirmed: an amount is
+    required, or ``everything`` (all that is left). Raises ``PanelError``
+    ``unknown_payment``, ``refund_not_paid``, ``refund_nothing_left``,
+    ``refund_amount_missing``, ``refund_too_much`` (``most_cents``, ``currency``)."""
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise PanelError("unknown_payment")
+    if payment.status is not PaymentStatus.SUCCEEDED:
+        raise PanelError("refund_not_paid")
+    left = payment.captured_cents - payment.refunded_cents
+    if left <= 0:
+        raise PanelError("refund_nothing_left")
+    if everything:
+        amount_cents = left
+    if amount_cents is None:
+        raise PanelError("refund_amount_missing", most_cents=left, currency=payment.currency)
+    if not 0 < amount_cents <= left:
+        raise PanelError("refund_too_much", most_cents=left, currency=payment.currency)
+    return RefundQuote(payment, amount_cents, left, payment.captured_cents, payment.refunded_cents)
+
+
 def refund_payment(
     session: Session,
     kanava: Kanava,
     user: User,
     payment_id: int,
-    amount_cents: int | None,
+    amount_cents: int,
     note: str,
     now: datetime,
-) -> Payment:
-    """Refund ``amount_cents`` of a payment (None: all that is left) through
-    :func:`payments.refund`; the driver is told by SMS and the timeline says who did it.
+    *,
+    seen_refunded_cents: int,
+) -> int:
+    """Refund ``amount_cents`` of a payment through :func:`payments.refund`; the driver is
+    told by SMS and the timeline says who did it. Returns the cents refunded.
 
-    Raises ``PanelError`` ``unknown_payment``; ``refund_too_much`` (details
-    ``most_cents``, ``currency``: what is left to refund), ``refund_nothing_left``,
-    ``refund_not_paid``; or ``refund_failed`` (the gateway's error). Commits.
+    ``seen_refunded_cents`` is what had been refunded of the payment when the admin
+    confirmed; when the payment (read under its row lock) says otherwise, nothing is
+    refunded (``changed_meanwhile``): a double-submitted confirmation refunds once.
+    Raises ``PanelError`` ``unknown_payment``, ``changed_meanwhile``; ``refund_too_much``
+    (details ``most_cents``, ``currency``: what is left to refund),
+    ``refund_nothing_left``, ``refund_not_paid``; or ``refund_failed`` (the gateway's
+    error). Commits.
     """
-    payment = session.get(Payment, payment_id)
-    if payment is None:
+    if session.get(Payment, payment_id) is None:
         raise PanelError("unknown_payment")
-    # Locked until commit: a second click waits, then refunds from the new balance.
-    payment = payments.lock_payment(session, payment.id) or payment
-    refunded_before = payment.refunded_cents
+    # Locked until commit: a second confirmation waits here, then sees the first's refund.
+    payment = payments.lock_payment(session, payment_id)
+    assert payment is not None
+    if payment.refunded_cents != seen_refunded_cents:
+        session.rollback()
+        raise PanelError("changed_meanwhile")
     try:
         payments.refund(
             session, kanava, payment, amount_cents, now=now, reason=note or "staff", actor=user.name
@@ -635,7 +1008,7 @@ def refund_payment(
         session.rollback()
         raise PanelError("refund_failed", reason=type(exc).__name__) from exc
     order = payment.order
-    refunded = payment.refunded_cents - refunded_before
+    refunded = payment.refunded_cents - seen_refunded_cents
     _staff_event(
         session,
         user,
@@ -644,7 +1017,7 @@ def refund_payment(
         note=note,
         order=order,
         customer=order.customer,
-        data={"amount_cents": refunded},
+        data={"amount_cents": refunded, "currency": payment.currency, "payment_id": payment.id},
     )
     _tell_driver(
         session,
@@ -655,7 +1028,7 @@ def refund_payment(
         now,
     )
     _finish(session, kanava, now)
-    return payment
+    return refunded
 
 
 def add_note(

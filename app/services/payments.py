@@ -479,6 +479,9 @@ def _charge_saved_card(
             now,
             f"saved card not charged ({exc.code}): payment link sent instead",
             payment,
+            action="charge_failed",
+            amount_cents=amount,
+            currency=order.currency,
             reason=exc.code,
             fallback_payment_id=fallback.id,
         )
@@ -494,6 +497,9 @@ def _charge_saved_card(
         now,
         f"saved card charged {money_to_decimal_str(amount)} {order.currency}",
         payment,
+        action="card_charged",
+        amount_cents=amount,
+        currency=order.currency,
         purpose=purpose,
         ref=info.ref,
     )
@@ -558,7 +564,17 @@ def charge_tokenised_card(
         failure = info.failure or info.status
     payment.failure_reason = failure[:255]
     payment.updated_at = now
-    _record(session, order, now, f"card by phone failed: {payment.failure_reason}", payment)
+    _record(
+        session,
+        order,
+        now,
+        f"card by phone failed: {payment.failure_reason}",
+        payment,
+        action="charge_failed",
+        reason=payment.failure_reason,
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+    )
     return CardCharge(payment, failure)
 
 
@@ -586,6 +602,7 @@ def open_for_order(
                 customer=order.customer,
                 order=order,
                 body="open-ended parking: the saved card is charged at stop",
+                data={"action": "charge_at_stop"},
             )
             return None
         payment = _charge_saved_card(session, kanava, order, order.amount_cents, "start", now)
@@ -640,7 +657,17 @@ def settle(
         held.paid_at = now
         held.updated_at = now
         captured = f"{money_to_decimal_str(amount)} of {money_to_decimal_str(held.amount_cents)}"
-        _record(session, order, now, f"captured {captured} {held.currency} held", held)
+        _record(
+            session,
+            order,
+            now,
+            f"captured {captured} {held.currency} held",
+            held,
+            action="captured",
+            amount_cents=amount,
+            held_cents=held.amount_cents,
+            currency=held.currency,
+        )
         return held
     owed = amount_cents - paid_total(order)
     pending = open_payment_of(order)
@@ -702,7 +729,16 @@ def release_hold(session: Session, kanava: Kanava, payment: Payment, *, now: dat
     payment.status = PaymentStatus.CANCELLED
     payment.updated_at = now
     held = money_to_decimal_str(payment.amount_cents)
-    _record(session, payment.order, now, f"hold of {held} {payment.currency} released", payment)
+    _record(
+        session,
+        payment.order,
+        now,
+        f"hold of {held} {payment.currency} released",
+        payment,
+        action="released",
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+    )
 
 
 def refund_unused(
@@ -783,7 +819,14 @@ def refund(
         order=payment.order,
         actor=actor,
         body=f"refunded {money_to_decimal_str(amount)} {payment.currency} ({reason})",
-        data={"payment_id": payment.id, "refund_id": refund_id, "reason": reason},
+        data={
+            "action": "refunded",
+            "amount_cents": amount,
+            "currency": payment.currency,
+            "payment_id": payment.id,
+            "refund_id": refund_id,
+            "reason": reason,
+        },
     )
     return payment
 
@@ -892,7 +935,17 @@ def checkout_for_token(
     )
     payment.checkout_ref = info.ref
     payment.updated_at = now
-    _record(session, order, now, "checkout opened", payment, checkout=info.ref)
+    _record(
+        session,
+        order,
+        now,
+        "checkout opened",
+        payment,
+        action="checkout_opened",
+        amount_cents=payment.amount_cents,
+        currency=payment.currency,
+        checkout=info.ref,
+    )
     session.commit()
     return CheckoutStep("redirect", payment, info.url)
 
@@ -942,6 +995,10 @@ def _apply_paid(
                 now,
                 f"payment failed: {info.failure}",
                 payment,
+                action="charge_failed",
+                reason=info.failure,
+                amount_cents=payment.amount_cents,
+                currency=payment.currency,
                 ref=info.ref,
             )
         return False
@@ -976,6 +1033,10 @@ def _apply_paid(
         + f" {money_to_decimal_str(info.amount_cents)} {payment.currency}"
         + (f" ({how})" if how else ""),
         payment,
+        action="held" if held else "paid",
+        amount_cents=info.amount_cents,
+        currency=payment.currency,
+        how=how or None,
         ref=info.ref,
         card_saved=bool(payment.save_card and customer and customer.card_saved_at == now),
     )
@@ -1064,10 +1125,13 @@ def _return_unexpected(
             f" by any pending payment: {what}"
         ),
         data={
+            "action": what,
+            "unexpected": True,
             "payment_id": payment.id if payment else None,
             "payment_status": payment.status.value if payment else None,
             "ref": info.ref,
             "amount_cents": amount,
+            "currency": payment.currency if payment else (order.currency if order else None),
             "refund_id": refund_id,
         },
     )

@@ -1007,7 +1007,14 @@ class _Call:
                 customer=payment.order.customer,
                 order=payment.order,
                 body=f"card by phone failed: {payment.failure_reason}",
-                data={"payment_id": payment.id, "provider": payment.provider},
+                data={
+                    "payment_id": payment.id,
+                    "provider": payment.provider,
+                    "action": "charge_failed",
+                    "reason": payment.failure_reason,
+                    "amount_cents": payment.amount_cents,
+                    "currency": payment.currency,
+                },
             )
             return failure
         charged = payments.charge_tokenised_card(

@@ -3,6 +3,7 @@ plate check, zone board, customer timeline, staff actions, zones editor, users, 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -50,6 +51,41 @@ def sign_in(client: FlaskClient, name: str, password: str) -> int:
 
 def token_of(client: FlaskClient, path: str = "/admin/") -> str:
     return csrf_token(client.get(path).get_data(as_text=True))
+
+
+def confirmation(client: FlaskClient, path: str, **params: str) -> tuple[str, str, dict[str, str]]:
+    """Open a staff action's confirmation page: its text, where its form posts, and the
+    fields its button sends."""
+    response = client.get(path, query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    form = re.search(
+        r'<form method="post" action="([^"]+)" class="[^"]*confirm-form">(.*?)</form>',
+        page,
+        re.DOTALL,
+    )
+    assert form, "the confirmation page has no form"
+    fields = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2)
+        )
+    }
+    return (
+        re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page)),
+        html.unescape(form.group(1)),
+        fields,
+    )
+
+
+def confirm(
+    client: FlaskClient, path: str, note: str = "", lang: str = "en", **params: str
+) -> tuple[str, str]:
+    """Open a staff action's confirmation and press its button: the confirmation's text and
+    the page shown after the action (with its flash message)."""
+    text, action, fields = confirmation(client, path, lang=lang, **params)
+    done = client.post(f"{action}?lang={lang}", data=fields | {"note": note}, follow_redirects=True)
+    return text, done.get_data(as_text=True)
 
 
 def the_order(app: Flask) -> Order:
@@ -226,13 +262,13 @@ def test_timeline_by_phone_or_plate_shows_every_channel_and_marks_what_was_not_u
     assert "hello is this parking" in by_phone
     assert "NOT UNDERSTOOD" in by_phone
     assert "ABC-123 101 2h" in by_phone  # the driver's SMS
-    assert "parking started" in by_phone  # the order event
+    assert "Parking started: ABC-123 in zone 101, until 12:00" in by_phone  # the order event
 
     by_plate = client.get("/admin/timeline?lang=en&q=abc-123").get_data(as_text=True)
     assert "+358401234567" in by_plate
     assert "ABC-123 101 2h" in by_plate
     assert "plate check" in by_plate and "anna" in by_plate
-    assert "Stop parking" not in by_plate  # actions are for admins
+    assert "Stop…" not in by_plate and "/stop" not in by_plate  # actions are for admins
 
     nothing = client.get("/admin/timeline?lang=en&q=NOPE-1").get_data(as_text=True)
     assert "Nothing found" in nothing
@@ -247,15 +283,20 @@ def test_admin_stops_a_parking_the_driver_is_told_and_the_timeline_says_who(
     order = the_order(app)
     clock.advance(minutes=30)
 
-    page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
-    response = client.post(
+    single_tap = client.post(
         f"/admin/orders/{order.id}/stop",
-        data={
-            "csrf_token": csrf_token(page),
-            "note": "driver called",
-            "next": "/admin/timeline?q=ABC-123",
-        },
+        data={"csrf_token": token_of(client), "next": "/admin/timeline?q=ABC-123"},
     )
+    assert single_tap.status_code == 303  # to the confirmation: nothing was done
+    assert f"/admin/orders/{order.id}/stop?next=" in single_tap.headers["Location"]
+    assert the_order(app).status is OrderStatus.AWAITING_PAYMENT
+
+    text, action, fields = confirmation(
+        client, f"/admin/orders/{order.id}/stop", lang="en", next="/admin/timeline?q=ABC-123"
+    )
+    assert "Stop ABC-123 now: €1.20 will be charged." in text
+    assert the_order(app).status is OrderStatus.AWAITING_PAYMENT
+    response = client.post(action, data=fields | {"note": "driver called"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/admin/timeline?q=ABC-123")
 
@@ -271,7 +312,8 @@ def test_admin_stops_a_parking_the_driver_is_told_and_the_timeline_says_who(
         action = db.session.scalars(select(Event).where(Event.kind == EventKind.STAFF_ACTION)).one()
         assert action.actor == "boss" and "driver called" in action.body
     page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
-    assert "stop by boss: driver called" in page
+    assert "Stopped the parking ABC-123 in zone 101 «driver called»" in page
+    assert "Parking stopped; it cost €1.20." in page
     assert "delivered" in page  # the driver's SMS went out through the local outbox
 
 
@@ -282,9 +324,10 @@ def test_admin_extends_and_cancels(
     make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
     sign_in(client, "boss", ADMIN_PASSWORD)
     order = the_order(app)
-    token = token_of(client)
 
-    client.post(f"/admin/orders/{order.id}/extend", data={"csrf_token": token, "minutes": "30"})
+    text, done = confirm(client, f"/admin/orders/{order.id}/extend", minutes="30")
+    assert "Extend ABC-123 by 30 min, until 11:30: €1.20 more will be charged." in text
+    assert "Parking extended until 11:30, €1.20 more." in done
     with app.app_context():
         extended = db.session.get(Order, order.id)
         assert extended is not None
@@ -292,7 +335,9 @@ def test_admin_extends_and_cancels(
         assert (extended.ends_at - extended.starts_at).total_seconds() == 90 * 60
         assert extended.amount_cents == 360
 
-    client.post(f"/admin/orders/{order.id}/cancel", data={"csrf_token": token})
+    text, done = confirm(client, f"/admin/orders/{order.id}/cancel")
+    assert "Cancel ABC-123 now: nothing more is asked of the driver." in text
+    assert "Order cancelled." in done
     with app.app_context():
         cancelled = db.session.get(Order, order.id)
         assert cancelled is not None and cancelled.status is OrderStatus.CANCELLED
@@ -300,12 +345,15 @@ def test_admin_extends_and_cancels(
         purposes = set(db.session.scalars(select(OutboundMessage.purpose)))
         assert {"staff_extend", "staff_cancel"} <= purposes
 
-    again = client.post(
+    again = client.get(f"/admin/orders/{order.id}/stop?lang=en")
+    assert again.status_code == 409
+    assert "not running any more" in again.get_data(as_text=True)
+    late = client.post(
         f"/admin/orders/{order.id}/stop?lang=en",
-        data={"csrf_token": token},
+        data={"csrf_token": token_of(client), "confirmed": "1"},
         follow_redirects=True,
     )
-    assert "not running any more" in again.get_data(as_text=True)
+    assert "not running any more" in late.get_data(as_text=True)
 
 
 def test_staff_note_lands_on_the_customer_timeline(
@@ -419,15 +467,16 @@ def test_admin_refunds_part_of_a_payment_and_the_driver_is_told(
     payment_id = re.search(r"/admin/payments/(\d+)/refund", page)
     assert payment_id, "a paid payment offers a refund"
 
-    client.post(
-        f"/admin/payments/{payment_id.group(1)}/refund",
-        data={"csrf_token": csrf_token(page), "amount": "1,50", "note": "sign was covered"},
-    )
-    too_much = client.post(
-        f"/admin/payments/{payment_id.group(1)}/refund?lang=en",
-        data={"csrf_token": csrf_token(page), "amount": "9.00"},
-        follow_redirects=True,
-    )
+    url = f"/admin/payments/{payment_id.group(1)}/refund"
+
+    empty = client.get(url, query_string={"lang": "en", "amount": ""})
+    assert empty.status_code == 400  # an empty amount never means "everything"
+    assert "or choose to refund everything left (€4.80)" in empty.get_data(as_text=True)
+    text, done = confirm(client, url, note="sign was covered", amount="1,50")
+    assert "Refund €1.50 of €4.80 to the card." in text
+    assert "Refunded €1.50 to the card. The driver was told by SMS." in done
+    too_much = client.get(url, query_string={"lang": "en", "amount": "9.00"})
+    assert too_much.status_code == 400
     assert "You can refund at most €3.30." in too_much.get_data(as_text=True)
 
     with app.app_context():
@@ -517,10 +566,7 @@ def test_timeline_states_payments_in_the_viewers_money_format(
     page = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
     payment_id = re.search(r"/admin/payments/(\d+)/refund", page)
     assert payment_id
-    client.post(
-        f"/admin/payments/{payment_id.group(1)}/refund",
-        data={"csrf_token": csrf_token(page), "amount": "1.20"},
-    )
+    confirm(client, f"/admin/payments/{payment_id.group(1)}/refund", amount="1.20")
     with app.app_context():
         bodies = db.session.scalars(
             select(Event.body).where(Event.kind == EventKind.PAYMENT).order_by(Event.id)
@@ -529,10 +575,10 @@ def test_timeline_states_payments_in_the_viewers_money_format(
     assert any(b.startswith("refunded 1.20 EUR") for b in bodies)
 
     finnish = client.get("/admin/timeline?lang=fi&q=ABC-123").get_data(as_text=True)
-    assert "maksettu 4,80\xa0€" in finnish and "palautettu 1,20\xa0€" in finnish
-    assert "480 EUR" not in finnish and "succeeded" not in finnish
+    assert "Maksettu 4,80\xa0€" in finnish and "Hyvitetty 1,20\xa0€" in finnish
+    assert "EUR" not in finnish and "succeeded" not in finnish
     english = client.get("/admin/timeline?lang=en&q=ABC-123").get_data(as_text=True)
-    assert "paid €4.80" in english and "refunded €1.20" in english
+    assert "Paid €4.80" in english and "Refunded €1.20" in english
 
 
 def test_refund_errors_are_worded_for_the_admin_and_a_comma_amount_works(
@@ -549,22 +595,24 @@ def test_refund_errors_are_worded_for_the_admin_and_a_comma_amount_works(
     assert payment_id
     url = f"/admin/payments/{payment_id.group(1)}/refund"
 
-    def refund(amount: str, lang: str = "fi") -> str:
-        data = {"csrf_token": csrf_token(page), "amount": amount}
-        response = client.post(f"{url}?lang={lang}", data=data, follow_redirects=True)
+    def refused(amount: str, lang: str = "fi") -> str:
+        response = client.get(url, query_string={"amount": amount, "lang": lang})
+        assert response.status_code == 400
         return response.get_data(as_text=True)
 
-    bad = refund("abc")
+    bad = refused("abc")
     assert "Kirjoita summa muodossa 1,20." in bad
     assert "not an amount" not in bad and "refund_failed" not in bad
-    assert "Write the amount as 1.20." in refund("abc", "en")
-    too_much = refund("9,00")
+    assert "Write the amount as 1.20." in refused("abc", "en")
+    too_much = refused("9,00")
     assert "Voit hyvittää enintään 4,80\xa0€." in too_much and "bad_amount" not in too_much
-    refund("1,20")
-    refund("1.20")
-    assert "You can refund at most €2.40." in refund("5", "en")
+    confirm(client, url, lang="fi", amount="1,20")
+    confirm(client, url, lang="fi", amount="1.20")
+    assert "You can refund at most €2.40." in refused("5", "en")
+    everything, _ = confirm(client, url, all="1")
+    assert "Refund €2.40 of €2.40 to the card." in everything
     with app.app_context():
-        assert db.session.scalars(select(Order)).one().payments[0].refunded_cents == 240
+        assert db.session.scalars(select(Order)).one().payments[0].refunded_cents == 480
 
 
 def test_csv_export_starts_with_a_byte_order_mark_for_excel(

@@ -4,6 +4,7 @@ timeline; an admin stops the parking and the driver's phone gets the SMS."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,10 +14,10 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Order, OrderStatus, OutboundMessage
+from app.models import Order, OrderStatus, OutboundMessage, Payment
 from app.services import users, zones
 from tests.browser_support import browser_page, free_port, screenshot, serve
-from tests.conftest import Clock, _empty_tables, _prepare_schema, make_settings
+from tests.conftest import Clock, Phone, _empty_tables, _prepare_schema, make_settings
 
 pytestmark = pytest.mark.browser
 
@@ -121,6 +122,11 @@ def test_attendant_checks_a_plate_on_a_phone_and_admin_stops_the_parking(
         with app.app_context():
             order_id = db.session.scalars(select(Order.id).where(Order.plate_key == "ABC123")).one()
         page.click(f"#stop-{order_id}")
+        page.wait_for_selector("#confirm-button")
+        assert "Stop ABC-123 now" in page.inner_text(".confirm-what")
+        with app.app_context():
+            assert db.session.get(Order, order_id).status is OrderStatus.AWAITING_PAYMENT  # type: ignore[union-attr]
+        page.click("#confirm-button")
         page.locator(".flash >> text=Parking stopped").wait_for()
         screenshot(page, "admin-5-stopped-phone")
 
@@ -141,3 +147,99 @@ def test_attendant_checks_a_plate_on_a_phone_and_admin_stops_the_parking(
             select(OutboundMessage).where(OutboundMessage.purpose == "staff_stop")
         ).one()
         assert message.to_number == DRIVER and message.status.value == "delivered"
+
+
+@pytest.fixture
+def served(sqlite_url: str, clock: Clock) -> Iterator[tuple[Flask, str]]:
+    """The app on loopback, with the default public URL so that a test client's signed
+    SMS (tests.conftest.Phone) reach it as Twilio's would."""
+    _prepare_schema(sqlite_url)
+    app = create_app(make_settings(sqlite_url), clock=clock)
+    _empty_tables(app)
+    with app.app_context():
+        zones.seed_demo(db.session(), clock())
+        users.create_user(db.session(), "boss", "admin", "admin-password-1", clock())
+    with serve(app, free_port()) as url:
+        yield app, url
+
+
+def pay_by_demo(client: Any, reply: str) -> None:
+    token = re.search(r"/pay/([\w-]+)", reply)
+    assert token, reply
+    assert client.post(f"/demo-pay/{token.group(1)}").status_code == 303
+
+
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def test_finnish_admin_on_a_phone_reads_the_timeline_filters_it_and_confirms_a_refund(
+    served: tuple[Flask, str], clock: Clock
+) -> None:
+    app, url = served
+    client = app.test_client()
+    phone = Phone(client)
+    pay_by_demo(client, phone.send("ABC-123 101 1h"))  # 2,40 €
+    clock.advance(minutes=10)
+    pay_by_demo(client, phone.send("JATKA 30"))  # 1,20 € more, until 11:30
+    clock.advance(minutes=10)
+    phone.send("LOPETA")  # 20 min used: 2,80 € of unused time refunded
+    clock.advance(minutes=5)
+    pay_by_demo(client, phone.send("ABC-123 102 2h"))  # running now, 6,00 €
+    with app.app_context():
+        first, live = db.session.scalars(select(Order).order_by(Order.id)).all()
+        first_id, live_id = first.id, live.id
+        first_payment = first.payments[0].id
+        assert first.payments[0].captured_cents - first.payments[0].refunded_cents == 80
+
+    with browser_page(PHONE_VIEWPORT) as page:
+        page.goto(url + "/admin/login?lang=fi")  # type: ignore[attr-defined]
+        page.fill("#name", "boss")  # type: ignore[attr-defined]
+        page.fill("#password", "admin-password-1")  # type: ignore[attr-defined]
+        page.press("#password", "Enter")  # type: ignore[attr-defined]
+        page.wait_for_selector("#plate")  # type: ignore[attr-defined]
+        page.click("nav >> text=Aikajana")  # type: ignore[attr-defined]
+        page.fill("#q", "040 1234567")  # type: ignore[attr-defined]
+        page.press("#q", "Enter")  # type: ignore[attr-defined]
+        page.locator(".timeline .event").first.wait_for()  # type: ignore[attr-defined]
+
+        # The running parking's stop comes before the ended one's refund on a phone.
+        stop = page.locator(f"#stop-{live_id}").bounding_box()  # type: ignore[attr-defined]
+        refund = page.locator(f"#refund-{first_payment}").bounding_box()  # type: ignore[attr-defined]
+        assert stop is not None and refund is not None and stop["y"] < refund["y"]
+        width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+        assert width <= 360
+        screenshot(page, "admin-7-timeline-fi-phone")
+
+        events = page.inner_text(".timeline")  # type: ignore[attr-defined]
+        assert "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11:30 asti" in events
+        assert "Hyvitetty 1,60\xa0€ (käyttämätön aika)" in events
+        assert "toimitettu" in events
+        assert not ISO_TIME.search(events), ISO_TIME.search(events)
+        for english in ("parking", "unused time", "delivered", "awaiting_payment", "EUR"):
+            assert english not in events, english
+
+        # Only the first order's events.
+        page.select_option("#f-order", str(first_id))  # type: ignore[attr-defined]
+        page.click("#filter-button")  # type: ignore[attr-defined]
+        page.wait_for_url(f"**order={first_id}**")  # type: ignore[attr-defined]
+        filtered = page.inner_text(".timeline")  # type: ignore[attr-defined]
+        assert "alueella 101" in filtered and "alueella 102" not in filtered
+        screenshot(page, "admin-8-timeline-filtered-fi-phone")
+
+        # A refund with an explicit amount, confirmed on its own page.
+        page.fill(f"#refund-{first_payment}", "0,50")  # type: ignore[attr-defined]
+        page.click(f"#refund-button-{first_payment}")  # type: ignore[attr-defined]
+        page.wait_for_selector("#confirm-button")  # type: ignore[attr-defined]
+        sentence = page.inner_text(".confirm-what")  # type: ignore[attr-defined]
+        assert "0,50\xa0€" in sentence and "0,80\xa0€" in sentence
+        screenshot(page, "admin-9-refund-confirmation-fi-phone")
+        with app.app_context():
+            assert db.session.get(Payment, first_payment).refunded_cents == 160  # type: ignore[union-attr]
+        page.click("#confirm-button")  # type: ignore[attr-defined]
+        page.locator(".flash >> text=Kortille hyvitetty 0,50").wait_for()  # type: ignore[attr-defined]
+        assert f"order={first_id}" in page.url  # type: ignore[attr-defined]
+        screenshot(page, "admin-10-refunded-fi-phone")
+
+    with app.app_context():
+        payment = db.session.get(Payment, first_payment)
+        assert payment is not None and payment.refunded_cents == 210

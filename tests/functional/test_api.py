@@ -63,6 +63,7 @@ def test_unpaid_parking_is_valid_during_the_payment_grace_time(
         "status": "awaiting_payment",
         "valid_until": "2026-11-23T10:10:00+02:00",
         "order_id": _only_order_id(app),
+        "elsewhere": None,
     }
 
 
@@ -119,6 +120,7 @@ def test_paid_parking_is_active_and_valid_until_its_end(
         "status": "active",
         "valid_until": "2026-11-23T12:00:00+02:00",
         "order_id": _only_order_id(app),
+        "elsewhere": None,
     }
 
 
@@ -167,6 +169,7 @@ def test_unknown_plate_is_not_valid_and_has_no_order(client: FlaskClient, api_to
         "status": None,
         "valid_until": None,
         "order_id": None,
+        "elsewhere": None,
     }
 
 
@@ -338,3 +341,50 @@ def test_every_handheld_check_is_logged_with_its_token(
         assert check.user_id is None
         assert check.api_token is not None and check.api_token.name == "handheld-1"
         assert (check.plate_key, check.zone_code, check.valid) == ("ABC123", "101", True)
+
+
+def test_plate_valid_in_another_zone_names_that_zone_and_its_end(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 202 2h")
+    clock.advance(minutes=20)
+
+    here = _check(client, api_token, "abc123", zone="201")
+
+    assert here == {
+        "plate": "ABC-123",
+        "zone": "201",
+        "valid": False,
+        "status": None,
+        "valid_until": None,
+        "order_id": None,
+        "elsewhere": {"zone": "202", "valid_until": "2026-11-23T12:00:00+02:00"},
+    }
+    there = _check(client, api_token, "ABC-123", zone="202")
+    assert there["valid"] is True and there["elsewhere"] is None
+    anywhere = _check(client, api_token, "ABC-123", zone=None)
+    assert anywhere["zone"] == "202" and anywhere["elsewhere"] is None
+    with app.app_context():
+        from app.models import PlateCheckLog
+
+        logged = db.session.scalars(select(PlateCheckLog).order_by(PlateCheckLog.id)).all()
+        assert [(c.zone_code, c.valid) for c in logged] == [
+            ("201", False),
+            ("202", True),
+            (None, True),
+        ]
+
+
+def test_plate_parked_until_stopped_elsewhere_has_no_end_and_ended_parkings_do_not_count(
+    client: FlaskClient, phone: Phone, api_token: str, clock: Clock
+) -> None:
+    _park_and_pay(client, phone, "ABC-123 103")  # until stopped; 103 has no longest stay
+    other = Phone(client, number="+358401111111")
+    _park_and_pay(client, other, "XYZ-987 202 30min")
+    clock.advance(minutes=40)  # XYZ-987's parking is over
+
+    assert _check(client, api_token, "ABC-123", zone="101")["elsewhere"] == {
+        "zone": "103",
+        "valid_until": None,
+    }
+    assert _check(client, api_token, "XYZ-987", zone="101")["elsewhere"] is None

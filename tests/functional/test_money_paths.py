@@ -309,10 +309,24 @@ def test_each_refund_sms_names_the_amount_just_refunded(
     (payment,) = payments_of(app)
     with app.app_context():
         panel.refund_payment(
-            db.session, _kanava(app), as_staff(user_id), payment.id, 100, "", clock()
+            db.session,
+            _kanava(app),
+            as_staff(user_id),
+            payment.id,
+            100,
+            "",
+            clock(),
+            seen_refunded_cents=0,
         )
         panel.refund_payment(
-            db.session, _kanava(app), as_staff(user_id), payment.id, None, "", clock()
+            db.session,
+            _kanava(app),
+            as_staff(user_id),
+            payment.id,
+            380,
+            "",
+            clock(),
+            seen_refunded_cents=100,
         )
 
     first, rest = texts(app, "staff_refund")
