@@ -644,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tick-limit",
         type=float,
-        default=300,
+        default=180,
         help="stop the reminder sweep after this many seconds and estimate its time",
     )
     parser.add_argument(
