@@ -439,6 +439,14 @@ class Row:
             return "n/a"
 
 
+def _parked(r: Results) -> str:
+    late = r["sms_parked"] - r["sms_ok"]
+    text = f"{r['sms_parked']:,} = {r['sms_ok']:,}"
+    if late > 0:
+        text += f" + {late} in flight"
+    return text + f", {r['sms_failed']} failed"
+
+
 def _latency(prefix: str) -> Callable[[Results], str]:
     return lambda r: f"{r[prefix + '_p50_ms']:.1f} / {r[prefix + '_p99_ms']:.1f}"
 
@@ -464,9 +472,9 @@ ROWS = (
         lambda r: r["sms_p99_ms"] < 50,
     ),
     Row(
-        "SMS parks stored / 200 answers",
+        "SMS parkings stored = 200 answers",
         "equal, 0 failed",
-        lambda r: f"{r['sms_parked']:,} / {r['sms_ok']:,}, {r['sms_failed']} failed",
+        _parked,
         sms_honest,
         honesty=True,
     ),
@@ -664,6 +672,9 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         warn(f"make bench: {exc}")
         return 1
+    except KeyboardInterrupt:
+        warn("make bench: interrupted; everything it started is stopped")
+        return 130
     load_after = os.getloadavg()
     code = describe(app_dir)
     baseline = load_baseline()
