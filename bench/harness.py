@@ -80,9 +80,8 @@ class GunicornSettings:
     threads: int
 
     def __str__(self) -> str:
-        return (
-            f"{self.workers} {self.worker_class} workers x {self.threads} threads ({self.config})"
-        )
+        where = self.config.relative_to(ROOT) if self.config.is_relative_to(ROOT) else self.config
+        return f"{self.workers} {self.worker_class} workers x {self.threads} threads ({where})"
 
 
 def gunicorn_settings(app_dir: Path) -> GunicornSettings:
