@@ -34,7 +34,7 @@ run: $(VENV)/.installed
 	@PORT=$(PORT) $(PY) scripts/banner.py
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/flask scheduler run & \
-	  $(VENV)/bin/gunicorn wsgi:app --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	  $(VENV)/bin/gunicorn wsgi:app -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) \
 	    --log-level warning & \
 	  wait
 
@@ -48,8 +48,10 @@ test: $(VENV)/.installed-dev
 	  trap 'scripts/test-postgres.sh stop $(PG_DIR)' EXIT; \
 	  KANAVA_TEST_POSTGRES_URL=$$url $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
+## make bench: throughput, latency and memory against the targets (README, "Benchmarks")
 bench: $(VENV)/.installed-dev
-	$(PY) bench/run.py
+	scripts/ensure-wrk.sh
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --sort-output -o app/translations/messages.pot --no-location .
