@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import Kanava
@@ -53,6 +53,9 @@ class TickReport:
     ended_at_max_stay: int = 0
     resumed_sending: int = 0
     replayed_sms: int = 0
+    extensions_lapsed: int = 0
+    debts_reminded: int = 0
+    debts_waived: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -143,19 +146,23 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
     """Queue one reminder for each live parking whose end is within the lead time.
 
     Due when ``ends_at - REMINDER_LEAD_MINUTES <= now < ends_at`` and no reminder was sent
-    for this end (``extend_parking`` clears ``reminder_sent_at``). Open-ended parkings
-    with a longest stay are reminded before it too. Never for a parking that has ended.
+    for this end (``extend_parking`` clears ``reminder_sent_at``). With an extension that
+    waits for its payment, the end is the paid end, and the reminder names the debt and its
+    link. Open-ended parkings with a longest stay are reminded before it too. Never for a
+    parking that has ended.
     Commits per batch; returns how many reminders were claimed.
     """
     lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
+    # With an extension not yet paid, the end to remind of is the paid end.
+    reminded_end = func.coalesce(Order.unpaid_from, Order.ends_at)
     query = select(Order).where(
         Order.kind == OrderKind.PARKING,
         Order.status.in_(LIVE_STATUSES),
         Order.reminder_sent_at.is_(None),
         Order.customer_id.is_not(None),
         Order.ends_at.is_not(None),
-        Order.ends_at > now,
-        Order.ends_at <= now + lead,
+        reminded_end > now,
+        reminded_end <= now + lead,
     )
     claimed = 0
     while batch := _locked_batch(session, query):
@@ -179,16 +186,71 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
                 session,
                 kanava,
                 order.customer,
-                messages.reminder(order, messages.language_of(order), kanava, now),
+                messages.reminder(
+                    order,
+                    messages.language_of(order),
+                    kanava,
+                    now,
+                    owed=orders.owed(kanava, order),
+                ),
                 purpose="reminder",
                 order=order,
                 now=now,
-                expires_at=order.ends_at,
+                expires_at=notifications.reminded_end(order),
             )
             claimed += 1
         session.commit()
     session.commit()
     return claimed
+
+
+def lapse_unpaid_extensions(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Extensions still unpaid when their payment grace is over lapse: the parking goes
+    back to its paid end (``orders.lapse_extension``) and the driver is told once. A
+    checkout paid whose event is late is applied instead. Commits per batch; returns how
+    many lapsed.
+
+    Each order is handled in its own savepoint: when the provider cannot be asked, only
+    that order is left as it was (later ticks try again) and the sweep goes on.
+    """
+    failed: set[int] = set()
+    query = select(Order).where(
+        Order.status == OrderStatus.ACTIVE,
+        Order.unpaid_from.is_not(None),
+        Order.payment_due_at <= now,
+    )
+    done = 0
+    while batch := _locked_batch(
+        session, query.where(Order.id.not_in(failed)) if failed else query
+    ):
+        for order in batch:
+            due = order.payment_due_at
+            try:
+                with session.begin_nested():
+                    lapsed = orders.lapse_extension(session, kanava, order, now=now)
+                    if lapsed is None:
+                        failed.add(order.id)  # paid or changed meanwhile: not again
+                        continue
+                    assert due is not None
+                    _notify(
+                        session,
+                        kanava,
+                        order,
+                        messages.extension_lapsed(
+                            order, lapsed.lapsed_end, messages.language_of(order), kanava, now
+                        ),
+                        purpose="extension_lapsed",
+                        due_since=due,
+                        now=now,
+                    )
+            except Exception:
+                log.exception("the unpaid extension of order %s could not lapse", order.id)
+                failed.add(order.id)
+                continue
+            done += 1
+        session.commit()
+    session.commit()
+    return done
 
 
 def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
@@ -388,6 +450,9 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     )
     report.cancelled_unpaid = _run(
         session, "cancel_unpaid", lambda: cancel_unpaid(session, kanava, now)
+    )
+    report.extensions_lapsed = _run(
+        session, "lapse", lambda: lapse_unpaid_extensions(session, kanava, now)
     )
     report.expired = _run(session, "expire", lambda: expire_ended(session, kanava, now))
     report.ended_at_max_stay = _run(

@@ -3,8 +3,9 @@
 Every text is rendered for one language with :func:`flask_babel.force_locale` and made
 SMS-safe: characters outside the GSM 03.38 alphabet that Babel likes (no-break spaces,
 typographic dashes and quotes) are replaced so a reply stays in cheap 7-bit segments.
-Every reply must fit in two segments; ``tests/unit/test_messages.py`` checks the longest
-cases in every language.
+Every reply must fit in two segments (:data:`MAX_SEGMENTS`), confirmations with their links
+in three (:data:`MAX_SEGMENTS_WITH_LINKS`); ``tests/unit/test_messages.py`` checks the
+longest cases in every language.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.models import Order, OrderStatus, Payment
 
 if TYPE_CHECKING:
     from app import Kanava
+    from app.services.orders import Owed
 
 # GSM 03.38 basic alphabet, and the extension table whose characters cost two septets.
 GSM7_BASIC = set(
@@ -48,6 +50,10 @@ _REPLACEMENTS = str.maketrans(
     }
 )
 MAX_SEGMENTS = 2
+# Confirmations carry two links (the order's own page and a payment or receipt link) and
+# the one-word stop and extend commands; a status naming several debts names each: these
+# may take a third segment, never more.
+MAX_SEGMENTS_WITH_LINKS = 3
 
 _TIME_PATTERN = {"fi": "H.mm", "sv": "HH:mm", "en": "HH:mm"}
 _DATE_TIME_PATTERN = {"fi": "d.M. 'klo' H.mm", "sv": "d/M 'kl.' HH:mm", "en": "d MMM HH:mm"}
@@ -276,12 +282,29 @@ def parking_extended(
 
 
 def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) -> str:
+    """The driver's live parkings with their ends; what is owed is named, and the first
+    debt's payment link closes the message. An extension that waits for its payment
+    shows the paid end first."""
+    from app.services.orders import owed as owed_of
+
     def build() -> str:
         if not orders:
             return _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
         lines = []
+        first_debt = None
         for order in orders[:4]:
-            if order.open_ended or order.ends_at is None:
+            owed = owed_of(kanava, order)
+            if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
+                assert order.ends_at is not None
+                line = _(
+                    "%(plate)s zone %(zone)s paid until %(paid)s (extension until %(end)s "
+                    "not paid)",
+                    plate=order.plate_display,
+                    zone=order.zone.code,
+                    paid=local_time(owed.paid_until, lang, kanava, now),
+                    end=local_time(order.ends_at, lang, kanava, now),
+                )
+            elif order.open_ended or order.ends_at is None:
                 line = _(
                     "%(plate)s zone %(zone)s until you stop",
                     plate=order.plate_display,
@@ -296,8 +319,17 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
                 )
             if order.status is OrderStatus.AWAITING_PAYMENT:
                 line += " " + _("(not paid)")
+            if first_debt is None and owed is not None and owed.link:
+                first_debt = owed
             lines.append(line)
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        if first_debt is not None:
+            text += "\n" + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(first_debt.cents, first_debt.currency, lang),
+                link=first_debt.link,
+            )
+        return text
 
     return _render(lang, build)
 
@@ -532,16 +564,30 @@ STOP_WORD = {"fi": "LOPETA", "sv": "SLUTA", "en": "DONE"}
 REMINDER_EXTEND_MINUTES = 15
 
 
-def reminder(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+def reminder(
+    order: Order, lang: str, kanava: Kanava, now: datetime, owed: Owed | None = None
+) -> str:
     """Sent ``REMINDER_LEAD_MINUTES`` before the end: the end in local time and how to
     extend in one word (``JATKA 15``); for an open-ended parking, that it stops at the
-    zone's longest stay and how to stop it now."""
+    zone's longest stay and how to stop it now. With an extension that waits for its
+    payment, the paid end, and the debt with its link (``owed``)."""
 
     def build() -> str:
         assert order.ends_at is not None
+        if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
+            return _(
+                "%(plate)s in zone %(zone)s: paid until %(end)s. The extension until "
+                "%(until)s is not paid: %(amount)s, %(link)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=local_time(owed.paid_until, lang, kanava, now),
+                until=local_time(order.ends_at, lang, kanava, now),
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link or "",
+            )
         end = local_time(order.ends_at, lang, kanava, now)
         if order.open_ended:
-            return _(
+            text = _(
                 "%(plate)s in zone %(zone)s: the longest stay ends at %(end)s and your "
                 "parking stops then. To stop now: %(command)s",
                 plate=order.plate_display,
@@ -549,14 +595,48 @@ def reminder(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
                 end=end,
                 command=STOP_WORD[lang],
             )
-        return _(
-            "%(plate)s in zone %(zone)s: your parking ends at %(end)s. "
-            "More time: reply %(command)s",
+        else:
+            text = _(
+                "%(plate)s in zone %(zone)s: your parking ends at %(end)s. "
+                "More time: reply %(command)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=end,
+                command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            )
+        if owed is not None and owed.kind == "first_payment" and owed.link:
+            text += " " + _(
+                "Not paid yet: %(amount)s, %(link)s",
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link,
+            )
+        return text
+
+    return _render(lang, build)
+
+
+def extension_lapsed(
+    order: Order, lapsed_end: datetime, lang: str, kanava: Kanava, now: datetime
+) -> str:
+    """Sent once when an extension was not paid within its grace and lapsed: the parking
+    is back to its paid end (``order.ends_at``)."""
+
+    def build() -> str:
+        assert order.ends_at is not None
+        text = _(
+            "The extension of %(plate)s in zone %(zone)s until %(until)s was not paid and "
+            "has been cancelled. The parking is paid until %(end)s.",
             plate=order.plate_display,
             zone=order.zone.code,
-            end=end,
-            command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            until=local_time(lapsed_end, lang, kanava, now),
+            end=local_time(order.ends_at, lang, kanava, now),
         )
+        if order.ends_at > now:
+            text += " " + _(
+                "More time: reply %(command)s",
+                command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            )
+        return text
 
     return _render(lang, build)
 

@@ -266,9 +266,15 @@ def _why_obsolete(session: Session, message: OutboundMessage, now: datetime) -> 
         order = session.get(Order, message.order_id) if message.order_id else None
         if order is None or order.status not in LIVE_STATUSES:
             return "order no longer live"
-        if order.ends_at != message.expires_at:
+        if reminded_end(order) != message.expires_at:
             return "order end has moved"
     return None
+
+
+def reminded_end(order: Order) -> datetime | None:
+    """The end a reminder about ``order`` speaks of: the paid end while an extension waits
+    for its payment (paying it or letting it lapse moves it), else the planned end."""
+    return order.unpaid_from or order.ends_at
 
 
 def _event_status(session: Session, message: OutboundMessage, status: OutboundStatus) -> None:

@@ -577,7 +577,7 @@ def test_jatka_when_already_at_the_longest_stay_refuses(
 def test_tila_lists_live_parkings_with_their_end_times(
     app: Flask, phone: Phone, clock: Clock
 ) -> None:
-    phone.send("ABC-123 101 2h")
+    token = pay_token(phone.send("ABC-123 101 2h"))
     phone.send("XYZ-789 102")
 
     reply = phone.send("TILA")
@@ -586,6 +586,7 @@ def test_tila_lists_live_parkings_with_their_end_times(
     assert lines == [
         "ABC-123 alue 101, 12.00 asti (maksamatta)",
         "XYZ-789 alue 102, kunnes lopetat (maksamatta)",
+        f"Maksa 4,80 €: {PUBLIC_BASE_URL}/pay/{token}",
     ]
     assert last_inbound(app).intent == "status"
 
