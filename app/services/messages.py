@@ -24,6 +24,7 @@ from app.models import Order, OrderStatus, Payment
 if TYPE_CHECKING:
     from app import Kanava
     from app.services.orders import Owed
+    from app.services.payments import Receipt
 
 # GSM 03.38 basic alphabet, and the extension table whose characters cost two septets.
 GSM7_BASIC = set(
@@ -493,19 +494,37 @@ def bad_language(lang: str) -> str:
 
 
 def receipt(
-    payment: Payment | None, receipt_link: str | None, lang: str, kanava: Kanava, now: datetime
+    found: Receipt | None, receipt_link: str | None, lang: str, kanava: Kanava, now: datetime
 ) -> str:
+    """The answer to KUITTI: the parking, what it cost in the end (what was charged and
+    refunded when something was), and the receipt page."""
+
     def build() -> str:
-        if payment is None:
-            return _("You have no payments yet.")
-        order = payment.order
+        if found is None:
+            return _("You have no paid parkings, so there is no receipt yet.")
+        order = found.order
+        end = order.ended_at or order.ends_at
+        period = local_time(order.starts_at, lang, kanava, now)
+        if end is not None:
+            period += "-" + local_time(end, lang, kanava, now)
+        values = {
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "period": period,
+            "total": money(found.gross_cents, found.currency, lang),
+            "link": receipt_link or "",
+        }
+        if found.refunded_cents:
+            return _(
+                "Parking %(plate)s zone %(zone)s %(period)s: charged %(charged)s, refunded "
+                "%(refunded)s, paid %(total)s. Receipt: %(link)s",
+                charged=money(found.charged_cents, found.currency, lang),
+                refunded=money(found.refunded_cents, found.currency, lang),
+                **values,
+            )
         return _(
-            "Last payment %(amount)s on %(when)s, %(plate)s zone %(zone)s. Receipt: %(link)s",
-            amount=money(payment.captured_cents or payment.amount_cents, payment.currency, lang),
-            when=local_time(payment.paid_at or payment.created_at, lang, kanava, now),
-            plate=order.plate_display,
-            zone=order.zone.code,
-            link=receipt_link or "",
+            "Parking %(plate)s zone %(zone)s %(period)s: paid %(total)s. Receipt: %(link)s",
+            **values,
         )
 
     return _render(lang, build)

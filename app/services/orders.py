@@ -114,8 +114,10 @@ def is_valid(order: Order, now: datetime, grace: timedelta) -> bool:
 def is_paid(order: Order) -> bool:
     """Is everything the order asks for paid (or free)? False while a first payment or an
     extension waits for the driver."""
-    return order.status is not OrderStatus.AWAITING_PAYMENT and order.unpaid_from is None and (
-        payments.open_payment_of(order) is None
+    return (
+        order.status is not OrderStatus.AWAITING_PAYMENT
+        and order.unpaid_from is None
+        and payments.open_payment_of(order) is None
     )
 
 

@@ -24,8 +24,6 @@ from app.models import (
     Event,
     EventKind,
     Order,
-    Payment,
-    PaymentStatus,
     WebhookReceipt,
 )
 from app.services import customers, messages, notifications, orders, payments, timeline, zones
@@ -330,17 +328,13 @@ class _Conversation:
         )
 
     def receipt(self) -> Reply:
-        payment = self.session.scalar(
-            select(Payment)
-            .join(Order)
-            .where(Order.customer_id == self.customer.id, Payment.status == PaymentStatus.SUCCEEDED)
-            .order_by(Payment.paid_at.desc(), Payment.id.desc())
-            .limit(1)
-        )
-        link = payments.receipt_link(self.kanava.settings, payment) if payment else None
+        """The receipt of the driver's latest parking that cost something: every payment
+        and refund of it summed, with the link to the receipt page."""
+        found = payments.latest_receipt(self.session, self.kanava, self.customer)
+        link = payments.receipt_link_of(self.kanava.settings, found) if found else None
         return self._reply(
-            messages.receipt(payment, link, self.lang, self.kanava, self.now),
-            order=payment.order if payment else None,
+            messages.receipt(found, link, self.lang, self.kanava, self.now),
+            order=found.order if found else None,
         )
 
     # -- parking ------------------------------------------------------------------------

@@ -663,7 +663,7 @@ def test_kuitti_with_no_payments_says_there_are_none(app: Flask, phone: Phone) -
 
     reply = phone.send("KUITTI")
 
-    assert reply == "Sinulla ei ole vielä maksuja."
+    assert reply == "Sinulla ei ole vielä maksettuja pysäköintejä, joten kuittia ei ole."
 
 
 def test_kuitti_after_paying_and_stopping_shows_the_amount_and_a_receipt_link(
@@ -678,9 +678,10 @@ def test_kuitti_after_paying_and_stopping_shows_the_amount_and_a_receipt_link(
 
     reply = phone.send("KUITTI")
 
-    assert "Viimeisin maksu 1,80 €" in reply
-    assert "ABC-123 alue 101" in reply
-    assert f"Kuitti: {PUBLIC_BASE_URL}/r/{token}" in reply
+    assert reply == (
+        f"Pysäköinti ABC-123 alue 101 10.00-10.45: maksettu 1,80 €. "
+        f"Kuitti: {PUBLIC_BASE_URL}/r/{token}"
+    )
     with app.app_context():
         (payment,) = db.session.scalars(select(Payment)).all()
         assert payment.status is PaymentStatus.SUCCEEDED
@@ -696,7 +697,7 @@ def test_kvitto_shows_a_fixed_time_payment_in_swedish(
 
     reply = phone.send("KVITTO")
 
-    assert reply.startswith("Senaste betalning 4,80 € 10:00, ABC-123 zon 101.")
+    assert reply.startswith("Parkering ABC-123 zon 101 10:00-12:00: betalt 4,80 €.")
     assert f"Kvitto: {PUBLIC_BASE_URL}/r/{token}" in reply
 
 
@@ -849,7 +850,7 @@ def test_the_keyword_language_wins_over_the_stored_preference_for_that_reply(
     reply = phone.send("TILA")  # Finnish keyword
     assert "Ei pysäköintiä käynnissä" in reply
     reply = phone.send("RECEIPT")  # English keyword
-    assert reply == "You have no payments yet."
+    assert reply == "You have no paid parkings, so there is no receipt yet."
 
     assert customer(app).language == "sv"
 

@@ -16,7 +16,7 @@ from flask import Flask
 
 from app import Kanava, create_app
 from app.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus, Zone
-from app.services import messages
+from app.services import messages, payments
 from app.services.messages import (
     GSM7_BASIC,
     GSM7_EXTENDED,
@@ -193,7 +193,10 @@ def _status_with_debts(lang: str, k: Kanava) -> str:
 
 def _receipt(lang: str, k: Kanava) -> str:
     order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
-    return messages.receipt(make_payment(order), RECEIPT_LINK, lang, k, NOW)
+    payment = make_payment(order)
+    payment.refunded_cents = BIG_CENTS - 1
+    found = payments.receipt_of_order(k, order)
+    return messages.receipt(found, RECEIPT_LINK, lang, k, NOW)
 
 
 CASES: dict[str, Render] = {
