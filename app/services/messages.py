@@ -19,7 +19,12 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
-from app.models import Order, OrderStatus, Payment
+from app.models import Order, OrderStatus, Payment, PaymentStatus
+from app.services import payments
+from app.services.orders import debt_cents, manage_link
+from app.services.orders import owed as owed_of
+from app.services.pricing import is_paid_time, next_paid_change
+from app.services.zones import tariff_of
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -112,6 +117,57 @@ def _pay_part(payment: Payment | None, link: str | None, grace: int) -> str:
     return " " + _("Pay within %(minutes)s min: %(link)s", minutes=grace, link=link)
 
 
+def _free_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """ "Parking is free until 8.00, then 2,40 EUR/h." when ``now`` is outside the zone's
+    paid hours (with the date when the free time ends on another day); "" otherwise."""
+    tz = kanava.settings.tz
+    tariff = tariff_of(order.zone)
+    if is_paid_time(tariff, now, tz):
+        return ""
+    change = next_paid_change(tariff, now, tz)
+    if change is None:
+        return _("Parking is free here.")
+    return _(
+        "Parking is free until %(until)s, then %(rate)s/h.",
+        until=local_time(change, lang, kanava, now),
+        rate=money(order.zone.rate_per_hour_cents, order.currency, lang),
+    )
+
+
+def _commands(order: Order) -> str:
+    """The one-word commands for ``order``: stop, and extend unless it runs until stopped."""
+    if order.open_ended or order.ends_at is None:
+        return _("To stop: DONE")
+    return _("Stop: DONE. More time: EXTEND 30")
+
+
+def _manage_part(order: Order, kanava: Kanava) -> str:
+    return _("Your parking: %(link)s", link=manage_link(kanava, order))
+
+
+def _replaced_part(replaced: Order, lang: str) -> str:
+    """How a parking ended because the car was parked elsewhere: its price, and whether it
+    is still to pay or was too small to charge."""
+    price = money(replaced.amount_cents, replaced.currency, lang)
+    if debt_cents(replaced):
+        return _(
+            "Parking in zone %(zone)s ended, price %(price)s, not paid yet.",
+            zone=replaced.zone.code,
+            price=price,
+        )
+    text = _(
+        "Parking in zone %(zone)s ended, price %(price)s.", zone=replaced.zone.code, price=price
+    )
+    if payments.waived_total(replaced):
+        text += " " + _not_charged(replaced.currency, lang)
+    return text
+
+
+def _not_charged(currency: str, lang: str) -> str:
+    minimum = money(payments.minimum_charge_cents(currency), currency, lang)
+    return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
+
+
 def parking_started(
     order: Order,
     payment: Payment | None,
@@ -121,36 +177,39 @@ def parking_started(
     now: datetime,
     replaced: Sequence[Order] = (),
 ) -> str:
+    """The confirmation of a new parking (SMS reply, voice's SMS): where and until when,
+    its price or rate and free time, the payment link if one is due, the one-word
+    commands and the order's own page."""
+
     def build() -> str:
         zone = order.zone
         parts: list[str] = []
         if replaced:
-            parts.append(_("Parking in zone %(zone)s ended.", zone=replaced[0].zone.code))
+            parts.append(_replaced_part(replaced[0], lang))
+        free = _free_part(order, lang, kanava, now)
         if order.open_ended:
-            rate = money(zone.rate_per_hour_cents, order.currency, lang)
             if order.ends_at is not None:
                 parts.append(
                     _(
                         "Parked %(plate)s in zone %(zone)s %(name)s until you stop, "
-                        "at most until %(end)s. %(rate)s/h by the minute.",
+                        "at most until %(end)s.",
                         plate=order.plate_display,
                         zone=zone.code,
                         name=zone.name,
                         end=local_time(order.ends_at, lang, kanava, now),
-                        rate=rate,
                     )
                 )
             else:
                 parts.append(
                     _(
-                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop. "
-                        "%(rate)s/h by the minute.",
+                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop.",
                         plate=order.plate_display,
                         zone=zone.code,
                         name=zone.name,
-                        rate=rate,
                     )
                 )
+            rate = money(zone.rate_per_hour_cents, order.currency, lang)
+            parts.append(free or _("%(rate)s/h by the minute.", rate=rate))
         else:
             assert order.ends_at is not None
             parts.append(
@@ -163,12 +222,15 @@ def parking_started(
                     price=money(order.amount_cents, order.currency, lang),
                 )
             )
+            if free:
+                parts.append(free)
+        if link is None and not order.open_ended and payments.outstanding_cents(order) > 0:
+            # Below the provider's minimum: carried on the order, not asked.
+            parts.append(_not_charged(order.currency, lang))
         text = " ".join(parts)
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
-        if order.open_ended:
-            text += " " + _("To stop: DONE")
-        else:
-            text += " " + _("Stop: DONE. More time: EXTEND 30")
+        text += " " + _commands(order)
+        text += " " + _manage_part(order, kanava)
         return text
 
     return _render(lang, build)
@@ -199,29 +261,43 @@ def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, no
 
 
 def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, now: datetime) -> str:
+    """The confirmation sent when a payment came in (payment link, web form, demo page):
+    for a live parking until when it runs, the one-word commands, the receipt and the
+    order's own page; for an ended one what was paid and the receipt."""
     lang = language_of(order)
 
     def build() -> str:
+        receipt = (
+            _("Receipt: %(link)s", link=payments.receipt_link(kanava.settings, payment))
+            if payment.status is PaymentStatus.SUCCEEDED
+            else ""
+        )
         if order.status is OrderStatus.ENDED:
-            return _(
+            text = _(
                 "Thank you, %(amount)s paid for %(plate)s in zone %(zone)s.",
                 amount=money(payment.amount_cents, payment.currency, lang),
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
+            return f"{text} {receipt}".strip()
         if order.open_ended or order.ends_at is None:
-            return _(
+            text = _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
                 "To stop: DONE",
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
-        return _(
-            "Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
-            plate=order.plate_display,
-            zone=order.zone.code,
-            end=local_time(order.ends_at, lang, kanava, now),
-        )
+        else:
+            text = _(
+                "Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=local_time(order.ends_at, lang, kanava, now),
+            )
+            text += " " + _commands(order)
+        if receipt:
+            text += " " + receipt
+        return text + " " + _manage_part(order, kanava)
 
     return _render(lang, build)
 
@@ -250,6 +326,8 @@ def parking_stopped(
             )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
+        elif payments.waived_total(order):
+            text += " " + _not_charged(order.currency, lang)
         return text
 
     return _render(lang, build)
@@ -263,7 +341,11 @@ def parking_extended(
     lang: str,
     kanava: Kanava,
     now: datetime,
+    to_pay_cents: int | None = None,
 ) -> str:
+    """The answer to an extension: the new end and the added price; with ``to_pay_cents``
+    the link names what it asks (the extension, and anything still unpaid before it)."""
+
     def build() -> str:
         assert order.ends_at is not None
         text = _(
@@ -275,7 +357,16 @@ def parking_extended(
         )
         if capped:
             text += " " + _("That is the longest stay in this zone.")
-        if link:
+        free = _free_part(order, lang, kanava, now)
+        if free:
+            text += " " + free
+        if link and to_pay_cents is not None:
+            text += " " + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(to_pay_cents, order.currency, lang),
+                link=link,
+            )
+        elif link:
             text += " " + _("Pay: %(link)s", link=link)
         return text
 
@@ -286,7 +377,6 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
     """The driver's live parkings with their ends; what is owed is named, and the first
     debt's payment link closes the message. An extension that waits for its payment
     shows the paid end first."""
-    from app.services.orders import owed as owed_of
 
     def build() -> str:
         if not orders:
@@ -706,6 +796,23 @@ def max_stay_ended(
         if link:
             text += " " + _("Pay: %(link)s", link=link)
         return text
+
+    return _render(lang, build)
+
+
+def debt_reminder(order: Order, owed: Owed, lang: str, kanava: Kanava, now: datetime) -> str:
+    """Sent once, a while after an ended parking was left unpaid: what it cost and its link."""
+
+    def build() -> str:
+        return _(
+            "Parking of %(plate)s in zone %(zone)s, ended %(end)s, is not paid yet: "
+            "%(amount)s. Pay: %(link)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ended_at or order.ends_at or now, lang, kanava, now),
+            amount=money(owed.cents, owed.currency, lang),
+            link=owed.link or "",
+        )
 
     return _render(lang, build)
 

@@ -14,8 +14,8 @@ phone simulator shows. The contract of the outbox:
   is taken up again after :data:`SENDING_TIMEOUT`.
 - Opted-out numbers get nothing (the row is kept, ``suppressed``). A message that no longer
   makes sense when its turn comes (a reminder for a parking that has since ended or been
-  extended, anything past its ``expires_at``) is dropped, ``suppressed``, and noted in the
-  timeline.
+  extended, a debt reminder for a debt paid meanwhile, anything past its ``expires_at``)
+  is dropped, ``suppressed``, and noted in the timeline.
 - Twilio's status callbacks (:func:`record_delivery_status`) move a message forward only:
   ``sent`` < ``undelivered``/``failed`` < ``delivered``; a late ``sent`` changes nothing.
 """
@@ -43,6 +43,7 @@ from app.models import (
     Order,
     OutboundMessage,
     OutboundStatus,
+    PaymentStatus,
 )
 from app.services import timeline
 
@@ -262,6 +263,10 @@ def _why_obsolete(session: Session, message: OutboundMessage, now: datetime) -> 
         return "opted out"
     if message.expires_at is not None and now >= message.expires_at:
         return "too late"
+    if message.purpose == "debt_reminder":
+        order = session.get(Order, message.order_id) if message.order_id else None
+        if order is None or not any(p.status is PaymentStatus.PENDING for p in order.payments):
+            return "paid meanwhile"
     if message.purpose in END_BOUND_PURPOSES:
         order = session.get(Order, message.order_id) if message.order_id else None
         if order is None or order.status not in LIVE_STATUSES:

@@ -706,6 +706,12 @@ def _waive(
     return payment
 
 
+def waive_pending(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> Payment:
+    """Let go of what the pending ``payment`` asks (below the provider's minimum): it is
+    marked :data:`WAIVED`, its checkout closed, and the timeline records it."""
+    return _waive(session, kanava, payment.order, payment.amount_cents, now, payment=payment)
+
+
 def open_for_order(
     session: Session, kanava: Kanava, order: Order, *, now: datetime
 ) -> Payment | None:

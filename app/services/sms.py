@@ -634,7 +634,14 @@ class _Conversation:
         link = payments.link_to_pay(self.kanava, extended.payment)
         return self._reply(
             messages.parking_extended(
-                order, extended.added_cents, extended.capped, link, self.lang, self.kanava, self.now
+                order,
+                extended.added_cents,
+                extended.capped,
+                link,
+                self.lang,
+                self.kanava,
+                self.now,
+                to_pay_cents=extended.payment.amount_cents if link and extended.payment else None,
             ),
             order=order,
         )

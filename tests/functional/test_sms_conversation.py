@@ -791,7 +791,7 @@ def test_the_same_plate_in_another_zone_ends_the_previous_parking(
 
     reply = phone.send("ABC-123 102")
 
-    assert reply.startswith("Pysäköinti alueella 101 päättyi.")
+    assert reply.startswith("Pysäköinti alueella 101 päättyi, hinta 1,20 €, vielä maksamatta.")
     assert "Pysäköinti alkoi: ABC-123, alue 102 Rautatientori" in reply
     first, second = all_orders(app)
     assert first.zone.code == "101" and first.status is OrderStatus.ENDED
@@ -876,7 +876,11 @@ def test_paying_the_demo_link_activates_the_parking_and_queues_one_confirmation(
         assert message.purpose == "payment_confirmed"
         assert message.to_number == phone.number
         assert message.order_id == order.id
-        assert message.body == "Maksu vastaanotettu. ABC-123 pysäköitynä alueella 101 12.00 asti."
+        assert message.body == (
+            "Maksu vastaanotettu. ABC-123 pysäköitynä alueella 101 12.00 asti. "
+            f"Lopetus: LOPETA. Lisäaikaa: JATKA 30 Kuitti: {PUBLIC_BASE_URL}/r/{token} "
+            f"Pysäköintisi: {PUBLIC_BASE_URL}/o/{order.manage_token}"
+        )
 
 
 def test_paying_the_demo_link_twice_still_sends_one_confirmation(
@@ -906,7 +910,10 @@ def test_the_payment_confirmation_is_in_the_language_of_the_order(
 
     with app.app_context():
         (message,) = db.session.scalars(select(OutboundMessage)).all()
-        assert message.body == "Payment received. ABC-123 is parked in zone 101 until 12:00."
+        assert message.body.startswith(
+            "Payment received. ABC-123 is parked in zone 101 until 12:00. "
+            "Stop: DONE. More time: EXTEND 30 Receipt: "
+        )
 
 
 # ---- 17. empty messages and MMS --------------------------------------------------------
@@ -1091,7 +1098,9 @@ def test_paying_after_stopping_thanks_for_the_amount_of_the_minutes_used(
         assert payment.status is PaymentStatus.SUCCEEDED
         assert payment.captured_cents == 180
         (message,) = db.session.scalars(select(OutboundMessage)).all()
-        assert message.body == "Kiitos, 1,80 € maksettu: ABC-123, alue 101."
+        assert message.body == (
+            f"Kiitos, 1,80 € maksettu: ABC-123, alue 101. Kuitti: {PUBLIC_BASE_URL}/r/{token}"
+        )
 
 
 def test_paying_an_open_ended_parking_holds_the_longest_stay_and_stopping_captures_the_minutes(

@@ -58,12 +58,14 @@ def kanava(app: Flask) -> Kanava:
 # ---- in-memory models ------------------------------------------------------------------
 
 
-def make_zone(code: str = ZONE_CODE, name: str = ZONE_NAME) -> Zone:
+def make_zone(
+    code: str = ZONE_CODE, name: str = ZONE_NAME, paid_hours: dict[str, str] | None = None
+) -> Zone:
     return Zone(
         code=code,
         name=name,
         rate_per_hour_cents=BIG_CENTS,
-        paid_hours={"mon-sun": "00:00-24:00"},
+        paid_hours=paid_hours or {"mon-sun": "00:00-24:00"},
         daily_cap_cents=None,
         max_minutes=None,
         active=True,
@@ -116,10 +118,12 @@ def make_payment(order: Order, *, status: PaymentStatus = PaymentStatus.SUCCEEDE
 Render = Callable[[str, Kanava], str]
 
 
-def _started(open_ended: bool, ends_at: datetime | None) -> Render:
+def _started(open_ended: bool, ends_at: datetime | None, free: bool = False) -> Render:
     def render(lang: str, k: Kanava) -> str:
-        order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at)
-        previous = make_order(lang=lang, zone=make_zone("EV102"))
+        zone = make_zone(paid_hours={"sat": "09:00-15:00"}) if free else None
+        order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at, zone=zone)
+        previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
+        make_payment(previous, status=PaymentStatus.PENDING)  # not paid yet: the longest
         return messages.parking_started(
             order, make_payment(order, status=PaymentStatus.PENDING), LINK, lang, k, NOW, [previous]
         )
@@ -203,6 +207,8 @@ CASES: dict[str, Render] = {
     "parking_started fixed": _started(False, OTHER_DAY),
     "parking_started open-ended with longest stay": _started(True, OTHER_DAY),
     "parking_started open-ended without limit": _started(True, None),
+    "parking_started fixed in free time": _started(False, OTHER_DAY, free=True),
+    "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
@@ -219,6 +225,19 @@ CASES: dict[str, Render] = {
     ),
     "parking_extended": lambda lang, k: messages.parking_extended(
         make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW
+    ),
+    "parking_extended with what to pay": lambda lang, k: messages.parking_extended(
+        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW, to_pay_cents=BIG_CENTS
+    ),
+    "parking_extended in free time": lambda lang, k: messages.parking_extended(
+        make_order(lang=lang, zone=make_zone(paid_hours={"sat": "09:00-15:00"})),
+        BIG_CENTS,
+        True,
+        LINK,
+        lang,
+        k,
+        NOW,
+        to_pay_cents=BIG_CENTS,
     ),
     "status four fixed": _status(4, OTHER_DAY),
     "status five until stopped": _status(5, None),
@@ -305,11 +324,28 @@ CASES: dict[str, Render] = {
     "order_cancelled_by_staff": lambda lang, k: messages.order_cancelled_by_staff(
         make_order(lang=lang)
     ),
+    "debt_reminder": lambda lang, k: messages.debt_reminder(
+        make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY),
+        _owed("after_end"),
+        lang,
+        k,
+        NOW,
+    ),
     "refund_made": lambda lang, k: messages.refund_made(make_order(lang=lang), BIG_CENTS, "EUR"),
 }
 
 # Texts that may take three segments: confirmations with two links, debts named one by one.
-WITH_LINKS = {"status four with unpaid extensions"}
+WITH_LINKS = {
+    "status four with unpaid extensions",
+    "parking_started fixed",
+    "parking_started open-ended with longest stay",
+    "parking_started open-ended without limit",
+    "parking_started fixed in free time",
+    "parking_started open-ended in free time",
+    "payment_confirmed_text ended",
+    "payment_confirmed_text until stopped",
+    "payment_confirmed_text until end",
+}
 
 # Helpers of the module that are not texts of their own.
 NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of"}
