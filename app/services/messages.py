@@ -373,16 +373,24 @@ def parking_extended(
     return _render(lang, build)
 
 
-def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) -> str:
-    """The driver's live parkings with their ends; what is owed is named, and the first
-    debt's payment link closes the message. An extension that waits for its payment
-    shows the paid end first."""
+def status(
+    orders: Sequence[Order],
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+    unpaid: Sequence[Order] = (),
+) -> str:
+    """The driver's live parkings with their ends, then ended parkings still ``unpaid``;
+    what is owed is named, and the first debt's payment link closes the message. An
+    extension that waits for its payment shows the paid end first."""
 
     def build() -> str:
-        if not orders:
-            return _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
         lines = []
         first_debt = None
+        if not orders:
+            lines.append(
+                _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
+            )
         for order in orders[:4]:
             owed = owed_of(kanava, order)
             if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
@@ -413,6 +421,20 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
             if first_debt is None and owed is not None and owed.link:
                 first_debt = owed
             lines.append(line)
+        for ended in unpaid[:2]:
+            owed = owed_of(kanava, ended)
+            if owed is None:
+                continue
+            lines.append(
+                _(
+                    "%(plate)s zone %(zone)s ended %(end)s, not paid: %(amount)s",
+                    plate=ended.plate_display,
+                    zone=ended.zone.code,
+                    end=local_time(ended.ended_at or now, lang, kanava, now),
+                    amount=money(owed.cents, owed.currency, lang),
+                )
+            )
+            first_debt = first_debt or owed
         text = "\n".join(lines)
         if first_debt is not None:
             text += "\n" + _(

@@ -231,6 +231,21 @@ def queue_sms(
     return message
 
 
+def queue_parking_confirmation(
+    session: Session, kanava: Kanava, order: Order, *, now: datetime, purpose: str
+) -> OutboundMessage | None:
+    """Text the driver the confirmation of a parking that needs no payment link (free time,
+    an amount below the provider's minimum, a saved card charged), for a front door whose
+    own answer is not an SMS (the web form given a phone number): where and until when,
+    the one-word commands and the order's own page. None when the order has no phone."""
+    from app.services import messages
+
+    if order.customer is None:
+        return None
+    text = messages.parking_started(order, None, None, messages.language_of(order), kanava, now)
+    return queue_sms(session, kanava, order.customer, text, purpose=purpose, order=order, now=now)
+
+
 # Ids of the messages queued in this session since the last dispatch_queued().
 _QUEUED_HERE = "kanava.outbox.queued_here"
 

@@ -191,6 +191,23 @@ def live_orders(session: Session, customer: Customer, now: datetime) -> list[Ord
     return [o for o in orders if o.ends_at is None or o.ends_at > now]
 
 
+def unpaid_ended(session: Session, customer: Customer, limit: int = 2) -> list[Order]:
+    """The customer's ended parkings that still wait for a payment, latest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.customer_id == customer.id,
+                Order.kind == OrderKind.PARKING,
+                Order.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
+                Order.payments.any(Payment.status == PaymentStatus.PENDING),
+            )
+            .order_by(Order.ended_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _live_for_plate(
     session: Session, customer: Customer | None, plate_key: str, now: datetime
 ) -> list[Order]:

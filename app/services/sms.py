@@ -322,8 +322,9 @@ class _Conversation:
 
     def status(self) -> Reply:
         live = orders.live_orders(self.session, self.customer, self.now)
+        unpaid = orders.unpaid_ended(self.session, self.customer)
         return self._reply(
-            messages.status(live, self.lang, self.kanava, self.now),
+            messages.status(live, self.lang, self.kanava, self.now, unpaid=unpaid),
             order=live[0] if len(live) == 1 else None,
         )
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app import Kanava
 from app.extensions import db
 from app.models import Channel, Order, OutboundMessage
-from app.services import customers, messages, orders, zones
+from app.services import customers, messages, notifications, orders, zones
 from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 
 MANAGE_LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"/o/([\w-]+)")
@@ -204,3 +204,36 @@ def test_a_replaced_parking_below_the_minimum_says_it_is_not_charged(
         moved = db.session.scalars(select(Order).order_by(Order.id)).first()
         assert moved is not None and moved.amount_cents == 12
         assert orders.debt_cents(moved) == 0
+
+
+def test_a_web_form_parking_with_nothing_to_pay_can_be_confirmed_by_sms(
+    app: Flask, clock: Clock
+) -> None:
+    clock.now = _at(19, 0)  # free in 101
+    with app.app_context():
+        k = _kanava(app)
+        session = db.session()
+        customer = customers.get_or_create(session, "+358401234567", clock())
+        zone = zones.find(session, "101")
+        assert zone is not None
+        started = orders.start_parking(
+            session,
+            k,
+            customer=customer,
+            plate="abc-123",
+            zone=zone,
+            minutes=60,
+            channel=Channel.WEB,
+            now=clock(),
+            language="fi",
+        )
+        assert started.payment is None
+        notifications.queue_parking_confirmation(
+            session, k, started.order, now=clock(), purpose="web_confirmation"
+        )
+        session.commit()
+
+    (confirmed,) = texts(app, "web_confirmation")
+
+    assert MANAGE_LINK.search(confirmed) and "maksutonta" in confirmed
+    assert "LOPETA" in confirmed and "JATKA 30" in confirmed

@@ -207,3 +207,15 @@ def test_an_extension_below_the_minimum_is_asked_together_with_the_next_one(
         (PaymentStatus.PENDING, 80),
     ]
     assert order.unpaid_from == _at(11, 10), "the carried 10 minutes count as paid"
+
+
+def test_status_names_the_debt_of_an_ended_parking_with_its_link(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    token = pay_token(stopped_owing(phone, clock))
+    clock.now = _at(10, 20)
+
+    reply = phone.send("TILA")
+
+    assert "ABC-123" in reply and "103" in reply and "0,56 €" in reply
+    assert f"/pay/{token}" in reply

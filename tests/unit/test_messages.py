@@ -195,6 +195,16 @@ def _status_with_debts(lang: str, k: Kanava) -> str:
     return messages.status(orders, lang, k, NOW)
 
 
+def _status_with_ended_debts(lang: str, k: Kanava) -> str:
+    live = [make_order(lang=lang, plate=p, status=OrderStatus.ACTIVE) for p in (PLATE, PLATE_2)]
+    unpaid = []
+    for plate in ("QWE-456ZX", "RTY-789CV"):
+        order = make_order(lang=lang, plate=plate, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
+        make_payment(order, status=PaymentStatus.PENDING)
+        unpaid.append(order)
+    return messages.status(live, lang, k, NOW, unpaid=unpaid)
+
+
 def _receipt(lang: str, k: Kanava) -> str:
     order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
     payment = make_payment(order)
@@ -243,6 +253,7 @@ CASES: dict[str, Render] = {
     "status five until stopped": _status(5, None),
     "status none": _status(0, None),
     "status four with unpaid extensions": _status_with_debts,
+    "status two with two ended debts": _status_with_ended_debts,
     "help_text": lambda lang, k: messages.help_text(lang),
     "not_understood": lambda lang, k: messages.not_understood(lang),
     "unknown_zone with suggestions": lambda lang, k: messages.unknown_zone(
