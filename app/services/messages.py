@@ -230,7 +230,8 @@ def parking_started(
         text = " ".join(parts)
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         text += " " + _commands(order)
-        text += " " + _manage_part(order, kanava)
+        # The links on lines of their own: a phone shows where each ends.
+        text += "\n" + _manage_part(order, kanava)
         return text
 
     return _render(lang, build)
@@ -279,7 +280,7 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
-            return f"{text} {receipt}".strip()
+            return f"{text}\n{receipt}".strip()
         if order.open_ended or order.ends_at is None:
             text = _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
@@ -296,8 +297,8 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
             )
             text += " " + _commands(order)
         if receipt:
-            text += " " + receipt
-        return text + " " + _manage_part(order, kanava)
+            text += "\n" + receipt
+        return text + "\n" + _manage_part(order, kanava)
 
     return _render(lang, build)
 

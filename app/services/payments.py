@@ -42,6 +42,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.config import Settings
 from app.models import (
@@ -690,6 +691,9 @@ def _waive(
     payment.status = PaymentStatus.CANCELLED
     payment.failure_reason = WAIVED
     payment.updated_at = now
+    # The receipt dates the waiver by it: written even when unchanged, so that the
+    # column's onupdate (the wall clock) never replaces it.
+    flag_modified(payment, "updated_at")
     minimum = minimum_charge_cents(order.currency)
     _money_event(
         session,

@@ -162,6 +162,7 @@ def test_an_amount_waived_below_the_minimum_shows_on_the_receipt(
         assert (receipt.charged_cents, receipt.refunded_cents) == (480, 0)
         assert (receipt.waived_cents, receipt.gross_cents) == (20, 480)
         assert (receipt.net_cents, receipt.vat_cents) == (382, 98)
+        assert receipt.lines[-1] == payments.ReceiptLine("waived", _at(12, 5), 20)
 
 
 def test_a_receipt_token_of_another_drivers_order_is_only_that_order(

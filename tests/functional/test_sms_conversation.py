@@ -878,7 +878,7 @@ def test_paying_the_demo_link_activates_the_parking_and_queues_one_confirmation(
         assert message.order_id == order.id
         assert message.body == (
             "Maksu vastaanotettu. ABC-123 pysäköitynä alueella 101 12.00 asti. "
-            f"Lopetus: LOPETA. Lisäaikaa: JATKA 30 Kuitti: {PUBLIC_BASE_URL}/r/{token} "
+            f"Lopetus: LOPETA. Lisäaikaa: JATKA 30\nKuitti: {PUBLIC_BASE_URL}/r/{token}\n"
             f"Pysäköintisi: {PUBLIC_BASE_URL}/o/{order.manage_token}"
         )
 
@@ -912,7 +912,7 @@ def test_the_payment_confirmation_is_in_the_language_of_the_order(
         (message,) = db.session.scalars(select(OutboundMessage)).all()
         assert message.body.startswith(
             "Payment received. ABC-123 is parked in zone 101 until 12:00. "
-            "Stop: DONE. More time: EXTEND 30 Receipt: "
+            "Stop: DONE. More time: EXTEND 30\nReceipt: "
         )
 
 
@@ -1099,7 +1099,7 @@ def test_paying_after_stopping_thanks_for_the_amount_of_the_minutes_used(
         assert payment.captured_cents == 180
         (message,) = db.session.scalars(select(OutboundMessage)).all()
         assert message.body == (
-            f"Kiitos, 1,80 € maksettu: ABC-123, alue 101. Kuitti: {PUBLIC_BASE_URL}/r/{token}"
+            f"Kiitos, 1,80 € maksettu: ABC-123, alue 101.\nKuitti: {PUBLIC_BASE_URL}/r/{token}"
         )
 
 
