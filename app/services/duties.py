@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import Kanava
@@ -32,14 +32,22 @@ from app.models import (
     Order,
     OrderKind,
     OrderStatus,
+    Payment,
+    PaymentStatus,
 )
 from app.services import inbox_spool, messages, notifications, orders, payments, timeline
+from app.services.pricing import money_to_decimal_str
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
 # Expiry, max-stay and cancellation notices later than this are not worth an SMS.
 NOTICE_WINDOW = timedelta(hours=1)
+# How long after its end an unpaid parking is reminded of its debt (once): the stop reply
+# carried the link; this is the one reminder.
+DEBT_REMINDER_AFTER = timedelta(hours=1)
+# ``intent`` of the timeline event that records a debt's reminder (sent or not): at most once.
+DEBT_REMINDER = "debt_reminder"
 
 
 @dataclass
@@ -53,6 +61,9 @@ class TickReport:
     ended_at_max_stay: int = 0
     resumed_sending: int = 0
     replayed_sms: int = 0
+    extensions_lapsed: int = 0
+    debts_reminded: int = 0
+    debts_waived: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -143,19 +154,23 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
     """Queue one reminder for each live parking whose end is within the lead time.
 
     Due when ``ends_at - REMINDER_LEAD_MINUTES <= now < ends_at`` and no reminder was sent
-    for this end (``extend_parking`` clears ``reminder_sent_at``). Open-ended parkings
-    with a longest stay are reminded before it too. Never for a parking that has ended.
+    for this end (``extend_parking`` clears ``reminder_sent_at``). With an extension that
+    waits for its payment, the end is the paid end, and the reminder names the debt and its
+    link. Open-ended parkings with a longest stay are reminded before it too. Never for a
+    parking that has ended.
     Commits per batch; returns how many reminders were claimed.
     """
     lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
+    # With an extension not yet paid, the end to remind of is the paid end.
+    reminded_end = func.coalesce(Order.unpaid_from, Order.ends_at)
     query = select(Order).where(
         Order.kind == OrderKind.PARKING,
         Order.status.in_(LIVE_STATUSES),
         Order.reminder_sent_at.is_(None),
         Order.customer_id.is_not(None),
         Order.ends_at.is_not(None),
-        Order.ends_at > now,
-        Order.ends_at <= now + lead,
+        reminded_end > now,
+        reminded_end <= now + lead,
     )
     claimed = 0
     while batch := _locked_batch(session, query):
@@ -179,11 +194,17 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
                 session,
                 kanava,
                 order.customer,
-                messages.reminder(order, messages.language_of(order), kanava, now),
+                messages.reminder(
+                    order,
+                    messages.language_of(order),
+                    kanava,
+                    now,
+                    owed=orders.owed(kanava, order),
+                ),
                 purpose="reminder",
                 order=order,
                 now=now,
-                expires_at=order.ends_at,
+                expires_at=notifications.reminded_end(order),
             )
             claimed += 1
         session.commit()
@@ -191,9 +212,71 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
     return claimed
 
 
+def lapse_unpaid_extensions(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Extensions still unpaid when their payment grace is over lapse: the parking goes
+    back to its paid end (``orders.lapse_extension``) and the driver is told once. A
+    checkout paid whose event is late is applied instead. Commits per batch; returns how
+    many lapsed.
+
+    Each order is handled in its own savepoint: when the provider cannot be asked, only
+    that order is left as it was (later ticks try again) and the sweep goes on.
+    """
+    failed: set[int] = set()
+    query = select(Order).where(
+        Order.status == OrderStatus.ACTIVE,
+        Order.unpaid_from.is_not(None),
+        Order.payment_due_at <= now,
+    )
+    done = 0
+    while batch := _locked_batch(
+        session, query.where(Order.id.not_in(failed)) if failed else query
+    ):
+        for order in batch:
+            due = order.payment_due_at
+            try:
+                with session.begin_nested():
+                    lapsed = orders.lapse_extension(session, kanava, order, now=now)
+                    if lapsed is None:
+                        failed.add(order.id)  # paid or changed meanwhile: not again
+                        continue
+                    assert due is not None
+                    _notify(
+                        session,
+                        kanava,
+                        order,
+                        messages.extension_lapsed(
+                            order, lapsed.lapsed_end, messages.language_of(order), kanava, now
+                        ),
+                        purpose="extension_lapsed",
+                        due_since=due,
+                        now=now,
+                    )
+            except Exception:
+                log.exception("the unpaid extension of order %s could not lapse", order.id)
+                failed.add(order.id)
+                continue
+            done += 1
+        session.commit()
+    session.commit()
+    return done
+
+
+def _settle_carried(session: Session, kanava: Kanava, order: Order, now: datetime) -> None:
+    """An expired parking that carried an amount below the provider's minimum (never
+    asked) settles it: waived and recorded (``payments.settle``)."""
+    if payments.open_payment_of(order) is not None or payments.outstanding_cents(order) <= 0:
+        return
+    try:
+        with session.begin_nested():
+            payments.settle(session, kanava, order, order.amount_cents, now=now)
+    except Exception:
+        log.exception("what order %s carried could not be settled at its expiry", order.id)
+
+
 def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
     """Paid fixed-duration parkings whose end has passed become ``expired``; the driver is
-    told once. Commits per batch; returns how many expired."""
+    told once. What an order carried below the provider's minimum is waived then. Commits
+    per batch; returns how many expired."""
     query = select(Order).where(
         Order.status == OrderStatus.ACTIVE,
         Order.open_ended.is_(False),
@@ -221,6 +304,7 @@ def expire_ended(session: Session, kanava: Kanava, now: datetime) -> int:
                     "ended_at": order.ended_at.isoformat(),
                 },
             )
+            _settle_carried(session, kanava, order, now)
             _notify(
                 session,
                 kanava,
@@ -366,6 +450,103 @@ def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
     return done
 
 
+@dataclass
+class DebtSweep:
+    reminded: int = 0
+    waived: int = 0
+
+
+def _reminded_before(session: Session, order: Order) -> bool:
+    # A fresh query under the order's row lock: a clock that reminded it committed first.
+    return (
+        session.scalar(
+            select(Event.id)
+            .where(Event.order_id == order.id, Event.intent == DEBT_REMINDER)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _remind_debt(
+    session: Session, kanava: Kanava, order: Order, owed: orders.Owed, now: datetime
+) -> bool:
+    """Text the driver the debt of ``order`` once; the timeline records it either way (an
+    opted-out number or an order without a phone gets nothing). True when queued."""
+    customer = order.customer
+    reason = None
+    if customer is None:
+        reason = "no_phone"
+    elif customer.opted_out:
+        reason = "opted_out"
+    else:
+        notifications.queue_sms(
+            session,
+            kanava,
+            customer,
+            messages.debt_reminder(order, owed, messages.language_of(order), kanava, now),
+            purpose="debt_reminder",
+            order=order,
+            now=now,
+        )
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.SYSTEM,
+        kind=EventKind.PAYMENT,
+        customer=customer,
+        order=order,
+        intent=DEBT_REMINDER,
+        body=(
+            f"unpaid {money_to_decimal_str(owed.cents)} {owed.currency}: "
+            + ("reminder sent" if reason is None else f"no reminder ({reason})")
+        ),
+        data={
+            "action": "debt_reminded",
+            "sent": reason is None,
+            "reason": reason,
+            "amount_cents": owed.cents,
+            "currency": owed.currency,
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "ended_at": order.ended_at.isoformat() if order.ended_at else None,
+        },
+    )
+    return reason is None
+
+
+def chase_debts(session: Session, kanava: Kanava, now: datetime, sweep: DebtSweep) -> int:
+    """Ended parkings that still owe money, :data:`DEBT_REMINDER_AFTER` after their end:
+    an amount below the provider's minimum is waived and recorded (left by a stop before
+    such amounts were waived at once); a larger one is reminded once, with its link,
+    never to an opted-out number. Commits per batch; returns how many were reminded
+    (``sweep`` counts the waived too)."""
+    skip: set[int] = set()
+    query = select(Order).where(
+        Order.kind == OrderKind.PARKING,
+        Order.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
+        Order.ended_at <= now - DEBT_REMINDER_AFTER,
+        Order.payments.any(Payment.status == PaymentStatus.PENDING),
+        ~select(Event.id).where(Event.order_id == Order.id, Event.intent == DEBT_REMINDER).exists(),
+    )
+    while batch := _locked_batch(session, query.where(Order.id.not_in(skip)) if skip else query):
+        for order in batch:
+            skip.add(order.id)
+            pending = payments.open_payment_of(order)
+            if pending is None or _reminded_before(session, order):
+                continue
+            if pending.amount_cents < payments.minimum_charge_cents(pending.currency):
+                payments.waive_pending(session, kanava, pending, now=now)
+                sweep.waived += 1
+                continue
+            owed = orders.owed(kanava, order)
+            if owed is not None and _remind_debt(session, kanava, order, owed, now):
+                sweep.reminded += 1
+        session.commit()
+    session.commit()
+    return sweep.reminded
+
+
 def _run(session: Session, duty: str, work: Callable[[], int]) -> int:
     """Run one duty; a duty that fails is logged and rolled back, and the others still run
     (one bad row must not stop reminders and the outbox for every tick after it)."""
@@ -395,11 +576,17 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     report.cancelled_unpaid = _run(
         session, "cancel_unpaid", lambda: cancel_unpaid(session, kanava, now)
     )
+    report.extensions_lapsed = _run(
+        session, "lapse", lambda: lapse_unpaid_extensions(session, kanava, now)
+    )
     report.expired = _run(session, "expire", lambda: expire_ended(session, kanava, now))
     report.ended_at_max_stay = _run(
         session, "max_stay", lambda: end_at_max_stay(session, kanava, now)
     )
     report.reminders = _run(session, "reminders", lambda: send_reminders(session, kanava, now))
+    debts = DebtSweep()
+    report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))
+    report.debts_waived = debts.waived
     report.messages_sent = _run(
         session, "outbox", lambda: notifications.dispatch_due(session, kanava, now=now)
     )

@@ -3,8 +3,9 @@
 Every text is rendered for one language with :func:`flask_babel.force_locale` and made
 SMS-safe: characters outside the GSM 03.38 alphabet that Babel likes (no-break spaces,
 typographic dashes and quotes) are replaced so a reply stays in cheap 7-bit segments.
-Every reply must fit in two segments; ``tests/unit/test_messages.py`` checks the longest
-cases in every language.
+Every reply must fit in two segments (:data:`MAX_SEGMENTS`), confirmations with their links
+in three (:data:`MAX_SEGMENTS_WITH_LINKS`); ``tests/unit/test_messages.py`` checks the
+longest cases in every language.
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
-from app.models import Order, OrderStatus, Payment
+from app.models import Order, OrderStatus, Payment, PaymentStatus
+from app.services import payments
+from app.services.orders import debt_cents, manage_link
+from app.services.orders import owed as owed_of
+from app.services.pricing import is_paid_time, next_paid_change
+from app.services.zones import tariff_of
 
 if TYPE_CHECKING:
     from app import Kanava
+    from app.services.orders import Owed
+    from app.services.payments import Receipt
 
 # GSM 03.38 basic alphabet, and the extension table whose characters cost two septets.
 GSM7_BASIC = set(
@@ -48,6 +56,10 @@ _REPLACEMENTS = str.maketrans(
     }
 )
 MAX_SEGMENTS = 2
+# Confirmations carry two links (the order's own page and a payment or receipt link) and
+# the one-word stop and extend commands; a status naming several debts names each: these
+# may take a third segment, never more.
+MAX_SEGMENTS_WITH_LINKS = 3
 
 _TIME_PATTERN = {"fi": "H.mm", "sv": "HH:mm", "en": "HH:mm"}
 _DATE_TIME_PATTERN = {"fi": "d.M. 'klo' H.mm", "sv": "d/M 'kl.' HH:mm", "en": "d MMM HH:mm"}
@@ -105,6 +117,57 @@ def _pay_part(payment: Payment | None, link: str | None, grace: int) -> str:
     return " " + _("Pay within %(minutes)s min: %(link)s", minutes=grace, link=link)
 
 
+def _free_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """ "Parking is free until 8.00, then 2,40 EUR/h." when ``now`` is outside the zone's
+    paid hours (with the date when the free time ends on another day); "" otherwise."""
+    tz = kanava.settings.tz
+    tariff = tariff_of(order.zone)
+    if is_paid_time(tariff, now, tz):
+        return ""
+    change = next_paid_change(tariff, now, tz)
+    if change is None:
+        return _("Parking is free here.")
+    return _(
+        "Parking is free until %(until)s, then %(rate)s/h.",
+        until=local_time(change, lang, kanava, now),
+        rate=money(order.zone.rate_per_hour_cents, order.currency, lang),
+    )
+
+
+def _commands(order: Order) -> str:
+    """The one-word commands for ``order``: stop, and extend unless it runs until stopped."""
+    if order.open_ended or order.ends_at is None:
+        return _("To stop: DONE")
+    return _("Stop: DONE. More time: EXTEND 30")
+
+
+def _manage_part(order: Order, kanava: Kanava) -> str:
+    return _("Your parking: %(link)s", link=manage_link(kanava, order))
+
+
+def _replaced_part(replaced: Order, lang: str) -> str:
+    """How a parking ended because the car was parked elsewhere: its price, and whether it
+    is still to pay or was too small to charge."""
+    price = money(replaced.amount_cents, replaced.currency, lang)
+    if debt_cents(replaced):
+        return _(
+            "Parking in zone %(zone)s ended, price %(price)s, not paid yet.",
+            zone=replaced.zone.code,
+            price=price,
+        )
+    text = _(
+        "Parking in zone %(zone)s ended, price %(price)s.", zone=replaced.zone.code, price=price
+    )
+    if payments.waived_total(replaced):
+        text += " " + _not_charged(replaced.currency, lang)
+    return text
+
+
+def _not_charged(currency: str, lang: str) -> str:
+    minimum = money(payments.minimum_charge_cents(currency), currency, lang)
+    return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
+
+
 def parking_started(
     order: Order,
     payment: Payment | None,
@@ -114,36 +177,39 @@ def parking_started(
     now: datetime,
     replaced: Sequence[Order] = (),
 ) -> str:
+    """The confirmation of a new parking (SMS reply, voice's SMS): where and until when,
+    its price or rate and free time, the payment link if one is due, the one-word
+    commands and the order's own page."""
+
     def build() -> str:
         zone = order.zone
         parts: list[str] = []
         if replaced:
-            parts.append(_("Parking in zone %(zone)s ended.", zone=replaced[0].zone.code))
+            parts.append(_replaced_part(replaced[0], lang))
+        free = _free_part(order, lang, kanava, now)
         if order.open_ended:
-            rate = money(zone.rate_per_hour_cents, order.currency, lang)
             if order.ends_at is not None:
                 parts.append(
                     _(
                         "Parked %(plate)s in zone %(zone)s %(name)s until you stop, "
-                        "at most until %(end)s. %(rate)s/h by the minute.",
+                        "at most until %(end)s.",
                         plate=order.plate_display,
                         zone=zone.code,
                         name=zone.name,
                         end=local_time(order.ends_at, lang, kanava, now),
-                        rate=rate,
                     )
                 )
             else:
                 parts.append(
                     _(
-                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop. "
-                        "%(rate)s/h by the minute.",
+                        "Parked %(plate)s in zone %(zone)s %(name)s until you stop.",
                         plate=order.plate_display,
                         zone=zone.code,
                         name=zone.name,
-                        rate=rate,
                     )
                 )
+            rate = money(zone.rate_per_hour_cents, order.currency, lang)
+            parts.append(free or _("%(rate)s/h by the minute.", rate=rate))
         else:
             assert order.ends_at is not None
             parts.append(
@@ -156,12 +222,16 @@ def parking_started(
                     price=money(order.amount_cents, order.currency, lang),
                 )
             )
+            if free:
+                parts.append(free)
+        if link is None and not order.open_ended and payments.outstanding_cents(order) > 0:
+            # Below the provider's minimum: carried on the order, not asked.
+            parts.append(_not_charged(order.currency, lang))
         text = " ".join(parts)
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
-        if order.open_ended:
-            text += " " + _("To stop: DONE")
-        else:
-            text += " " + _("Stop: DONE. More time: EXTEND 30")
+        text += " " + _commands(order)
+        # The links on lines of their own: a phone shows where each ends.
+        text += "\n" + _manage_part(order, kanava)
         return text
 
     return _render(lang, build)
@@ -192,29 +262,43 @@ def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, no
 
 
 def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, now: datetime) -> str:
+    """The confirmation sent when a payment came in (payment link, web form, demo page):
+    for a live parking until when it runs, the one-word commands, the receipt and the
+    order's own page; for an ended one what was paid and the receipt."""
     lang = language_of(order)
 
     def build() -> str:
+        receipt = (
+            _("Receipt: %(link)s", link=payments.receipt_link(kanava.settings, payment))
+            if payment.status is PaymentStatus.SUCCEEDED
+            else ""
+        )
         if order.status is OrderStatus.ENDED:
-            return _(
+            text = _(
                 "Thank you, %(amount)s paid for %(plate)s in zone %(zone)s.",
                 amount=money(payment.amount_cents, payment.currency, lang),
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
+            return f"{text}\n{receipt}".strip()
         if order.open_ended or order.ends_at is None:
-            return _(
+            text = _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
                 "To stop: DONE",
                 plate=order.plate_display,
                 zone=order.zone.code,
             )
-        return _(
-            "Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
-            plate=order.plate_display,
-            zone=order.zone.code,
-            end=local_time(order.ends_at, lang, kanava, now),
-        )
+        else:
+            text = _(
+                "Payment received. %(plate)s is parked in zone %(zone)s until %(end)s.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=local_time(order.ends_at, lang, kanava, now),
+            )
+            text += " " + _commands(order)
+        if receipt:
+            text += "\n" + receipt
+        return text + "\n" + _manage_part(order, kanava)
 
     return _render(lang, build)
 
@@ -243,6 +327,8 @@ def parking_stopped(
             )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
+        elif payments.waived_total(order):
+            text += " " + _not_charged(order.currency, lang)
         return text
 
     return _render(lang, build)
@@ -256,7 +342,11 @@ def parking_extended(
     lang: str,
     kanava: Kanava,
     now: datetime,
+    to_pay_cents: int | None = None,
 ) -> str:
+    """The answer to an extension: the new end and the added price; with ``to_pay_cents``
+    the link names what it asks (the extension, and anything still unpaid before it)."""
+
     def build() -> str:
         assert order.ends_at is not None
         text = _(
@@ -268,20 +358,53 @@ def parking_extended(
         )
         if capped:
             text += " " + _("That is the longest stay in this zone.")
-        if link:
+        free = _free_part(order, lang, kanava, now)
+        if free:
+            text += " " + free
+        if link and to_pay_cents is not None:
+            text += " " + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(to_pay_cents, order.currency, lang),
+                link=link,
+            )
+        elif link:
             text += " " + _("Pay: %(link)s", link=link)
         return text
 
     return _render(lang, build)
 
 
-def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) -> str:
+def status(
+    orders: Sequence[Order],
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+    unpaid: Sequence[Order] = (),
+) -> str:
+    """The driver's live parkings with their ends, then ended parkings still ``unpaid``;
+    what is owed is named, and the first debt's payment link closes the message. An
+    extension that waits for its payment shows the paid end first."""
+
     def build() -> str:
-        if not orders:
-            return _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
         lines = []
+        first_debt = None
+        if not orders:
+            lines.append(
+                _("You have no active parking. To park, text plate and zone, e.g. ABC-123 101")
+            )
         for order in orders[:4]:
-            if order.open_ended or order.ends_at is None:
+            owed = owed_of(kanava, order)
+            if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
+                assert order.ends_at is not None
+                line = _(
+                    "%(plate)s zone %(zone)s paid until %(paid)s (extension until %(end)s "
+                    "not paid)",
+                    plate=order.plate_display,
+                    zone=order.zone.code,
+                    paid=local_time(owed.paid_until, lang, kanava, now),
+                    end=local_time(order.ends_at, lang, kanava, now),
+                )
+            elif order.open_ended or order.ends_at is None:
                 line = _(
                     "%(plate)s zone %(zone)s until you stop",
                     plate=order.plate_display,
@@ -296,8 +419,31 @@ def status(orders: Sequence[Order], lang: str, kanava: Kanava, now: datetime) ->
                 )
             if order.status is OrderStatus.AWAITING_PAYMENT:
                 line += " " + _("(not paid)")
+            if first_debt is None and owed is not None and owed.link:
+                first_debt = owed
             lines.append(line)
-        return "\n".join(lines)
+        for ended in unpaid[:2]:
+            owed = owed_of(kanava, ended)
+            if owed is None:
+                continue
+            lines.append(
+                _(
+                    "%(plate)s zone %(zone)s ended %(end)s, not paid: %(amount)s",
+                    plate=ended.plate_display,
+                    zone=ended.zone.code,
+                    end=local_time(ended.ended_at or now, lang, kanava, now),
+                    amount=money(owed.cents, owed.currency, lang),
+                )
+            )
+            first_debt = first_debt or owed
+        text = "\n".join(lines)
+        if first_debt is not None:
+            text += "\n" + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(first_debt.cents, first_debt.currency, lang),
+                link=first_debt.link,
+            )
+        return text
 
     return _render(lang, build)
 
@@ -461,19 +607,37 @@ def bad_language(lang: str) -> str:
 
 
 def receipt(
-    payment: Payment | None, receipt_link: str | None, lang: str, kanava: Kanava, now: datetime
+    found: Receipt | None, receipt_link: str | None, lang: str, kanava: Kanava, now: datetime
 ) -> str:
+    """The answer to KUITTI: the parking, what it cost in the end (what was charged and
+    refunded when something was), and the receipt page."""
+
     def build() -> str:
-        if payment is None:
-            return _("You have no payments yet.")
-        order = payment.order
+        if found is None:
+            return _("You have no paid parkings, so there is no receipt yet.")
+        order = found.order
+        end = order.ended_at or order.ends_at
+        period = local_time(order.starts_at, lang, kanava, now)
+        if end is not None:
+            period += "-" + local_time(end, lang, kanava, now)
+        values = {
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "period": period,
+            "total": money(found.gross_cents, found.currency, lang),
+            "link": receipt_link or "",
+        }
+        if found.refunded_cents:
+            return _(
+                "Parking %(plate)s zone %(zone)s %(period)s: charged %(charged)s, refunded "
+                "%(refunded)s, paid %(total)s. Receipt: %(link)s",
+                charged=money(found.charged_cents, found.currency, lang),
+                refunded=money(found.refunded_cents, found.currency, lang),
+                **values,
+            )
         return _(
-            "Last payment %(amount)s on %(when)s, %(plate)s zone %(zone)s. Receipt: %(link)s",
-            amount=money(payment.captured_cents or payment.amount_cents, payment.currency, lang),
-            when=local_time(payment.paid_at or payment.created_at, lang, kanava, now),
-            plate=order.plate_display,
-            zone=order.zone.code,
-            link=receipt_link or "",
+            "Parking %(plate)s zone %(zone)s %(period)s: paid %(total)s. Receipt: %(link)s",
+            **values,
         )
 
     return _render(lang, build)
@@ -532,16 +696,30 @@ STOP_WORD = {"fi": "LOPETA", "sv": "SLUTA", "en": "DONE"}
 REMINDER_EXTEND_MINUTES = 15
 
 
-def reminder(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+def reminder(
+    order: Order, lang: str, kanava: Kanava, now: datetime, owed: Owed | None = None
+) -> str:
     """Sent ``REMINDER_LEAD_MINUTES`` before the end: the end in local time and how to
     extend in one word (``JATKA 15``); for an open-ended parking, that it stops at the
-    zone's longest stay and how to stop it now."""
+    zone's longest stay and how to stop it now. With an extension that waits for its
+    payment, the paid end, and the debt with its link (``owed``)."""
 
     def build() -> str:
         assert order.ends_at is not None
+        if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
+            return _(
+                "%(plate)s in zone %(zone)s: paid until %(end)s. The extension until "
+                "%(until)s is not paid: %(amount)s, %(link)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=local_time(owed.paid_until, lang, kanava, now),
+                until=local_time(order.ends_at, lang, kanava, now),
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link or "",
+            )
         end = local_time(order.ends_at, lang, kanava, now)
         if order.open_ended:
-            return _(
+            text = _(
                 "%(plate)s in zone %(zone)s: the longest stay ends at %(end)s and your "
                 "parking stops then. To stop now: %(command)s",
                 plate=order.plate_display,
@@ -549,14 +727,48 @@ def reminder(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
                 end=end,
                 command=STOP_WORD[lang],
             )
-        return _(
-            "%(plate)s in zone %(zone)s: your parking ends at %(end)s. "
-            "More time: reply %(command)s",
+        else:
+            text = _(
+                "%(plate)s in zone %(zone)s: your parking ends at %(end)s. "
+                "More time: reply %(command)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=end,
+                command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            )
+        if owed is not None and owed.kind == "first_payment" and owed.link:
+            text += " " + _(
+                "Not paid yet: %(amount)s, %(link)s",
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link,
+            )
+        return text
+
+    return _render(lang, build)
+
+
+def extension_lapsed(
+    order: Order, lapsed_end: datetime, lang: str, kanava: Kanava, now: datetime
+) -> str:
+    """Sent once when an extension was not paid within its grace and lapsed: the parking
+    is back to its paid end (``order.ends_at``)."""
+
+    def build() -> str:
+        assert order.ends_at is not None
+        text = _(
+            "The extension of %(plate)s in zone %(zone)s until %(until)s was not paid and "
+            "has been cancelled. The parking is paid until %(end)s.",
             plate=order.plate_display,
             zone=order.zone.code,
-            end=end,
-            command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            until=local_time(lapsed_end, lang, kanava, now),
+            end=local_time(order.ends_at, lang, kanava, now),
         )
+        if order.ends_at > now:
+            text += " " + _(
+                "More time: reply %(command)s",
+                command=f"{EXTEND_WORD[lang]} {REMINDER_EXTEND_MINUTES}",
+            )
+        return text
 
     return _render(lang, build)
 
@@ -607,6 +819,23 @@ def max_stay_ended(
         if link:
             text += " " + _("Pay: %(link)s", link=link)
         return text
+
+    return _render(lang, build)
+
+
+def debt_reminder(order: Order, owed: Owed, lang: str, kanava: Kanava, now: datetime) -> str:
+    """Sent once, a while after an ended parking was left unpaid: what it cost and its link."""
+
+    def build() -> str:
+        return _(
+            "Parking of %(plate)s in zone %(zone)s, ended %(end)s, is not paid yet: "
+            "%(amount)s. Pay: %(link)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            end=local_time(order.ended_at or order.ends_at or now, lang, kanava, now),
+            amount=money(owed.cents, owed.currency, lang),
+            link=owed.link or "",
+        )
 
     return _render(lang, build)
 

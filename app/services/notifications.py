@@ -14,8 +14,8 @@ phone simulator shows. The contract of the outbox:
   is taken up again after :data:`SENDING_TIMEOUT`.
 - Opted-out numbers get nothing (the row is kept, ``suppressed``). A message that no longer
   makes sense when its turn comes (a reminder for a parking that has since ended or been
-  extended, anything past its ``expires_at``) is dropped, ``suppressed``, and noted in the
-  timeline.
+  extended, a debt reminder for a debt paid meanwhile, anything past its ``expires_at``)
+  is dropped, ``suppressed``, and noted in the timeline.
 - Twilio's status callbacks (:func:`record_delivery_status`) move a message forward only:
   ``sent`` < ``undelivered``/``failed`` < ``delivered``; a late ``sent`` changes nothing.
 """
@@ -43,6 +43,7 @@ from app.models import (
     Order,
     OutboundMessage,
     OutboundStatus,
+    PaymentStatus,
 )
 from app.services import timeline
 
@@ -230,6 +231,21 @@ def queue_sms(
     return message
 
 
+def queue_parking_confirmation(
+    session: Session, kanava: Kanava, order: Order, *, now: datetime, purpose: str
+) -> OutboundMessage | None:
+    """Text the driver the confirmation of a parking that needs no payment link (free time,
+    an amount below the provider's minimum, a saved card charged), for a front door whose
+    own answer is not an SMS (the web form given a phone number): where and until when,
+    the one-word commands and the order's own page. None when the order has no phone."""
+    from app.services import messages
+
+    if order.customer is None:
+        return None
+    text = messages.parking_started(order, None, None, messages.language_of(order), kanava, now)
+    return queue_sms(session, kanava, order.customer, text, purpose=purpose, order=order, now=now)
+
+
 # Ids of the messages queued in this session since the last dispatch_queued().
 _QUEUED_HERE = "kanava.outbox.queued_here"
 
@@ -262,13 +278,23 @@ def _why_obsolete(session: Session, message: OutboundMessage, now: datetime) -> 
         return "opted out"
     if message.expires_at is not None and now >= message.expires_at:
         return "too late"
+    if message.purpose == "debt_reminder":
+        order = session.get(Order, message.order_id) if message.order_id else None
+        if order is None or not any(p.status is PaymentStatus.PENDING for p in order.payments):
+            return "paid meanwhile"
     if message.purpose in END_BOUND_PURPOSES:
         order = session.get(Order, message.order_id) if message.order_id else None
         if order is None or order.status not in LIVE_STATUSES:
             return "order no longer live"
-        if order.ends_at != message.expires_at:
+        if reminded_end(order) != message.expires_at:
             return "order end has moved"
     return None
+
+
+def reminded_end(order: Order) -> datetime | None:
+    """The end a reminder about ``order`` speaks of: the paid end while an extension waits
+    for its payment (paying it or letting it lapse moves it), else the planned end."""
+    return order.unpaid_from or order.ends_at
 
 
 def _event_status(session: Session, message: OutboundMessage, status: OutboundStatus) -> None:

@@ -58,6 +58,7 @@ class ParkingStopped:
     amount_cents: int
     payment: Payment | None
     refunded_cents: int = 0  # unused paid time given back at this stop
+    waived_cents: int = 0  # owed below the provider's minimum, let go at this stop
 
 
 @dataclass
@@ -73,16 +74,31 @@ def valid_until(order: Order, grace: timedelta) -> datetime | None:
     """Until when the order makes the plate valid; None means until stopped.
 
     An order awaiting payment counts for the grace time after it was created, and never
-    past its own end.
+    past its own end. An active order with an extension not yet paid (``unpaid_from``)
+    counts up to the paid end, and beyond it only within the extension's payment grace
+    (``payment_due_at``), never past its own end.
     """
     if order.status is OrderStatus.AWAITING_PAYMENT:
         due = order.payment_due_at or (order.created_at + grace)
         return min(due, order.ends_at) if order.ends_at else due
+    if order.unpaid_from is not None and order.status is OrderStatus.ACTIVE:
+        due = order.payment_due_at or order.unpaid_from
+        grace_end = min(due, order.ends_at) if order.ends_at else due
+        return max(order.unpaid_from, grace_end)
     return order.ends_at
 
 
 def effective_status(order: Order, now: datetime) -> OrderStatus:
-    """The status as a user should see it at ``now``, even before the clock has swept."""
+    """The status as a user should see it at ``now``, even before the clock has swept.
+
+    An active order whose extension waits for its payment is ``awaiting_payment`` while
+    it is valid, and ``expired`` once its paid time and the extension's grace are over.
+    """
+    if order.status is OrderStatus.ACTIVE and order.unpaid_from is not None:
+        until = valid_until(order, timedelta(0))
+        if until is not None and until <= now:
+            return OrderStatus.EXPIRED
+        return OrderStatus.AWAITING_PAYMENT
     if order.status is OrderStatus.ACTIVE and order.ends_at is not None and order.ends_at <= now:
         return OrderStatus.EXPIRED
     return order.status
@@ -93,6 +109,72 @@ def is_valid(order: Order, now: datetime, grace: timedelta) -> bool:
         return False
     until = valid_until(order, grace)
     return until is None or now < until
+
+
+def is_paid(order: Order) -> bool:
+    """Is everything the order asks for paid (or free)? False while a first payment or an
+    extension waits for the driver."""
+    return (
+        order.status is not OrderStatus.AWAITING_PAYMENT
+        and order.unpaid_from is None
+        and payments.open_payment_of(order) is None
+    )
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What an order asks of the driver now, for every display to name it.
+
+    ``kind``: ``first_payment`` (a new parking not paid yet), ``hold`` (a parking until
+    stopped not paid yet: the link holds at most ``cents`` on the card and takes only
+    what is used), ``extension`` (an active parking whose extension waits; it is paid up
+    to ``paid_until``), ``after_end`` (an ended parking not fully paid).
+    """
+
+    cents: int
+    currency: str
+    kind: str
+    link: str | None
+    paid_until: datetime | None
+    due_at: datetime | None
+
+
+def owed(kanava: Kanava, order: Order) -> Owed | None:
+    """What the driver still has to pay for ``order`` through its payment link, or None.
+
+    Amounts below the payment provider's minimum are never asked (they are carried on the
+    order, then waived: see :func:`app.services.payments.settle`), so they are not owed.
+    """
+    pending = payments.open_payment_of(order)
+    if pending is None or pending.amount_cents <= 0:
+        return None
+    if order.status in LIVE_STATUSES:
+        if order.status is OrderStatus.AWAITING_PAYMENT:
+            kind = "hold" if order.open_ended else "first_payment"
+        else:
+            kind = "extension"
+    else:
+        kind = "after_end"
+    return Owed(
+        cents=pending.amount_cents,
+        currency=pending.currency,
+        kind=kind,
+        link=payments.pay_link(kanava.settings, pending),
+        paid_until=order.unpaid_from if kind == "extension" else None,
+        due_at=order.payment_due_at if order.status in LIVE_STATUSES else None,
+    )
+
+
+def debt_cents(order: Order) -> int:
+    """The money the driver owes for ``order`` now (0 when nothing): what its payment link
+    asks, except for a parking until stopped whose card is not held yet (nothing is owed
+    for it before it stops: the link only holds the card)."""
+    pending = payments.open_payment_of(order)
+    if pending is None or pending.amount_cents <= 0:
+        return 0
+    if order.open_ended and order.status is OrderStatus.AWAITING_PAYMENT:
+        return 0
+    return pending.amount_cents
 
 
 def live_orders(session: Session, customer: Customer, now: datetime) -> list[Order]:
@@ -107,6 +189,23 @@ def live_orders(session: Session, customer: Customer, now: datetime) -> list[Ord
         .order_by(Order.id)
     )
     return [o for o in orders if o.ends_at is None or o.ends_at > now]
+
+
+def unpaid_ended(session: Session, customer: Customer, limit: int = 2) -> list[Order]:
+    """The customer's ended parkings that still wait for a payment, latest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.customer_id == customer.id,
+                Order.kind == OrderKind.PARKING,
+                Order.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
+                Order.payments.any(Payment.status == PaymentStatus.PENDING),
+            )
+            .order_by(Order.ended_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def _live_for_plate(
@@ -266,19 +365,24 @@ def stop_parking(
     used = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
     payment = payments.open_payment_of(order)
     refunded = 0
+    waived_before = payments.waived_total(order)
     if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
         payment = payments.settle(session, kanava, order, used, now=now)
     elif payment is not None:
         payment = payments.settle(session, kanava, order, used, now=now)
         order.amount_cents = max(used, payments.paid_total(order))
-    elif used < order.amount_cents:
-        refunded = payments.refund_unused(session, kanava, order, used, now=now)
-        if refunded:
-            order.amount_cents = used
+    else:
+        if used < order.amount_cents:
+            refunded = payments.refund_unused(session, kanava, order, used, now=now)
+        order.amount_cents = max(used, payments.paid_total(order))
+        # Anything carried on the order (below the provider's minimum) is settled now.
+        payment = payments.settle(session, kanava, order, order.amount_cents, now=now)
     order.status = OrderStatus.ENDED
     order.ended_at = end
     order.ends_at = end
+    order.unpaid_from = None
+    order.payment_due_at = None
     order.updated_at = now
     timeline.record(
         session,
@@ -300,7 +404,11 @@ def stop_parking(
         },
     )
     return ParkingStopped(
-        order=order, amount_cents=order.amount_cents, payment=payment, refunded_cents=refunded
+        order=order,
+        amount_cents=order.amount_cents,
+        payment=payment,
+        refunded_cents=refunded,
+        waived_cents=payments.waived_total(order) - waived_before,
     )
 
 
@@ -317,8 +425,12 @@ def extend_parking(
     """Move a fixed-duration parking's end by ``minutes``, never past the zone's longest stay.
 
     The added price is added to the pending payment if the order is not paid yet, or asked
-    as a new payment otherwise. Raises ``OrderError`` with ``not_live``, ``open_ended``,
-    ``bad_duration`` or ``at_max_stay`` (with ``until``). The order's row is locked first.
+    as a new payment otherwise (a saved card is charged). An active order's extension that
+    waits for its payment is marked (``unpaid_from`` the old end, ``payment_due_at`` the
+    end of its grace): it counts as valid only once paid or within that grace, and lapses
+    after it (``duties.lapse_unpaid_extensions``). Raises ``OrderError`` with
+    ``not_live``, ``open_ended``, ``bad_duration`` or ``at_max_stay`` (with ``until``).
+    The order's row is locked first.
     """
     order = lock_order(session, order)
     if order.status not in LIVE_STATUSES or (order.ends_at is not None and order.ends_at <= now):
@@ -344,6 +456,15 @@ def extend_parking(
     order.reminder_sent_at = None
     order.updated_at = now
     payment = payments.charge_extension(session, kanava, order, added_cents, now=now)
+    if (
+        order.status is OrderStatus.ACTIVE
+        and order.unpaid_from is None
+        and payment is not None
+        and payment.status is PaymentStatus.PENDING
+    ):
+        # Paid up to the old end; the extension counts only once paid, or for the grace.
+        order.unpaid_from = old_end
+        order.payment_due_at = now + timedelta(minutes=kanava.settings.payment_grace_minutes)
     timeline.record(
         session,
         at=now,
@@ -373,6 +494,73 @@ def extend_parking(
     )
 
 
+@dataclass
+class ExtensionLapsed:
+    order: Order
+    paid_end: datetime
+    lapsed_end: datetime
+    lapsed_cents: int
+
+
+def lapse_extension(
+    session: Session, kanava: Kanava, order: Order, *, now: datetime
+) -> ExtensionLapsed | None:
+    """The extension of an active ``order`` was not paid within its grace: it lapses.
+
+    The end goes back to the paid end (``unpaid_from``), the price to what that costs, the
+    pending payment is cancelled and its checkout closed (money that still arrives for it
+    is refunded: :func:`app.services.payments._apply_paid`), and the timeline records it.
+    A checkout the driver completed whose event has not arrived yet is applied instead,
+    and nothing lapses. Returns None when there is nothing to lapse (paid or changed
+    meanwhile). The order's row is locked first. Does not commit.
+    """
+    order = lock_order(session, order)
+    due = order.payment_due_at
+    if order.status is not OrderStatus.ACTIVE or order.unpaid_from is None or due is None:
+        return None
+    if due > now:
+        return None
+    pending = payments.open_payment_of(order)
+    if pending is not None and payments.applied_if_paid(session, kanava, pending, now=now):
+        return None
+    paid_end = order.unpaid_from
+    lapsed_end = order.ends_at or paid_end
+    lapsed = 0
+    if pending is not None:
+        lapsed = pending.amount_cents
+        payments.cancel_pending(session, kanava, pending, now=now)
+        pending.failure_reason = payments.LAPSED
+    order.ends_at = paid_end
+    order.amount_cents = price(tariff_of(order.zone), order.starts_at, paid_end, kanava.settings.tz)
+    order.unpaid_from = None
+    order.payment_due_at = None
+    # The notice of the lapse says when the parking ends: no reminder right after it.
+    lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
+    order.reminder_sent_at = now if paid_end - lead <= now else None
+    order.updated_at = now
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.SYSTEM,
+        kind=EventKind.ORDER,
+        customer=order.customer,
+        order=order,
+        body=f"extension not paid, lapsed: {order.plate_display} in {order.zone.code}",
+        data={
+            "action": "extension_lapsed",
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "from": lapsed_end.isoformat(),
+            "to": paid_end.isoformat(),
+            "due_at": due.isoformat(),
+            "amount_cents": lapsed,
+            "currency": order.currency,
+            "payment_id": pending.id if pending is not None else None,
+        },
+    )
+    return ExtensionLapsed(order, paid_end, lapsed_end, lapsed)
+
+
 def cancel_order(
     session: Session,
     kanava: Kanava,
@@ -400,6 +588,7 @@ def cancel_order(
             payments.release_hold(session, kanava, payment, now=now)
     order.status = OrderStatus.CANCELLED
     order.payment_due_at = None
+    order.unpaid_from = None
     if order.starts_at < now:
         order.ended_at = now
         if order.ends_at is None or order.ends_at > now:
@@ -538,7 +727,7 @@ def check_plate(
         valid_until=valid_until(best, grace),
         order_id=best.id,
         channel=best.channel.value,
-        paid=best.status is OrderStatus.ACTIVE,
+        paid=best.status is OrderStatus.ACTIVE and is_paid(best),
         elsewhere=elsewhere,
     )
 

@@ -42,6 +42,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.config import Settings
 from app.models import (
@@ -325,6 +326,49 @@ def held_payment_of(order: Order) -> Payment | None:
     return None
 
 
+# The smallest amount a card payment can take, in minor units, per currency: Stripe's
+# minimum charge amounts (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts;
+# 0.50 EUR). This is the one place it is kept. Kanava never asks a provider for less (with
+# any gateway, so the demo behaves as production): a smaller amount is carried on the
+# order and asked together with the next one, and waived, recorded, when the parking ends
+# owing less than this (:func:`settle`).
+MINIMUM_CHARGE_CENTS: dict[str, int] = {
+    "EUR": 50,
+    "USD": 50,
+    "GBP": 30,
+    "SEK": 300,
+    "NOK": 300,
+    "DKK": 250,
+    "CHF": 50,
+    "PLN": 200,
+}
+DEFAULT_MINIMUM_CHARGE_CENTS = 50
+# ``failure_reason`` of a payment record that stands for an amount Kanava let go.
+WAIVED = "waived_below_minimum"
+# ``failure_reason`` of an extension's payment cancelled because it was not paid in time.
+LAPSED = "extension_lapsed"
+
+
+def minimum_charge_cents(currency: str) -> int:
+    """The smallest amount Kanava asks a driver to pay in ``currency``."""
+    return MINIMUM_CHARGE_CENTS.get(currency.upper(), DEFAULT_MINIMUM_CHARGE_CENTS)
+
+
+def is_waived(payment: Payment) -> bool:
+    return payment.status is PaymentStatus.CANCELLED and payment.failure_reason == WAIVED
+
+
+def waived_total(order: Order) -> int:
+    """What Kanava let go of ``order`` (amounts below the provider's minimum)."""
+    return sum(p.amount_cents for p in order.payments if is_waived(p))
+
+
+def outstanding_cents(order: Order, amount_cents: int | None = None) -> int:
+    """What of the order's price (or of ``amount_cents``) is neither paid nor waived."""
+    price_cents = order.amount_cents if amount_cents is None else amount_cents
+    return price_cents - paid_total(order) - waived_total(order)
+
+
 def find_by_token(session: Session, token: str) -> Payment | None:
     return session.scalar(select(Payment).where(Payment.token == token))
 
@@ -394,6 +438,15 @@ def _record(
         body=body,
         data={"payment_id": payment.id, "provider": payment.provider, **data},
     )
+
+
+def _extension_paid(order: Order) -> None:
+    """An extension's payment came in: when nothing else waits, everything up to the end
+    is paid, and the reminder (sent for the paid end) is due again for the new end."""
+    if order.unpaid_from is not None and open_payment_of(order) is None:
+        order.unpaid_from = None
+        order.payment_due_at = None
+        order.reminder_sent_at = None
 
 
 def _activate(order: Order, now: datetime) -> bool:
@@ -581,6 +634,104 @@ def charge_tokenised_card(
 # ---- what orders.py calls ----------------------------------------------------------------
 
 
+def _money_event(
+    session: Session,
+    order: Order,
+    now: datetime,
+    body: str,
+    *,
+    action: str,
+    amount_cents: int,
+    payment: Payment | None = None,
+    **data: object,
+) -> None:
+    """A payment event in the shape every new one has: action, amount, currency, plate
+    and zone (the panel renders it from these keys; ``body`` is the English fallback)."""
+    timeline.record(
+        session,
+        at=now,
+        channel=Channel.PAYMENT,
+        kind=EventKind.PAYMENT,
+        customer=order.customer,
+        order=order,
+        body=body,
+        data={
+            "action": action,
+            "amount_cents": amount_cents,
+            "currency": order.currency,
+            "plate": order.plate_display,
+            "zone": order.zone.code,
+            "payment_id": payment.id if payment is not None else None,
+            **data,
+        },
+    )
+
+
+def _defer(session: Session, order: Order, amount: int, now: datetime) -> None:
+    """``amount`` is below the provider's minimum: not asked now, carried on the order (it
+    counts as paid meanwhile) and asked with the next amount, or waived at the end."""
+    minimum = minimum_charge_cents(order.currency)
+    _money_event(
+        session,
+        order,
+        now,
+        f"{money_to_decimal_str(amount)} {order.currency} not asked now: below the smallest"
+        f" card payment ({money_to_decimal_str(minimum)}); carried on the order",
+        action="deferred",
+        amount_cents=amount,
+        minimum_cents=minimum,
+    )
+
+
+def _waive(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    amount: int,
+    now: datetime,
+    payment: Payment | None = None,
+) -> Payment:
+    """Let go of ``amount`` (below the provider's minimum) owed by an ending order.
+
+    It is kept as a cancelled payment record marked :data:`WAIVED` (the pending ``payment``
+    whose link asked for it, its checkout closed, or a new record), so the order's price
+    stays what the parking cost and the receipt shows what was waived."""
+    if payment is None:
+        payment = _new_payment(session, kanava, order, amount, now)
+    elif payment.checkout_ref:
+        kanava.payments.expire_checkout(
+            payment.checkout_ref,
+            idempotency_key=idempotency_key(payment, f"expire-{payment.checkout_ref}"),
+        )
+    payment.amount_cents = amount
+    payment.status = PaymentStatus.CANCELLED
+    payment.failure_reason = WAIVED
+    payment.updated_at = now
+    # The receipt dates the waiver by it: written even when unchanged, so that the
+    # column's onupdate (the wall clock) never replaces it.
+    flag_modified(payment, "updated_at")
+    minimum = minimum_charge_cents(order.currency)
+    _money_event(
+        session,
+        order,
+        now,
+        f"waived {money_to_decimal_str(amount)} {order.currency}: below the smallest card"
+        f" payment ({money_to_decimal_str(minimum)})",
+        action="waived",
+        amount_cents=amount,
+        payment=payment,
+        minimum_cents=minimum,
+        reason="below_provider_minimum",
+    )
+    return payment
+
+
+def waive_pending(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> Payment:
+    """Let go of what the pending ``payment`` asks (below the provider's minimum): it is
+    marked :data:`WAIVED`, its checkout closed, and the timeline records it."""
+    return _waive(session, kanava, payment.order, payment.amount_cents, now, payment=payment)
+
+
 def open_for_order(
     session: Session, kanava: Kanava, order: Order, *, now: datetime
 ) -> Payment | None:
@@ -589,8 +740,17 @@ def open_for_order(
     A driver with a saved card pays without a link: a fixed-duration parking is charged
     now and becomes active; an open-ended one becomes active now and is charged at stop
     (returns None). Otherwise, and when the saved card fails, a pending payment is
-    returned whose link the driver pays; the order stays ``awaiting_payment``.
+    returned whose link the driver pays; the order stays ``awaiting_payment``. An amount
+    below the provider's minimum is not asked: the order becomes active and the amount is
+    carried on it (returns None).
     """
+    amount = amount_to_collect(order, kanava)
+    if 0 < amount < minimum_charge_cents(order.currency):
+        # A parking until stopped owes nothing yet (its most is below the minimum): what it
+        # uses is settled at stop, like the rest.
+        _activate(order, now)
+        _defer(session, order, 0 if order.open_ended else amount, now)
+        return None
     if has_saved_card(order.customer, kanava):
         if order.open_ended:
             _activate(order, now)
@@ -609,23 +769,30 @@ def open_for_order(
         if payment.status is PaymentStatus.SUCCEEDED:
             _activate(order, now)
         return payment
-    return _new_payment(session, kanava, order, amount_to_collect(order, kanava), now)
+    return _new_payment(session, kanava, order, amount, now)
 
 
 def charge_extension(
     session: Session, kanava: Kanava, order: Order, added_cents: int, *, now: datetime
 ) -> Payment | None:
-    """Ask for the price of an extension: grow the pending payment, charge the saved card
-    for the difference, or open a new pending payment."""
+    """Ask for the price of an extension (``order.amount_cents`` already includes it): grow
+    the pending payment, or ask for what the order owes (the extension and anything below
+    the minimum carried on it) by charging the saved card or opening a new pending
+    payment. What owed stays below the provider's minimum is carried on the order and not
+    asked (returns None)."""
     if added_cents <= 0:
         return open_payment_of(order)
     pending = open_payment_of(order)
     if pending is not None:
         change_amount(session, kanava, pending, pending.amount_cents + added_cents, now=now)
         return pending
+    owed = outstanding_cents(order)
+    if owed < minimum_charge_cents(order.currency):
+        _defer(session, order, added_cents, now)
+        return None
     if has_saved_card(order.customer, kanava):
-        return _charge_saved_card(session, kanava, order, added_cents, "extension", now)
-    return _new_payment(session, kanava, order, added_cents, now)
+        return _charge_saved_card(session, kanava, order, owed, "extension", now)
+    return _new_payment(session, kanava, order, owed, now)
 
 
 def settle(
@@ -634,11 +801,13 @@ def settle(
     """Collect ``amount_cents`` (what the parking cost) for an order that is ending.
 
     A card held for an open-ended parking is captured for that amount (released when
-    nothing is owed). A payment still pending asks only for what is still owed, the cost
-    less what was paid already (an early stop with an unpaid extension); when nothing is
-    owed it is cancelled and its checkout closed, and anything paid beyond the cost is
-    refunded as for an early stop (:func:`refund_unused`). An open-ended parking of a
-    driver with a saved card is charged to that card.
+    nothing is owed). Otherwise what is still owed (the cost less what was paid or waived
+    already) is asked: through the pending payment (an early stop with an unpaid
+    extension asks only for the minutes used), a saved card, or a new pending payment.
+    Less than the provider's minimum is waived and recorded instead (:func:`_waive`).
+    When nothing is owed the pending payment is cancelled and its checkout closed, and
+    anything paid beyond the cost is refunded as for an early stop (:func:`refund_unused`).
+    Returns the payment that collects (or waived) it, or None.
     """
     held = held_payment_of(order)
     if held is not None:
@@ -669,21 +838,41 @@ def settle(
             currency=held.currency,
         )
         return held
-    owed = amount_cents - paid_total(order)
+    owed = outstanding_cents(order, amount_cents)
+    minimum = minimum_charge_cents(order.currency)
     pending = open_payment_of(order)
     if pending is not None:
-        if owed > 0:
+        if owed >= minimum:
             change_amount(session, kanava, pending, owed, now=now)
             return pending
+        if owed > 0:
+            return _waive(session, kanava, order, owed, now, payment=pending)
         cancel_pending(session, kanava, pending, now=now)
         if owed < 0:
             refund_unused(session, kanava, order, amount_cents, now=now)
         return pending
-    if order.open_ended and owed > 0:
-        if has_saved_card(order.customer, kanava):
-            return _charge_saved_card(session, kanava, order, owed, "stop", now)
-        return _new_payment(session, kanava, order, owed, now)
-    return None
+    if owed <= 0:
+        return None
+    if owed < minimum:
+        return _waive(session, kanava, order, owed, now)
+    if has_saved_card(order.customer, kanava):
+        return _charge_saved_card(session, kanava, order, owed, "stop", now)
+    return _new_payment(session, kanava, order, owed, now)
+
+
+def applied_if_paid(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> bool:
+    """Ask the provider whether the pending ``payment``'s checkout was paid (its event may
+    be late) and apply it if so. True when it was paid now. Locks the payment row."""
+    if payment.status is not PaymentStatus.PENDING or not payment.checkout_ref:
+        return False
+    info = kanava.payments.get_checkout(payment.checkout_ref)
+    if info.status != "complete" or not info.payment_ref:
+        return False
+    locked = lock_payment(session, payment.id)
+    assert locked is not None
+    return _apply_paid(
+        session, kanava, locked, kanava.payments.get_payment(info.payment_ref), now=now
+    )
 
 
 def change_amount(
@@ -1025,6 +1214,7 @@ def _apply_paid(
         customer.saved_payment_method_id = info.payment_method_ref
         customer.card_saved_at = now
     _activate(order, now)
+    _extension_paid(order)
     _record(
         session,
         order,
@@ -1320,14 +1510,38 @@ def complete_demo_payment(
 
 
 @dataclass(frozen=True)
+class ReceiptLine:
+    """One movement of money on a receipt: a payment taken, a refund, or an amount waived."""
+
+    kind: Literal["payment", "refund", "waived"]
+    at: datetime | None
+    amount_cents: int
+
+
+@dataclass(frozen=True)
 class Receipt:
-    payment: Payment
+    """The receipt of one parking (order): every payment and refund of it, summed.
+
+    ``gross_cents`` is what the driver paid in the end (charged less refunded), VAT
+    included, split into ``net_cents`` and ``vat_cents``. ``waived_cents`` is what Kanava
+    let go (below the provider's minimum); ``price_cents`` what the parking cost.
+    """
+
     order: Order
-    gross_cents: int  # what the driver paid, after refunds, VAT included
+    number: str
+    currency: str
+    lines: tuple[ReceiptLine, ...]
+    charged_cents: int
+    refunded_cents: int
+    waived_cents: int
+    gross_cents: int
     net_cents: int
     vat_cents: int
     vat_rate: Decimal
-    refunded_cents: int
+    price_cents: int
+    paid_at: datetime | None
+    # The payment whose receipt link (``/r/<token>``) to give for this receipt.
+    link_token: str
 
 
 def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
@@ -1338,12 +1552,77 @@ def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
     return int(net), gross_cents - int(net)
 
 
-def receipt_for(session: Session, kanava: Kanava, token: str) -> Receipt | None:
-    """The receipt of a paid payment (None for an unknown or unpaid one)."""
-    payment = find_by_token(session, token)
-    if payment is None or payment.status is not PaymentStatus.SUCCEEDED:
+def _charged(payment: Payment) -> int:
+    """Money actually taken through ``payment`` (a held card counts once captured)."""
+    if payment.status is PaymentStatus.AUTHORIZED:
+        return 0
+    return payment.captured_cents
+
+
+def receipt_of_order(kanava: Kanava, order: Order) -> Receipt | None:
+    """The receipt of ``order``: its payments, refunds and waived amounts, summed, with the
+    VAT of what was paid. None when no money was taken or waived for it."""
+    charged = [p for p in order.payments if _charged(p) > 0]
+    waived = [p for p in order.payments if is_waived(p)]
+    if not charged and not waived:
         return None
+    lines = [ReceiptLine("payment", p.paid_at, _charged(p)) for p in charged]
+    refunds = sorted(
+        (p for p in charged if p.refunded_cents > 0),
+        key=lambda p: (p.refunded_at or p.updated_at, p.id),
+    )
+    lines += [ReceiptLine("refund", p.refunded_at, p.refunded_cents) for p in refunds]
+    lines += [ReceiptLine("waived", p.updated_at, p.amount_cents) for p in waived]
+    charged_cents = sum(_charged(p) for p in charged)
+    refunded_cents = sum(p.refunded_cents for p in charged)
+    gross = charged_cents - refunded_cents
     rate = Decimal(kanava.settings.vat_rate)
-    gross = payment.captured_cents - payment.refunded_cents
     net, vat = vat_breakdown(gross, rate)
-    return Receipt(payment, payment.order, gross, net, vat, rate, payment.refunded_cents)
+    first = (charged or waived)[0]
+    latest = (charged or waived)[-1]
+    return Receipt(
+        order=order,
+        number=first.token,
+        currency=order.currency,
+        lines=tuple(lines),
+        charged_cents=charged_cents,
+        refunded_cents=refunded_cents,
+        waived_cents=sum(p.amount_cents for p in waived),
+        gross_cents=gross,
+        net_cents=net,
+        vat_cents=vat,
+        vat_rate=rate,
+        price_cents=order.amount_cents,
+        paid_at=max((p.paid_at for p in charged if p.paid_at), default=None),
+        link_token=latest.token,
+    )
+
+
+def receipt_for(session: Session, kanava: Kanava, token: str) -> Receipt | None:
+    """The receipt of the order that the payment with ``token`` belongs to (any of the
+    order's payment links shows it); None for an unknown token or an order without money
+    taken or waived."""
+    payment = find_by_token(session, token)
+    if payment is None:
+        return None
+    return receipt_of_order(kanava, payment.order)
+
+
+def latest_receipt(session: Session, kanava: Kanava, customer: Customer) -> Receipt | None:
+    """The receipt of the customer's latest parking that cost them something (money paid
+    and not all refunded), or None."""
+    candidates = session.scalars(
+        select(Order)
+        .where(Order.customer_id == customer.id, Order.payments.any(Payment.captured_cents > 0))
+        .order_by(Order.starts_at.desc(), Order.id.desc())
+        .limit(50)
+    )
+    for order in candidates:
+        found = receipt_of_order(kanava, order)
+        if found is not None and found.gross_cents > 0:
+            return found
+    return None
+
+
+def receipt_link_of(settings: Settings, receipt: Receipt) -> str:
+    return f"{settings.public_base_url}/r/{receipt.link_token}"

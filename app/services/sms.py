@@ -24,8 +24,6 @@ from app.models import (
     Event,
     EventKind,
     Order,
-    Payment,
-    PaymentStatus,
     WebhookReceipt,
 )
 from app.services import customers, messages, notifications, orders, payments, timeline, zones
@@ -324,23 +322,20 @@ class _Conversation:
 
     def status(self) -> Reply:
         live = orders.live_orders(self.session, self.customer, self.now)
+        unpaid = orders.unpaid_ended(self.session, self.customer)
         return self._reply(
-            messages.status(live, self.lang, self.kanava, self.now),
+            messages.status(live, self.lang, self.kanava, self.now, unpaid=unpaid),
             order=live[0] if len(live) == 1 else None,
         )
 
     def receipt(self) -> Reply:
-        payment = self.session.scalar(
-            select(Payment)
-            .join(Order)
-            .where(Order.customer_id == self.customer.id, Payment.status == PaymentStatus.SUCCEEDED)
-            .order_by(Payment.paid_at.desc(), Payment.id.desc())
-            .limit(1)
-        )
-        link = payments.receipt_link(self.kanava.settings, payment) if payment else None
+        """The receipt of the driver's latest parking that cost something: every payment
+        and refund of it summed, with the link to the receipt page."""
+        found = payments.latest_receipt(self.session, self.kanava, self.customer)
+        link = payments.receipt_link_of(self.kanava.settings, found) if found else None
         return self._reply(
-            messages.receipt(payment, link, self.lang, self.kanava, self.now),
-            order=payment.order if payment else None,
+            messages.receipt(found, link, self.lang, self.kanava, self.now),
+            order=found.order if found else None,
         )
 
     # -- parking ------------------------------------------------------------------------
@@ -640,7 +635,14 @@ class _Conversation:
         link = payments.link_to_pay(self.kanava, extended.payment)
         return self._reply(
             messages.parking_extended(
-                order, extended.added_cents, extended.capped, link, self.lang, self.kanava, self.now
+                order,
+                extended.added_cents,
+                extended.capped,
+                link,
+                self.lang,
+                self.kanava,
+                self.now,
+                to_pay_cents=extended.payment.amount_cents if link and extended.payment else None,
             ),
             order=order,
         )

@@ -834,7 +834,11 @@ class _Call:
 
     def collect(self, order: Order, payment: Payment | None, paying_for: str = "park") -> VoiceTurn:
         """After parking or extending: make sure the money is asked for, then confirm."""
-        if order.status is OrderStatus.ACTIVE or payment is None or payment.amount_cents == 0:
+        if (
+            payment is None
+            or payment.status is not PaymentStatus.PENDING
+            or payment.amount_cents == 0
+        ):
             if any(
                 p.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED)
                 and p.paid_at == self.now

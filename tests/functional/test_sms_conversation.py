@@ -577,7 +577,7 @@ def test_jatka_when_already_at_the_longest_stay_refuses(
 def test_tila_lists_live_parkings_with_their_end_times(
     app: Flask, phone: Phone, clock: Clock
 ) -> None:
-    phone.send("ABC-123 101 2h")
+    token = pay_token(phone.send("ABC-123 101 2h"))
     phone.send("XYZ-789 102")
 
     reply = phone.send("TILA")
@@ -586,6 +586,7 @@ def test_tila_lists_live_parkings_with_their_end_times(
     assert lines == [
         "ABC-123 alue 101, 12.00 asti (maksamatta)",
         "XYZ-789 alue 102, kunnes lopetat (maksamatta)",
+        f"Maksa 4,80 €: {PUBLIC_BASE_URL}/pay/{token}",
     ]
     assert last_inbound(app).intent == "status"
 
@@ -662,7 +663,7 @@ def test_kuitti_with_no_payments_says_there_are_none(app: Flask, phone: Phone) -
 
     reply = phone.send("KUITTI")
 
-    assert reply == "Sinulla ei ole vielä maksuja."
+    assert reply == "Sinulla ei ole vielä maksettuja pysäköintejä, joten kuittia ei ole."
 
 
 def test_kuitti_after_paying_and_stopping_shows_the_amount_and_a_receipt_link(
@@ -677,9 +678,10 @@ def test_kuitti_after_paying_and_stopping_shows_the_amount_and_a_receipt_link(
 
     reply = phone.send("KUITTI")
 
-    assert "Viimeisin maksu 1,80 €" in reply
-    assert "ABC-123 alue 101" in reply
-    assert f"Kuitti: {PUBLIC_BASE_URL}/r/{token}" in reply
+    assert reply == (
+        f"Pysäköinti ABC-123 alue 101 10.00-10.45: maksettu 1,80 €. "
+        f"Kuitti: {PUBLIC_BASE_URL}/r/{token}"
+    )
     with app.app_context():
         (payment,) = db.session.scalars(select(Payment)).all()
         assert payment.status is PaymentStatus.SUCCEEDED
@@ -695,7 +697,7 @@ def test_kvitto_shows_a_fixed_time_payment_in_swedish(
 
     reply = phone.send("KVITTO")
 
-    assert reply.startswith("Senaste betalning 4,80 € 10:00, ABC-123 zon 101.")
+    assert reply.startswith("Parkering ABC-123 zon 101 10:00-12:00: betalt 4,80 €.")
     assert f"Kvitto: {PUBLIC_BASE_URL}/r/{token}" in reply
 
 
@@ -789,7 +791,7 @@ def test_the_same_plate_in_another_zone_ends_the_previous_parking(
 
     reply = phone.send("ABC-123 102")
 
-    assert reply.startswith("Pysäköinti alueella 101 päättyi.")
+    assert reply.startswith("Pysäköinti alueella 101 päättyi, hinta 1,20 €, vielä maksamatta.")
     assert "Pysäköinti alkoi: ABC-123, alue 102 Rautatientori" in reply
     first, second = all_orders(app)
     assert first.zone.code == "101" and first.status is OrderStatus.ENDED
@@ -848,7 +850,7 @@ def test_the_keyword_language_wins_over_the_stored_preference_for_that_reply(
     reply = phone.send("TILA")  # Finnish keyword
     assert "Ei pysäköintiä käynnissä" in reply
     reply = phone.send("RECEIPT")  # English keyword
-    assert reply == "You have no payments yet."
+    assert reply == "You have no paid parkings, so there is no receipt yet."
 
     assert customer(app).language == "sv"
 
@@ -874,7 +876,11 @@ def test_paying_the_demo_link_activates_the_parking_and_queues_one_confirmation(
         assert message.purpose == "payment_confirmed"
         assert message.to_number == phone.number
         assert message.order_id == order.id
-        assert message.body == "Maksu vastaanotettu. ABC-123 pysäköitynä alueella 101 12.00 asti."
+        assert message.body == (
+            "Maksu vastaanotettu. ABC-123 pysäköitynä alueella 101 12.00 asti. "
+            f"Lopetus: LOPETA. Lisäaikaa: JATKA 30\nKuitti: {PUBLIC_BASE_URL}/r/{token}\n"
+            f"Pysäköintisi: {PUBLIC_BASE_URL}/o/{order.manage_token}"
+        )
 
 
 def test_paying_the_demo_link_twice_still_sends_one_confirmation(
@@ -904,7 +910,10 @@ def test_the_payment_confirmation_is_in_the_language_of_the_order(
 
     with app.app_context():
         (message,) = db.session.scalars(select(OutboundMessage)).all()
-        assert message.body == "Payment received. ABC-123 is parked in zone 101 until 12:00."
+        assert message.body.startswith(
+            "Payment received. ABC-123 is parked in zone 101 until 12:00. "
+            "Stop: DONE. More time: EXTEND 30\nReceipt: "
+        )
 
 
 # ---- 17. empty messages and MMS --------------------------------------------------------
@@ -1089,7 +1098,9 @@ def test_paying_after_stopping_thanks_for_the_amount_of_the_minutes_used(
         assert payment.status is PaymentStatus.SUCCEEDED
         assert payment.captured_cents == 180
         (message,) = db.session.scalars(select(OutboundMessage)).all()
-        assert message.body == "Kiitos, 1,80 € maksettu: ABC-123, alue 101."
+        assert message.body == (
+            f"Kiitos, 1,80 € maksettu: ABC-123, alue 101.\nKuitti: {PUBLIC_BASE_URL}/r/{token}"
+        )
 
 
 def test_paying_an_open_ended_parking_holds_the_longest_stay_and_stopping_captures_the_minutes(

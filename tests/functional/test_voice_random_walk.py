@@ -101,7 +101,9 @@ def card_app(app: Flask, clock: Clock, checkout_peer: CheckoutPeer) -> Iterator[
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("seed", [4, 5])
+# Seed 5 walked to a 0.05 EUR payment, which no card provider takes: it is carried on the
+# order now (payments.MINIMUM_CHARGE_CENTS), so that walk no longer reaches <Pay>.
+@pytest.mark.parametrize("seed", [4, 6])
 def test_random_walk_with_card_payments_by_phone(
     card_app: Flask, clock: Clock, checkout_peer: CheckoutPeer, seed: int
 ) -> None:

@@ -124,6 +124,7 @@ def test_a_15_minute_parking_gets_its_reminder_and_expiry_and_jatka_15_moves_bot
     clock.now = _local(10, 7)
     extended = phone.send("JATKA 15")
     assert "10.30" in extended
+    pay(client, extended)  # an extension counts once paid (or for the payment grace)
 
     assert tick(runner, "10:15:00").startswith("expired 0")  # the old end means nothing now
     assert "reminders 1" in tick(runner, "10:20:00")

@@ -16,8 +16,15 @@ from flask import Flask
 
 from app import Kanava, create_app
 from app.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus, Zone
-from app.services import messages
-from app.services.messages import GSM7_BASIC, GSM7_EXTENDED, MAX_SEGMENTS, sms_segments
+from app.services import messages, payments
+from app.services.messages import (
+    GSM7_BASIC,
+    GSM7_EXTENDED,
+    MAX_SEGMENTS,
+    MAX_SEGMENTS_WITH_LINKS,
+    sms_segments,
+)
+from app.services.orders import Owed
 from tests.conftest import HELSINKI, make_settings
 
 LANGS = ("fi", "sv", "en")
@@ -51,12 +58,14 @@ def kanava(app: Flask) -> Kanava:
 # ---- in-memory models ------------------------------------------------------------------
 
 
-def make_zone(code: str = ZONE_CODE, name: str = ZONE_NAME) -> Zone:
+def make_zone(
+    code: str = ZONE_CODE, name: str = ZONE_NAME, paid_hours: dict[str, str] | None = None
+) -> Zone:
     return Zone(
         code=code,
         name=name,
         rate_per_hour_cents=BIG_CENTS,
-        paid_hours={"mon-sun": "00:00-24:00"},
+        paid_hours=paid_hours or {"mon-sun": "00:00-24:00"},
         daily_cap_cents=None,
         max_minutes=None,
         active=True,
@@ -109,10 +118,12 @@ def make_payment(order: Order, *, status: PaymentStatus = PaymentStatus.SUCCEEDE
 Render = Callable[[str, Kanava], str]
 
 
-def _started(open_ended: bool, ends_at: datetime | None) -> Render:
+def _started(open_ended: bool, ends_at: datetime | None, free: bool = False) -> Render:
     def render(lang: str, k: Kanava) -> str:
-        order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at)
-        previous = make_order(lang=lang, zone=make_zone("EV102"))
+        zone = make_zone(paid_hours={"sat": "09:00-15:00"}) if free else None
+        order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at, zone=zone)
+        previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
+        make_payment(previous, status=PaymentStatus.PENDING)  # not paid yet: the longest
         return messages.parking_started(
             order, make_payment(order, status=PaymentStatus.PENDING), LINK, lang, k, NOW, [previous]
         )
@@ -168,15 +179,46 @@ def _choose_order(action: str) -> Render:
     return render
 
 
+def _owed(kind: str, paid_until: datetime | None = None) -> Owed:
+    return Owed(
+        cents=BIG_CENTS, currency="EUR", kind=kind, link=LINK, paid_until=paid_until, due_at=NOW
+    )
+
+
+def _status_with_debts(lang: str, k: Kanava) -> str:
+    orders = []
+    for plate in (PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV"):
+        order = make_order(lang=lang, plate=plate, status=OrderStatus.ACTIVE)
+        order.unpaid_from = OTHER_DAY - timedelta(hours=1)
+        make_payment(order, status=PaymentStatus.PENDING)
+        orders.append(order)
+    return messages.status(orders, lang, k, NOW)
+
+
+def _status_with_ended_debts(lang: str, k: Kanava) -> str:
+    live = [make_order(lang=lang, plate=p, status=OrderStatus.ACTIVE) for p in (PLATE, PLATE_2)]
+    unpaid = []
+    for plate in ("QWE-456ZX", "RTY-789CV"):
+        order = make_order(lang=lang, plate=plate, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
+        make_payment(order, status=PaymentStatus.PENDING)
+        unpaid.append(order)
+    return messages.status(live, lang, k, NOW, unpaid=unpaid)
+
+
 def _receipt(lang: str, k: Kanava) -> str:
     order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
-    return messages.receipt(make_payment(order), RECEIPT_LINK, lang, k, NOW)
+    payment = make_payment(order)
+    payment.refunded_cents = BIG_CENTS - 1
+    found = payments.receipt_of_order(k, order)
+    return messages.receipt(found, RECEIPT_LINK, lang, k, NOW)
 
 
 CASES: dict[str, Render] = {
     "parking_started fixed": _started(False, OTHER_DAY),
     "parking_started open-ended with longest stay": _started(True, OTHER_DAY),
     "parking_started open-ended without limit": _started(True, None),
+    "parking_started fixed in free time": _started(False, OTHER_DAY, free=True),
+    "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
@@ -194,9 +236,24 @@ CASES: dict[str, Render] = {
     "parking_extended": lambda lang, k: messages.parking_extended(
         make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW
     ),
+    "parking_extended with what to pay": lambda lang, k: messages.parking_extended(
+        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW, to_pay_cents=BIG_CENTS
+    ),
+    "parking_extended in free time": lambda lang, k: messages.parking_extended(
+        make_order(lang=lang, zone=make_zone(paid_hours={"sat": "09:00-15:00"})),
+        BIG_CENTS,
+        True,
+        LINK,
+        lang,
+        k,
+        NOW,
+        to_pay_cents=BIG_CENTS,
+    ),
     "status four fixed": _status(4, OTHER_DAY),
     "status five until stopped": _status(5, None),
     "status none": _status(0, None),
+    "status four with unpaid extensions": _status_with_debts,
+    "status two with two ended debts": _status_with_ended_debts,
     "help_text": lambda lang, k: messages.help_text(lang),
     "not_understood": lambda lang, k: messages.not_understood(lang),
     "unknown_zone with suggestions": lambda lang, k: messages.unknown_zone(
@@ -243,6 +300,23 @@ CASES: dict[str, Render] = {
     "reminder fixed": lambda lang, k: messages.reminder(
         make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW
     ),
+    "reminder with an unpaid extension": lambda lang, k: messages.reminder(
+        make_order(lang=lang, status=OrderStatus.ACTIVE, ends_at=OTHER_DAY),
+        lang,
+        k,
+        NOW,
+        owed=_owed("extension", paid_until=OTHER_DAY),
+    ),
+    "reminder not paid yet": lambda lang, k: messages.reminder(
+        make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW, owed=_owed("first_payment")
+    ),
+    "extension_lapsed": lambda lang, k: messages.extension_lapsed(
+        make_order(lang=lang, status=OrderStatus.ACTIVE, ends_at=OTHER_DAY),
+        OTHER_DAY,
+        lang,
+        k,
+        NOW,
+    ),
     "reminder open-ended at longest stay": lambda lang, k: messages.reminder(
         make_order(lang=lang, open_ended=True, ends_at=OTHER_DAY), lang, k, NOW
     ),
@@ -261,7 +335,27 @@ CASES: dict[str, Render] = {
     "order_cancelled_by_staff": lambda lang, k: messages.order_cancelled_by_staff(
         make_order(lang=lang)
     ),
+    "debt_reminder": lambda lang, k: messages.debt_reminder(
+        make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY),
+        _owed("after_end"),
+        lang,
+        k,
+        NOW,
+    ),
     "refund_made": lambda lang, k: messages.refund_made(make_order(lang=lang), BIG_CENTS, "EUR"),
+}
+
+# Texts that may take three segments: confirmations with two links, debts named one by one.
+WITH_LINKS = {
+    "status four with unpaid extensions",
+    "parking_started fixed",
+    "parking_started open-ended with longest stay",
+    "parking_started open-ended without limit",
+    "parking_started fixed in free time",
+    "parking_started open-ended in free time",
+    "payment_confirmed_text ended",
+    "payment_confirmed_text until stopped",
+    "payment_confirmed_text until end",
 }
 
 # Helpers of the module that are not texts of their own.
@@ -291,7 +385,8 @@ def test_every_text_fits_in_two_gsm_segments_with_all_placeholders_filled(
     assert "%(" not in text and ")s" not in text, text
     outside = sorted({c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENDED})
     assert outside == [], f"not GSM-7: {outside!r} in {text!r}"
-    assert 1 <= sms_segments(text) <= MAX_SEGMENTS, f"{sms_segments(text)} segments: {text!r}"
+    limit = MAX_SEGMENTS_WITH_LINKS if case in WITH_LINKS else MAX_SEGMENTS
+    assert 1 <= sms_segments(text) <= limit, f"{sms_segments(text)} segments: {text!r}"
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])

@@ -1,0 +1,40 @@
+"""An extension made by phone is asked for like one made by SMS: a caller whose parking is
+paid gets the extension's payment link (demo gateway, a mobile caller), so it does not
+lapse unpaid without the caller ever being asked."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order, OutboundMessage, PaymentStatus
+from tests.conftest import Clock, Phone
+from tests.functional.voice_caller import Call
+
+UK_MOBILE = "+447911123456"
+
+
+def test_a_paid_parking_extended_by_phone_gets_the_extensions_payment_link(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    phone = Phone(client, number=UK_MOBILE)
+    reply = phone.send("ABC-123 101 1h")
+    assert client.post(f"/demo-pay/{reply.split('/pay/')[1].split()[0]}").status_code == 303
+    clock.advance(minutes=10)
+    call = Call(client, number=phone.number)
+    call.start()
+
+    call.press("3")
+    call.press("30#")
+
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        first, extension = order.payments
+        assert first.status is PaymentStatus.SUCCEEDED
+        assert (extension.status, extension.amount_cents) == (PaymentStatus.PENDING, 120)
+        sent = db.session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.purpose == "voice_pay_link")
+        ).all()
+    assert len(sent) == 1 and f"/pay/{extension.token}" in sent[0] and "11:30" in sent[0]
