@@ -48,15 +48,19 @@ _RUSSIAN_PLATE_KEY_RE = re.compile(r"[A-Z]\d{3}[A-Z]{2}\d{2,3}")
 #: The Cyrillic letters used on Russian plates, and their Latin look-alikes. A Russian
 #: driver's phone types ``А123ВС 77`` in Cyrillic; the plate on the car reads the same in
 #: Latin letters, and that is what attendants type and what an SMS can carry in GSM-7.
-CYRILLIC_LOOKALIKES = str.maketrans(
-    "АВЕКМНОРСТУХавекмнорстух", "ABEKMHOPCTYXABEKMHOPCTYX"
-)
+CYRILLIC_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХавекмнорстух", "ABEKMHOPCTYXABEKMHOPCTYX")
 
 #: Characters that are commonly confused on plates and keyboards, mapped to
 #: one representative of their confusion class.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "B": "8", "S": "5"})
 
 _WHITESPACE_RUN_RE = re.compile(r"\s+")
+
+#: The ASCII characters a key drops: whitespace, the dot and the hyphen-minus (the only
+#: ASCII dash).
+_ASCII_SEPARATORS = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if chr(c).isspace()) + ".-"
+)
 
 
 def is_dash(char: str) -> bool:
@@ -85,6 +89,10 @@ def normalize_plate(text: str) -> str:
     >>> normalize_plate("abc–123")
     'ABC123'
     """
+    if text.isascii():
+        # The common case, and the same result: NFKC and upper case change nothing else
+        # in ASCII, and nothing can compose once the separators are gone.
+        return text.upper().translate(_ASCII_SEPARATORS)
     key = _key_pass(text)
     # Removing a space can let a combining mark compose with a new base
     # ("U ̈" -> "Ü"); repeat until stable so the function is idempotent.
@@ -114,10 +122,14 @@ def display_plate(text: str) -> str:
     ``"A B C - 1 2 3"`` -> ``"ABC-123"``).
     ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds.
     """
-    tidy = unicodedata.normalize("NFKC", text).upper()
-    tidy = unicodedata.normalize("NFKC", tidy).translate(CYRILLIC_LOOKALIKES)
-    tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
-    parts = [p for p in _WHITESPACE_RUN_RE.split(tidy.strip()) if p]
+    if text.isascii():
+        tidy = text.upper()  # (in ASCII, NFKC changes nothing and "-" is the only dash)
+    else:
+        tidy = unicodedata.normalize("NFKC", text).upper()
+        tidy = unicodedata.normalize("NFKC", tidy).translate(CYRILLIC_LOOKALIKES)
+        tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
+    parts = tidy.split() if tidy.isascii() else _WHITESPACE_RUN_RE.split(tidy.strip())
+    parts = [p for p in parts if p]
     # Spaces inside a run of letters or of digits, or next to a dash, are typing noise:
     # "A B C - 1 2 3" reads "ABC-123". A space between letters and digits is kept.
     out = parts[:1]
