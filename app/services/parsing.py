@@ -420,12 +420,15 @@ _GREETING_PHRASES: dict[tuple[str, str], str | None] = {
 #: small words ignored inside park/keyword messages ("i zon 101", "klo 10-12"), the
 #: verbs of a polite sentence ("haluaisin pysäköidä ABC-123 alueelle 101", "I parked at
 #: 101 with ABC-123") and the nouns around a plate ("rekkari ABC-123", "reg ABC-123")
-#: -> language hint (the words of a sentence, in `other`, reveal none)
+#: -> language hint (the words of a sentence, in `other`, reveal none); also "about"
+#: ("tunnin verran") and charging ("2h lataus")
 _FILLER_WORDS = _words(
     fi="AJAKSI REKKARI REKKARIN REK REKNRO REKISTERI REKISTERINUMERO REKISTERINRO KILPI "
-    "PYSÄKÖINTI PYSAKOINTI PARKKI AUTO AUTON PARKKEERASIN",
-    sv="MED REGNR REGNUMMER REGISTRERINGSNUMMER PARKERING BIL BILEN PARKERAD",
-    en="BY REGNO PLATE PARKING CAR MY OF WITH PARKED",
+    "PYSÄKÖINTI PYSAKOINTI PARKKI AUTO AUTON PARKKEERASIN VOISITKO VOITKO VOISITTEKO "
+    "VOITTEKO VERRAN NOIN SUUNNILLEEN LATAUS LATAUSTA LATAUKSEEN LATAAN",
+    sv="MED REGNR REGNUMMER REGISTRERINGSNUMMER PARKERING BIL BILEN PARKERAD UNGEFÄR CIRKA "
+    "LADDNING LADDA",
+    en="BY REGNO PLATE PARKING CAR MY OF WITH PARKED ABOUT AROUND APPROX APPROXIMATELY CHARGING",
     other="IN AT I PÅ KLO KL FRAM HALUAISIN HALUAN PYSÄKÖIDÄ PYSAKOIDA PYSÄKÖIN PYSAKOIN "
     "JAG VILL SKULLE VILJA WANT WOULD LIKE REG",
 )
@@ -597,7 +600,10 @@ _NUMBER_WORDS = _number_words()
 _ARTICLES: dict[str, str | None] = {"A": "en", "AN": "en", "ANOTHER": "en", "EN": "sv", "ETT": "sv"}
 #: fraction words -> (value, language): "puoli tuntia", "puolitoista tuntia", "halvannan timme"
 _FRACTIONS: dict[str, tuple[float, str | None]] = {
-    **{w: (0.5, "fi") for w in ("PUOLI", "PUOLEKSI", "PUOLEKS", "PUOLEN", "PUOLELLA", "PUOLIKAS")},
+    **{
+        w: (0.5, "fi")
+        for w in ("PUOLI", "PUOL", "PUOLEKSI", "PUOLEKS", "PUOLEN", "PUOLELLA", "PUOLIKAS")
+    },
     **{w: (1.5, "fi") for w in ("PUOLITOISTA", "PUOLENTOISTA", "PUOLEKSITOISTA", "PUOLELLATOISTA")},
     "HALV": (0.5, "sv"),
     "HALVANNAN": (1.5, "sv"),
@@ -1818,7 +1824,7 @@ def _parse_correct(
     ups = {tok.up for tok in toks}
     if ups & {"KIELI", "KIELEKSI", "SPRÅK", "SPRAK", "LANGUAGE", "LANG"} or ups & _LANGUAGE_NAMES:
         return _parse_language(toks, language)
-    scan = _scan(toks, known, _Mode.PARK)
+    scan = _scan(_without_negated(toks), known, _Mode.PARK)
     plate, zone = _last(scan.plates), _last(scan.zones)
     return ParsedMessage(
         Intent.CORRECT,
@@ -1827,6 +1833,25 @@ def _parse_correct(
         zone=zone,
         problem="no_target" if plate is None and zone is None else None,
     )
+
+
+#: "202 not 201", "ABC-124 eikä ABC-123": what follows is the wrong one
+_NEGATIONS = frozenset({"NOT", "INTE", "EI", "EIKÄ", "EIKA"})
+
+
+def _without_negated(toks: Sequence[_Tok]) -> list[_Tok]:
+    """``toks`` without a negation word and the plate or zone it negates."""
+    out: list[_Tok] = []
+    skip = 0
+    for k, tok in enumerate(toks):
+        if skip:
+            skip -= 1
+        elif tok.up in _NEGATIONS:
+            spaced = k + 2 < len(toks) and _plate_head(toks[k + 1].up) and toks[k + 2].up.isdigit()
+            skip = 2 if spaced else 1
+        else:
+            out.append(tok)
+    return out
 
 
 def _parse_for_person(
@@ -1901,13 +1926,13 @@ _CHARGED = _lexicon(
     sv="DROG DRAGIT DEBITERADE DEBITERAT",
     en="CHARGED BILLED",
 )
-_TWICE = _lexicon(fi="KAHDESTI KERTAA", sv="GÅNGER DUBBELT", en="TWICE DOUBLE")
-_MONEY_BACK = {
-    ("RAHAT", "TAKAISIN"): "fi",
-    ("PENGARNA", "TILLBAKA"): "sv",
-    ("PENGAR", "TILLBAKA"): "sv",
-    ("MONEY", "BACK"): "en",
-}
+_TWICE = _lexicon(fi="KAHDESTI KERTAA", sv="GÅNGER DUBBELT", en="TWICE DOUBLE TIMES")
+#: money back, in either order: "rahat takaisin", "tillbaka mina pengar"
+_MONEY_BACK = (
+    (_word_set("RAHAT RAHANI RAHOJA RAHAA"), "TAKAISIN"),
+    (_word_set("PENGAR PENGARNA"), "TILLBAKA"),
+    (_word_set("MONEY"), "BACK"),
+)
 
 #: "wrong", for a correction in words: "väärä rekkari", "fel zon, ska vara 103"
 _WRONG_WORDS = _lexicon(
@@ -1956,6 +1981,9 @@ _STATUS_PAIRS: dict[str, frozenset[str]] = {
     "NAR": frozenset({"SLUT", "SLUTAR"}),
     "WHEN": frozenset({"END", "ENDS", "EXPIRE", "EXPIRES", "FINISH", "FINISHES"}),
     "LEFT": frozenset({"TIME", "MINUTES", "HOW", "MUCH", "LONG", "ANY"}),
+    "STILL": frozenset({"ON", "RUNNING", "ACTIVE", "VALID", "PARKED", "GOING"}),
+    "KAUAN": frozenset({"AIKAA", "MINULLA", "JÄLJELLÄ"}),
+    "KAUANKO": frozenset({"AIKAA", "MINULLA", "JÄLJELLÄ"}),
 }
 
 #: words that ask a price
@@ -2055,7 +2083,7 @@ _CUE_WORDS = frozenset(
         "FINE",
         "TICKET",
         *_CHARGED,
-        *(phrase[0] for phrase in _MONEY_BACK),
+        *(back for _money, back in _MONEY_BACK),
         *_WRONG_WORDS,
         *_STATUS_WORDS,
         *_STATUS_PAIRS,
@@ -2101,6 +2129,8 @@ _STEMS: dict[str, str] = {
     "PYSÄKÖINTIVIRHEMAKS": "SAKKO",
     "HYVIT": "HYVITYS",
     "VALITU": "VALITUS",
+    "LAPPU": "SAKKO",
+    "LAPUN": "SAKKO",
     "VALITT": "VALITUS",
     "REKLAM": "VALITUS",
     "BÖTE": "BÖTER",
@@ -2128,7 +2158,8 @@ def _is_complaint(ups: Sequence[str], words: frozenset[str]) -> bool:
         if word in ("FINE", "TICKET") and before in _FINE_BEFORE:
             return True  # "a fine", "a parking ticket", "got a ticket"
     charged_twice = not words.isdisjoint(_CHARGED) and not words.isdisjoint(_TWICE)
-    return charged_twice or _has_pair(ups, _MONEY_BACK)
+    money_back = any(back in words and not words.isdisjoint(money) for money, back in _MONEY_BACK)
+    return charged_twice or money_back
 
 
 def _is_status_question(ups: Sequence[str], words: frozenset[str]) -> bool:
@@ -2473,7 +2504,9 @@ def _parse_tokens(
         parsed, _scanned = _parse_park(rest, known, _PARK_PREFIXES[head], has_prefix=True)
         return parsed
     parsed, scanned = _parse_park(toks, known, None, has_prefix=False)
-    unread = parsed.intent is Intent.UNKNOWN or bool(scanned.leftovers)
+    # (a plate and a zone with a question mark is a polite park request: "voisitko ...?")
+    complete = parsed.plate is not None and parsed.zone is not None
+    unread = parsed.intent is Intent.UNKNOWN or (bool(scanned.leftovers) and not complete)
     if unread and _is_question(toks, asked):
         return _in_language(_parse_for_person(Intent.QUESTION, toks, known, None), toks)
     return parsed

@@ -506,6 +506,20 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("på svenska tack", pm(Intent.LANGUAGE, language="sv", target_language="sv")),
     ("lähetä kuitti", pm(Intent.RECEIPT, language="fi")),
     ("Hyvää päivää", pm(Intent.HELP, language="fi")),
+    # --- from the corpus messages written after the parser work -------------------
+    ("voisitko pysäköidä ABC-123 alueelle 101?", pm(P, language="fi", plate="ABC-123",
+                                                    zone="101")),
+    ("kuinka kauan minulla on aikaa?", pm(Intent.STATUS, language="fi")),
+    ("is my parking still on?", pm(Intent.STATUS, language="en")),
+    ("wrong zone: KT not 101", pm(Intent.CORRECT, language="en", zone="KT")),
+    ("fel, ABC-124 inte ABC-123", pm(Intent.CORRECT, language="sv", plate="ABC-124")),
+    ("I was charged 3 times", pm(Intent.COMPLAINT, language="en")),
+    ("jag vill ha tillbaka mina pengar", pm(Intent.COMPLAINT, language="sv")),
+    ("sain lapun vaikka maksoin", pm(Intent.COMPLAINT, language="fi")),
+    ("ABC-123 101 puol tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                   duration_minutes=30)),
+    ("ABC-123 101 tunnin verran", pm(P, language="fi", plate="ABC-123", zone="101",
+                                     duration_minutes=60)),
 ]
 
 
