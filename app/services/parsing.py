@@ -17,8 +17,10 @@ How a message is read
    punctuation and emoji, is ``OPT_OUT`` / ``OPT_IN``. Those words followed by
    anything else are *never* parsed as another intent: they give ``UNKNOWN``
    with problem ``"opt_out_word"`` so the service can explain "send LOPETA to
-   end parking, STOP alone to unsubscribe" (the exceptions are the phrases
-   ``end parking`` and ``stop parking``, which stop the parking).
+   end parking, STOP alone to unsubscribe" (``stop parking`` too: the contract
+   never lets STOP, END, CANCEL or QUIT stop a parking; the one old exception is
+   the phrase ``end parking``). A sentence that only contains the word
+   (``can you stop my parking?``) is read as a sentence (step 7).
    A message that starts with ``+`` and a duration (``+15``, ``+1h``) extends.
 3. *Tokens*: whitespace, commas, semicolons, periods, colons, ``#``, ``/``
    and other punctuation separate tokens, except inside numeric forms that
@@ -31,7 +33,7 @@ How a message is read
 5. A one-token message that is a yes/no word is ``YES``/``NO``; a single
    digit 1-9 is ``CHOICE``; a language name alone (``svenska``, also ``på
    svenska``, ``in English``) is ``LANGUAGE``.
-6. The first token (or a phrase: ``end parking``, ``stop my parking``, ``more
+6. The first token (or a phrase: ``end parking``, ``more
    time``, ``lisää aikaa``, ``mer tid``) selects a keyword intent (``LOPETA``,
    ``JATKA``, ``HINTA``, ``KORJAA`` ...), also when glued to its number
    (``jatka30``); a greeting alone (``hei``, ``hej``, ``hello``) is ``HELP``.
@@ -328,14 +330,6 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
 #: keyword phrases (checked before single keywords, longest first) -> (intent, language)
 _KEYWORD_PHRASES: dict[tuple[str, ...], tuple[Intent, str | None]] = {
     ("END", "PARKING"): (Intent.STOP, "en"),
-    ("END", "MY", "PARKING"): (Intent.STOP, "en"),
-    ("END", "THE", "PARKING"): (Intent.STOP, "en"),
-    # "stop parking" is not Twilio's STOP (that is the word alone): the driver means it
-    ("STOP", "PARKING"): (Intent.STOP, "en"),
-    ("STOP", "MY", "PARKING"): (Intent.STOP, "en"),
-    ("STOP", "THE", "PARKING"): (Intent.STOP, "en"),
-    ("STOP", "PARKERINGEN"): (Intent.STOP, "sv"),
-    ("STOP", "PARKERING"): (Intent.STOP, "sv"),
     ("MORE", "TIME"): (Intent.EXTEND, "en"),
     ("LISÄÄ", "AIKAA"): (Intent.EXTEND, "fi"),
     ("LISAA", "AIKAA"): (Intent.EXTEND, "fi"),
@@ -2214,7 +2208,8 @@ def _read_extension(
 def _read_leaving(
     toks: Sequence[_Tok], words: frozenset[str], known: frozenset[str]
 ) -> ParsedMessage | None:
-    """Leaving in words: ``lähden nyt``, ``jag åker nu``, ``I'm leaving``, ``stop my parking``."""
+    """Leaving in words: ``lähden nyt``, ``jag åker nu``, ``I'm leaving``, ``can you stop my
+    parking?`` (never a message that starts with STOP: that is an opt-out word)."""
     leaving = not words.isdisjoint(_STOP_WORDS) or (
         "STOP" in words and not words.isdisjoint(_PARKING_NOUNS)
     )
@@ -2411,10 +2406,9 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
 
     * ``STOP``/``END``/``CANCEL``/``QUIT``/``STOPALL``/``UNSUBSCRIBE``/
       ``REVOKE``/``OPTOUT`` are opt-out only as the whole message, and never
-      stop a parking (the exceptions: the phrases ``end parking`` and ``stop
-      parking``); ``LOPETA``/``SLUTA``/``DONE``/``LEAVE`` and their synonyms
-      (``AVSLUTA``, ``STOPP``, ``LOPPU`` ...) and sentences (``lähden nyt``)
-      stop a parking.
+      stop a parking (the one exception: the phrase ``end parking``);
+      ``LOPETA``/``SLUTA``/``DONE``/``LEAVE`` and their synonyms (``AVSLUTA``,
+      ``STOPP``, ``LOPPU`` ...) and sentences (``lähden nyt``) stop a parking.
     * ``DID_YOU_MEAN`` is never an order: ``suggestion`` is to be confirmed.
     * ``until_time`` is "HH:MM" when the end was given as a clock time.
     * ``plate`` is always the display form (:func:`display_plate`) of what was

@@ -189,7 +189,7 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("START", pm(Intent.OPT_IN)),
     ("Unstop.", pm(Intent.OPT_IN)),
     ("STOP ABC-123", pm(Intent.UNKNOWN, problem="opt_out_word")),
-    ("stop parking", pm(Intent.STOP, language="en")),  # the phrase, as "end parking" (issue 12)
+    ("stop parking", pm(Intent.UNKNOWN, problem="opt_out_word")),
     ("stop please", pm(Intent.UNKNOWN, language="en", problem="opt_out_word")),
     ("END parking", pm(Intent.STOP, language="en")),  # the phrase, not END alone
     ("cancel booking 1234", pm(Intent.UNKNOWN, problem="opt_out_word")),
@@ -462,7 +462,8 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("olen lähtenyt ABC-123", pm(Intent.STOP, language="fi", plate="ABC-123")),
     ("jag åker nu", pm(Intent.STOP, language="sv")),
     ("I'm leaving", pm(Intent.STOP, language="en")),
-    ("stop my parking", pm(Intent.STOP, language="en")),
+    ("stop my parking", pm(Intent.UNKNOWN, problem="opt_out_word")),  # the contract
+    ("can you stop my parking?", pm(Intent.STOP, language="en")),
     ("lähden klo 18", pm(P, language="fi", until_time="18:00", problem="no_zone")),
     # --- keyword typos: offered, never acted on -----------------------------------
     ("LOEPTA", pm(Intent.DID_YOU_MEAN, language="fi", suggestion="LOPETA")),
