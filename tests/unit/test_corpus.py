@@ -93,6 +93,7 @@ def test_corpus_is_large_and_unique() -> None:
     for row in ROWS:
         unknown = set(row) - {"text", "intent", "known_miss", *ALWAYS, *WHEN_GIVEN}
         assert not unknown, (row["text"], unknown)
+        assert str(row.get("known_miss", "a reason")).strip(), row["text"]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[repr(row["text"]) for row in ROWS])

@@ -19,6 +19,8 @@ from app.services.plates import display_plate
 # number that is not a known zone may be part of a neighbouring country's plate ("123 ABC").
 KNOWN = ("KT", "a1", "Satama", "101")
 
+# No timed assertions (the machine is shared): hypothesis runs without its deadline here.
+
 P = Intent.PARK
 
 
@@ -658,6 +660,7 @@ def test_parse_duration(text: str, minutes: int | None) -> None:
     assert parse_duration(text) == minutes
 
 
+@settings(deadline=None)
 @given(st.integers(0, 167), st.integers(0, 59))
 def test_parse_duration_hours_glued_minutes(hours: int, minutes: int) -> None:
     total = hours * 60 + minutes
@@ -668,16 +671,19 @@ def test_parse_duration_hours_glued_minutes(hours: int, minutes: int) -> None:
     assert parse_duration(f"{hours}H{minutes}M") == total
 
 
+@settings(deadline=None)
 @given(st.integers(1, 12))
 def test_bare_small_numbers_are_hours(n: int) -> None:
     assert parse_duration(str(n)) == n * 60
 
 
+@settings(deadline=None)
 @given(st.integers(13, 1440))
 def test_bare_large_numbers_are_minutes(n: int) -> None:
     assert parse_duration(str(n)) == n
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_parse_duration_never_raises(text: str) -> None:
     result = parse_duration(text)
@@ -689,7 +695,7 @@ def test_parse_duration_never_raises(text: str) -> None:
 # --------------------------------------------------------------------------
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.text(), st.lists(st.text(max_size=5), max_size=3))
 def test_parse_sms_never_raises(body: str, zones: list[str]) -> None:
     parsed = parse_sms(body, zones)
@@ -700,6 +706,7 @@ def test_parse_sms_never_raises(body: str, zones: list[str]) -> None:
     assert parsed.choice is None or 1 <= parsed.choice <= 9
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_parse_sms_never_raises_on_wide_unicode(body: str) -> None:
     assert isinstance(parse_sms(body), ParsedMessage)
@@ -743,7 +750,7 @@ def random_case(data: st.DataObject, text: str) -> str:
     return "".join(ch.lower() if flag else ch for ch, flag in zip(text, flags, strict=True))
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_park_messages_recover_plate_zone_and_duration(data: st.DataObject) -> None:
     typed_plate, expected_plate = data.draw(plate_texts())
@@ -776,16 +783,19 @@ def test_park_messages_recover_plate_zone_and_duration(data: st.DataObject) -> N
     assert parsed.problem is None, body
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"[0-9]{2,5}", fullmatch=True))
 def test_lone_number_of_two_or_more_digits_is_a_zone(zone: str) -> None:
     assert parse_sms(zone) == pm(P, zone=zone)
 
 
+@settings(deadline=None)
 @given(st.integers(1, 9))
 def test_lone_digit_is_a_choice(n: int) -> None:
     assert parse_sms(f" {n} ") == pm(Intent.CHOICE, choice=n)
 
 
+@settings(deadline=None)
 @given(plate_texts())
 def test_plate_alone_asks_for_zone(plate: tuple[str, str]) -> None:
     typed, expected = plate
@@ -814,7 +824,7 @@ TYPO_KEYWORDS = {
 }
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60), st.lists(st.sampled_from(DEMO_ZONES), max_size=7))
 def test_a_suggestion_is_only_offered(body: str, zones: list[str]) -> None:
     parsed = parse_sms(body, zones)
@@ -827,6 +837,7 @@ def test_a_suggestion_is_only_offered(body: str, zones: list[str]) -> None:
         assert parsed.suggestion is None
 
 
+@settings(deadline=None)
 @given(st.sampled_from(sorted(TYPO_KEYWORDS)), st.data())
 def test_two_letters_swapped_in_a_keyword_are_offered_back(
     keyword: str, data: st.DataObject
@@ -844,6 +855,7 @@ def test_two_letters_swapped_in_a_keyword_are_offered_back(
     assert parse_sms(parsed.suggestion, DEMO_ZONES).intent is TYPO_KEYWORDS[keyword]
 
 
+@settings(deadline=None)
 @given(st.data())
 def test_plates_and_zones_are_never_read_as_mistyped_keywords(data: st.DataObject) -> None:
     typed_plate, _shown = data.draw(plate_texts())
@@ -872,6 +884,7 @@ SPOKEN_HOURS = [
 ]
 
 
+@settings(deadline=None)
 @given(st.sampled_from(SPOKEN_HOURS), st.sampled_from(["", "jatka "]))
 def test_hours_in_words(spoken: tuple[str, int, str], keyword: str) -> None:
     text, hours, language = spoken
@@ -884,6 +897,7 @@ def test_hours_in_words(spoken: tuple[str, int, str], keyword: str) -> None:
                             duration_minutes=hours * 60), text
 
 
+@settings(deadline=None)
 @given(
     st.from_regex(r"[2-9][0-9]{2}", fullmatch=True),
     st.text(alphabet=SAFE_LETTERS, min_size=3, max_size=3),
@@ -899,6 +913,7 @@ def test_estonian_plates_beside_known_zones(
     assert parse_sms(body, DEMO_ZONES) == pm(P, plate=plate, zone=zone)
 
 
+@settings(deadline=None)
 @given(st.sampled_from(["101", "102", "103", "201", "202", "301", "EV1"]), st.data())
 def test_a_zone_typed_with_o_or_i_is_that_zone(zone: str, data: st.DataObject) -> None:
     swaps = {"0": "Oo", "1": "Ii"}
@@ -907,6 +922,7 @@ def test_a_zone_typed_with_o_or_i_is_that_zone(zone: str, data: st.DataObject) -
     assert parse_sms(f"ABC-123 {typed}", DEMO_ZONES) == pm(P, plate="ABC-123", zone=zone)
 
 
+@settings(deadline=None)
 @given(st.integers(1, 1440), st.sampled_from(["+{}", "+ {}", " +{} ", "＋{}"]))
 def test_plus_a_number_extends(n: int, form: str) -> None:
     expected = n * 60 if n <= 12 else n
