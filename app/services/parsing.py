@@ -1158,6 +1158,8 @@ def _match_duration(toks: Sequence[_Tok], i: int, *, bare: bool) -> _DurationMat
     if i >= n:
         return None
     up = toks[i].up
+    if up.isalpha() and up not in _SPOKEN_STARTS and up != "FOR":
+        return None  # (every duration has a digit or starts with one of those words)
     if up == "FOR":
         inner = _match_duration(toks, i + 1, bare=True)
         if inner is None:
@@ -1573,6 +1575,11 @@ def _zone_after_word(toks: Sequence[_Tok], i: int, known: frozenset[str]) -> tup
     return (code, j + 1) if code is not None else None
 
 
+def _may_be_bare(up: str) -> bool:
+    """Whether reading ``up`` as a bare number (the bare-number rule) could find more."""
+    return up[0].isdigit() or up[0] == "-" or up in _NUMBER_WORDS or "-" in up
+
+
 def _scan(toks: Sequence[_Tok], known: frozenset[str], mode: _Mode) -> _Scan:
     """Classify tokens left to right into slots (see module docstring)."""
     scan = _Scan()
@@ -1648,7 +1655,7 @@ def _scan(toks: Sequence[_Tok], known: frozenset[str], mode: _Mode) -> _Scan:
                 scan.zones.append(up)
                 i += 1
                 continue
-            if mode is not _Mode.BOOK:
+            if mode is not _Mode.BOOK and _may_be_bare(up):
                 match = _match_duration(toks, i, bare=True)
         if match is not None:
             scan.durations.append(match.value)
@@ -2345,13 +2352,19 @@ def _suggest(toks: Sequence[_Tok], known: frozenset[str]) -> ParsedMessage | Non
 
 def _whole_word(cleaned: str) -> str | None:
     """The message as one upper-case word without trailing punctuation, or None."""
-    stripped = cleaned.strip()
+    word: str | None = None
+    for part in cleaned.split():
+        if part.isalnum() or any(ch.isalnum() for ch in part):
+            if word is not None:
+                return None  # two words (the common case, known after two of them)
+            word = part
+    if word is None:
+        return None
+    stripped = word
     while stripped and not stripped[-1].isalnum():
         stripped = stripped[:-1].rstrip()
     while stripped and not stripped[0].isalnum():
         stripped = stripped[1:].lstrip()
-    if not stripped or any(ch.isspace() for ch in stripped):
-        return None
     return stripped.upper()
 
 
@@ -2389,7 +2402,13 @@ def _strip_courtesy(toks: list[_Tok]) -> tuple[list[_Tok], str | None, bool]:
     return toks[start:end], hint, greetings_only
 
 
-_PLUS_RE = re.compile(r"\s*[+\uff0b]\s*(?=\d)")
+_PLUS_RE = re.compile(r"\s*[+\uff0b]\s*(?=[\d\uff10-\uff19])")
+
+
+@functools.lru_cache(maxsize=64)
+def _known_codes(zones: tuple[str, ...]) -> frozenset[str]:
+    """The known zone codes as compared: stripped, upper case (cached: the same few lists)."""
+    return frozenset(z.strip().upper() for z in zones if z.strip())
 
 
 def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
@@ -2419,12 +2438,12 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
 
     Never raises; runs in well under a millisecond for SMS-sized input.
     """
-    known = frozenset(z.strip().upper() for z in known_zones if z.strip())
+    known = _known_codes(tuple(known_zones))
     cleaned = _clean(body)
     if not cleaned.strip():
         invisible = all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in body)
         return ParsedMessage(Intent.UNKNOWN, problem="empty" if invisible else "unrecognised")
-    if set(cleaned.strip()) <= {"?", " "}:
+    if "?" in cleaned and not cleaned.replace("?", "").strip():
         return ParsedMessage(Intent.HELP)
 
     word = _whole_word(cleaned)
@@ -2433,8 +2452,8 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
     if word in _OPT_IN_WORDS:
         return ParsedMessage(Intent.OPT_IN)
 
-    plus = _PLUS_RE.match(unicodedata.normalize("NFKC", body) if not body.isascii() else body)
-    if plus is not None:
+    plus = ("+" in body or "\uff0b" in body) and _PLUS_RE.match(body)
+    if plus:
         # "+15", "+1h": more time. (_clean turns "+" into a space, so it is seen here.)
         extended = _parse_extend(_tokenize(cleaned), known, None)
         if extended.problem is None:
