@@ -33,10 +33,10 @@ How a message is read
 5. A one-token message that is a yes/no word is ``YES``/``NO``; a single
    digit 1-9 is ``CHOICE``; a language name alone (``svenska``, also ``på
    svenska``, ``in English``) is ``LANGUAGE``.
-6. The first token (or a phrase: ``end parking``, ``more
-   time``, ``lisää aikaa``, ``mer tid``) selects a keyword intent (``LOPETA``,
-   ``JATKA``, ``HINTA``, ``KORJAA`` ...), also when glued to its number
-   (``jatka30``); a greeting alone (``hei``, ``hej``, ``hello``) is ``HELP``.
+6. The first token (or a phrase: ``end parking``, ``more time``, ``lisää
+   aikaa``, ``mer tid``) selects a keyword intent (``LOPETA``, ``JATKA``,
+   ``HINTA``, ``KORJAA`` ...), also when glued to its number (``jatka30``); a
+   greeting alone (``hei``, ``hej``, ``hello``) is ``HELP``.
 7. Otherwise the message is read as a sentence when it holds a cue word, in
    this order: a complaint (``sakko``, ``böter``, ``fine``, ``refund``,
    ``charged twice``), a correction (``väärä rekkari``, ``wrong zone, it's
@@ -130,7 +130,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -981,13 +981,18 @@ def _match_unit_component(
     return amount, per_unit, consumed, lang
 
 
+#: what an amount was read from: a number, an article (a/an/en: one, never a bare number)
+#: or a fraction (half, puoli: needs a unit, "half an hour")
+_AmountKind: TypeAlias = Literal["number", "article", "fraction"]
+
+
 class _Amount(NamedTuple):
     """A number read from words or digits, before a unit."""
 
     value: float
     consumed: int
     language: str | None
-    kind: str  # "number", "article" (a/an/en: one, never bare) or "fraction"
+    kind: _AmountKind
 
 
 def _number_word(toks: Sequence[_Tok], i: int) -> tuple[int, int, str | None] | None:
@@ -1012,7 +1017,7 @@ def _amount(toks: Sequence[_Tok], i: int) -> _Amount | None:
         return None
     up = toks[i].up
     j = i + 1
-    kind = "number"
+    kind: _AmountKind = "number"
     digits = _number(up)
     word = None if digits is not None else _number_word(toks, i)
     if digits is not None:
@@ -2264,7 +2269,7 @@ def _read_sentence(toks: Sequence[_Tok], known: frozenset[str]) -> ParsedMessage
 
 
 def _in_the_past(words: frozenset[str]) -> bool:
-    """ "an hour ago": a duration that tells when, not how long."""
+    """Whether the message says when ("an hour ago", "tunti sitten"), not how long."""
     return not words.isdisjoint({"AGO", "SEDAN", "SITTEN"})
 
 
