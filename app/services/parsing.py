@@ -1165,6 +1165,11 @@ def _match_duration(toks: Sequence[_Tok], i: int, *, bare: bool) -> _DurationMat
     up = toks[i].up
     if up.isalpha() and up not in _SPOKEN_STARTS and up != "FOR":
         return None  # (every duration has a digit or starts with one of those words)
+    if up.isdecimal():
+        # The common bare number ("101", "30"): a unit or "and a half" may follow it.
+        after = toks[i + 1].up if i + 1 < n else ""
+        if after not in _UNITS and after not in _CONJUNCTIONS:
+            return _DurationMatch(_bare_integer_minutes(int(up)), 1, None) if bare else None
     if up == "FOR":
         inner = _match_duration(toks, i + 1, bare=True)
         if inner is None:
@@ -1291,6 +1296,10 @@ def _match_until(toks: Sequence[_Tok], i: int) -> tuple[str | _Bad, int, str | N
     up = toks[i].up
     if not (up in _UNTIL_BEFORE or up[0].isdigit()):
         return None
+    if up.isdigit():
+        following = toks[i + 1].up if i + 1 < len(toks) else ""
+        if following not in _UNTIL_AFTER and following not in ("AM", "PM"):
+            return None  # a bare number is never an unmarked clock time
     language: str | None = None
     start = i
     if up in _UNTIL_BEFORE:
