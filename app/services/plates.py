@@ -10,6 +10,13 @@ Terminology:
   ``"ABC123"``;
 * the *display form* (``display_plate``) is the driver's own spelling, tidied,
   for showing back in messages and receipts (``"abc–123"`` -> ``"ABC-123"``).
+
+Plates from the neighbouring countries have these shapes (as typed; the key drops
+the spaces and dashes): Finland ``ABC-123``, ``AB-12``; Sweden ``ABC 123``,
+``ABC 12A``; Norway ``AB 12345``; Denmark ``AB 12 345``; Estonia ``123 ABC``;
+Latvia ``AB-1234``; Lithuania ``ABC 123``; Poland ``WA 12345``, ``KR 1AB23``,
+``WPR 1234A``; Russia ``A123BC 77`` or ``A123BC 777`` (letter, three digits, two
+letters, region), often typed in Cyrillic letters that look like Latin ones.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import re
 import unicodedata
 
 __all__ = [
+    "CYRILLIC_LOOKALIKES",
     "display_plate",
     "is_dash",
     "is_probable_typo",
@@ -34,12 +42,25 @@ _EXTRA_DASHES = frozenset("\u2212\u00ad\u2043\ufe63\uff0d\u02d7\u2796")
 _NORDIC_LETTERS = frozenset("ÅÄÖÜ")
 
 _PLATE_KEY_RE = re.compile(r"[A-Z0-9ÅÄÖÜ]{2,8}")
+#: A Russian plate with a three-digit region is the one plate longer than 8: A123BC777.
+_RUSSIAN_PLATE_KEY_RE = re.compile(r"[A-Z]\d{3}[A-Z]{2}\d{2,3}")
+
+#: The Cyrillic letters used on Russian plates, and their Latin look-alikes. A Russian
+#: driver's phone types ``А123ВС 77`` in Cyrillic; the plate on the car reads the same in
+#: Latin letters, and that is what attendants type and what an SMS can carry in GSM-7.
+CYRILLIC_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХавекмнорстух", "ABEKMHOPCTYXABEKMHOPCTYX")
 
 #: Characters that are commonly confused on plates and keyboards, mapped to
 #: one representative of their confusion class.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "B": "8", "S": "5"})
 
 _WHITESPACE_RUN_RE = re.compile(r"\s+")
+
+#: The ASCII characters a key drops: whitespace, the dot and the hyphen-minus (the only
+#: ASCII dash).
+_ASCII_SEPARATORS = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if chr(c).isspace()) + ".-"
+)
 
 
 def is_dash(char: str) -> bool:
@@ -57,16 +78,21 @@ def is_dash(char: str) -> bool:
 def normalize_plate(text: str) -> str:
     """Return the canonical comparison key of a plate.
 
-    Contract: NFKC-normalise, uppercase, then remove every whitespace
-    character, every dash-like character (see :func:`is_dash`) and every
-    dot. Nothing else is removed or changed, so Nordic letters (Å, Ä, Ö, Ü)
-    are kept and any other character survives (which makes
+    Contract: NFKC-normalise, uppercase, replace the Cyrillic letters of Russian
+    plates with their Latin look-alikes (``А123ВС`` -> ``A123BC``), then remove
+    every whitespace character, every dash-like character (see :func:`is_dash`)
+    and every dot. Nothing else is removed or changed, so Nordic letters (Å, Ä,
+    Ö, Ü) are kept and any other character survives (which makes
     :func:`looks_like_plate` reject it). Idempotent:
     ``normalize_plate(normalize_plate(x)) == normalize_plate(x)``.
 
     >>> normalize_plate("abc–123")
     'ABC123'
     """
+    if text.isascii():
+        # The common case, and the same result: NFKC and upper case change nothing else
+        # in ASCII, and nothing can compose once the separators are gone.
+        return text.upper().translate(_ASCII_SEPARATORS)
     key = _key_pass(text)
     # Removing a space can let a combining mark compose with a new base
     # ("U ̈" -> "Ü"); repeat until stable so the function is idempotent.
@@ -80,13 +106,15 @@ def normalize_plate(text: str) -> str:
 
 def _key_pass(text: str) -> str:
     upper = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper())
+    upper = upper.translate(CYRILLIC_LOOKALIKES)
     return "".join(ch for ch in upper if not (ch.isspace() or ch == "." or is_dash(ch)))
 
 
 def display_plate(text: str) -> str:
     """Return the driver's own spelling of a plate tidied for display.
 
-    Contract: NFKC-normalise, strip surrounding whitespace, uppercase,
+    Contract: NFKC-normalise, strip surrounding whitespace, uppercase, replace
+    the Cyrillic look-alike letters with Latin ones (as :func:`normalize_plate`),
     replace every dash-like character with ``-``; keep one space between a
     letter and a digit where the driver typed one, drop spaces inside a run of
     letters or digits and next to a dash. Letters, digits and their order are
@@ -94,10 +122,14 @@ def display_plate(text: str) -> str:
     ``"A B C - 1 2 3"`` -> ``"ABC-123"``).
     ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds.
     """
-    tidy = unicodedata.normalize("NFKC", text).upper()
-    tidy = unicodedata.normalize("NFKC", tidy)
-    tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
-    parts = [p for p in _WHITESPACE_RUN_RE.split(tidy.strip()) if p]
+    if text.isascii():
+        tidy = text.upper()  # (in ASCII, NFKC changes nothing and "-" is the only dash)
+    else:
+        tidy = unicodedata.normalize("NFKC", text).upper()
+        tidy = unicodedata.normalize("NFKC", tidy).translate(CYRILLIC_LOOKALIKES)
+        tidy = "".join("-" if is_dash(ch) else ch for ch in tidy)
+    parts = tidy.split() if tidy.isascii() else _WHITESPACE_RUN_RE.split(tidy.strip())
+    parts = [p for p in parts if p]
     # Spaces inside a run of letters or of digits, or next to a dash, are typing noise:
     # "A B C - 1 2 3" reads "ABC-123". A space between letters and digits is kept.
     out = parts[:1]
@@ -115,12 +147,15 @@ def looks_like_plate(token: str) -> bool:
     """Return True when ``token`` has the shape of a licence plate.
 
     Contract, checked on ``normalize_plate(token)``: 2 to 8 characters, only
-    A-Z, Å, Ä, Ö, Ü and 0-9, with at least one letter and at least one digit.
+    A-Z, Å, Ä, Ö, Ü and 0-9, with at least one letter and at least one digit;
+    or a Russian plate with its region (``A123BC777``, 9 characters).
     Pure digits (zone codes) and pure letters (keywords) are never plates.
     Examples that pass: ``ABC-123``, ``ABC 12D``, ``CD-1234``, ``ZZ-9``,
-    ``B-AB-1234``.
+    ``B-AB-1234``, ``123 ABC``, ``AB 12345``, ``А123ВС 777``.
     """
     key = normalize_plate(token)
+    if _RUSSIAN_PLATE_KEY_RE.fullmatch(key):
+        return True
     if _PLATE_KEY_RE.fullmatch(key) is None:
         return False
     has_digit = any(ch.isdigit() for ch in key)

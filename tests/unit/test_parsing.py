@@ -15,7 +15,11 @@ from app.services.parsing import (
 )
 from app.services.plates import display_plate
 
-KNOWN = ("KT", "a1", "Satama")
+# Letter codes need known zones; 101 is known too, as every zone is in production: a
+# number that is not a known zone may be part of a neighbouring country's plate ("123 ABC").
+KNOWN = ("KT", "a1", "Satama", "101")
+
+# No timed assertions (the machine is shared): hypothesis runs without its deadline here.
 
 P = Intent.PARK
 
@@ -391,6 +395,134 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("Moi!", pm(Intent.HELP, language="fi")),
     ("hej", pm(Intent.HELP, language="sv")),
     ("kiitos hei", pm(Intent.UNKNOWN, language="fi", problem="courtesy")),
+    # === issue 12: understand more, first time ===================================
+    # --- numbers and fractions in words, Finnish case forms ----------------------
+    ("ABC-123 101 kaksi tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                    duration_minutes=120)),
+    ("ABC-123 101 kahdeksi tunniksi", pm(P, language="fi", plate="ABC-123", zone="101",
+                                         duration_minutes=120)),
+    ("ABC-123 101 tunniksi", pm(P, language="fi", plate="ABC-123", zone="101",
+                                duration_minutes=60)),
+    ("ABC-123 101 puoleksi tunniksi", pm(P, language="fi", plate="ABC-123", zone="101",
+                                         duration_minutes=30)),
+    ("ABC-123 101 kahden tunnin", pm(P, language="fi", plate="ABC-123", zone="101",
+                                     duration_minutes=120)),
+    ("ABC-123 101 puolitoista tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                          duration_minutes=90)),
+    ("ABC-123 101 kolme varttia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                     duration_minutes=45)),
+    ("ABC-123 101 två timmar", pm(P, language="sv", plate="ABC-123", zone="101",
+                                  duration_minutes=120)),
+    ("ABC-123 101 en och en halv timme", pm(P, language="sv", plate="ABC-123", zone="101",
+                                            duration_minutes=90)),
+    ("ABC-123 101 three hours", pm(P, language="en", plate="ABC-123", zone="101",
+                                   duration_minutes=180)),
+    ("ABC-123 101 an hour and a half", pm(P, language="en", plate="ABC-123", zone="101",
+                                          duration_minutes=90)),
+    ("ABC-123 101 1½h", pm(P, plate="ABC-123", zone="101", duration_minutes=90)),
+    ("ABC-123 101 kaksi", pm(P, language="fi", plate="ABC-123", zone="101",
+                             duration_minutes=120)),
+    ("ABC-123 101 kaksi kolme", pm(P, language="fi", plate="ABC-123", zone="101",
+                                   problem="bad_duration")),
+    # --- plates of the neighbouring countries -------------------------------------
+    ("123 ABC 101", pm(P, plate="123 ABC", zone="101")),  # Estonia: 123 is no known zone
+    ("123 ABC", pm(P, plate="123 ABC", problem="no_zone")),
+    ("101 ABC", pm(P, zone="101", problem="bad_plate")),  # 101 is a zone, ABC no plate
+    ("101 ABC KT", pm(P, plate="101 ABC", zone="KT")),  # ... unless another zone follows
+    ("101 ABC 12", pm(P, plate="ABC 12", zone="101")),
+    ("AB 12345 101", pm(P, plate="AB 12345", zone="101")),  # Norway
+    ("AB 12 345 101", pm(P, plate="AB 12345", zone="101")),  # Denmark
+    ("AB 12 101", pm(P, plate="AB 12", zone="101")),  # ... but 101 is a zone
+    ("AB 1234 101 1h", pm(P, plate="AB 1234", zone="101", duration_minutes=60)),  # Latvia
+    ("KR 1AB23 101", pm(P, plate="KR 1AB23", zone="101")),  # Poland
+    ("WPR 1234A 101", pm(P, plate="WPR 1234A", zone="101")),
+    ("A123BC 77 101", pm(P, plate="A123BC 77", zone="101")),  # Russia, region 77
+    ("A123BC 101", pm(P, plate="A123BC", zone="101")),  # ... 101 is a zone, not a region
+    ("А123ВС777 101", pm(P, plate="A123BC777", zone="101")),  # typed in Cyrillic
+    ("ABC-123 101 2 min", pm(P, plate="ABC-123", zone="101", duration_minutes=2)),
+    # --- a zone typed with O or I, or with a space --------------------------------
+    ("ABC-123 1O1", pm(P, plate="ABC-123", zone="101")),
+    ("ABC-123 IOI 2h", pm(P, plate="ABC-123", zone="101", duration_minutes=120)),
+    ("1O1", pm(P, zone="101")),
+    ("ABC-123 alue 1O1", pm(P, language="fi", plate="ABC-123", zone="101")),
+    ("KT0 1O1", pm(P, plate="KT0", zone="101")),
+    ("IO1 101", pm(P, plate="IO1", zone="101")),  # 101 follows: IO1 is the plate
+    ("ABC-123 k t", pm(P, plate="ABC-123", zone="KT")),
+    # --- extend and stop in the words drivers use ---------------------------------
+    ("+15", pm(Intent.EXTEND, duration_minutes=15)),
+    ("+1h", pm(Intent.EXTEND, duration_minutes=60)),
+    ("+ 30 min", pm(Intent.EXTEND, duration_minutes=30)),
+    ("+358401234567", pm(P, problem="bad_duration")),  # not a duration: read as before
+    ("jatka tunnilla", pm(Intent.EXTEND, language="fi", duration_minutes=60)),
+    ("30 min lisää", pm(Intent.EXTEND, language="fi", duration_minutes=30)),
+    ("förläng med en timme", pm(Intent.EXTEND, language="sv", duration_minutes=60)),
+    ("en timme till", pm(Intent.EXTEND, language="sv", duration_minutes=60)),
+    ("add 30 min", pm(Intent.EXTEND, language="en", duration_minutes=30)),
+    ("another hour", pm(Intent.EXTEND, language="en", duration_minutes=60)),
+    ("haluan jatkaa", pm(Intent.EXTEND, language="fi", problem="extend_no_duration")),
+    ("lähden nyt", pm(Intent.STOP, language="fi")),
+    ("olen lähtenyt ABC-123", pm(Intent.STOP, language="fi", plate="ABC-123")),
+    ("jag åker nu", pm(Intent.STOP, language="sv")),
+    ("I'm leaving", pm(Intent.STOP, language="en")),
+    ("stop my parking", pm(Intent.UNKNOWN, problem="opt_out_word")),  # the contract
+    ("can you stop my parking?", pm(Intent.STOP, language="en")),
+    ("lähden klo 18", pm(P, language="fi", until_time="18:00", problem="no_zone")),
+    # --- keyword typos: offered, never acted on -----------------------------------
+    ("LOEPTA", pm(Intent.DID_YOU_MEAN, language="fi", suggestion="LOPETA")),
+    ("LOPTA ABC-123", pm(Intent.DID_YOU_MEAN, language="fi", suggestion="LOPETA ABC-123")),
+    ("FÖRLNG 30", pm(Intent.DID_YOU_MEAN, language="sv", suggestion="FÖRLÄNG 30")),
+    ("EXTNED 30", pm(Intent.DID_YOU_MEAN, language="en", suggestion="EXTEND 30")),
+    ("STAUTS", pm(Intent.DID_YOU_MEAN, suggestion="STATUS")),
+    ("Jatak30", pm(Intent.DID_YOU_MEAN, language="fi", suggestion="JATKA 30")),
+    ("SATAMAA", pm(Intent.UNKNOWN, problem="unrecognised")),  # no keyword near
+    ("PARKERAR ABC-123 101", pm(Intent.DID_YOU_MEAN, language="sv",
+                                suggestion="PARKERA ABC-123 101")),
+    # --- price, correction, status and help in words ------------------------------
+    ("HINTA 101", pm(Intent.PRICE, language="fi", zone="101")),
+    ("PRIS", pm(Intent.PRICE, language="sv")),
+    ("what does 202 cost", pm(Intent.PRICE, language="en", zone="202")),
+    ("paljonko maksaa 2h alueella 101?", pm(Intent.PRICE, language="fi", zone="101",
+                                             duration_minutes=120)),
+    ("KORJAA ABC-124", pm(Intent.CORRECT, language="fi", plate="ABC-124")),
+    ("ÄNDRA 102", pm(Intent.CORRECT, language="sv", zone="102")),
+    ("FIX ABC124", pm(Intent.CORRECT, language="en", plate="ABC124")),
+    ("väärä rekkari", pm(Intent.CORRECT, language="fi", problem="no_target")),
+    ("korjaa ABC-123 -> ABC-124", pm(Intent.CORRECT, language="fi", plate="ABC-124")),
+    ("change language to swedish", pm(Intent.LANGUAGE, language="en",
+                                      target_language="sv")),
+    ("onko autoni parkissa?", pm(Intent.STATUS, language="fi")),
+    ("is ABC-123 parked?", pm(Intent.STATUS, language="en", plate="ABC-123")),
+    ("miten tämä toimii?", pm(Intent.HELP, language="fi")),
+    ("how do I park?", pm(Intent.HELP, language="en")),
+    ("how much is it?", pm(Intent.PRICE, language="en")),
+    # --- for a person: complaints and questions the grammar cannot answer ---------
+    ("sain sakon vaikka maksoin", pm(Intent.COMPLAINT, language="fi")),
+    ("I got a fine for ABC-123 although I paid", pm(Intent.COMPLAINT, language="en",
+                                                    plate="ABC-123")),
+    ("fick böter fast jag betalade", pm(Intent.COMPLAINT, language="sv")),
+    ("fine thanks", pm(Intent.UNKNOWN, language="en", problem="unrecognised")),
+    ("voiko alueella 101 pysäköidä yöllä?", pm(Intent.QUESTION, language="fi", zone="101")),
+    ("can I park here overnight?", pm(Intent.QUESTION, language="en")),
+    # --- opt-out words from Twilio's list, language names in a phrase -------------
+    ("REVOKE", pm(Intent.OPT_OUT)),
+    ("optout", pm(Intent.OPT_OUT)),
+    ("på svenska tack", pm(Intent.LANGUAGE, language="sv", target_language="sv")),
+    ("lähetä kuitti", pm(Intent.RECEIPT, language="fi")),
+    ("Hyvää päivää", pm(Intent.HELP, language="fi")),
+    # --- from the corpus messages written after the parser work -------------------
+    ("voisitko pysäköidä ABC-123 alueelle 101?", pm(P, language="fi", plate="ABC-123",
+                                                    zone="101")),
+    ("kuinka kauan minulla on aikaa?", pm(Intent.STATUS, language="fi")),
+    ("is my parking still on?", pm(Intent.STATUS, language="en")),
+    ("wrong zone: KT not 101", pm(Intent.CORRECT, language="en", zone="KT")),
+    ("fel, ABC-124 inte ABC-123", pm(Intent.CORRECT, language="sv", plate="ABC-124")),
+    ("I was charged 3 times", pm(Intent.COMPLAINT, language="en")),
+    ("jag vill ha tillbaka mina pengar", pm(Intent.COMPLAINT, language="sv")),
+    ("sain lapun vaikka maksoin", pm(Intent.COMPLAINT, language="fi")),
+    ("ABC-123 101 puol tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
+                                   duration_minutes=30)),
+    ("ABC-123 101 tunnin verran", pm(P, language="fi", plate="ABC-123", zone="101",
+                                     duration_minutes=60)),
 ]
 
 
@@ -409,14 +541,17 @@ def test_every_intent_is_covered_by_the_table() -> None:
     assert {expected.intent for _, expected in CASES} == set(Intent)
 
 
-@pytest.mark.parametrize("word", ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"])
+OPT_OUT_WORDS = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
+
+
+@pytest.mark.parametrize("word", OPT_OUT_WORDS)
 @pytest.mark.parametrize("dress", ["{}", "{}.", "{}!", " {} ", "{}!!", "\n{}\n"])
 def test_opt_out_words_alone_in_any_case(word: str, dress: str) -> None:
     for variant in (word, word.lower(), word.capitalize()):
         assert parse_sms(dress.format(variant)).intent is Intent.OPT_OUT
 
 
-@pytest.mark.parametrize("word", ["STOP", "END", "CANCEL", "QUIT"])
+@pytest.mark.parametrize("word", ["STOP", "END", "CANCEL", "QUIT", "REVOKE", "OPTOUT"])
 def test_opt_out_words_never_stop_a_parking(word: str) -> None:
     for body in (f"{word} ABC-123", f"{word} it", f"{word} 101", f"{word} now please"):
         parsed = parse_sms(body)
@@ -501,7 +636,22 @@ DURATIONS: list[tuple[str, int | None]] = [
     ("h", None),
     ("abc", None),
     ("2 h extra", None),
-    ("two hours", None),
+    ("two hours", 120),  # numbers in words (issue 12)
+    ("kaksi tuntia", 120),
+    ("tunniksi", 60),
+    ("puoleksi tunniksi", 30),
+    ("kahdeksi tunniksi", 120),
+    ("kahden tunnin", 120),
+    ("puolitoista tuntia", 90),
+    ("en och en halv timme", 90),
+    ("två timmar", 120),
+    ("an hour and a half", 90),
+    ("three quarters of an hour", 45),
+    ("two", 120),  # a number word follows the bare-number rule
+    ("fifteen minutes", 15),
+    ("101 quarters", None),
+    ("half", None),
+    ("an", None),
 ]
 
 
@@ -510,6 +660,7 @@ def test_parse_duration(text: str, minutes: int | None) -> None:
     assert parse_duration(text) == minutes
 
 
+@settings(deadline=None)
 @given(st.integers(0, 167), st.integers(0, 59))
 def test_parse_duration_hours_glued_minutes(hours: int, minutes: int) -> None:
     total = hours * 60 + minutes
@@ -520,16 +671,19 @@ def test_parse_duration_hours_glued_minutes(hours: int, minutes: int) -> None:
     assert parse_duration(f"{hours}H{minutes}M") == total
 
 
+@settings(deadline=None)
 @given(st.integers(1, 12))
 def test_bare_small_numbers_are_hours(n: int) -> None:
     assert parse_duration(str(n)) == n * 60
 
 
+@settings(deadline=None)
 @given(st.integers(13, 1440))
 def test_bare_large_numbers_are_minutes(n: int) -> None:
     assert parse_duration(str(n)) == n
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_parse_duration_never_raises(text: str) -> None:
     result = parse_duration(text)
@@ -541,7 +695,7 @@ def test_parse_duration_never_raises(text: str) -> None:
 # --------------------------------------------------------------------------
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.text(), st.lists(st.text(max_size=5), max_size=3))
 def test_parse_sms_never_raises(body: str, zones: list[str]) -> None:
     parsed = parse_sms(body, zones)
@@ -552,6 +706,7 @@ def test_parse_sms_never_raises(body: str, zones: list[str]) -> None:
     assert parsed.choice is None or 1 <= parsed.choice <= 9
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_parse_sms_never_raises_on_wide_unicode(body: str) -> None:
     assert isinstance(parse_sms(body), ParsedMessage)
@@ -595,7 +750,7 @@ def random_case(data: st.DataObject, text: str) -> str:
     return "".join(ch.lower() if flag else ch for ch, flag in zip(text, flags, strict=True))
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.data())
 def test_park_messages_recover_plate_zone_and_duration(data: st.DataObject) -> None:
     typed_plate, expected_plate = data.draw(plate_texts())
@@ -628,17 +783,147 @@ def test_park_messages_recover_plate_zone_and_duration(data: st.DataObject) -> N
     assert parsed.problem is None, body
 
 
+@settings(deadline=None)
 @given(st.from_regex(r"[0-9]{2,5}", fullmatch=True))
 def test_lone_number_of_two_or_more_digits_is_a_zone(zone: str) -> None:
     assert parse_sms(zone) == pm(P, zone=zone)
 
 
+@settings(deadline=None)
 @given(st.integers(1, 9))
 def test_lone_digit_is_a_choice(n: int) -> None:
     assert parse_sms(f" {n} ") == pm(Intent.CHOICE, choice=n)
 
 
+@settings(deadline=None)
 @given(plate_texts())
 def test_plate_alone_asks_for_zone(plate: tuple[str, str]) -> None:
     typed, expected = plate
     assert parse_sms(typed) == pm(P, plate=expected, problem="no_zone")
+
+
+# --------------------------------------------------------------------------
+# Issue 12: words, typos, neighbours' plates, zones typed with O or I
+# --------------------------------------------------------------------------
+
+DEMO_ZONES = ("101", "102", "103", "201", "202", "301", "EV1")
+#: the command keywords a mistyped word is offered back as, and what each one does
+TYPO_KEYWORDS = {
+    "LOPETA": Intent.STOP,
+    "AVSLUTA": Intent.STOP,
+    "JATKA": Intent.EXTEND,
+    "FÖRLÄNG": Intent.EXTEND,
+    "EXTEND": Intent.EXTEND,
+    "STATUS": Intent.STATUS,
+    "KUITTI": Intent.RECEIPT,
+    "KVITTO": Intent.RECEIPT,
+    "RECEIPT": Intent.RECEIPT,
+    "KORJAA": Intent.CORRECT,
+    "HINTA": Intent.PRICE,
+    "LANGUAGE": Intent.LANGUAGE,
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.lists(st.sampled_from(DEMO_ZONES), max_size=7))
+def test_a_suggestion_is_only_offered(body: str, zones: list[str]) -> None:
+    parsed = parse_sms(body, zones)
+    if parsed.intent is Intent.DID_YOU_MEAN:
+        assert parsed.suggestion
+        assert (parsed.plate, parsed.zone, parsed.duration_minutes) == (None, None, None)
+        meant = parse_sms(parsed.suggestion, zones)
+        assert meant.intent not in (Intent.DID_YOU_MEAN, Intent.UNKNOWN)
+    else:
+        assert parsed.suggestion is None
+
+
+@settings(deadline=None)
+@given(st.sampled_from(sorted(TYPO_KEYWORDS)), st.data())
+def test_two_letters_swapped_in_a_keyword_are_offered_back(
+    keyword: str, data: st.DataObject
+) -> None:
+    i = data.draw(st.integers(0, len(keyword) - 2))
+    assume(keyword[i] != keyword[i + 1])
+    typed = keyword[:i] + keyword[i + 1] + keyword[i] + keyword[i + 2 :]
+    tail = data.draw(st.sampled_from(["", " 30", " ABC-123"]))
+    case = data.draw(st.sampled_from([str.upper, str.lower, str.capitalize]))
+
+    parsed = parse_sms(case(typed) + tail, DEMO_ZONES)
+
+    assert parsed.intent is Intent.DID_YOU_MEAN, typed
+    assert parsed.suggestion == keyword + tail
+    assert parse_sms(parsed.suggestion, DEMO_ZONES).intent is TYPO_KEYWORDS[keyword]
+
+
+@settings(deadline=None)
+@given(st.data())
+def test_plates_and_zones_are_never_read_as_mistyped_keywords(data: st.DataObject) -> None:
+    typed_plate, _shown = data.draw(plate_texts())
+    zone = data.draw(st.sampled_from(DEMO_ZONES))
+    parts = data.draw(st.permutations([typed_plate, zone]))
+    parsed = parse_sms(" ".join(parts), DEMO_ZONES)
+    assert parsed.intent is Intent.PARK
+    assert parsed.zone == zone
+
+
+FI_HOURS = {
+    1: "yksi yhden yhdeksi", 2: "kaksi kahden kahdeksi kahdella kaks", 3: "kolme kolmen kolmeksi",
+    4: "neljä neljän neljäksi", 5: "viisi viiden viideksi", 6: "kuusi kuuden kuudeksi",
+    7: "seitsemän seitsemäksi", 8: "kahdeksan kahdeksaksi", 9: "yhdeksän yhdeksäksi",
+    10: "kymmenen kymmeneksi", 11: "yksitoista", 12: "kaksitoista",
+}
+SV_HOURS = {2: "två", 3: "tre", 4: "fyra", 5: "fem", 6: "sex", 7: "sju", 8: "åtta", 9: "nio",
+            10: "tio", 11: "elva", 12: "tolv"}
+EN_HOURS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+            8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+SPOKEN_HOURS = [
+    *((f"{word} {unit}", n, "fi") for n, words in FI_HOURS.items() for word in words.split()
+      for unit in ("tuntia", "tunnin", "tunniksi", "tunnilla")),
+    *((f"{word} timmar", n, "sv") for n, word in SV_HOURS.items()),
+    *((f"{word} hours", n, "en") for n, word in EN_HOURS.items()),
+]
+
+
+@settings(deadline=None)
+@given(st.sampled_from(SPOKEN_HOURS), st.sampled_from(["", "jatka "]))
+def test_hours_in_words(spoken: tuple[str, int, str], keyword: str) -> None:
+    text, hours, language = spoken
+    if keyword:
+        parsed = parse_sms(keyword + text, DEMO_ZONES)
+        assert (parsed.intent, parsed.duration_minutes) == (Intent.EXTEND, hours * 60), text
+    else:
+        parsed = parse_sms(f"ABC-123 101 {text}", DEMO_ZONES)
+        assert parsed == pm(P, language=language, plate="ABC-123", zone="101",
+                            duration_minutes=hours * 60), text
+
+
+@settings(deadline=None)
+@given(
+    st.from_regex(r"[2-9][0-9]{2}", fullmatch=True),
+    st.text(alphabet=SAFE_LETTERS, min_size=3, max_size=3),
+    st.sampled_from(DEMO_ZONES),
+    st.booleans(),
+)
+def test_estonian_plates_beside_known_zones(
+    digits: str, letters: str, zone: str, zone_first: bool
+) -> None:
+    assume(digits not in DEMO_ZONES)
+    plate = f"{digits} {letters}"
+    body = f"{zone} {plate}" if zone_first else f"{plate} {zone}"
+    assert parse_sms(body, DEMO_ZONES) == pm(P, plate=plate, zone=zone)
+
+
+@settings(deadline=None)
+@given(st.sampled_from(["101", "102", "103", "201", "202", "301", "EV1"]), st.data())
+def test_a_zone_typed_with_o_or_i_is_that_zone(zone: str, data: st.DataObject) -> None:
+    swaps = {"0": "Oo", "1": "Ii"}
+    typed = "".join(data.draw(st.sampled_from(swaps.get(ch, ch) + ch)) for ch in zone)
+    assume(typed.upper() != zone)
+    assert parse_sms(f"ABC-123 {typed}", DEMO_ZONES) == pm(P, plate="ABC-123", zone=zone)
+
+
+@settings(deadline=None)
+@given(st.integers(1, 1440), st.sampled_from(["+{}", "+ {}", " +{} ", "＋{}"]))
+def test_plus_a_number_extends(n: int, form: str) -> None:
+    expected = n * 60 if n <= 12 else n
+    assert parse_sms(form.format(n)) == pm(Intent.EXTEND, duration_minutes=expected)

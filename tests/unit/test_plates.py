@@ -249,3 +249,52 @@ def test_one_deletion_is_a_typo(chars: list[str], data: st.DataObject) -> None:
     i = data.draw(st.integers(0, len(chars) - 1))
     shorter = chars[:i] + chars[i + 1 :]
     assert is_probable_typo("".join(chars), "".join(shorter))
+
+
+# --------------------------------------------------------------------------
+# Plates of the neighbouring countries (issue 12)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "key", "shown"),
+    [
+        ("А123ВС 77", "A123BC77", "A123BC 77"),  # Cyrillic, as a Russian phone types it
+        ("а123вс777", "A123BC777", "A123BC777"),
+        ("Х777ХХ 199", "X777XX199", "X777XX 199"),
+        ("A123BC 77", "A123BC77", "A123BC 77"),  # the same plate typed in Latin
+    ],
+)
+def test_cyrillic_look_alikes_read_as_latin(typed: str, key: str, shown: str) -> None:
+    assert normalize_plate(typed) == key
+    assert display_plate(typed) == shown
+    assert looks_like_plate(typed)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "123 ABC",  # Estonia
+        "AB 12345",  # Norway
+        "AB 12 345",  # Denmark
+        "AB-1234",  # Latvia
+        "WA 12345",  # Poland
+        "KR 1AB23",
+        "WPR 1234A",
+        "A123BC 77",  # Russia, two-digit region
+        "A123BC 777",  # three-digit region: the one nine-character plate
+    ],
+)
+def test_neighbouring_countries_plates(token: str) -> None:
+    assert looks_like_plate(token)
+
+
+def test_nine_characters_are_a_plate_only_in_the_russian_shape() -> None:
+    assert looks_like_plate("A123BC777")
+    assert not looks_like_plate("AB1234567")
+    assert not looks_like_plate("ABC123456")
+
+
+def test_cyrillic_words_are_not_plates() -> None:
+    assert not looks_like_plate("Привет")
+    assert normalize_plate("Привет") == "ПPИBET"  # only the look-alikes change
