@@ -535,7 +535,8 @@ def _minutes(clock: time) -> int:
 def day_slots(policy: BookingPolicy, day: date, tz: tzinfo) -> tuple[Interval, ...]:
     """The slot grid of a local date: the booking hours of ``day`` cut into slots.
 
-    The grid times of a window ``(a, b)`` are ``a, a + slot_minutes, ...`` before ``b``.
+    The grid times of a window ``(a, b)`` are ``a, a + slot_minutes, ...`` before ``b`` (and
+    the earlier wall times of that rhythm, where the clock is set back inside the window).
     Slot boundaries are every instant at which the local clock shows a grid time, the
     window's end, and every change of UTC offset inside the window. Therefore:
 
@@ -558,7 +559,12 @@ def day_slots(policy: BookingPolicy, day: date, tz: tzinfo) -> tuple[Interval, .
         if start >= end:
             continue
         bounds = {start, end}
-        for minute in range(_minutes(a), _minutes(b), step):
+        # Where the clock is set back inside the window it shows wall times before ``a``
+        # again (New York's autumn night replays 01:00-02:00 inside "01:45-04:10"), so the
+        # grid is extended back to the day's start to cut that replay too.
+        set_back = start.astimezone(tz).utcoffset() != (end - _SECOND).astimezone(tz).utcoffset()
+        first = _minutes(a) % step if set_back else _minutes(a)
+        for minute in range(first, _minutes(b), step):
             clock = _clock(minute)
             for instant in instants_showing(day, clock, tz) or (first_instant(day, clock, tz),):
                 if start < instant < end:
