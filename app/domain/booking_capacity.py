@@ -210,10 +210,13 @@ def nearest_free_windows(
     """
     occupancy = _occupancy(occupied)
     length = wanted.length
+    soonest = now + timedelta(minutes=policy.min_notice_minutes)
     found: list[Alternative] = []
     for start in _candidate_starts(policy, wanted, tz, days_after):
         window = Interval(start, start + length)
-        if window == wanted or check_window(policy, window, now=now, tz=tz) is not None:
+        if window == wanted or start < soonest:  # (cheap test first: most refusals)
+            continue
+        if check_window(policy, window, now=now, tz=tz) is not None:
             continue
         free = free_spaces(policy.capacity, occupancy, window)
         if free >= spaces:

@@ -161,6 +161,8 @@ def instants_showing(day: date, clock: time, tz: tzinfo) -> tuple[datetime, ...]
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:  # one offset: neither skipped nor repeated
+        return (first,)
     found = sorted({x for x in (first, second) if _shows(x, naive, tz)})
     return tuple(found)
 
