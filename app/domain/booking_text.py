@@ -296,6 +296,7 @@ _MONTHS: Final[dict[str, int]] = {
 #: words before a start time ("klo 10", "from 10", "between 10 and 12")
 _START_MARKERS: Final = _by_language(fi="klo kello", sv="kl från fran mellan", en="at from between")
 _AT_SIGN: Final = "@"
+_FROM_WORDS: Final = frozenset({"from", "från", "fran"})
 #: words after a start time ("klo 10 alkaen") and after an end time ("12 asti")
 _START_AFTER: Final = _by_language(fi="alkaen lähtien lahtien")
 _END_AFTER: Final = _by_language(fi="asti saakka")
@@ -413,7 +414,7 @@ _DOTTED_RE: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?")
 _SLASHED_RE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
 _DOT_PAIR_RE: Final = re.compile(r"(\d{1,2})\.(\d{1,2})")
 _ORDINAL_RE: Final = re.compile(r"(\d{1,2})(?:\.|st|nd|rd|th|:e|e)?")
-_YEAR_RE: Final = re.compile(r"\d{4}")
+_YEAR_RE: Final = re.compile(r"20\d{2}")
 _NUMBER_RE: Final = re.compile(r"\d+(?:[.,]\d+)?")
 _DIGITS_RE: Final = re.compile(r"\d{1,5}")
 _GLUED_UNIT_RE: Final = re.compile(r"(\d+(?:[.,]\d+)?)([a-zäöå]+)")
@@ -783,8 +784,11 @@ class _Reader:
         if nxt in _AM_PM and len(tok.low) <= 2:
             clock = _Clock(int(tok.low), 0, _AM_PM[nxt])
             return _Atom(_CLOCK_K, f"{tok.raw} {self.toks[i + 1].raw}", "en", clock=clock), 2
-        if _duration_at(self.toks, i) is not None:
-            return None
+        after_marker = i > 0 and (
+            self.toks[i - 1].low in _START_MARKERS or self.toks[i - 1].low == _AT_SIGN
+        )
+        if not after_marker and _duration_at(self.toks, i) is not None:
+            return None  # "2 h"; but "klo 10 tunniksi" is at 10 for an hour
         if _DIGITS_RE.fullmatch(tok.low):
             known = tok.low.upper() in self.known
             return _Atom(_NUMBER, tok.raw, code=tok.raw, known_zone=known), 1
@@ -903,34 +907,36 @@ def _marked_number_clock(atom: _Atom) -> bool:
     return True
 
 
+def _kind_at(seq: list[_Atom], k: int) -> str | None:
+    return seq[k].kind if 0 <= k < len(seq) else None
+
+
+def _mark_time(atom: _Atom, seq: list[_Atom], k: int) -> None:
+    """Make ``atom`` (``seq[k]``) a clock time when the words around it say it is one, with
+    the role they give it: after ``klo``/``at``/``from``, before ``alkaen`` (start) or
+    ``asti`` (end), after a time and a connector (end), before a connector and a time."""
+    prev, nxt = _kind_at(seq, k - 1), _kind_at(seq, k + 1)
+    role: str | None = None
+    if nxt == _START_POST or (prev == _START and seq[k - 1].text.lower() in _FROM_WORDS):
+        role = "start"
+    elif nxt == _END_POST or (prev == _CONNECT and _kind_at(seq, k - 2) == _CLOCK_K):
+        role = "end"
+    marked = prev == _START or role is not None
+    joined = nxt == _CONNECT and _hourish(seq[k + 2] if k + 2 < len(seq) else None)
+    if not (marked or joined):
+        return
+    if _hourish(atom):
+        _to_clock(atom, role)
+    elif prev == _START and not _marked_number_clock(atom) and len(atom.code or "") <= 2:
+        atom.kind = _BAD_TIME  # "klo 25"
+
+
 def _resolve_times(atoms: list[_Atom]) -> None:
     """Decide which numbers and ``H.MM`` are clock times from the words around them."""
     seq = _meaningful(atoms)
     for k, atom in enumerate(seq):
-        if atom.kind not in (_NUMBER, _AMBIGUOUS, _CLOCK_K):
-            continue
-        prev = seq[k - 1] if k > 0 else None
-        before = seq[k - 2] if k > 1 else None
-        nxt = seq[k + 1] if k + 1 < len(seq) else None
-        after = seq[k + 2] if k + 2 < len(seq) else None
-        if prev is not None and prev.kind == _START:
-            if not _hourish(atom) and not _marked_number_clock(atom):
-                continue
-            _to_clock(atom, "start" if prev.text.lower() in ("from", "från", "fran") else None)
-        elif (
-            prev is not None
-            and prev.kind == _CONNECT
-            and before is not None
-            and (before.kind == _CLOCK_K)
-        ):
-            if _hourish(atom):
-                _to_clock(atom, "end")
-        elif nxt is not None and nxt.kind == _START_POST and _hourish(atom):
-            _to_clock(atom, "start")
-        elif nxt is not None and nxt.kind == _END_POST and _hourish(atom):
-            _to_clock(atom, "end")
-        elif nxt is not None and nxt.kind == _CONNECT and _hourish(atom) and _hourish(after):
-            _to_clock(atom)
+        if atom.kind in (_NUMBER, _AMBIGUOUS, _CLOCK_K):
+            _mark_time(atom, seq, k)
     for k, atom in enumerate(seq):
         nxt = seq[k + 1] if k + 1 < len(seq) else None
         if atom.kind == _AMBIGUOUS and nxt is not None and nxt.kind in (_DURATION, _FOR):
