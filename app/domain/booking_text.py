@@ -415,10 +415,10 @@ _SLASHED_RE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
 _DOT_PAIR_RE: Final = re.compile(r"(\d{1,2})\.(\d{1,2})")
 _ORDINAL_RE: Final = re.compile(r"(\d{1,2})(?:\.|st|nd|rd|th|:e|e)?")
 _YEAR_RE: Final = re.compile(r"20\d{2}")
-_NUMBER_RE: Final = re.compile(r"\d+(?:[.,]\d+)?")
+_NUMBER_RE: Final = re.compile(r"\d{1,5}(?:[.,]\d{1,3})?")
 _DIGITS_RE: Final = re.compile(r"\d{1,5}")
-_GLUED_UNIT_RE: Final = re.compile(r"(\d+(?:[.,]\d+)?)([a-zäöå]+)")
-_GLUED_HM_RE: Final = re.compile(r"(\d+)(?:h|t)(\d{1,2})(?:m|min)?")
+_GLUED_UNIT_RE: Final = re.compile(r"(\d{1,5}(?:[.,]\d{1,3})?)([a-zäöå]+)")
+_GLUED_HM_RE: Final = re.compile(r"(\d{1,3})(?:h|t)(\d{1,2})(?:m|min)?")
 _MARKER_GLUED_RE: Final = re.compile(r"(klo|kl\.?|kello|at|@)(\d.*)")
 _CASE_ENDING_RE: Final = re.compile(r"(.+?):([a-zäö]{1,4})")
 _PLATE_TAIL_RE: Final = re.compile(r"\d{1,3}[a-zåäö]?")
@@ -489,7 +489,7 @@ class _Clock:
     hour: int
     minute: int
     half: str | None = None  # "am" / "pm"
-    role: str | None = None  # "start" / "end" from a Finnish case ending
+    role: str | None = None  # "start" / "end", from the words around it
 
 
 @dataclass
@@ -501,7 +501,6 @@ class _Atom:
     language: str | None = None
     day: date | None = None
     weekday: int | None = None
-    next_week: bool = False
     clock: _Clock | None = None
     end_clock: _Clock | None = None
     minutes: int | None = None
@@ -883,7 +882,7 @@ def _hourish(atom: _Atom | None) -> bool:
 
 
 def _is_hour(text: str) -> bool:
-    return len(text) <= 2 and int(text) <= 24
+    return text.isdigit() and len(text) <= 2 and int(text) <= 24
 
 
 def _to_clock(atom: _Atom, role: str | None = None) -> None:

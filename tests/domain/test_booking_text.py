@@ -491,6 +491,19 @@ def test_any_text_gives_a_request_or_a_problem(text: str) -> None:
     assert isinstance(moved, MoveRequest | BookingProblem)
 
 
+@given(st.text(alphabet="0123456789 .:-/,hminklotasti", max_size=60))
+@settings(max_examples=500)
+def test_any_numbers_and_time_words_give_a_request_or_a_problem(text: str) -> None:
+    assert isinstance(parse_booking(text, today=TODAY), BookingRequest | BookingProblem)
+    assert isinstance(parse_move(text, today=TODAY), MoveRequest | BookingProblem)
+
+
+def test_absurdly_long_numbers_are_unclear_not_a_crash() -> None:
+    got = parse_booking("varaa 101 huomenna klo 10 " + "9" * 400 + "h", today=TODAY)
+    assert isinstance(got, BookingProblem)
+    assert got.code == "unclear"
+
+
 day_forms = st.sampled_from(
     [
         ("huomenna", TOMORROW),
