@@ -50,6 +50,9 @@ Decisions
   hour when that makes sense (``9-5`` is 09-17, ``12-2`` is 12-14: English clocks run to
   12); otherwise it is the next morning if that makes at most 12 hours (``22-6``); anything
   else (``10-10``, ``varaa 12-10``) is ``bad_time``. ``24`` is midnight as an end.
+* A number right after ``klo``/``kl``/``at`` is a time even before a unit (``klo 10
+  tunniksi`` is at 10 for an hour); one that cannot be an hour there (``klo 25``) is
+  ``bad_time``, not a zone; four digits there are ``HHMM`` (``klo 1030``).
 * ``10 asti 12`` ("until 10, 12") is not read as 10-12: ``asti`` marks an end, so it is
   ``bad_time``; ``klo 10 alkaen 12 asti`` and ``10-12`` are the forms people use.
 * Not read: number words other than in durations (``kymmeneltä``), ``now``/``nyt``/``nu``,
@@ -699,6 +702,9 @@ class _Reader:
         return self.atoms
 
     def read_one(self, i: int) -> int:
+        """Read the part starting at token ``i``; return how many tokens it used. The
+        order of the tests is the order of precedence (a day word before a duration:
+        ``101 day after tomorrow`` holds no "101 days")."""
         toks, tok = self.toks, self.toks[i]
         low = tok.low
         if self.move:
@@ -731,6 +737,7 @@ class _Reader:
         return self.read_word(i)
 
     def ref_at(self, i: int) -> int:
+        """A booking reference at ``i``, typed whole or in two halves (moves only)."""
         for used in (1, 2):
             if i + used > len(self.toks):
                 break
@@ -741,6 +748,8 @@ class _Reader:
         return 0
 
     def time_at(self, i: int) -> tuple[_Atom, int] | None:
+        """A range, a clock time (``10:30``, ``6pm``, ``10:stä``), an ``H.MM`` that may be a
+        date, or a bare number (decided in the second pass)."""
         tok = self.toks[i]
         low = tok.low
         rng = _RANGE_RE.fullmatch(low)
@@ -763,6 +772,7 @@ class _Reader:
         return _Atom(_CLOCK_K, tok.raw, "fi" if suffix else None, clock=clock), 1
 
     def dot_pair(self, tok: _Tok, pair: re.Match[str]) -> _Atom:
+        """``A.B``: a time (``10.30``), a date (``3.1``), both (``3.12``) or neither."""
         first, second = int(pair.group(1)), int(pair.group(2))
         as_clock = len(pair.group(2)) == 2 and first <= 24 and second <= 59
         as_date = _infer_year(second, first, self.today) if 1 <= second <= 12 else None
@@ -776,6 +786,8 @@ class _Reader:
         return _Atom(_UNCLEAR, tok.raw)
 
     def bare_number(self, i: int) -> tuple[_Atom, int] | None:
+        """Digits alone: ``10 am`` is a clock time, ``2 h`` is left to the duration reader,
+        anything else a number for the second pass (zone or time)."""
         tok = self.toks[i]
         if not tok.low.isdigit():
             return None
@@ -794,6 +806,8 @@ class _Reader:
         return _Atom(_UNCLEAR, tok.raw), 1
 
     def read_word(self, i: int) -> int:
+        """Zone codes and words, weekdays, time words, plates; text with digits that is
+        none of them is unclear, other words are ignored (and reveal a language)."""
         toks, tok = self.toks, self.toks[i]
         low = tok.low
         if tok.raw.upper() in self.known:
