@@ -260,10 +260,17 @@ def park_from_form(
             "phone_given": customer is not None,
         },
     )
+    asks = payments.link_to_pay(kanava, started.payment) is not None
+    if not asks:
+        # Nothing to pay through a link (free time, below the smallest payment): the
+        # confirmation a payment would have brought goes out now. A repeated form
+        # returned above, so it goes once.
+        notifications.queue_parking_confirmation(
+            session, kanava, order, now=now, purpose="web_confirmation"
+        )
     form_keys.answer(receipt, order_id=order.id)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
-    asks = payments.link_to_pay(kanava, started.payment) is not None
     return Parked(order, started.payment if asks else None)
 
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Channel, Customer, Order, OrderStatus, Payment, Zone
+from app.models import Channel, Customer, Order, OrderStatus, OutboundMessage, Payment, Zone
 from tests.conftest import PUBLIC_BASE_URL, Clock, Phone
 
 
@@ -369,3 +369,30 @@ def test_free_time_is_named_with_its_end_and_each_duration_priced(
         r'<span class="price">€3\.60 · until 19:30',
         later,
     )
+
+
+# ---- the confirmation SMS of a parking with nothing to pay --------------------------------
+
+
+def test_a_free_parking_is_confirmed_once_by_sms_to_the_phone_given(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    clock.set_local(2026, 11, 23, 19, 0)  # zone 101 is free until 08:00: no payment link
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "key": form_key(page),
+        "plate": "abc-123",
+        "duration": "60",
+        "phone": "040 123 4567",
+    }
+    first = client.post("/p/101?lang=en", data=data)
+    second = client.post("/p/101?lang=en", data=data)  # a double submit
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "/o/" in first.headers["Location"]
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        sent = db.session.scalars(select(OutboundMessage)).all()
+    assert [m.to_number for m in sent] == ["+358401234567"]
+    assert f"{PUBLIC_BASE_URL}/o/{order.manage_token}" in sent[0].body
+    assert "ABC-123" in sent[0].body and "/pay/" not in sent[0].body
