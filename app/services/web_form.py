@@ -1,9 +1,10 @@
 """The web form behind a sign's QR code (``/p/<zone>``): quotes and parking, no account.
 
-The form parks through :func:`app.services.orders.start_parking`, exactly as an SMS does;
-an optional phone number links the order to that driver (for the reminder, the
-confirmation and the receipt by SMS). Every order it makes has its own page
-(:mod:`app.services.order_page`), the way to stop it without a phone.
+The form parks through :func:`app.services.orders.start_parking`, as an SMS does; an
+optional phone number gets the order's texts (the confirmation, the reminder and the
+receipt by SMS). A typed number proves nothing, so it never ends that phone's other
+parkings, charges or saves its card, or adds a car to its cars. Every order it makes has
+its own page (:mod:`app.services.order_page`), the way to stop it without a phone.
 
 A form parks once: its idempotency key (:mod:`app.services.form_keys`) is stored on the
 order as ``client_key``, so a double submit or a retried POST finds the first order. A
@@ -185,8 +186,8 @@ def park_from_form(
     moment, finds the first order and returns it with ``repeated``.
     Raises :class:`FormError` for a plate that is not one (``plate``), a phone number that
     is not one (``phone``) or a duration out of range (``minutes``), and
-    :class:`AlreadyParked` when the plate already has a valid parking in the zone (or the
-    phone's driver has a live one there); nothing is changed then.
+    :class:`AlreadyParked` when the plate already has a valid parking in the zone; nothing
+    is changed then.
     """
     plate_key = normalize_plate(plate)
     if not 2 <= len(plate_key) <= 10 or not plate_key.isalnum():
@@ -216,17 +217,17 @@ def park_from_form(
     if there is not None:
         session.rollback()
         raise AlreadyParked(there)
+    # A typed number only gets this order's texts: it proves nothing, so the order never
+    # ends that phone's parkings, uses its saved card, or adds a car to its cars.
     customer = None
     if number is not None:
         customer = customers.get_or_create(session, number, now)
         customers.lock(session, customer)
-    vehicle = customers.remember_vehicle(session, customer, plate, now) if customer else None
     try:
         started = orders.start_parking(
             session,
             kanava,
             customer=customer,
-            vehicle=vehicle,
             plate=plate,
             zone=zone,
             minutes=minutes,
@@ -237,11 +238,6 @@ def park_from_form(
     except orders.OrderError as exc:
         session.rollback()  # nothing of a refused form is kept (customer, vehicle)
         raise FormError("minutes", exc.code) from exc
-    if started.already_parked:
-        # The phone's driver has this plate live here, though not valid (unpaid past its
-        # grace): the form neither parks again nor hands out that order's links.
-        session.rollback()
-        raise AlreadyParked(started.order)
     order = started.order
     order.client_key = client_key
     timeline.record(

@@ -396,3 +396,60 @@ def test_a_free_parking_is_confirmed_once_by_sms_to_the_phone_given(
     assert [m.to_number for m in sent] == ["+358401234567"]
     assert f"{PUBLIC_BASE_URL}/o/{order.manage_token}" in sent[0].body
     assert "ABC-123" in sent[0].body and "/pay/" not in sent[0].body
+
+
+# ---- a phone number typed on the form proves nothing ------------------------------------
+
+
+def test_a_typed_phone_number_never_ends_or_shows_that_drivers_parking_elsewhere(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    reply = phone.send("ABC-123 202 2h")  # the driver's own parking, paid: 10:00-12:00
+    client.post("/demo-pay/" + reply.split("/pay/")[1].split()[0])
+    clock.advance(minutes=5)
+    with app.app_context():
+        theirs = db.session.scalars(select(Order)).one()
+        hidden = [theirs.manage_token, *(p.token for p in theirs.payments)]
+    stranger = app.test_client()
+
+    response = submit(stranger, zone="101", lang="en", duration="60", phone=phone.number)
+
+    assert response.status_code == 303 and response.headers["Location"].startswith("/pay/")
+    paid = stranger.post(
+        "/demo-pay/" + response.headers["Location"].split("/pay/")[1].split("?")[0] + "?lang=en",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Thank you" in paid
+    with app.app_context():
+        kept = db.session.get(Order, theirs.id)
+        assert kept is not None
+        assert (kept.status, kept.ends_at, kept.ended_at) == (
+            OrderStatus.ACTIVE,
+            theirs.ends_at,
+            None,
+        )
+        new = db.session.scalars(select(Order).where(Order.id != theirs.id)).one()
+        assert new.zone.code == "101" and new.status is OrderStatus.ACTIVE
+        texts = db.session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.order_id == new.id)
+        ).all()
+    # The stranger's browser learns nothing of the driver's parking ...
+    assert not any(secret in response.headers["Location"] + paid for secret in hidden)
+    # ... and the texts about the new parking speak of it alone.
+    assert texts and all("202" not in text for text in texts)
+    assert all(secret not in text for text in texts for secret in hidden)
+
+
+def test_a_typed_phone_number_adds_no_car_to_that_drivers_cars(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    phone.send("ABC-123 202 1h")
+
+    submit(client, zone="101", lang="en", plate="XYZ-789", duration="60", phone=phone.number)
+
+    with app.app_context():
+        customer = db.session.scalars(select(Customer)).one()
+        assert [v.plate_display for v in customer.vehicles] == ["ABC-123"]
+    # So "101" alone, texted from that phone, is never a stranger's car.
+    reply = phone.send("101 1h")
+    assert "ABC-123" in reply and "XYZ-789" not in reply
