@@ -438,6 +438,12 @@ def test_a_typed_phone_number_never_ends_or_shows_that_drivers_parking_elsewhere
     # ... and the texts about the new parking speak of it alone.
     assert texts and all("202" not in text for text in texts)
     assert all(secret not in text for text in texts for secret in hidden)
+    # Its one-word stop, answered from that phone, ends nothing without asking which.
+    question = phone.send("LOPETA")
+    assert "202" in question and "101" in question
+    with app.app_context():
+        statuses = db.session.scalars(select(Order.status)).all()
+        assert statuses == [OrderStatus.ACTIVE, OrderStatus.ACTIVE]
 
 
 def test_a_typed_phone_number_adds_no_car_to_that_drivers_cars(
