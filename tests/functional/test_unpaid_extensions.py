@@ -20,7 +20,7 @@ from app import Kanava
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, PaymentStatus
 from app.services import duties, orders
-from tests.conftest import HELSINKI, Clock, Phone
+from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 
 
 def _kanava(app: Flask) -> Kanava:
@@ -283,6 +283,20 @@ def test_status_names_the_paid_end_and_the_debt(
 
     assert "12.00" in status and "12.30" in status
     assert "1,20" in status and pay_token(extension) in status
+
+
+def test_parking_again_names_the_paid_end_and_the_debt_of_the_extension(
+    client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    extension = paid_until_noon_then_extended(client, phone, clock)
+    clock.now = _at(10, 22)
+
+    again = phone.send("ABC-123 101 2h")
+
+    assert "ABC-123" in again and "maksettu 12.00 asti" in again
+    assert "12.30" in again and "ei ole maksettu" in again
+    assert f"1,20 €: {PUBLIC_BASE_URL}/pay/{pay_token(extension)}" in again
+    assert "on jo pysäköitynä alueella 101 12.30 asti" not in again
 
 
 def test_stopping_with_an_unpaid_extension_charges_only_the_time_used(
