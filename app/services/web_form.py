@@ -159,6 +159,12 @@ def parked_here(
     return max(valid, key=lambda o: (orders.valid_until(o, grace) or far, o.id), default=None)
 
 
+def valid_until(order: Order, kanava: Kanava) -> datetime | None:
+    """Until when ``order`` is valid (:func:`orders.valid_until`): with an extension not
+    paid, the paid end (or its grace); None: until stopped."""
+    return orders.valid_until(order, timedelta(minutes=kanava.settings.payment_grace_minutes))
+
+
 def _by_client_key(session: Session, client_key: str) -> Order | None:
     return session.scalar(select(Order).where(Order.client_key == client_key))
 
@@ -276,11 +282,13 @@ def can_be_extended_by_anyone(order: Order, now: datetime) -> bool:
     Only a paid, fixed-duration parking made without a phone number: more time then
     costs its payer alone. A parking with a phone number is extended by its driver (by
     SMS or its own page), so that no stranger's extension lands on that driver's payment
-    or saved card; one still waiting for payment is its driver's to pay.
+    or saved card; one still waiting for payment (a first one or an extension's,
+    :func:`orders.is_paid`) is its driver's to pay.
     """
     return (
         order.customer_id is None
         and order.status is OrderStatus.ACTIVE
+        and orders.is_paid(order)
         and not order.open_ended
         and order_page.is_live(order, now)
     )

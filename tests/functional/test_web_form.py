@@ -459,3 +459,27 @@ def test_a_typed_phone_number_adds_no_car_to_that_drivers_cars(
     # So "101" alone, texted from that phone, is never a stranger's car.
     reply = phone.send("101 1h")
     assert "ABC-123" in reply and "XYZ-789" not in reply
+
+
+def test_a_plate_whose_extension_is_not_paid_reads_valid_until_the_paid_end_and_gets_no_more(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = submit(client, lang="en", duration="60").headers["Location"]
+    client.post("/demo-pay/" + location.split("/pay/")[1].split("?")[0])  # 10:00-11:00, paid
+    with app.app_context():
+        link = "/o/" + db.session.scalars(select(Order.manage_token)).one()
+    page = client.get(link).get_data(as_text=True)
+    client.post(f"{link}/extend", data={**form_fields_of(page, "extend-form"), "minutes": "30"})
+    other = app.test_client()  # the extension to 11:30 is not paid
+
+    again = submit(other, lang="en", duration="60")
+    page = other.get(again.headers["Location"]).get_data(as_text=True)
+
+    assert "Valid in zone 101 until 11:00." in page and "11:30" not in page
+    assert 'id="extend-form"' not in page  # its driver's to pay first
+
+
+def form_fields_of(page: str, form_id: str) -> dict[str, str]:
+    start = page.index(f'id="{form_id}"')
+    form = page[page.rindex("<form", 0, start + 1) : page.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
