@@ -61,6 +61,18 @@ def live_summary(plate: str, zone: str, until: str | None) -> str:
     )
 
 
+def live_summary_extension_unpaid(plate: str, zone: str, paid: str, until: str, price: str) -> str:
+    return _(
+        "%(plate)s is parked in zone %(zone)s, paid until %(paid)s. The extension until "
+        "%(time)s, %(price)s, is not paid yet.",
+        plate=spell(plate),
+        zone=zone,
+        paid=paid,
+        time=until,
+        price=price,
+    )
+
+
 def menu_park_again(plate: str, zone: str) -> str:
     return _("To park %(plate)s in zone %(zone)s again, press 1.", plate=spell(plate), zone=zone)
 
@@ -294,6 +306,16 @@ def parked_until(until: str | None) -> str:
     if until is None:
         return _("You are parked until you stop. To stop, call again and press 4.")
     return _("You are parked until %(time)s.", time=until)
+
+
+def parked_until_extension_unpaid(paid: str, until: str, price: str) -> str:
+    return _(
+        "You are parked and paid until %(paid)s. The extension until %(time)s, %(price)s, "
+        "is not paid yet.",
+        paid=paid,
+        time=until,
+        price=price,
+    )
 
 
 def parked_until_stopped_at_most(until: str) -> str:
