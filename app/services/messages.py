@@ -635,7 +635,7 @@ def receipt(
         if found is None:
             return _("You have no paid parkings, so there is no receipt yet.")
         order = found.order
-        end = order.ended_at or order.ends_at
+        end = found.ends_at
         period = local_time(order.starts_at, lang, kanava, now)
         if end is not None:
             period += "-" + local_time(end, lang, kanava, now)

@@ -1561,6 +1561,9 @@ class Receipt:
     paid_at: datetime | None
     # The payment whose receipt link (``/r/<token>``) to give for this receipt.
     link_token: str
+    # The end of the parking time it covers: the end, or while an extension waits for its
+    # payment the paid end (None: a parking until stopped, still running).
+    ends_at: datetime | None = None
 
 
 def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
@@ -1614,6 +1617,7 @@ def receipt_of_order(kanava: Kanava, order: Order) -> Receipt | None:
         price_cents=order.amount_cents,
         paid_at=max((p.paid_at for p in charged if p.paid_at), default=None),
         link_token=latest.token,
+        ends_at=order.ended_at or order.unpaid_from or order.ends_at,
     )
 
 
