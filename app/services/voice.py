@@ -41,10 +41,12 @@ from app.models import (
     Payment,
     PaymentStatus,
     WebhookReceipt,
+    Zone,
 )
 from app.services import customers, messages, notifications, orders, payments, timeline, zones
 from app.services import voice_prompts as P
 from app.services.customers import InvalidPhoneNumber, normalize_phone
+from app.services.pricing import is_paid_time, next_paid_change
 from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
 
 log = logging.getLogger(__name__)
@@ -768,7 +770,20 @@ class _Call:
         else:
             rate = self.money(zone.rate_per_hour_cents)
             text = self.t(P.quote_open, plate, zone.code, rate, self.time(end))
-        return self.lines(text), GatherSpec(action="")
+        free = self.free_time(zone)
+        return (self.lines(free, text) if free else self.lines(text)), GatherSpec(action="")
+
+    def free_time(self, zone: Zone) -> str | None:
+        """In free time, until when it is free and the rate after (as the SMS says it);
+        None in paid time."""
+        tz = self.kanava.settings.tz
+        tariff = zones.tariff_of(zone)
+        if is_paid_time(tariff, self.now, tz):
+            return None
+        change = next_paid_change(tariff, self.now, tz)
+        if change is None:
+            return self.t(P.free_here)
+        return self.t(P.free_until, self.time(change), self.money(zone.rate_per_hour_cents))
 
     def on_quote(self, digits: str, speech: str) -> VoiceTurn:
         key = digits[:1]

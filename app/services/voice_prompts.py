@@ -262,6 +262,16 @@ def bad_duration() -> str:
     return _("That parking time is not possible.")
 
 
+def free_until(until: str, rate: str) -> str:
+    """Said before a quote in free time: until when it is free, and the rate after."""
+    return _("Parking is free until %(time)s, then %(rate)s an hour.", time=until, rate=rate)
+
+
+def free_here() -> str:
+    """Said before a quote in a zone with no paid time in the coming week."""
+    return _("Parking is free here.")
+
+
 def quote_fixed(plate: str, zone: str, minutes: int, until: str, price: str) -> str:
     return _(
         "Parking %(plate)s in zone %(zone)s for %(minutes)s minutes, until %(time)s, costs "
