@@ -314,3 +314,22 @@ def test_stopping_with_an_unpaid_extension_charges_only_the_time_used(
     assert (first.captured_cents, first.refunded_cents) == (480, 380)
     assert extension.status is PaymentStatus.CANCELLED
     assert orders.debt_cents(order) == 0
+
+
+def test_the_first_payments_page_names_the_extension_not_paid_yet(
+    client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    first = pay_token(phone.send("ABC-123 101 2h"))
+    assert client.post(f"/demo-pay/{first}").status_code == 303
+    clock.now = _at(10, 20)
+    extension = pay_token(phone.send("JATKA 30"))
+
+    page = client.get(f"/pay/{first}?lang=en").get_data(as_text=True)
+
+    assert "Thank you, payment received" in page
+    assert (
+        "Paid until 23.11.2026 12:00. The extension until 23.11.2026 12:30 is not paid yet."
+        in page
+    )
+    assert "valid until 23.11.2026 12:30" not in page.lower()
+    assert f"/pay/{extension}" in page
