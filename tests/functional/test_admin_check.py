@@ -84,7 +84,6 @@ def test_parking_in_free_time_says_until_when_it_is_free(
     assert "awaiting payment: €6.30" in english
     assert "free until 07:00 (24.11.)" in english
     finnish = verdict(check(client, "XYZ-987", "103", lang="fi"))
-    # One msgid with the web form, whose Finnish the merge kept: "maksuton <time> asti".
     assert "maksuton 07:00 (24.11.) asti" in finnish
 
 
