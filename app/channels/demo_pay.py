@@ -19,7 +19,7 @@ from app import kanava
 from app.config import LANGUAGES
 from app.extensions import csrf, db
 from app.models import Payment
-from app.services import payments
+from app.services import orders, payments
 
 bp = Blueprint("pay", __name__)
 
@@ -34,9 +34,15 @@ def _lang(payment: Payment) -> str:
 
 
 def _render(template: str, payment: Payment, **context: object) -> str:
+    owed = orders.owed(kanava(), payment.order)  # what the order still asks, if anything
     with force_locale(_lang(payment)):
         return render_template(
-            template, payment=payment, order=payment.order, lang=_lang(payment), **context
+            template,
+            payment=payment,
+            order=payment.order,
+            owed=owed,
+            lang=_lang(payment),
+            **context,
         )
 
 

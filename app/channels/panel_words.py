@@ -88,14 +88,25 @@ def local_time(at: datetime, now: datetime) -> str:
 
 def money_text(state: MoneyState, now: datetime) -> str:
     """An order's money in a few words: "paid 4,80 €", "awaiting payment: 1,20 €",
-    "free until 08:00"."""
+    "paid until 12:00; extension until 12:30 not paid: 1,20 €", "free until 08:00"."""
     amount = money(state.amount_cents, state.currency)
     if state.state == "free" and state.free_until is not None:
         return str(_("free until %(time)s", time=local_time(state.free_until, now)))
     if state.state == "free":
         text = str(_("free"))
-    elif state.state == "owes":
+    elif state.state == "extension_owed" and state.paid_until and state.ends_at:
+        text = str(
+            _(
+                "paid until %(paid)s; extension until %(end)s not paid: %(amount)s",
+                paid=local_time(state.paid_until, now),
+                end=local_time(state.ends_at, now),
+                amount=amount,
+            )
+        )
+    elif state.state in ("extension_owed", "owes"):
         text = str(_("awaiting payment: %(amount)s", amount=amount))
+    elif state.state == "hold_asked":
+        text = str(_("awaiting payment: card hold of up to %(amount)s", amount=amount))
     elif state.state == "held":
         text = str(_("card held for up to %(amount)s", amount=amount))
     elif state.state == "paid" and state.refunded_cents:

@@ -207,6 +207,7 @@ def already_parked(zone_code: str) -> WerkzeugResponse:
         "web/parked.html",
         zone=zone,
         order=order,
+        valid_until=web_form.valid_until(order, k),
         own=is_own(order),
         extensions=web_form.extensions_for_anyone(order, k, now),
         grace=k.settings.payment_grace_minutes,

@@ -238,7 +238,26 @@ def parking_started(
 
 
 def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, now: datetime) -> str:
+    """The answer to parking a plate that is already parked there: until when; with an
+    extension that waits for its payment, the paid end and the debt with its link."""
+
     def build() -> str:
+        owed = owed_of(kanava, order)
+        if owed is not None and owed.kind == "extension" and owed.paid_until is not None:
+            assert order.ends_at is not None
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s, paid until %(paid)s; the "
+                "extension until %(end)s is not paid.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                paid=local_time(owed.paid_until, lang, kanava, now),
+                end=local_time(order.ends_at, lang, kanava, now),
+            )
+            return text + " " + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link,
+            )
         if order.open_ended or order.ends_at is None:
             text = _(
                 "%(plate)s is already parked in zone %(zone)s until you stop.",
@@ -616,7 +635,7 @@ def receipt(
         if found is None:
             return _("You have no paid parkings, so there is no receipt yet.")
         order = found.order
-        end = order.ended_at or order.ends_at
+        end = found.ends_at
         period = local_time(order.starts_at, lang, kanava, now)
         if end is not None:
             period += "-" + local_time(end, lang, kanava, now)

@@ -26,7 +26,6 @@ from app.models import (
     OrderKind,
     OrderStatus,
     Payment,
-    PaymentStatus,
     WebhookReceipt,
     Zone,
 )
@@ -92,13 +91,14 @@ class OrderView:
     valid_until: datetime | None
     live: bool
     has_phone: bool
-    paid_cents: int
+    paid_cents: int  # what the receipt says was paid, refunds deducted
     held_cents: int
-    due: Payment | None  # a payment that waits for the driver and asks for money
-    due_is_hold: bool  # ... to be held on the card, not taken (open-ended parking)
+    # What the driver still has to pay through its link (:func:`orders.owed`): a first
+    # payment, a card hold, an unpaid extension (with the end paid so far) or a debt.
+    owed: orders.Owed | None
     cost_so_far_cents: int | None  # a live open-ended parking: its price up to now
     tariff: PriceNow | None  # for a live parking: free or paid now, and until when
-    receipts: list[Payment] = field(default_factory=list)
+    receipt: payments.Receipt | None = None  # the parking's one receipt, once money moved
     extensions: list[ExtensionQuote] = field(default_factory=list)
 
 
@@ -172,13 +172,11 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
     if order is None:
         return None
     live = is_live(order, now)
-    due = payments.open_payment_of(order)
-    if due is not None and due.amount_cents <= 0:
-        due = None
     held = payments.held_payment_of(order)
     cost_so_far = None
     if live and order.open_ended:
         cost_so_far = stop_preview(order, kanava, now).cost_cents
+    receipt = payments.receipt_of_order(kanava, order)
     return OrderView(
         order=order,
         status=orders.effective_status(order, now),
@@ -186,13 +184,12 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
         valid_until=orders.valid_until(order, _grace(kanava)),
         live=live,
         has_phone=order.customer is not None,
-        paid_cents=payments.paid_total(order),
+        paid_cents=receipt.gross_cents if receipt is not None else 0,
         held_cents=held.amount_cents if held is not None else 0,
-        due=due,
-        due_is_hold=due is not None and order.open_ended and order.status is not OrderStatus.ENDED,
+        owed=orders.owed(kanava, order),
         cost_so_far_cents=cost_so_far,
         tariff=price_now(order.zone, kanava, now) if live else None,
-        receipts=[p for p in order.payments if p.status is PaymentStatus.SUCCEEDED],
+        receipt=receipt if receipt is not None and receipt.charged_cents > 0 else None,
         extensions=extension_quotes(order, kanava, now),
     )
 

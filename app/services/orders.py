@@ -271,16 +271,20 @@ def start_parking(
     """Park ``plate`` in ``zone`` from ``now`` for ``minutes`` (None: until stopped).
 
     The order starts ``awaiting_payment`` with a pending payment whose link the driver
-    pays; it counts as valid for ``PAYMENT_GRACE_MINUTES`` meanwhile. A live parking of the
-    same plate by the same customer in another zone is ended first (the car moved); in the
-    same zone it is returned unchanged with ``already_parked``.
+    pays; it counts as valid for ``PAYMENT_GRACE_MINUTES`` meanwhile. When the request
+    comes from the customer's own phone (``channel`` in
+    :data:`~app.services.payments.OWN_PHONE_CHANNELS`), a live parking of the same plate by
+    that customer in another zone is ended first (the car moved), and one in the same zone
+    is returned unchanged with ``already_parked``. A customer named by a typed phone number
+    (the web form) proves nothing: their parkings are never touched nor returned.
     Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days.
     """
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
     replaced: list[Order] = []
-    for existing in _live_for_plate(session, customer, key, now):
+    own_phone = channel in payments.OWN_PHONE_CHANNELS
+    for existing in _live_for_plate(session, customer if own_phone else None, key, now):
         if existing.zone_id == zone.id:
             pay = payments.open_payment_of(existing)
             return ParkingStarted(order=existing, payment=pay, already_parked=True)

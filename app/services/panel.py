@@ -184,10 +184,13 @@ def user_for_session(session: Session, session_id: str) -> User | None:
 class MoneyState:
     """What an order's money looks like now, for the page to word.
 
-    ``state``: ``owes`` (``amount_cents`` still to pay: awaiting payment, an unpaid
-    extension or stop), ``held`` (a card held for up to ``amount_cents``), ``paid``
-    (``amount_cents`` paid, refunds deducted, ``refunded_cents`` given back), ``free``
-    (nothing to pay) or ``not_paid`` (nothing paid and nothing asked any more: cancelled).
+    ``state``: ``owes`` (``amount_cents`` still to pay: awaiting payment, or a stop),
+    ``extension_owed`` (paid up to ``paid_until``; the extension up to ``ends_at`` waits
+    for ``amount_cents``), ``hold_asked`` (a parking until stopped whose link holds up to
+    ``amount_cents`` on the card: nothing owed yet), ``held`` (a card held for up to
+    ``amount_cents``), ``paid`` (``amount_cents`` paid, refunds deducted,
+    ``refunded_cents`` given back), ``free`` (nothing to pay) or ``not_paid`` (nothing
+    paid and nothing asked any more: cancelled).
     ``free_until``: the parking is live in free time now, and paid time starts then,
     before the parking ends.
     """
@@ -197,23 +200,33 @@ class MoneyState:
     currency: str
     refunded_cents: int = 0
     free_until: datetime | None = None
-
-
-def owed_cents(order: Order) -> int:
-    """What the driver still has to pay for ``order``: its pending payments."""
-    return sum(p.amount_cents for p in order.payments if p.status is PaymentStatus.PENDING)
+    paid_until: datetime | None = None
+    ends_at: datetime | None = None
 
 
 def money_state(order: Order, kanava: Kanava, now: datetime) -> MoneyState:
-    """The order's money at ``now``, read through the payments' states (never from text)."""
+    """The order's money at ``now``: what is owed as :func:`orders.owed` says it, else
+    what the payments' states say (never from text)."""
     currency = order.currency
     refunded = sum(p.refunded_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)
     free_until = _free_until(order, kanava, now)
-    owed = owed_cents(order)
+    owed = orders.owed(kanava, order)
     held = payments.held_payment_of(order)
     paid = payments.paid_total(order)
-    if owed > 0:
-        return MoneyState("owes", owed, currency, refunded, free_until)
+    if owed is not None and owed.kind == "extension":
+        return MoneyState(
+            "extension_owed",
+            owed.cents,
+            owed.currency,
+            refunded,
+            free_until,
+            paid_until=owed.paid_until,
+            ends_at=order.ends_at,
+        )
+    if owed is not None and owed.kind == "hold":
+        return MoneyState("hold_asked", owed.cents, owed.currency, refunded, free_until)
+    if owed is not None:
+        return MoneyState("owes", owed.cents, owed.currency, refunded, free_until)
     if held is not None:
         return MoneyState("held", held.amount_cents, currency, refunded, free_until)
     if paid > 0 or refunded > 0:
@@ -875,7 +888,7 @@ def cancel_quote(session: Session, order_id: int) -> CancelQuote:
     held = payments.held_payment_of(order)
     return CancelQuote(
         order,
-        owed_cents(order),
+        orders.debt_cents(order),
         held.amount_cents if held else 0,
         payments.paid_total(order),
     )

@@ -407,6 +407,24 @@ def has_saved_card(customer: Customer | None, kanava: Kanava) -> bool:
     )
 
 
+# The front doors where an order's customer is the phone the request came from (the SMS
+# ``From``, the caller ID). A number typed on the web form proves nothing: it is told
+# about its order by SMS, but that customer's saved card is never charged for the order,
+# no card is saved to it from the order's checkout, and no parking of theirs is ended for
+# it (:func:`app.services.orders.start_parking`).
+OWN_PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE})
+
+
+def made_from_own_phone(order: Order) -> bool:
+    """Was ``order`` made from its customer's own phone (see :data:`OWN_PHONE_CHANNELS`)?"""
+    return order.customer is not None and order.channel in OWN_PHONE_CHANNELS
+
+
+def _saved_card_pays(order: Order, kanava: Kanava) -> bool:
+    """Does the customer's saved card pay for ``order`` (made from their own phone only)?"""
+    return made_from_own_phone(order) and has_saved_card(order.customer, kanava)
+
+
 def _new_payment(
     session: Session, kanava: Kanava, order: Order, amount: int, now: datetime
 ) -> Payment:
@@ -751,7 +769,7 @@ def open_for_order(
         _activate(order, now)
         _defer(session, order, 0 if order.open_ended else amount, now)
         return None
-    if has_saved_card(order.customer, kanava):
+    if _saved_card_pays(order, kanava):
         if order.open_ended:
             _activate(order, now)
             timeline.record(
@@ -790,7 +808,7 @@ def charge_extension(
     if owed < minimum_charge_cents(order.currency):
         _defer(session, order, added_cents, now)
         return None
-    if has_saved_card(order.customer, kanava):
+    if _saved_card_pays(order, kanava):
         return _charge_saved_card(session, kanava, order, owed, "extension", now)
     return _new_payment(session, kanava, order, owed, now)
 
@@ -855,7 +873,7 @@ def settle(
         return None
     if owed < minimum:
         return _waive(session, kanava, order, owed, now)
-    if has_saved_card(order.customer, kanava):
+    if _saved_card_pays(order, kanava):
         return _charge_saved_card(session, kanava, order, owed, "stop", now)
     return _new_payment(session, kanava, order, owed, now)
 
@@ -1074,9 +1092,10 @@ def checkout_for_token(
         return CheckoutStep("demo", payment)
     order = payment.order
     customer = order.customer
+    own_phone = made_from_own_phone(order)
     if save_card is not None:
-        payment.save_card = save_card and customer is not None
-    can_save = gateway.saves_cards and customer is not None and not has_saved_card(customer, kanava)
+        payment.save_card = save_card and own_phone
+    can_save = gateway.saves_cards and own_phone and not has_saved_card(customer, kanava)
     if can_save and payment.save_card is None:
         session.commit()
         return CheckoutStep("ask_consent", payment)
@@ -1098,7 +1117,7 @@ def checkout_for_token(
             gateway.expire_checkout(
                 previous, idempotency_key=idempotency_key(payment, f"expire-{previous}")
             )
-    saving = bool(payment.save_card) and customer is not None
+    saving = bool(payment.save_card) and own_phone and customer is not None
     if saving:
         assert customer is not None
         _ensure_customer(session, kanava, customer)
@@ -1542,6 +1561,9 @@ class Receipt:
     paid_at: datetime | None
     # The payment whose receipt link (``/r/<token>``) to give for this receipt.
     link_token: str
+    # The end of the parking time it covers: the end, or while an extension waits for its
+    # payment the paid end (None: a parking until stopped, still running).
+    ends_at: datetime | None = None
 
 
 def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
@@ -1595,6 +1617,7 @@ def receipt_of_order(kanava: Kanava, order: Order) -> Receipt | None:
         price_cents=order.amount_cents,
         paid_at=max((p.paid_at for p in charged if p.paid_at), default=None),
         link_token=latest.token,
+        ends_at=order.ended_at or order.unpaid_from or order.ends_at,
     )
 
 

@@ -41,10 +41,12 @@ from app.models import (
     Payment,
     PaymentStatus,
     WebhookReceipt,
+    Zone,
 )
 from app.services import customers, messages, notifications, orders, payments, timeline, zones
 from app.services import voice_prompts as P
 from app.services.customers import InvalidPhoneNumber, normalize_phone
+from app.services.pricing import is_paid_time, next_paid_change
 from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
 
 log = logging.getLogger(__name__)
@@ -561,11 +563,7 @@ class _Call:
         heard = self.data.pop("heard_end", None)
         summarized = [] if self.data.pop("heard_status", False) else live
         for order in [o for o in summarized if o.id != heard][:3]:
-            texts.append(
-                self.t(
-                    P.live_summary, order.plate_display, order.zone.code, self.time(order.ends_at)
-                )
-            )
+            texts.append(self.summary(order))
         if live:
             texts += [self.t(P.menu_stop), self.t(P.menu_extend)]
         if last is not None:
@@ -772,7 +770,20 @@ class _Call:
         else:
             rate = self.money(zone.rate_per_hour_cents)
             text = self.t(P.quote_open, plate, zone.code, rate, self.time(end))
-        return self.lines(text), GatherSpec(action="")
+        free = self.free_time(zone)
+        return (self.lines(free, text) if free else self.lines(text)), GatherSpec(action="")
+
+    def free_time(self, zone: Zone) -> str | None:
+        """In free time, until when it is free and the rate after (as the SMS says it);
+        None in paid time."""
+        tz = self.kanava.settings.tz
+        tariff = zones.tariff_of(zone)
+        if is_paid_time(tariff, self.now, tz):
+            return None
+        change = next_paid_change(tariff, self.now, tz)
+        if change is None:
+            return self.t(P.free_here)
+        return self.t(P.free_until, self.time(change), self.money(zone.rate_per_hour_cents))
 
     def on_quote(self, digits: str, speech: str) -> VoiceTurn:
         key = digits[:1]
@@ -904,11 +915,49 @@ class _Call:
         self.say(P.anything_else)
         return self.goto("main")
 
+    def _extension_owed(self, order: Order) -> orders.Owed | None:
+        """What ``order``'s extension still asks (:func:`orders.owed`), or None."""
+        owed = orders.owed(self.kanava, order)
+        if owed is None or owed.kind != "extension" or owed.paid_until is None:
+            return None
+        return owed
+
+    def summary(self, order: Order) -> str:
+        """One live parking in a sentence: until when, and whether it waits for its first
+        payment; with an extension not paid yet, the paid end and what the extension
+        costs."""
+        owed = self._extension_owed(order)
+        if owed is not None and owed.paid_until is not None:
+            return self.t(
+                P.live_summary_extension_unpaid,
+                order.plate_display,
+                order.zone.code,
+                self.time(owed.paid_until),
+                self.time(order.ends_at),
+                self.money(owed.cents),
+            )
+        return self.t(
+            P.status_line,
+            order.plate_display,
+            order.zone.code,
+            self.time(order.ends_at),
+            order.status is OrderStatus.AWAITING_PAYMENT,
+        )
+
     def say_end(self, order: Order) -> None:
-        """Say until when ``order`` is parked; the menu that follows leaves it out of its
-        live-parking summary (the caller has just heard it)."""
+        """Say until when ``order`` is parked (with an extension not paid yet, the paid
+        end and its price); the menu that follows leaves it out of its live-parking
+        summary (the caller has just heard it)."""
         self.data["heard_end"] = order.id
-        if order.open_ended and order.ends_at is not None:
+        owed = self._extension_owed(order)
+        if owed is not None and owed.paid_until is not None:
+            self.say(
+                P.parked_until_extension_unpaid,
+                self.time(owed.paid_until),
+                self.time(order.ends_at),
+                self.money(owed.cents),
+            )
+        elif order.open_ended and order.ends_at is not None:
             self.say(P.parked_until_stopped_at_most, self.time(order.ends_at) or "")
         else:
             self.say(P.parked_until, self.time(order.ends_at))
@@ -1175,13 +1224,7 @@ class _Call:
         if not live:
             self.say(P.no_live_parking)
         for order in live[:MAX_MENU_ITEMS]:
-            self.say(
-                P.status_line,
-                order.plate_display,
-                order.zone.code,
-                self.time(order.ends_at),
-                order.status is OrderStatus.AWAITING_PAYMENT,
-            )
+            self.note(self.summary(order))
         self.data["heard_status"] = True
         return self.goto("main")
 

@@ -61,6 +61,18 @@ def live_summary(plate: str, zone: str, until: str | None) -> str:
     )
 
 
+def live_summary_extension_unpaid(plate: str, zone: str, paid: str, until: str, price: str) -> str:
+    return _(
+        "%(plate)s is parked in zone %(zone)s, paid until %(paid)s. The extension until "
+        "%(time)s, %(price)s, is not paid yet.",
+        plate=spell(plate),
+        zone=zone,
+        paid=paid,
+        time=until,
+        price=price,
+    )
+
+
 def menu_park_again(plate: str, zone: str) -> str:
     return _("To park %(plate)s in zone %(zone)s again, press 1.", plate=spell(plate), zone=zone)
 
@@ -250,6 +262,16 @@ def bad_duration() -> str:
     return _("That parking time is not possible.")
 
 
+def free_until(until: str, rate: str) -> str:
+    """Said before a quote in free time: until when it is free, and the rate after."""
+    return _("Parking is free until %(time)s, then %(rate)s an hour.", time=until, rate=rate)
+
+
+def free_here() -> str:
+    """Said before a quote in a zone with no paid time in the coming week."""
+    return _("Parking is free here.")
+
+
 def quote_fixed(plate: str, zone: str, minutes: int, until: str, price: str) -> str:
     return _(
         "Parking %(plate)s in zone %(zone)s for %(minutes)s minutes, until %(time)s, costs "
@@ -294,6 +316,16 @@ def parked_until(until: str | None) -> str:
     if until is None:
         return _("You are parked until you stop. To stop, call again and press 4.")
     return _("You are parked until %(time)s.", time=until)
+
+
+def parked_until_extension_unpaid(paid: str, until: str, price: str) -> str:
+    return _(
+        "You are parked and paid until %(paid)s. The extension until %(time)s, %(price)s, "
+        "is not paid yet.",
+        paid=paid,
+        time=until,
+        price=price,
+    )
 
 
 def parked_until_stopped_at_most(until: str) -> str:

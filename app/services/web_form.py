@@ -1,9 +1,10 @@
 """The web form behind a sign's QR code (``/p/<zone>``): quotes and parking, no account.
 
-The form parks through :func:`app.services.orders.start_parking`, exactly as an SMS does;
-an optional phone number links the order to that driver (for the reminder, the
-confirmation and the receipt by SMS). Every order it makes has its own page
-(:mod:`app.services.order_page`), the way to stop it without a phone.
+The form parks through :func:`app.services.orders.start_parking`, as an SMS does; an
+optional phone number gets the order's texts (the confirmation, the reminder and the
+receipt by SMS). A typed number proves nothing, so it never ends that phone's other
+parkings, charges or saves its card, or adds a car to its cars. Every order it makes has
+its own page (:mod:`app.services.order_page`), the way to stop it without a phone.
 
 A form parks once: its idempotency key (:mod:`app.services.form_keys`) is stored on the
 order as ``client_key``, so a double submit or a retried POST finds the first order. A
@@ -158,6 +159,12 @@ def parked_here(
     return max(valid, key=lambda o: (orders.valid_until(o, grace) or far, o.id), default=None)
 
 
+def valid_until(order: Order, kanava: Kanava) -> datetime | None:
+    """Until when ``order`` is valid (:func:`orders.valid_until`): with an extension not
+    paid, the paid end (or its grace); None: until stopped."""
+    return orders.valid_until(order, timedelta(minutes=kanava.settings.payment_grace_minutes))
+
+
 def _by_client_key(session: Session, client_key: str) -> Order | None:
     return session.scalar(select(Order).where(Order.client_key == client_key))
 
@@ -185,8 +192,8 @@ def park_from_form(
     moment, finds the first order and returns it with ``repeated``.
     Raises :class:`FormError` for a plate that is not one (``plate``), a phone number that
     is not one (``phone``) or a duration out of range (``minutes``), and
-    :class:`AlreadyParked` when the plate already has a valid parking in the zone (or the
-    phone's driver has a live one there); nothing is changed then.
+    :class:`AlreadyParked` when the plate already has a valid parking in the zone; nothing
+    is changed then.
     """
     plate_key = normalize_plate(plate)
     if not 2 <= len(plate_key) <= 10 or not plate_key.isalnum():
@@ -216,17 +223,17 @@ def park_from_form(
     if there is not None:
         session.rollback()
         raise AlreadyParked(there)
+    # A typed number only gets this order's texts: it proves nothing, so the order never
+    # ends that phone's parkings, uses its saved card, or adds a car to its cars.
     customer = None
     if number is not None:
         customer = customers.get_or_create(session, number, now)
         customers.lock(session, customer)
-    vehicle = customers.remember_vehicle(session, customer, plate, now) if customer else None
     try:
         started = orders.start_parking(
             session,
             kanava,
             customer=customer,
-            vehicle=vehicle,
             plate=plate,
             zone=zone,
             minutes=minutes,
@@ -237,11 +244,6 @@ def park_from_form(
     except orders.OrderError as exc:
         session.rollback()  # nothing of a refused form is kept (customer, vehicle)
         raise FormError("minutes", exc.code) from exc
-    if started.already_parked:
-        # The phone's driver has this plate live here, though not valid (unpaid past its
-        # grace): the form neither parks again nor hands out that order's links.
-        session.rollback()
-        raise AlreadyParked(started.order)
     order = started.order
     order.client_key = client_key
     timeline.record(
@@ -260,10 +262,17 @@ def park_from_form(
             "phone_given": customer is not None,
         },
     )
+    asks = payments.link_to_pay(kanava, started.payment) is not None
+    if not asks:
+        # Nothing to pay through a link (free time, below the smallest payment): the
+        # confirmation a payment would have brought goes out now. A repeated form
+        # returned above, so it goes once.
+        notifications.queue_parking_confirmation(
+            session, kanava, order, now=now, purpose="web_confirmation"
+        )
     form_keys.answer(receipt, order_id=order.id)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
-    asks = payments.link_to_pay(kanava, started.payment) is not None
     return Parked(order, started.payment if asks else None)
 
 
@@ -273,11 +282,13 @@ def can_be_extended_by_anyone(order: Order, now: datetime) -> bool:
     Only a paid, fixed-duration parking made without a phone number: more time then
     costs its payer alone. A parking with a phone number is extended by its driver (by
     SMS or its own page), so that no stranger's extension lands on that driver's payment
-    or saved card; one still waiting for payment is its driver's to pay.
+    or saved card; one still waiting for payment (a first one or an extension's,
+    :func:`orders.is_paid`) is its driver's to pay.
     """
     return (
         order.customer_id is None
         and order.status is OrderStatus.ACTIVE
+        and orders.is_paid(order)
         and not order.open_ended
         and order_page.is_live(order, now)
     )

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PlateCheckLog
+from app.models import Payment, PlateCheckLog
 from tests.conftest import Clock, Phone
 from tests.functional.test_admin import (
     ATTENDANT_PASSWORD,
@@ -98,3 +98,39 @@ def test_parking_awaiting_payment_names_the_amount_owed(
     assert "awaiting payment: €4.80" in english
     finnish = verdict(check(client, "ABC-123", "101", lang="fi"))
     assert "odottaa maksua: 4,80\xa0€" in finnish
+
+
+def test_an_unpaid_extension_reads_paid_until_and_owed_on_check_board_and_timeline(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    park_and_pay(phone, client, "ABC-123 101 2h")  # 10:00-12:00, paid
+    clock.advance(minutes=20)
+    assert "/pay/" in phone.send("JATKA 30")  # until 12:30, 1.20 € not paid
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    owed = "paid until 12:00; extension until 12:30 not paid: €1.20"
+
+    english = verdict(check(client, "ABC-123", "101"))
+    assert owed in english and "Until 12:00" in english
+    board = client.get("/admin/zones/101/board?lang=en").get_data(as_text=True)
+    assert owed in board
+    timeline = client.get("/admin/timeline?q=ABC-123&lang=en").get_data(as_text=True)
+    assert owed in timeline
+    finnish = verdict(check(client, "ABC-123", "101", lang="fi"))
+    assert "maksettu 12:00 asti; jatkoa 12:30 asti ei maksettu: 1,20\xa0€" in finnish
+
+
+def test_a_parking_until_stopped_not_paid_yet_owes_nothing_but_a_card_hold(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("ABC-123 101")  # until stopped: the link holds the card, nothing is owed yet
+    make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
+    sign_in(client, "anna", ATTENDANT_PASSWORD)
+    with app.app_context():
+        (payment,) = db.session.scalars(select(Payment)).all()
+        hold = f"€{payment.amount_cents // 100}.{payment.amount_cents % 100:02d}"
+
+    english = verdict(check(client, "ABC-123", "101"))
+
+    assert f"awaiting payment: card hold of up to {hold}" in english
+    assert f"awaiting payment: {hold}" not in english

@@ -144,7 +144,9 @@ def test_more_time_is_chosen_priced_and_paid_through_the_payment_link(
     assert "Thank you" in paid and link in paid
     page = client.get(link + "?lang=en").get_data(as_text=True)
     assert "Valid until 11:30." in page and "€3.60" in page  # paid in all
-    assert page.count('href="/r/') == 2  # a receipt for each payment
+    # One receipt for the parking, summing both payments.
+    assert page.count('href="/r/') == 1
+    assert re.search(r'href="/r/[\w-]+\?lang=en">€3\.60 · ', page)
 
 
 def test_a_receipt_link_appears_once_something_is_paid(app: Flask, client: FlaskClient) -> None:
@@ -152,7 +154,7 @@ def test_a_receipt_link_appears_once_something_is_paid(app: Flask, client: Flask
     link = f"/o/{the_order(app).manage_token}"
     waiting = client.get(link).get_data(as_text=True)
     assert "Odottaa maksua" in waiting and 'href="/r/' not in waiting
-    assert re.search(r'id="pay" href="/pay/\w+', waiting)
+    assert re.search(r'id="pay" href="[^"]*/pay/[\w-]+', waiting)
     pay_demo(client, location)
     paid = client.get(link).get_data(as_text=True)
     assert re.search(r'href="/r/[\w-]+\?lang=fi">2,40', paid)
@@ -263,3 +265,28 @@ def test_a_stop_from_an_expired_page_stops_nothing_and_says_so(
         assert db.session.scalars(select(Order)).one().status is OrderStatus.ACTIVE
     unknown = client.post("/o/nonexistent/stop?lang=en", data={"csrf_token": "stale"})
     assert unknown.status_code == 404 and "Link not found" in unknown.get_data(as_text=True)
+
+
+def test_an_unpaid_extension_shows_the_paid_end_and_what_it_owes(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    pay_demo(client, submit(client, lang="en", duration="60").headers["Location"])
+    link = f"/o/{the_order(app).manage_token}"
+    fields = form_fields(client.get(link + "?lang=en").get_data(as_text=True), "extend-form")
+    clock.advance(minutes=5)
+    extended = client.post(f"{link}/extend?lang=en", data={**fields, "minutes": "30"})
+    token = extended.headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    clock.advance(minutes=5)  # 10:10: not paid, inside its grace
+
+    page = client.get(link + "?lang=en").get_data(as_text=True)
+
+    assert "Paid until 11:00. The extension until 11:30 is not paid yet." in page
+    assert "Valid until 11:30." not in page
+    assert re.search(r'id="owed">€1\.20<', page)
+    assert re.search(rf'id="pay" href="[^"]*/pay/{token}\?lang=en">Pay €1\.20<', page)
+    # Paid so far: the first hour only; its receipt is the parking's one receipt.
+    assert re.search(r'id="paid">€2\.40<', page) and page.count('href="/r/') == 1
+
+    clock.advance(minutes=10)  # 10:20: the grace is over, the clock has not swept yet
+    late = client.get(link + "?lang=fi").get_data(as_text=True)
+    assert "Maksettu 11:00 asti. Jatkoa 11:30 asti ei ole vielä maksettu." in late

@@ -179,3 +179,19 @@ def test_a_receipt_token_of_another_drivers_order_is_only_that_order(
     assert "XYZ-789" in theirs and "ABC-123" not in theirs
     with app.app_context():
         assert len(db.session.scalars(select(Customer)).all()) == 2
+
+
+def test_the_receipt_of_a_parking_whose_extension_is_not_paid_covers_the_paid_time(
+    client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    token = pay(client, phone.send("ABC-123 101 2h"))  # 10:00-12:00, 4.80 paid
+    clock.now = _at(10, 20)
+    assert "/pay/" in phone.send("JATKA 30")  # to 12:30, not paid
+
+    reply = phone.send("KUITTI")
+    page = client.get(f"/r/{token}?lang=fi").get_data(as_text=True)
+
+    assert "10.00-12.00" in reply and "12.30" not in reply
+    assert "4,80" in reply
+    assert "12:30" not in page and "12:00" in page
+    assert cell(page, "total") == "4,80 €"

@@ -20,7 +20,7 @@ from app import Kanava
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, PaymentStatus
 from app.services import duties, orders
-from tests.conftest import HELSINKI, Clock, Phone
+from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 
 
 def _kanava(app: Flask) -> Kanava:
@@ -285,6 +285,20 @@ def test_status_names_the_paid_end_and_the_debt(
     assert "1,20" in status and pay_token(extension) in status
 
 
+def test_parking_again_names_the_paid_end_and_the_debt_of_the_extension(
+    client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    extension = paid_until_noon_then_extended(client, phone, clock)
+    clock.now = _at(10, 22)
+
+    again = phone.send("ABC-123 101 2h")
+
+    assert "ABC-123" in again and "maksettu 12.00 asti" in again
+    assert "12.30" in again and "ei ole maksettu" in again
+    assert f"1,20 €: {PUBLIC_BASE_URL}/pay/{pay_token(extension)}" in again
+    assert "on jo pysäköitynä alueella 101 12.30 asti" not in again
+
+
 def test_stopping_with_an_unpaid_extension_charges_only_the_time_used(
     app: Flask, client: FlaskClient, phone: Phone, clock: Clock
 ) -> None:
@@ -300,3 +314,22 @@ def test_stopping_with_an_unpaid_extension_charges_only_the_time_used(
     assert (first.captured_cents, first.refunded_cents) == (480, 380)
     assert extension.status is PaymentStatus.CANCELLED
     assert orders.debt_cents(order) == 0
+
+
+def test_the_first_payments_page_names_the_extension_not_paid_yet(
+    client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    first = pay_token(phone.send("ABC-123 101 2h"))
+    assert client.post(f"/demo-pay/{first}").status_code == 303
+    clock.now = _at(10, 20)
+    extension = pay_token(phone.send("JATKA 30"))
+
+    page = client.get(f"/pay/{first}?lang=en").get_data(as_text=True)
+
+    assert "Thank you, payment received" in page
+    assert (
+        "Paid until 23.11.2026 12:00. The extension until 23.11.2026 12:30 is not paid yet."
+        in page
+    )
+    assert "valid until 23.11.2026 12:30" not in page.lower()
+    assert f"/pay/{extension}" in page

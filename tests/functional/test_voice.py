@@ -399,3 +399,41 @@ def test_after_parking_the_caller_hears_the_end_time_once_and_the_menu(
 
     again = Call(client, number=UK_MOBILE).start()  # a new call still starts with the summary
     assert "is parked in zone 101 until 10:30." in again
+
+
+@pytest.mark.parametrize(
+    ("number", "free_until"),
+    [
+        (UK_MOBILE, "Parking is free until 24 Nov 08:00, then €2.40 an hour."),
+        (
+            SWEDISH_MOBILE,
+            "Parkeringen är avgiftsfri till 24/11 kl. 08:00, därefter 2,40 € i timmen.",
+        ),
+        (
+            "+358401234567",
+            "Pysäköinti on maksutonta 24.11. klo 8.00 asti, sen jälkeen 2,40 € tunnilta.",
+        ),
+    ],
+)
+def test_the_quote_names_free_time_with_its_end(
+    client: FlaskClient, clock: Clock, number: str, free_until: str
+) -> None:
+    clock.set_local(2026, 11, 23, 19, 0)  # Monday evening: zone 101 is free until 08:00
+    call = Call(client, number=number)
+    call.start()
+    call.press("1")
+    call.press("101#")
+    call.press("1")
+    call.say("ABC 123")
+    call.press("1")
+
+    fixed = call.press("60#")
+    assert free_until in fixed
+
+    call.press("2")  # cancel; until stopped this time
+    call.press("1")
+    call.press("101#")
+    call.press("1")
+    call.say("ABC 123")
+    call.press("1")
+    assert free_until in call.press("0#")

@@ -38,3 +38,30 @@ def test_a_paid_parking_extended_by_phone_gets_the_extensions_payment_link(
             select(OutboundMessage.body).where(OutboundMessage.purpose == "voice_pay_link")
         ).all()
     assert len(sent) == 1 and f"/pay/{extension.token}" in sent[0] and "11:30" in sent[0]
+
+
+def test_a_caller_hears_the_paid_end_and_the_debt_of_an_unpaid_extension(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    phone = Phone(client, number=UK_MOBILE)
+    reply = phone.send("ABC-123 101 2h")  # 10:00-12:00
+    assert client.post(f"/demo-pay/{reply.split('/pay/')[1].split()[0]}").status_code == 303
+    clock.advance(minutes=20)
+    assert "/pay/" in phone.send("EXTEND 30")  # until 12:30, €1.20 not paid
+    call = Call(client, number=phone.number)
+
+    call.start()  # the menu sums up the live parkings first
+
+    owed = "paid until 12:00. The extension until 12:30, €1.20, is not paid yet."
+    assert owed in call.heard and "until 12:30." not in call.heard
+    call.press("5")  # your parkings
+    assert owed in call.heard
+    # Parking it again says so too.
+    call.press("1")
+    call.press("101#")
+    call.press("1")  # the zone is right
+    call.press("1")  # the car it knows, ABC-123
+    call.press("60#")
+    again = call.press("1")
+    assert "is already parked in zone 101." in again
+    assert "You are parked and paid until 12:00. The extension until 12:30, €1.20," in again

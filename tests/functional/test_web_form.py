@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Channel, Customer, Order, OrderStatus, Payment, Zone
+from app.models import Channel, Customer, Order, OrderStatus, OutboundMessage, Payment, Zone
 from tests.conftest import PUBLIC_BASE_URL, Clock, Phone
 
 
@@ -369,3 +369,117 @@ def test_free_time_is_named_with_its_end_and_each_duration_priced(
         r'<span class="price">€3\.60 · until 19:30',
         later,
     )
+
+
+# ---- the confirmation SMS of a parking with nothing to pay --------------------------------
+
+
+def test_a_free_parking_is_confirmed_once_by_sms_to_the_phone_given(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    clock.set_local(2026, 11, 23, 19, 0)  # zone 101 is free until 08:00: no payment link
+    page = client.get("/p/101?lang=en").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(page),
+        "key": form_key(page),
+        "plate": "abc-123",
+        "duration": "60",
+        "phone": "040 123 4567",
+    }
+    first = client.post("/p/101?lang=en", data=data)
+    second = client.post("/p/101?lang=en", data=data)  # a double submit
+    assert first.headers["Location"] == second.headers["Location"]
+    assert "/o/" in first.headers["Location"]
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        sent = db.session.scalars(select(OutboundMessage)).all()
+    assert [m.to_number for m in sent] == ["+358401234567"]
+    assert f"{PUBLIC_BASE_URL}/o/{order.manage_token}" in sent[0].body
+    assert "ABC-123" in sent[0].body and "/pay/" not in sent[0].body
+
+
+# ---- a phone number typed on the form proves nothing ------------------------------------
+
+
+def test_a_typed_phone_number_never_ends_or_shows_that_drivers_parking_elsewhere(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    reply = phone.send("ABC-123 202 2h")  # the driver's own parking, paid: 10:00-12:00
+    client.post("/demo-pay/" + reply.split("/pay/")[1].split()[0])
+    clock.advance(minutes=5)
+    with app.app_context():
+        theirs = db.session.scalars(select(Order)).one()
+        hidden = [theirs.manage_token, *(p.token for p in theirs.payments)]
+    stranger = app.test_client()
+
+    response = submit(stranger, zone="101", lang="en", duration="60", phone=phone.number)
+
+    assert response.status_code == 303 and response.headers["Location"].startswith("/pay/")
+    paid = stranger.post(
+        "/demo-pay/" + response.headers["Location"].split("/pay/")[1].split("?")[0] + "?lang=en",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Thank you" in paid
+    with app.app_context():
+        kept = db.session.get(Order, theirs.id)
+        assert kept is not None
+        assert (kept.status, kept.ends_at, kept.ended_at) == (
+            OrderStatus.ACTIVE,
+            theirs.ends_at,
+            None,
+        )
+        new = db.session.scalars(select(Order).where(Order.id != theirs.id)).one()
+        assert new.zone.code == "101" and new.status is OrderStatus.ACTIVE
+        texts = db.session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.order_id == new.id)
+        ).all()
+    # The stranger's browser learns nothing of the driver's parking ...
+    assert not any(secret in response.headers["Location"] + paid for secret in hidden)
+    # ... and the texts about the new parking speak of it alone.
+    assert texts and all("202" not in text for text in texts)
+    assert all(secret not in text for text in texts for secret in hidden)
+    # Its one-word stop, answered from that phone, ends nothing without asking which.
+    question = phone.send("LOPETA")
+    assert "202" in question and "101" in question
+    with app.app_context():
+        statuses = db.session.scalars(select(Order.status)).all()
+        assert statuses == [OrderStatus.ACTIVE, OrderStatus.ACTIVE]
+
+
+def test_a_typed_phone_number_adds_no_car_to_that_drivers_cars(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    phone.send("ABC-123 202 1h")
+
+    submit(client, zone="101", lang="en", plate="XYZ-789", duration="60", phone=phone.number)
+
+    with app.app_context():
+        customer = db.session.scalars(select(Customer)).one()
+        assert [v.plate_display for v in customer.vehicles] == ["ABC-123"]
+    # So "101" alone, texted from that phone, is never a stranger's car.
+    reply = phone.send("101 1h")
+    assert "ABC-123" in reply and "XYZ-789" not in reply
+
+
+def test_a_plate_whose_extension_is_not_paid_reads_valid_until_the_paid_end_and_gets_no_more(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = submit(client, lang="en", duration="60").headers["Location"]
+    client.post("/demo-pay/" + location.split("/pay/")[1].split("?")[0])  # 10:00-11:00, paid
+    with app.app_context():
+        link = "/o/" + db.session.scalars(select(Order.manage_token)).one()
+    page = client.get(link).get_data(as_text=True)
+    client.post(f"{link}/extend", data={**form_fields_of(page, "extend-form"), "minutes": "30"})
+    other = app.test_client()  # the extension to 11:30 is not paid
+
+    again = submit(other, lang="en", duration="60")
+    page = other.get(again.headers["Location"]).get_data(as_text=True)
+
+    assert "Valid in zone 101 until 11:00." in page and "11:30" not in page
+    assert 'id="extend-form"' not in page  # its driver's to pay first
+
+
+def form_fields_of(page: str, form_id: str) -> dict[str, str]:
+    start = page.index(f'id="{form_id}"')
+    form = page[page.rindex("<form", 0, start + 1) : page.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))

@@ -185,6 +185,13 @@ def _owed(kind: str, paid_until: datetime | None = None) -> Owed:
     )
 
 
+def _already_extension_unpaid(lang: str, k: Kanava) -> str:
+    order = make_order(lang=lang, status=OrderStatus.ACTIVE, ends_at=OTHER_DAY)
+    order.unpaid_from = OTHER_DAY - timedelta(hours=1)
+    make_payment(order, status=PaymentStatus.PENDING)
+    return messages.already_parked(order, LINK, lang, k, NOW)
+
+
 def _status_with_debts(lang: str, k: Kanava) -> str:
     orders = []
     for plate in (PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV"):
@@ -221,6 +228,7 @@ CASES: dict[str, Render] = {
     "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
+    "already_parked with an unpaid extension": _already_extension_unpaid,
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
     "payment_confirmed_text until stopped": _confirmed(OrderStatus.ACTIVE, None),
     "payment_confirmed_text until end": _confirmed(OrderStatus.ACTIVE, OTHER_DAY),
