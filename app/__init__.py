@@ -40,8 +40,8 @@ class Kanava:
 
     settings: Settings
     clock: Clock
-    payments: Any  # app.services.payments.PaymentGateway
-    notifier: Any  # app.services.notifications.Notifier
+    payments: Any  # app.backend.ledger.PaymentGateway
+    notifier: Any  # app.usecases.outbox_dispatch.Notifier
 
 
 def kanava() -> Kanava:
@@ -127,8 +127,8 @@ def create_app(
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app.services.notifications import build_notifier
-    from app.services.payments import build_payment_gateway
+    from app.backend.ledger import build_payment_gateway
+    from app.usecases.outbox_dispatch import build_notifier
 
     app.extensions["kanava"] = Kanava(
         settings=settings,
@@ -137,8 +137,9 @@ def create_app(
         notifier=notifier or build_notifier(settings),
     )
 
-    from app import cli, templating
+    from app import cli
     from app.channels import api, demo_pay, health, home, simulator, sms
+    from app.channels import web as templating
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)

@@ -11,9 +11,10 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import kanava
+from app.backend import tokens, zones
+from app.backend import users as users_service
+from app.clock import duties
 from app.extensions import db
-from app.services import duties, tokens, zones
-from app.services import users as users_service
 
 seed = AppGroup("seed", help="Load demo data.")
 zones_cli = AppGroup("zones", help="Zones and tariffs.")
@@ -93,7 +94,7 @@ def jobs_tick(at: str | None) -> None:
 @click.option("--interval", default=30, show_default=True, help="Seconds between sweeps.")
 def scheduler_run(interval: int) -> None:
     """Run the clock process: every duty, every INTERVAL seconds, until stopped."""
-    from app.scheduler import run_forever
+    from app.clock.scheduler import run_forever
 
     run_forever(interval)
 

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from app import create_app
+from app.backend import zones
 from app.config import Settings
 from app.extensions import Base, db
-from app.services import zones
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 PUBLIC_BASE_URL = "https://kanava.test"
@@ -203,7 +203,7 @@ def phone(client: FlaskClient) -> Phone:
 
 @pytest.fixture
 def api_token(app: Flask, clock: Clock) -> str:
-    from app.services import tokens
+    from app.backend import tokens
 
     with app.app_context():
         return tokens.create_token(db.session, "handheld-1", clock())

@@ -14,9 +14,7 @@ from typing import Any, cast
 
 import stripe
 
-from app.config import Settings
-from app.models import Customer
-from app.services.payments import (
+from app.backend.ledger import (
     ChargeDeclined,
     CheckoutInfo,
     CheckoutRequest,
@@ -24,6 +22,8 @@ from app.services.payments import (
     PaymentInfo,
     WebhookEvent,
 )
+from app.config import Settings
+from app.models import Customer
 
 # Seconds to connect to Stripe and to wait for its answer (requests' (connect, read)).
 CONNECT_TIMEOUT = 3.0

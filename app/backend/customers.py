@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import LANGUAGES
+from app.domain.plates import display_plate, normalize_plate
 from app.models import Customer, Vehicle
-from app.services.plates import display_plate, normalize_plate
 
 
 class InvalidPhoneNumber(ValueError):

@@ -1,7 +1,7 @@
 """Payments: the payment port, and every change to payment records.
 
 A :class:`PaymentGateway` is chosen once at start-up: :class:`StripeGateway`
-(``app/integrations/stripe_gateway.py``) when ``STRIPE_SECRET_KEY`` is set, otherwise the
+(``app/adapters/stripe_gateway.py``) when ``STRIPE_SECRET_KEY`` is set, otherwise the
 :class:`DemoGateway`, a local page clearly marked as a demo. The demo is never active
 while a Stripe key is set.
 
@@ -44,7 +44,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from app.backend import timeline
 from app.config import Settings
+from app.domain.pricing import money_to_decimal_str, price
 from app.models import (
     Channel,
     Customer,
@@ -56,8 +58,6 @@ from app.models import (
     PaymentStatus,
     WebhookReceipt,
 )
-from app.services import timeline
-from app.services.pricing import money_to_decimal_str, price
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -268,7 +268,7 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
     if settings.stripe_configured:
         if not settings.stripe_webhook_secret and settings.environment == "production":
             raise PaymentConfigurationError("STRIPE_WEBHOOK_SECRET is required with Stripe")
-        from app.integrations.stripe_gateway import StripeGateway
+        from app.adapters.stripe_gateway import StripeGateway
 
         return StripeGateway(settings)
     return DemoGateway(settings)
@@ -386,7 +386,7 @@ def lock_payment(session: Session, payment_id: int) -> Payment | None:
 
 def _hold_amount(order: Order, kanava: Kanava) -> int:
     """What to hold on a card for an open-ended parking: its price up to the longest stay."""
-    from app.services.zones import tariff_of
+    from app.backend.zones import tariff_of
 
     end = order.ends_at or order.starts_at + OPEN_ENDED_HOLD
     return price(tariff_of(order.zone), order.starts_at, end, kanava.settings.tz)
@@ -411,7 +411,7 @@ def has_saved_card(customer: Customer | None, kanava: Kanava) -> bool:
 # ``From``, the caller ID). A number typed on the web form proves nothing: it is told
 # about its order by SMS, but that customer's saved card is never charged for the order,
 # no card is saved to it from the order's checkout, and no parking of theirs is ended for
-# it (:func:`app.services.orders.start_parking`).
+# it (:func:`app.backend.orders.start_parking`).
 OWN_PHONE_CHANNELS = frozenset({Channel.SMS, Channel.VOICE})
 
 
@@ -517,7 +517,7 @@ def _charge_saved_card(
     (:func:`sync_payment`) waits until this charge is recorded or rolled back. The key and
     the metadata name no uncommitted id (see :func:`saved_card_charge_key`).
     """
-    from app.services import customers
+    from app.backend import customers
 
     customer = order.customer
     assert customer is not None
@@ -1188,8 +1188,8 @@ def _apply_paid(
     paid through another checkout) is never kept: it is recorded and returned
     (:func:`_return_unexpected`).
     """
-    from app.services import notifications
-    from app.services.messages import payment_confirmed_text
+    from app.texts.messages import payment_confirmed_text
+    from app.usecases import outbox_dispatch as notifications
 
     if info.status not in ("succeeded", "requires_capture"):
         if (
@@ -1284,8 +1284,8 @@ def _return_unexpected(
     case rolled back), or one for a payment no longer pending. A hold is released, a
     charge refunded in full; the timeline records it (``intent`` ``orphan_refunded``, the
     PaymentIntent as ``external_id``) and the driver is told. Once per PaymentIntent."""
-    from app.services import notifications
-    from app.services.messages import refund_made
+    from app.texts.messages import refund_made
+    from app.usecases import outbox_dispatch as notifications
 
     if _already_returned(session, info.ref):
         return
@@ -1369,7 +1369,7 @@ def _claim_orphan(
     """A paid PaymentIntent no payment owns. The customer's row is locked first: a
     saved-card charge holds it until its use case commits or rolls back, so a charge whose
     record is on its way is found, and one that was rolled back is returned."""
-    from app.services import customers
+    from app.backend import customers
 
     customer = (
         session.scalar(select(Customer).where(Customer.stripe_customer_id == info.customer_ref))
@@ -1402,7 +1402,7 @@ def sync_checkout(
         paid = kanava.payments.get_payment(info.payment_ref)
         _apply_paid(session, kanava, payment, paid, now=now)
     session.commit()
-    from app.services import notifications
+    from app.usecases import outbox_dispatch as notifications
 
     notifications.dispatch_queued(session, kanava, now=now)
     return payment
@@ -1422,7 +1422,7 @@ def sync_payment(
         payment = _claim_orphan(session, kanava, info, now=now)
     if payment is None or payment.provider != kanava.payments.name:
         session.commit()
-        from app.services import notifications
+        from app.usecases import outbox_dispatch as notifications
 
         notifications.dispatch_queued(session, kanava, now=now)
         return None
@@ -1430,7 +1430,7 @@ def sync_payment(
     # the driver made through a checkout, if their checkout event is late or lost.
     _apply_paid(session, kanava, payment, info, now=now)
     session.commit()
-    from app.services import notifications
+    from app.usecases import outbox_dispatch as notifications
 
     notifications.dispatch_queued(session, kanava, now=now)
     return payment
@@ -1493,7 +1493,7 @@ def complete_demo_payment(
     confirmation SMS. Raises :class:`PaymentNotPayable` when the link is unknown, the
     payment was cancelled, or the gateway is not the demo one.
     """
-    from app.services import notifications
+    from app.usecases import outbox_dispatch as notifications
 
     if kanava.payments.name != "demo":
         raise PaymentNotPayable("not_demo")

@@ -14,6 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import ledger as payments
+from app.backend import timeline
+from app.backend.zones import tariff_of
+from app.domain.plates import display_plate, normalize_plate
+from app.domain.pricing import capped_end, price
 from app.models import (
     LIVE_STATUSES,
     Channel,
@@ -27,10 +32,6 @@ from app.models import (
     Vehicle,
     Zone,
 )
-from app.services import payments, timeline
-from app.services.plates import display_plate, normalize_plate
-from app.services.pricing import capped_end, price
-from app.services.zones import tariff_of
 
 MAX_DURATION_MINUTES = 7 * 24 * 60
 
@@ -143,7 +144,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
     """What the driver still has to pay for ``order`` through its payment link, or None.
 
     Amounts below the payment provider's minimum are never asked (they are carried on the
-    order, then waived: see :func:`app.services.payments.settle`), so they are not owed.
+    order, then waived: see :func:`app.backend.ledger.settle`), so they are not owed.
     """
     pending = payments.open_payment_of(order)
     if pending is None or pending.amount_cents <= 0:
@@ -273,7 +274,7 @@ def start_parking(
     The order starts ``awaiting_payment`` with a pending payment whose link the driver
     pays; it counts as valid for ``PAYMENT_GRACE_MINUTES`` meanwhile. When the request
     comes from the customer's own phone (``channel`` in
-    :data:`~app.services.payments.OWN_PHONE_CHANNELS`), a live parking of the same plate by
+    :data:`~app.backend.ledger.OWN_PHONE_CHANNELS`), a live parking of the same plate by
     that customer in another zone is ended first (the car moved), and one in the same zone
     is returned unchanged with ``already_parked``. A customer named by a typed phone number
     (the web form) proves nothing: their parkings are never touched nor returned.
@@ -513,7 +514,7 @@ def lapse_extension(
 
     The end goes back to the paid end (``unpaid_from``), the price to what that costs, the
     pending payment is cancelled and its checkout closed (money that still arrives for it
-    is refunded: :func:`app.services.payments._apply_paid`), and the timeline records it.
+    is refunded: :func:`app.backend.ledger._apply_paid`), and the timeline records it.
     A checkout the driver completed whose event has not arrived yet is applied instead,
     and nothing lapses. Returns None when there is nothing to lapse (paid or changed
     meanwhile). The order's row is locked first. Does not commit.

@@ -19,14 +19,14 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Zone
-from app.services.pricing import (
+from app.domain.pricing import (
     Tariff,
     TariffError,
     paid_hours_to_spec,
     parse_money,
     parse_paid_hours,
 )
+from app.models import Zone
 
 DEMO_ZONES_FILE = Path(__file__).resolve().parent.parent / "demo_zones.yaml"
 

@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import kanava
+from app.backend import orders
 from app.channels import admin_auth, panel_words
 from app.channels.admin_auth import admin_required, safe_next, staff
 from app.channels.panel_words import (
@@ -35,9 +36,9 @@ from app.channels.panel_words import (
     STATUS_WORDS,
 )
 from app.config import LANGUAGES
+from app.domain.pricing import DAY_ABBREVIATIONS, TariffError
 from app.extensions import db, login_manager
-from app.services import orders, panel
-from app.services.pricing import DAY_ABBREVIATIONS, TariffError
+from app.panel import queries as panel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -2,7 +2,7 @@
 
 Flask-Login keeps the signed-in user in the session cookie (HttpOnly, SameSite=Lax, Secure
 behind https; set in ``create_app``). Failed attempts are limited per name and per address
-in the database (:func:`app.services.panel.sign_in`).
+in the database (:func:`app.panel.queries.sign_in`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from app import kanava
 from app.extensions import db, login_manager
 from app.models import User
-from app.services import panel
+from app.panel import queries as panel
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])

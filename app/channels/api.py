@@ -11,8 +11,9 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app import kanava
+from app.backend import orders, tokens
 from app.extensions import db
-from app.services import orders, plate_checks, tokens
+from app.usecases import plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -16,10 +16,11 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app import kanava
+from app.backend import ledger as payments
+from app.backend import orders
 from app.config import LANGUAGES
 from app.extensions import csrf, db
 from app.models import Payment
-from app.services import orders, payments
 
 bp = Blueprint("pay", __name__)
 

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app import kanava
-from app.services.signs import display_number
+from app.texts.signs import display_number
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from flask import Blueprint, render_template
 
 from app import kanava
 from app.extensions import db
-from app.services import panel
-from app.services.signs import display_number
+from app.panel import queries as panel
+from app.texts.signs import display_number
 
 bp = Blueprint("home", __name__)
 

@@ -1,7 +1,7 @@
 """The order's own page: ``GET /o/<token>``, its stop confirmation and its two forms
 (``POST /o/<token>/stop``, ``POST /o/<token>/extend``).
 
-Parses, calls :mod:`app.services.order_page`, and renders; every POST answers 303 to a
+Parses, calls :mod:`app.usecases.order_page`, and renders; every POST answers 303 to a
 page (post/redirect/get), so a reload repeats nothing. The browser remembers, in its
 signed session, the orders it made or opened by their link (:func:`remember`): the
 payment result page then links back to the order only for them, never for someone who
@@ -24,7 +24,7 @@ from app.channels.errors import error_page
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Order
-from app.services import form_keys, order_page
+from app.usecases import form_keys, order_page
 
 bp = Blueprint("order_page", __name__)
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import Order
-from app.services.panel import (
+from app.panel.queries import (
     CancelQuote,
     ExtendQuote,
     MoneyState,

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import force_locale
 
 from app import kanava
+from app.backend import ledger as payments
 from app.config import LANGUAGES
 from app.extensions import db
-from app.services import payments
 
 bp = Blueprint("receipts", __name__)
 

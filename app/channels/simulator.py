@@ -13,11 +13,11 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from twilio.request_validator import RequestValidator
 
 from app import kanava
+from app.backend import timeline
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import DEVELOPMENT_SERVICE_NUMBER
 from app.extensions import db
 from app.models import EventKind
-from app.services import timeline
-from app.services.customers import InvalidPhoneNumber, normalize_phone
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

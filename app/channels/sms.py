@@ -13,8 +13,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from app import kanava
 from app.channels.twilio_auth import twilio_signed
 from app.extensions import db
-from app.services import inbox_spool
-from app.services.sms import receive_sms
+from app.usecases.sms import spool as inbox_spool
+from app.usecases.sms.conversation import receive_sms
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)

@@ -10,8 +10,8 @@ from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
 from app import kanava
+from app.backend import ledger as payments
 from app.extensions import db
-from app.services import payments
 
 bp = Blueprint("stripe_webhook", __name__)
 

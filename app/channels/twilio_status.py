@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from app import kanava
 from app.channels.twilio_auth import twilio_signed
 from app.extensions import csrf, db
-from app.services.notifications import record_delivery_status
+from app.usecases.outbox_dispatch import record_delivery_status
 
 bp = Blueprint("twilio_status", __name__)
 

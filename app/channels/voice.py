@@ -13,8 +13,8 @@ from twilio.twiml.voice_response import Gather, Pay, Say, VoiceResponse
 from app import kanava
 from app.channels.twilio_auth import twilio_signed
 from app.extensions import db
-from app.services import voice
-from app.services.voice_prompts import SPELL
+from app.texts.voice_prompts import SPELL
+from app.usecases.voice import call as voice
 
 bp = Blueprint("voice", __name__)
 

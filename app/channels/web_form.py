@@ -1,7 +1,7 @@
 """The web form behind a sign's QR code: ``GET/POST /p/<zone>``, its price quotes, the
 "already parked" page, and the zone's printable sign (SVG and PDF).
 
-Parses the form, calls :mod:`app.services.web_form`, and renders; the order itself is made
+Parses the form, calls :mod:`app.usecases.web_form`, and renders; the order itself is made
 by the same order backend as an SMS, and paid through ``/pay/<token>``. Every POST answers
 303 (post/redirect/get): to the payment, to the order's own page, or to the "already
 parked" page, so a reload parks nothing.
@@ -30,11 +30,12 @@ from app import kanava
 from app.channels.errors import error_page
 from app.channels.order_page import is_own, remember
 from app.config import LANGUAGES
+from app.domain.plates import normalize_plate
 from app.extensions import db
 from app.models import Zone
-from app.services import form_keys, signs, web_form
-from app.services.order_page import OrderPageError
-from app.services.plates import normalize_plate
+from app.texts import signs
+from app.usecases import form_keys, web_form
+from app.usecases.order_page import OrderPageError
 
 bp = Blueprint("web_form", __name__)
 

@@ -24,6 +24,9 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app import Kanava
+from app.backend import ledger as payments
+from app.backend import orders, timeline
+from app.domain.pricing import money_to_decimal_str
 from app.models import (
     LIVE_STATUSES,
     Channel,
@@ -35,8 +38,9 @@ from app.models import (
     Payment,
     PaymentStatus,
 )
-from app.services import inbox_spool, messages, notifications, orders, payments, timeline
-from app.services.pricing import money_to_decimal_str
+from app.texts import messages
+from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms import spool as inbox_spool
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from app import kanava
+from app.clock import duties
 from app.extensions import db
-from app.services import duties
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The booking rules of one bookable zone: policy, slot grid, window checks, price, refunds.
 
-Pure: no I/O, no Flask, no database, no SDK. Conventions, as in :mod:`app.services.pricing`:
+Pure: no I/O, no Flask, no database, no SDK. Conventions, as in :mod:`app.domain.pricing`:
 
 * Instants are *aware* datetimes; any zone is accepted, every instant returned is in UTC,
   and arithmetic is done in UTC (real time, never wall-clock subtraction).
@@ -38,7 +38,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Final
 
-from app.services.pricing import (
+from app.domain.pricing import (
     END_OF_DAY,
     PaidHours,
     Tariff,
@@ -153,7 +153,7 @@ def instants_showing(day: date, clock: time, tz: tzinfo) -> tuple[datetime, ...]
     """Every instant (UTC, ascending) at which the clock in ``tz`` shows ``clock`` on ``day``.
 
     One instant on an ordinary day; two where the wall time is repeated (autumn); none where
-    it is skipped (spring). :data:`~app.services.pricing.END_OF_DAY` means the next day's
+    it is skipped (spring). :data:`~app.domain.pricing.END_OF_DAY` means the next day's
     00:00.
     """
     if clock == END_OF_DAY:
@@ -170,7 +170,7 @@ def instants_showing(day: date, clock: time, tz: tzinfo) -> tuple[datetime, ...]
 def first_instant(day: date, clock: time, tz: tzinfo) -> datetime:
     """The first instant (UTC) at which the clock in ``tz`` shows ``clock`` on ``day``; for a
     skipped wall time (spring gap) the instant of the jump, the first instant whose wall time
-    is later. Same definition as the paid-hours windows of :mod:`app.services.pricing`."""
+    is later. Same definition as the paid-hours windows of :mod:`app.domain.pricing`."""
     found = instants_showing(day, clock, tz)
     if found:
         return found[0]
@@ -240,7 +240,7 @@ class BookingPolicy:
     """Everything the booking rules need to know about one bookable zone.
 
     ``booking_hours`` maps weekday (0 = Monday) to sorted, non-overlapping wall-clock windows,
-    like :attr:`~app.services.pricing.Tariff.paid_hours`; a weekday without windows has no
+    like :attr:`~app.domain.pricing.Tariff.paid_hours`; a weekday without windows has no
     booking hours. ``rate_per_hour_cents`` is the booking rate; ``daily_cap_cents`` and
     ``max_minutes`` are the zone's (see the module docstring). Construction validates every
     field and raises :class:`BookingPolicyError` listing all problems.
@@ -588,7 +588,7 @@ def day_slots(policy: BookingPolicy, day: date, tz: tzinfo) -> tuple[Interval, .
 class TimeRange:
     """Wall-clock times of a requested booking on a local date, as a driver gives them.
 
-    ``end`` is a wall time (:data:`~app.services.pricing.END_OF_DAY` for 24:00); an end at
+    ``end`` is a wall time (:data:`~app.domain.pricing.END_OF_DAY` for 24:00); an end at
     or before ``start`` is on the next day (``22-06``). ``duration_minutes`` is real time
     from the start (``10 2h``). At most one of them is set; with neither the caller's
     default length applies (one slot for a new booking, the booking's own length for a

@@ -20,7 +20,7 @@ What a booking message may hold, in any order, in Finnish, Swedish or English
   ``10:stä 12:een``, ``klo 10 alkaen 12 asti``, ``2-4pm``), or a start and a duration
   (``10 2h``, ``klo 10 2 tuntia``, ``kl 10 i 2 timmar``, ``at 10 for 90 min``,
   ``klo 10 alkaen kahdeksi tunniksi``), or a start alone (one slot: the caller's default);
-* **plate**: anything :func:`~app.services.plates.looks_like_plate` accepts, also typed with
+* **plate**: anything :func:`~app.domain.plates.looks_like_plate` accepts, also typed with
   a space (``ABC 123``) or a Finnish case ending (``ABC-123:lle``).
 
 Everything else without digits (greetings, ``please``, ``haluaisin varata``) is ignored
@@ -77,8 +77,8 @@ from datetime import date, time, timedelta
 from typing import Final
 
 from app.domain.booking_policy import TimeRange
-from app.services.plates import display_plate, is_dash, looks_like_plate
-from app.services.pricing import END_OF_DAY
+from app.domain.plates import display_plate, is_dash, looks_like_plate
+from app.domain.pricing import END_OF_DAY
 
 __all__ = [
     "BOOKING_PROBLEMS",

@@ -135,7 +135,7 @@ from typing import Literal, NamedTuple, TypeAlias
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.services.plates import CYRILLIC_LOOKALIKES, display_plate, is_dash, looks_like_plate
+from app.domain.plates import CYRILLIC_LOOKALIKES, display_plate, is_dash, looks_like_plate
 
 __all__ = [
     "MAX_DURATION_MINUTES",
@@ -2435,7 +2435,7 @@ def parse_sms(body: str, known_zones: Collection[str] = ()) -> ParsedMessage:
     plate (``123 ABC``), and ``1O1`` is zone 101 when 101 is known.
 
     Contract highlights (the full list of accepted forms is in the module
-    docstring, the test table and the corpus in tests/unit/corpus):
+    docstring, the test table and the corpus in tests/domain/corpus):
 
     * ``STOP``/``END``/``CANCEL``/``QUIT``/``STOPALL``/``UNSUBSCRIBE``/
       ``REVOKE``/``OPTOUT`` are opt-out only as the whole message, and never

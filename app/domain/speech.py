@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from app.services.plates import display_plate, looks_like_plate
+from app.domain.plates import display_plate, looks_like_plate
 
 __all__ = ["asks_for_zone_list", "spoken_plate", "spoken_zone"]
 
@@ -305,7 +305,7 @@ def spoken_plate(text: str) -> str | None:
     can be a letter or a digit ("oh", "en"), the reading with the fewest switches between
     letters and digits wins, then one of the Finnish shape (1-3 letters, 1-3 digits), then
     the one with letters earliest. The result passes
-    :func:`app.services.plates.looks_like_plate`. Never raises.
+    :func:`app.domain.plates.looks_like_plate`. Never raises.
     """
     if not text:
         return None

@@ -1,7 +1,7 @@
 """The attendant and admin panel: sign-in, plate checks, zone board, timeline, staff actions.
 
 Every function takes ``now`` from the caller (the app's clock). Functions that change
-something commit once; staff actions go through :mod:`app.services.orders` with channel
+something commit once; staff actions go through :mod:`app.backend.orders` with channel
 ``admin`` and the staff member's name as ``actor``, tell the driver by SMS through the
 outbox, and record a ``staff_action`` event, so the customer's timeline says who did what.
 """
@@ -21,6 +21,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.backend import ledger as payments
+from app.backend import orders, timeline, tokens, zones
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.domain.plates import normalize_plate
+from app.domain.pricing import (
+    TariffError,
+    UnknownDayError,
+    capped_end,
+    format_days,
+    is_paid_time,
+    localized_paid_hours,
+    money_to_decimal_str,
+    next_paid_change,
+    parse_days,
+    parse_money,
+    price,
+)
 from app.models import (
     LIVE_STATUSES,
     ApiToken,
@@ -40,31 +57,9 @@ from app.models import (
     Vehicle,
     Zone,
 )
-from app.services import (
-    messages,
-    notifications,
-    orders,
-    payments,
-    plate_checks,
-    timeline,
-    tokens,
-    zones,
-)
-from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.plates import normalize_plate
-from app.services.pricing import (
-    TariffError,
-    UnknownDayError,
-    capped_end,
-    format_days,
-    is_paid_time,
-    localized_paid_hours,
-    money_to_decimal_str,
-    next_paid_change,
-    parse_days,
-    parse_money,
-    price,
-)
+from app.texts import messages
+from app.usecases import outbox_dispatch as notifications
+from app.usecases import plate_checks
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -1265,7 +1260,7 @@ def create_user(
     session: Session, user: User, name: str, role: str, password: str, now: datetime
 ) -> User:
     """Create a panel user (the ``users create`` rules). Raises ``PanelError("invalid_user")``."""
-    from app.services import users
+    from app.backend import users
 
     try:
         created = users.create_user(session, name, role, password, now)

@@ -4,7 +4,7 @@ Every text is rendered for one language with :func:`flask_babel.force_locale` an
 SMS-safe: characters outside the GSM 03.38 alphabet that Babel likes (no-break spaces,
 typographic dashes and quotes) are replaced so a reply stays in cheap 7-bit segments.
 Every reply must fit in two segments (:data:`MAX_SEGMENTS`), confirmations with their links
-in three (:data:`MAX_SEGMENTS_WITH_LINKS`); ``tests/unit/test_messages.py`` checks the
+in three (:data:`MAX_SEGMENTS_WITH_LINKS`); ``tests/texts/test_messages.py`` checks the
 longest cases in every language.
 """
 
@@ -19,17 +19,17 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
+from app.backend import ledger as payments
+from app.backend.orders import debt_cents, manage_link
+from app.backend.orders import owed as owed_of
+from app.backend.zones import tariff_of
+from app.domain.pricing import is_paid_time, next_paid_change
 from app.models import Order, OrderStatus, Payment, PaymentStatus
-from app.services import payments
-from app.services.orders import debt_cents, manage_link
-from app.services.orders import owed as owed_of
-from app.services.pricing import is_paid_time, next_paid_change
-from app.services.zones import tariff_of
 
 if TYPE_CHECKING:
     from app import Kanava
-    from app.services.orders import Owed
-    from app.services.payments import Receipt
+    from app.backend.ledger import Receipt
+    from app.backend.orders import Owed
 
 # GSM 03.38 basic alphabet, and the extension table whose characters cost two septets.
 GSM7_BASIC = set(

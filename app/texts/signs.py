@@ -41,10 +41,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 
+from app.backend import zones
 from app.config import LANGUAGES, Settings
+from app.domain.pricing import DAY_ABBREVIATIONS, END_OF_DAY, Window, parse_paid_hours
 from app.models import Zone
-from app.services import zones
-from app.services.pricing import DAY_ABBREVIATIONS, END_OF_DAY, Window, parse_paid_hours
 
 PAGE_WIDTH = 210.0  # A4 portrait, mm
 PAGE_HEIGHT = 297.0

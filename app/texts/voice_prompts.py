@@ -1,6 +1,6 @@
 """The words the voice menu says, in fi, sv and en (Flask-Babel catalogs).
 
-Every function is called inside ``force_locale(lang)`` by :mod:`app.services.voice` and
+Every function is called inside ``force_locale(lang)`` by :mod:`app.usecases.voice.call` and
 returns one sentence. Plates and phone numbers go through :func:`spell`: they are wrapped
 in markers that the TwiML renderer turns into SSML ``<say-as interpret-as="spell-out">``,
 so that "ABC-123" is read "A, B, C, 1, 2, 3" and never "abc one hundred twenty-three".
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from app.services.plates import normalize_plate
+from app.domain.plates import normalize_plate
 
 SPELL = "\u0001"
 

@@ -5,7 +5,7 @@ made on the web form without a phone number has no other way to be stopped. The 
 side (:func:`view`) gives the page what it shows; :func:`stop` and :func:`extend` are the
 use cases behind its two forms. They go through the same order backend as every other
 channel, commit once, then send what the outbox holds (the driver's SMS, when the order
-has a phone). Each form carries an idempotency key (:mod:`app.services.form_keys`): a
+has a phone). Each form carries an idempotency key (:mod:`app.usecases.form_keys`): a
 double tap stops or extends once.
 """
 
@@ -18,6 +18,10 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import ledger as payments
+from app.backend import orders, timeline
+from app.backend.zones import tariff_of
+from app.domain.pricing import capped_end, is_paid_time, next_paid_change, price
 from app.models import (
     LIVE_STATUSES,
     Channel,
@@ -29,9 +33,9 @@ from app.models import (
     WebhookReceipt,
     Zone,
 )
-from app.services import form_keys, messages, notifications, orders, payments, timeline
-from app.services.pricing import capped_end, is_paid_time, next_paid_change, price
-from app.services.zones import tariff_of
+from app.texts import messages
+from app.usecases import form_keys
+from app.usecases import outbox_dispatch as notifications
 
 # The extensions offered on the page, in minutes.
 EXTENSIONS: tuple[int, ...] = (15, 30, 60, 120)

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app.backend import timeline
 from app.config import Settings
 from app.models import (
     LIVE_STATUSES,
@@ -45,7 +46,6 @@ from app.models import (
     OutboundStatus,
     PaymentStatus,
 )
-from app.services import timeline
 
 if TYPE_CHECKING:
     from app import Kanava
@@ -238,7 +238,7 @@ def queue_parking_confirmation(
     an amount below the provider's minimum, a saved card charged), for a front door whose
     own answer is not an SMS (the web form given a phone number): where and until when,
     the one-word commands and the order's own page. None when the order has no phone."""
-    from app.services import messages
+    from app.texts import messages
 
     if order.customer is None:
         return None

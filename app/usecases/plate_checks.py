@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import orders
+from app.domain.plates import normalize_plate
 from app.models import ApiToken, PlateCheckLog, User
-from app.services import orders
-from app.services.plates import normalize_plate
 
 MAX_PLATE_LENGTH = 24
 

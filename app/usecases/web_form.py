@@ -1,12 +1,12 @@
 """The web form behind a sign's QR code (``/p/<zone>``): quotes and parking, no account.
 
-The form parks through :func:`app.services.orders.start_parking`, as an SMS does; an
+The form parks through :func:`app.backend.orders.start_parking`, as an SMS does; an
 optional phone number gets the order's texts (the confirmation, the reminder and the
 receipt by SMS). A typed number proves nothing, so it never ends that phone's other
 parkings, charges or saves its card, or adds a car to its cars. Every order it makes has
-its own page (:mod:`app.services.order_page`), the way to stop it without a phone.
+its own page (:mod:`app.usecases.order_page`), the way to stop it without a phone.
 
-A form parks once: its idempotency key (:mod:`app.services.form_keys`) is stored on the
+A form parks once: its idempotency key (:mod:`app.usecases.form_keys`) is stored on the
 order as ``client_key``, so a double submit or a retried POST finds the first order. A
 plate already validly parked in the zone, by anyone, is not parked again: the driver is
 told until when, and may add time to that parking instead.
@@ -21,6 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import customers, orders, timeline, zones
+from app.backend import ledger as payments
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.backend.zones import tariff_of
+from app.domain.plates import normalize_plate
+from app.domain.pricing import price
 from app.models import (
     LIVE_STATUSES,
     Channel,
@@ -31,21 +37,9 @@ from app.models import (
     Payment,
     Zone,
 )
-from app.services import (
-    customers,
-    form_keys,
-    notifications,
-    order_page,
-    orders,
-    payments,
-    timeline,
-    zones,
-)
-from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.order_page import ExtensionQuote, OrderPageError, PriceNow
-from app.services.plates import normalize_plate
-from app.services.pricing import price
-from app.services.zones import tariff_of
+from app.usecases import form_keys, order_page
+from app.usecases import outbox_dispatch as notifications
+from app.usecases.order_page import ExtensionQuote, OrderPageError, PriceNow
 
 # The durations offered on the form, in minutes; None is "until I stop".
 DURATIONS: tuple[int | None, ...] = (30, 60, 120, 180, None)
@@ -316,7 +310,7 @@ def extend_parked(
     already parked (:class:`AlreadyParked`). Commits, then sends the outbox.
 
     Sent again with the same ``key`` it does nothing more. Raises
-    :class:`~app.services.order_page.OrderPageError` ``not_parked`` (no valid parking
+    :class:`~app.usecases.order_page.OrderPageError` ``not_parked`` (no valid parking
     there now), ``not_allowed`` (see :func:`can_be_extended_by_anyone`), ``bad_duration``,
     or the order backend's refusal.
     """

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.integrations.stripe_gateway import StripeGateway
+from app.adapters.stripe_gateway import StripeGateway
+from app.backend.ledger import ChargeDeclined, CheckoutRequest
 from app.models import Customer
-from app.services.payments import ChargeDeclined, CheckoutRequest
 from tests.conftest import make_settings
 from tests.peers.checkout_peer import CheckoutPeer, sign_payload
 from tests.peers.stripe_app import *  # noqa: F403 - the Stripe fixtures
@@ -157,7 +157,7 @@ def test_webhook_signatures_are_verified(gateway: StripeGateway) -> None:
     )
     event = gateway.parse_webhook(payload, sign_payload(payload, WEBHOOK_SECRET))
     assert (event.id, event.object_type, event.object_id) == ("evt_1", "checkout.session", "cs_1")
-    from app.services.payments import InvalidWebhook
+    from app.backend.ledger import InvalidWebhook
 
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(payload, sign_payload(payload, "whsec_wrong"))
@@ -174,7 +174,7 @@ def test_a_stripe_that_does_not_answer_fails_the_call_instead_of_holding_it(
 
     import stripe
 
-    from app.integrations import stripe_gateway
+    from app.adapters import stripe_gateway
 
     monkeypatch.setattr(stripe_gateway, "READ_TIMEOUT", 0.2)
     with socket.socket() as silent:  # accepts connections, never answers

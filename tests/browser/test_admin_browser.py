@@ -13,9 +13,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from app import create_app
+from app.backend import users, zones
 from app.extensions import db
 from app.models import Order, OrderStatus, OutboundMessage, Payment
-from app.services import users, zones
 from tests.browser_support import browser_page, free_port, screenshot, serve
 from tests.conftest import Clock, Phone, _empty_tables, _prepare_schema, make_settings
 

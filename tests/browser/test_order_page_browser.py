@@ -29,7 +29,7 @@ def live(sqlite_url: str, clock: Clock) -> Iterator[tuple[Flask, str]]:
         make_settings(sqlite_url, public_base_url=f"http://127.0.0.1:{port}"), clock=clock
     )
     _empty_tables(app)
-    from app.services import zones
+    from app.backend import zones
 
     with app.app_context():
         zones.seed_demo(db.session(), clock())

@@ -39,7 +39,7 @@ def live(sqlite_url: str, clock: Clock, checkout_peer: CheckoutPeer) -> Iterator
         clock=clock,
     )
     _empty_tables(app)
-    from app.services import zones
+    from app.backend import zones
 
     with app.app_context():
         zones.seed_demo(db.session(), clock())

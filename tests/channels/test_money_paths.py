@@ -19,6 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.backend import ledger as payments
+from app.backend import users
+from app.clock import duties
 from app.extensions import db
 from app.models import (
     Event,
@@ -29,13 +32,14 @@ from app.models import (
     PaymentStatus,
     User,
 )
-from app.services import duties, messages, panel, payments, users
-from tests.conftest import Clock, Phone
-from tests.functional.test_stripe_webhook import (
+from app.panel import queries as panel
+from app.texts import messages
+from tests.channels.test_stripe_webhook import (
     first_time_driver_pays_and_saves_card,
     link_token,
     open_checkout,
 )
+from tests.conftest import Clock, Phone
 from tests.peers.checkout_peer import CheckoutPeer
 from tests.peers.stripe_app import *  # noqa: F403 - the Stripe fixtures
 

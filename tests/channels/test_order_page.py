@@ -20,8 +20,8 @@ from app.models import (
     PaymentStatus,
     Zone,
 )
+from tests.channels.test_web_form import csrf_token, submit
 from tests.conftest import Clock, Phone
-from tests.functional.test_web_form import csrf_token, submit
 
 
 def the_order(app: Flask) -> Order:

@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.backend import ledger as payments
 from app.extensions import db
 from app.models import Customer, Order
-from app.services import payments
 from tests.conftest import HELSINKI, Clock, Phone
 
 RECEIPT_LINK = re.compile(r"https://kanava\.test/r/([\w-]+)")

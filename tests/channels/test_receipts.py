@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import kanava
+from app.backend import ledger as payments
 from app.config import Operator, load_settings
 from app.extensions import db
 from app.models import Payment
-from app.services import payments
 from tests.conftest import Clock, Phone
 
 

@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from app import create_app, kanava
+from app.domain.pricing import parse_money
 from app.models import Zone
-from app.services import signs
-from app.services.pricing import parse_money
+from app.texts import signs
 from tests.browser_support import ARTIFACTS, browser_page, free_port, serve
 from tests.conftest import PUBLIC_BASE_URL, make_settings
 
@@ -79,7 +79,7 @@ CROWDED: dict[str, Any] = {
 
 def zone_of(entry: dict[str, Any]) -> Zone:
     """A zone as the zones file describes it, not stored (the layout needs no database)."""
-    from app.services import zones
+    from app.backend import zones
 
     values = zones._validate(entry, 0)
     values["phone_code"] = values["phone_code"] or (

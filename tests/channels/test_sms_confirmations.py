@@ -17,9 +17,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.backend import customers, orders, zones
 from app.extensions import db
 from app.models import Channel, Order, OutboundMessage
-from app.services import customers, messages, notifications, orders, zones
+from app.texts import messages
+from app.usecases import outbox_dispatch as notifications
 from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 
 MANAGE_LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"/o/([\w-]+)")

@@ -1491,7 +1491,7 @@ def test_a_greeting_alone_gets_the_help_text_in_its_language(
     reply = phone.send(body)
 
     with app.test_request_context():
-        from app.services import messages
+        from app.texts import messages
 
         assert reply == messages.help_text(lang)
     assert last_inbound(app).understood is True

@@ -9,9 +9,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from app import create_app
+from app.clock import duties
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage
-from app.services import duties, inbox_spool
+from app.usecases.sms import spool as inbox_spool
 from tests.conftest import Clock, Phone, make_settings
 
 # Nothing listens on port 1: every connection is refused at once, as in an outage.

@@ -86,7 +86,7 @@ def test_stop_after_paying_ends_parking(
 def test_a_failure_while_handling_still_records_the_message_and_apologises(
     app: Flask, phone: Phone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import sms
+    from app.usecases.sms import conversation as sms
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")

@@ -17,9 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.backend import orders
+from app.clock import duties
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, PaymentStatus
-from app.services import duties, orders
 from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 
 

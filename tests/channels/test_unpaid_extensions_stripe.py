@@ -12,15 +12,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.clock import duties
 from app.extensions import db
 from app.models import Customer, Order, OrderStatus, PaymentStatus
-from app.services import duties
-from tests.conftest import HELSINKI, Clock, Phone
-from tests.functional.test_stripe_webhook import (
+from tests.channels.test_stripe_webhook import (
     first_time_driver_pays_and_saves_card,
     link_token,
     open_checkout,
 )
+from tests.conftest import HELSINKI, Clock, Phone
 from tests.peers.checkout_peer import CheckoutPeer
 from tests.peers.stripe_app import *  # noqa: F403 - the Stripe fixtures
 

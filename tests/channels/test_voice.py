@@ -18,8 +18,8 @@ from app.models import (
     OutboundMessage,
     WebhookReceipt,
 )
+from tests.channels.voice_caller import Call
 from tests.conftest import PUBLIC_BASE_URL, Clock, Phone, sign
-from tests.functional.voice_caller import Call
 
 LANDLINE = "+35891234567"  # Helsinki fixed line
 SWEDISH_MOBILE = "+46701234567"
@@ -315,7 +315,7 @@ def test_the_phone_simulator_places_a_call_and_parks_by_keypad_and_speech(
     sqlite_url: str, clock: Clock
 ) -> None:
     from app import create_app
-    from app.services import zones
+    from app.backend import zones
     from tests.browser_support import browser_page, free_port, screenshot, serve
     from tests.conftest import _empty_tables, _prepare_schema, make_settings
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order, OutboundMessage, PaymentStatus
+from tests.channels.voice_caller import Call
 from tests.conftest import Clock, Phone
-from tests.functional.voice_caller import Call
 
 UK_MOBILE = "+447911123456"
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, Order, OrderStatus, OutboundMessage, Payment, PaymentStatus
+from tests.channels.voice_caller import Call
 from tests.conftest import Clock
-from tests.functional.voice_caller import Call
 from tests.peers.checkout_peer import CheckoutPeer
 from tests.peers.stripe_app import *  # noqa: F403 - the Stripe fixtures
 
@@ -191,7 +191,7 @@ def test_a_card_given_after_the_parking_was_cancelled_is_not_charged(
     call.press("1")
     clock.advance(minutes=30)
     from app import kanava
-    from app.services import duties
+    from app.clock import duties
 
     with app.app_context():
         duties.run_due(db.session(), kanava(), clock())

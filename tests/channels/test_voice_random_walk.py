@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from app import create_app
 from app.extensions import db
 from app.models import Event, EventKind, Order
+from tests.channels.voice_caller import Call
 from tests.conftest import Clock, Phone, make_settings
-from tests.functional.voice_caller import Call
 from tests.peers.checkout_peer import CheckoutPeer
 from tests.peers.stripe_app import STRIPE_KEY, WEBHOOK_SECRET, checkout_peer, localstripe_url
 

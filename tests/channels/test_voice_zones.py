@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Channel, Order, Zone
-from tests.functional.test_voice import UK_MOBILE, handheld
-from tests.functional.voice_caller import Call
+from tests.channels.test_voice import UK_MOBILE, handheld
+from tests.channels.voice_caller import Call
 
 FINNISH_MOBILE = "+358409876543"
 SWEDISH_MOBILE = "+46701234567"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Customer, Order, OrderStatus, PaymentStatus
+from tests.channels.test_stripe_webhook import first_time_driver_pays_and_saves_card
+from tests.channels.test_web_form import submit
 from tests.conftest import Phone
-from tests.functional.test_stripe_webhook import first_time_driver_pays_and_saves_card
-from tests.functional.test_web_form import submit
 from tests.peers.checkout_peer import CheckoutPeer
 from tests.peers.stripe_app import *  # noqa: F403 - the Stripe fixtures
 

@@ -17,9 +17,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import Kanava
+from app.backend import ledger as payments
+from app.backend import orders
+from app.clock import duties
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, Payment, PaymentStatus
-from app.services import duties, orders, payments
 from tests.conftest import HELSINKI, Clock, Phone
 
 

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from app import Kanava
+from app.clock import duties
 from app.extensions import db
 from app.models import (
     Event,
@@ -27,7 +28,7 @@ from app.models import (
     OutboundMessage,
     OutboundStatus,
 )
-from app.services import duties, messages
+from app.texts import messages
 from tests.conftest import HELSINKI, Clock, Phone
 
 DRIVER = "+358401234567"
@@ -177,7 +178,7 @@ def test_the_reminder_says_how_to_extend_in_the_drivers_language(
 def test_the_clock_process_job_sends_the_reminder_at_the_apps_now(
     app: Flask, client: FlaskClient, phone: Phone, clock: Clock
 ) -> None:
-    from app.scheduler import tick as clock_tick
+    from app.clock.scheduler import tick as clock_tick
 
     pay(client, phone.send("ABC-123 101 1h"))
     clock.advance(minutes=50)

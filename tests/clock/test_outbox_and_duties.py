@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import Kanava, create_app
+from app.backend import customers
+from app.clock import duties
 from app.extensions import db
 from app.models import (
     Customer,
@@ -31,8 +33,8 @@ from app.models import (
     OutboundStatus,
     PaymentStatus,
 )
-from app.services import customers, duties, notifications
-from app.services.notifications import MAX_ATTEMPTS, NotifierError
+from app.usecases import outbox_dispatch as notifications
+from app.usecases.outbox_dispatch import MAX_ATTEMPTS, NotifierError
 from tests.conftest import Clock, Phone, make_settings
 
 DRIVER = "+358401234567"

@@ -34,7 +34,7 @@ from app.domain.booking_policy import (
     refund_cents,
     requested_window,
 )
-from app.services.pricing import END_OF_DAY, _wall_to_utc, parse_paid_hours
+from app.domain.pricing import END_OF_DAY, _wall_to_utc, parse_paid_hours
 
 HEL = ZoneInfo("Europe/Helsinki")
 NYC = ZoneInfo("America/New_York")

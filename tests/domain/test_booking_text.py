@@ -23,7 +23,7 @@ from app.domain.booking_text import (
     parse_booking,
     parse_move,
 )
-from app.services.pricing import END_OF_DAY
+from app.domain.pricing import END_OF_DAY
 
 TODAY = date(2026, 12, 3)  # a Thursday
 KNOWN = ("EV1", "kt")

@@ -1,4 +1,4 @@
-"""The corpus of first messages (tests/unit/corpus/first_messages.yaml) against parse_sms.
+"""The corpus of first messages (tests/domain/corpus/first_messages.yaml) against parse_sms.
 
 First-contact resolution = share of corpus messages whose parse equals the intended outcome.
 The corpus has 537 messages written before the parser was changed and 67 written after the
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.services.parsing import ParsedMessage, parse_sms
+from app.domain.parsing import ParsedMessage, parse_sms
 
 CORPUS_FILE = Path(__file__).parent / "corpus" / "first_messages.yaml"
 #: Fields always compared (a row that does not give one expects None).

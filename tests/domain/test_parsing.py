@@ -1,4 +1,4 @@
-"""Tests for app.services.parsing: the SMS keyword contract and real-world forms."""
+"""Tests for app.domain.parsing: the SMS keyword contract and real-world forms."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.services.parsing import (
+from app.domain.parsing import (
     MAX_DURATION_MINUTES,
     Intent,
     ParsedMessage,
     parse_duration,
     parse_sms,
 )
-from app.services.plates import display_plate
+from app.domain.plates import display_plate
 
 # Letter codes need known zones; 101 is known too, as every zone is in production: a
 # number that is not a known zone may be part of a neighbouring country's plate ("123 ABC").

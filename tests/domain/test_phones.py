@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import Customer
-from app.services.customers import (
+from app.backend.customers import (
     InvalidPhoneNumber,
     choose_language,
     language_for_number,
     normalize_phone,
 )
+from app.models import Customer
 
 
 @pytest.mark.parametrize(

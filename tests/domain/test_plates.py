@@ -1,4 +1,4 @@
-"""Tests for app.services.plates."""
+"""Tests for app.domain.plates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.plates import (
+from app.domain.plates import (
     display_plate,
     is_dash,
     is_probable_typo,

@@ -1,4 +1,4 @@
-"""Tests of the tariff model and pricing (app.services.pricing)."""
+"""Tests of the tariff model and pricing (app.domain.pricing)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.pricing import (
+from app.domain.pricing import (
     END_OF_DAY,
     DayCharge,
     Tariff,

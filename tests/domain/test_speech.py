@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.plates import looks_like_plate
-from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
+from app.domain.plates import looks_like_plate
+from app.domain.speech import asks_for_zone_list, spoken_plate, spoken_zone
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import users
 from app.extensions import db
 from app.models import Event, EventKind, Order, OutboundMessage, Payment, User
-from app.services import panel, users
+from app.panel import queries as panel
 from tests.conftest import Clock, Phone
 
 pytestmark = pytest.mark.postgres

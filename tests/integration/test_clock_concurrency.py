@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 CLOCK = """
 import sys
 from wsgi import app
-from app.scheduler import tick
+from app.clock.scheduler import tick
 print("ready", flush=True)
 sys.stdin.readline()
 with app.app_context():

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import users
+from app.clock import duties
 from app.extensions import db
 from app.models import (
     Event,
@@ -29,7 +31,8 @@ from app.models import (
     PaymentStatus,
     User,
 )
-from app.services import duties, messages, panel, users
+from app.panel import queries as panel
+from app.texts import messages
 from tests.conftest import Clock, Phone
 
 pytestmark = pytest.mark.postgres

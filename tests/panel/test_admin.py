@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app.backend import users
 from app.extensions import db
 from app.models import (
     ApiToken,
@@ -23,7 +24,6 @@ from app.models import (
     User,
     Zone,
 )
-from app.services import users
 from tests.conftest import Clock, Phone
 
 ADMIN_PASSWORD = "admin-password-1"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Payment, PlateCheckLog
 from tests.conftest import Clock, Phone
-from tests.functional.test_admin import (
+from tests.panel.test_admin import (
     ATTENDANT_PASSWORD,
     make_user,
     park_and_pay,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, Payment
 from tests.conftest import Clock, Phone
-from tests.functional.test_admin import (
+from tests.panel.test_admin import (
     ADMIN_PASSWORD,
     confirmation,
     make_user,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Channel, Customer, Event, EventKind, Order
 from tests.conftest import Clock, Phone
-from tests.functional.test_admin import (
+from tests.panel.test_admin import (
     ADMIN_PASSWORD,
     ATTENDANT_PASSWORD,
     confirm,
@@ -200,7 +200,7 @@ def test_rows_recorded_before_events_carried_data_fall_back_to_their_english_bod
 def _entry(kind: str, intent: str | None = None, body: str = "", **data: object) -> object:
     from datetime import UTC, datetime
 
-    from app.services.panel import TimelineEntry
+    from app.panel.queries import TimelineEntry
 
     return TimelineEntry(
         at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),

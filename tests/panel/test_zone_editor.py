@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Zone
 from tests.conftest import Clock
-from tests.functional.test_admin import ADMIN_PASSWORD, make_user, sign_in, token_of
+from tests.panel.test_admin import ADMIN_PASSWORD, make_user, sign_in, token_of
 
 
 @pytest.fixture

@@ -15,16 +15,17 @@ import pytest
 from flask import Flask
 
 from app import Kanava, create_app
+from app.backend import ledger as payments
+from app.backend.orders import Owed
 from app.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus, Zone
-from app.services import messages, payments
-from app.services.messages import (
+from app.texts import messages
+from app.texts.messages import (
     GSM7_BASIC,
     GSM7_EXTENDED,
     MAX_SEGMENTS,
     MAX_SEGMENTS_WITH_LINKS,
     sms_segments,
 )
-from app.services.orders import Owed
 from tests.conftest import HELSINKI, make_settings
 
 LANGS = ("fi", "sv", "en")

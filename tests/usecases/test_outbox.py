@@ -17,11 +17,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app import Kanava, create_app
+from app.backend import customers
+from app.clock import duties
 from app.config import Settings
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, OutboundStatus
-from app.services import customers, duties, notifications
-from app.services.notifications import MAX_ATTEMPTS, TwilioNotifier
+from app.usecases import outbox_dispatch as notifications
+from app.usecases.outbox_dispatch import MAX_ATTEMPTS, TwilioNotifier
 from tests.conftest import PUBLIC_BASE_URL, Clock, Phone, make_settings, sign
 from tests.peers.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_api_peer
 

@@ -136,7 +136,7 @@ def test_a_phone_code_that_is_not_digits_or_is_taken_is_refused_and_nothing_chan
 
 
 def test_zones_from_before_phone_codes_get_one_assigned(app: Flask) -> None:
-    from app.services import zones
+    from app.backend import zones
 
     with app.app_context():
         ev1 = db.session.scalar(select(Zone).where(Zone.code == "EV1"))

@@ -18,6 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import customers, orders, timeline, zones
+from app.backend import ledger as payments
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.domain.parsing import Intent, ParsedMessage, parse_sms
+from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.models import (
     Channel,
     Customer,
@@ -26,10 +31,8 @@ from app.models import (
     Order,
     WebhookReceipt,
 )
-from app.services import customers, messages, notifications, orders, payments, timeline, zones
-from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.parsing import Intent, ParsedMessage, parse_sms
-from app.services.plates import display_plate, is_probable_typo, normalize_plate
+from app.texts import messages
+from app.usecases import outbox_dispatch as notifications
 
 log = logging.getLogger(__name__)
 

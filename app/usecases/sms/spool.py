@@ -3,11 +3,11 @@
 When the SMS webhook cannot reach the database, the channel writes Twilio's request to a
 file under ``instance/spool/sms/`` and answers the driver that the message arrived and a
 confirmation follows. The clock replays the spool once the database answers again: each
-message goes through :func:`app.services.sms.receive_sms` with its own ``MessageSid``, so
-it is handled exactly once however often it is replayed, and the reply goes out as an SMS
-through the outbox. It is handled as of the replay (a parking starts then, and its payment
-time runs from then), because that is what the confirmation the driver receives can say
-truthfully; the moment it arrived is kept with the message.
+message goes through :func:`app.usecases.sms.conversation.receive_sms` with its own
+``MessageSid``, so it is handled exactly once however often it is replayed, and the reply
+goes out as an SMS through the outbox. It is handled as of the replay (a parking starts
+then, and its payment time runs from then), because that is what the confirmation the
+driver receives can say truthfully; the moment it arrived is kept with the message.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from app.backend import customers, timeline
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.domain.parsing import parse_sms
 from app.models import Channel, EventKind
-from app.services import customers, messages, sms, timeline
-from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.parsing import parse_sms
+from app.texts import messages
+from app.usecases.sms import conversation as sms
 
 if TYPE_CHECKING:
     from app import Kanava

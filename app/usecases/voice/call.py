@@ -28,7 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import Kanava
+from app.backend import customers, orders, timeline, zones
+from app.backend import ledger as payments
+from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import LANGUAGES
+from app.domain.pricing import is_paid_time, next_paid_change
+from app.domain.speech import asks_for_zone_list, spoken_plate, spoken_zone
 from app.models import (
     LIVE_STATUSES,
     CallSession,
@@ -43,11 +48,9 @@ from app.models import (
     WebhookReceipt,
     Zone,
 )
-from app.services import customers, messages, notifications, orders, payments, timeline, zones
-from app.services import voice_prompts as P
-from app.services.customers import InvalidPhoneNumber, normalize_phone
-from app.services.pricing import is_paid_time, next_paid_change
-from app.services.speech import asks_for_zone_list, spoken_plate, spoken_zone
+from app.texts import messages
+from app.texts import voice_prompts as P
+from app.usecases import outbox_dispatch as notifications
 
 log = logging.getLogger(__name__)
 
