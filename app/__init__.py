@@ -1,22 +1,40 @@
 """Kanava: parking and bookings by text message and phone call.
 
-``create_app`` wires settings, extensions, the outside services (payment gateway,
-SMS notifier) and the channel blueprints. Everything is chosen once, here.
+``create_app`` wires settings, extensions, the outside services (built once by
+:func:`app.bootstrap.build_kanava`) and the channel blueprints.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from dotenv import load_dotenv
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import LANGUAGES, Settings, load_settings
+from app import cli
+from app.bootstrap import build_kanava
+from app.channels import (
+    admin,
+    admin_auth,
+    api,
+    demo_pay,
+    errors,
+    health,
+    home,
+    order_page,
+    receipts,
+    simulator,
+    sms,
+    stripe_webhook,
+    twilio_status,
+    voice,
+    web,
+    web_form,
+)
+from app.config import Settings, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
     babel,
@@ -26,59 +44,17 @@ from app.extensions import (
     login_manager,
     migrate,
 )
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Kanava:
-    """What the services need from the outside world, chosen once at start-up."""
-
-    settings: Settings
-    clock: Clock
-    payments: Any  # app.backend.ledger.PaymentGateway
-    notifier: Any  # app.usecases.outbox_dispatch.Notifier
-
-
-def kanava() -> Kanava:
-    """The running application's :class:`Kanava` container."""
-    ext: Kanava = current_app.extensions["kanava"]
-    return ext
-
-
-def _select_locale() -> str:
-    lang = request.args.get("lang") or request.cookies.get("lang")
-    if lang in LANGUAGES:
-        return lang
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or kanava().settings.default_language
-
-
-def _remember_language(response: Response) -> Response:
-    """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie)."""
-    lang = request.args.get("lang")
-    if lang in LANGUAGES and request.cookies.get("lang") != lang:
-        response.set_cookie(
-            "lang",
-            lang,
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure,
-        )
-    return response
+from app.kernel import Clock
+from app.kernel.notifier import Notifier
+from app.kernel.payments import PaymentGateway
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    notifier: Any = None,
-    payments: Any = None,
+    notifier: Notifier | None = None,
+    payments: PaymentGateway | None = None,
 ) -> Flask:
     """Build the Flask application.
 
@@ -86,12 +62,7 @@ def create_app(
     ``payments`` may be injected by tests; otherwise they follow the settings.
     """
     if settings is None:
-        try:
-            from dotenv import load_dotenv
-
-            load_dotenv()
-        except ImportError:  # pragma: no cover - python-dotenv is in requirements
-            pass
+        load_dotenv()
         settings = load_settings()
 
     root = Path(__file__).resolve().parent.parent
@@ -122,52 +93,32 @@ def create_app(
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
-    babel.init_app(app, locale_selector=_select_locale)
-    app.after_request(_remember_language)
+    babel.init_app(app, locale_selector=web.select_locale)
+    app.after_request(web.remember_language)
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app.backend.ledger import build_payment_gateway
-    from app.usecases.outbox_dispatch import build_notifier
-
-    app.extensions["kanava"] = Kanava(
-        settings=settings,
-        clock=clock or system_clock,
-        payments=payments or build_payment_gateway(settings),
-        notifier=notifier or build_notifier(settings),
+    app.extensions["kanava"] = build_kanava(
+        settings, clock=clock, payments=payments, notifier=notifier
     )
-
-    from app import cli
-    from app.channels import api, demo_pay, health, home, simulator, sms
-    from app.channels import web as templating
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(demo_pay.bp)
-    from app.channels import receipts, stripe_webhook, web_form
-
     app.register_blueprint(stripe_webhook.bp)
     app.register_blueprint(web_form.bp)
     app.register_blueprint(receipts.bp)
-    from app.channels import twilio_status
-
     app.register_blueprint(twilio_status.bp)
-    from app.channels import admin, admin_auth
-
     app.register_blueprint(admin_auth.bp)
     app.register_blueprint(admin.bp)
-    from app.channels import voice
-
     app.register_blueprint(voice.bp)
-    from app.channels import errors, order_page
-
     app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     cli.register(app)
-    templating.register(app)
+    web.register(app)
     errors.register(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:
         if name in app.blueprints:

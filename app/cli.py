@@ -10,11 +10,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app import kanava
 from app.backend import tokens, zones
 from app.backend import users as users_service
 from app.clock import duties
-from app.extensions import db
+from app.extensions import db, kanava
 
 seed = AppGroup("seed", help="Load demo data.")
 zones_cli = AppGroup("zones", help="Zones and tariffs.")

@@ -1,9 +1,11 @@
-"""Flask extensions, created unbound and initialised in ``create_app``."""
+"""Flask extensions, created unbound and initialised in ``create_app``, and the running
+application's :class:`~app.kernel.Kanava`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -11,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from app.kernel import Kanava
 
 # Deterministic constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -35,6 +39,13 @@ login_manager = LoginManager()
 # Stripe, the bearer-token JSON API) are exempted by name in create_app.
 csrf = CSRFProtect()
 CSRF_EXEMPT_BLUEPRINTS = ("sms", "api", "health", "simulator", "voice", "stripe_webhook")
+
+
+def kanava() -> Kanava:
+    """The running application's :class:`~app.kernel.Kanava` (built by
+    :func:`app.bootstrap.build_kanava` in ``create_app``)."""
+    ext: Kanava = current_app.extensions["kanava"]
+    return ext
 
 
 def session() -> Session:

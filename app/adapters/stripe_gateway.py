@@ -1,4 +1,5 @@
-"""The payment port on Stripe, through the official SDK's ``StripeClient``.
+"""The payment port (:mod:`app.kernel.payments`) on Stripe, through the official SDK's
+``StripeClient``.
 
 ``STRIPE_API_BASE`` points the client at a local peer (localstripe in the tests).
 Checkout Sessions: https://docs.stripe.com/api/checkout/sessions/create; off-session
@@ -14,16 +15,16 @@ from typing import Any, cast
 
 import stripe
 
-from app.backend.ledger import (
+from app.config import Settings
+from app.kernel.payments import (
     ChargeDeclined,
     CheckoutInfo,
     CheckoutRequest,
+    CustomerDetails,
     InvalidWebhook,
     PaymentInfo,
     WebhookEvent,
 )
-from app.config import Settings
-from app.models import Customer
 
 # Seconds to connect to Stripe and to wait for its answer (requests' (connect, read)).
 CONNECT_TIMEOUT = 3.0
@@ -157,7 +158,7 @@ class StripeGateway:
             failure=(error.get("decline_code") or error.get("code")) if error else None,
         )
 
-    def create_customer(self, customer: Customer, *, idempotency_key: str) -> str:
+    def create_customer(self, customer: CustomerDetails, *, idempotency_key: str) -> str:
         created = self._client.v1.customers.create(
             {"phone": customer.phone, "metadata": {"kanava_customer_id": str(customer.id)}},
             {"idempotency_key": idempotency_key},

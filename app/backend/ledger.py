@@ -1,9 +1,8 @@
 """Payments: the payment port, and every change to payment records.
 
-A :class:`PaymentGateway` is chosen once at start-up: :class:`StripeGateway`
-(``app/adapters/stripe_gateway.py``) when ``STRIPE_SECRET_KEY`` is set, otherwise the
-:class:`DemoGateway`, a local page clearly marked as a demo. The demo is never active
-while a Stripe key is set.
+The payment gateway (the port :class:`~app.kernel.payments.PaymentGateway`) is chosen once
+at start-up by :mod:`app.bootstrap`: Stripe when ``STRIPE_SECRET_KEY`` is set, otherwise
+the demo gateway, a local page clearly marked as a demo.
 
 An order has one or more :class:`~app.models.Payment` records (attempts). The driver's
 link ``/pay/<token>`` names a payment, never a provider session: :func:`checkout_for_token`
@@ -35,7 +34,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -47,6 +46,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.backend import timeline
 from app.config import Settings
 from app.domain.pricing import money_to_decimal_str, price
+from app.kernel import Kanava
+from app.kernel.payments import (
+    ChargeDeclined,
+    CheckoutRequest,
+    PaymentInfo,
+)
 from app.models import (
     Channel,
     Customer,
@@ -59,219 +64,11 @@ from app.models import (
     WebhookReceipt,
 )
 
-if TYPE_CHECKING:
-    from app import Kanava
-
 log = logging.getLogger(__name__)
 
 # Open-ended parking in a zone without a longest stay: hold at most a day's parking.
 OPEN_ENDED_HOLD = timedelta(hours=24)
 WEBHOOK_SOURCE = "stripe"
-
-
-# ---- the port ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckoutRequest:
-    """A hosted checkout for one payment record."""
-
-    payment_id: int
-    order_id: int
-    amount_cents: int
-    currency: str
-    description: str
-    success_url: str
-    cancel_url: str
-    locale: str
-    # Hold the card and capture later (open-ended parking): the amount is the most it costs.
-    capture_later: bool
-    # Save the card for off-session charges (only with the driver's consent).
-    save_card: bool
-    customer_ref: str | None
-    consent_text: str | None
-    idempotency_key: str
-
-
-@dataclass(frozen=True)
-class CheckoutInfo:
-    """The provider's current view of a hosted checkout."""
-
-    ref: str
-    url: str | None
-    status: str  # "open", "complete" or "expired"
-    amount_cents: int
-    payment_ref: str | None  # the PaymentIntent behind it, once paid
-    payment_id: int | None  # Kanava's payment id, from the metadata
-
-
-@dataclass(frozen=True)
-class PaymentInfo:
-    """The provider's current view of a payment (a PaymentIntent)."""
-
-    ref: str
-    # "succeeded", "requires_capture", "requires_action", "requires_payment_method",
-    # "processing", "canceled" or "requires_confirmation"
-    status: str
-    amount_cents: int
-    received_cents: int
-    customer_ref: str | None
-    payment_method_ref: str | None
-    payment_id: int | None
-    failure: str | None = None
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """A verified provider event: only ids and types, never trusted amounts."""
-
-    id: str
-    type: str
-    object_type: str
-    object_id: str
-
-
-class ChargeDeclined(Exception):
-    """An off-session charge failed; ``code`` is the provider's reason."""
-
-    def __init__(self, code: str, payment_ref: str | None = None) -> None:
-        super().__init__(code)
-        self.code = code
-        self.payment_ref = payment_ref
-
-
-class InvalidWebhook(Exception):
-    """The webhook's signature or payload is not valid."""
-
-
-class PaymentGateway(Protocol):
-    """What Kanava needs from a payment provider."""
-
-    name: str
-    # Can cards be saved and charged off-session?
-    saves_cards: bool
-
-    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
-        """Open a hosted checkout; its ``url`` is where the driver pays."""
-        ...
-
-    def get_checkout(self, ref: str) -> CheckoutInfo:
-        """The checkout as the provider sees it now."""
-        ...
-
-    def expire_checkout(self, ref: str, *, idempotency_key: str) -> None:
-        """Close a checkout that must not be paid any more (its amount changed)."""
-        ...
-
-    def get_payment(self, ref: str) -> PaymentInfo:
-        """The payment as the provider sees it now."""
-        ...
-
-    def create_customer(self, customer: Customer, *, idempotency_key: str) -> str:
-        """A provider customer for the driver, to save a card on."""
-        ...
-
-    def charge_saved_card(
-        self,
-        *,
-        customer_ref: str,
-        payment_method_ref: str,
-        amount_cents: int,
-        currency: str,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> PaymentInfo:
-        """Charge a saved card off-session. Raises :class:`ChargeDeclined` on a decline or
-        when the bank wants the driver to authenticate (``authentication_required``)."""
-        ...
-
-    def capture(self, ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentInfo:
-        """Capture ``amount_cents`` of a held card."""
-        ...
-
-    def cancel(self, ref: str, *, idempotency_key: str) -> None:
-        """Release a held card or abandon an unfinished payment."""
-        ...
-
-    def refund(self, ref: str, amount_cents: int, *, idempotency_key: str) -> str:
-        """Refund part or all of a captured payment; returns the refund id."""
-        ...
-
-    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        """Verify a webhook delivery. Raises :class:`InvalidWebhook`."""
-        ...
-
-
-class DemoGateway:
-    """Local demo payments: a page on this server with a "pay" button, no money moves."""
-
-    name = "demo"
-    saves_cards = False
-
-    def __init__(self, settings: Settings) -> None:
-        self._base = settings.public_base_url
-
-    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
-        return CheckoutInfo(
-            ref=f"demo_cs_{request.payment_id}_{request.amount_cents}",
-            url=None,  # the channel serves the demo page for the payment's token
-            status="open",
-            amount_cents=request.amount_cents,
-            payment_ref=None,
-            payment_id=request.payment_id,
-        )
-
-    def get_checkout(self, ref: str) -> CheckoutInfo:
-        _, _, payment_id, amount = ref.split("_")
-        return CheckoutInfo(ref, None, "open", int(amount), None, int(payment_id))
-
-    def expire_checkout(self, ref: str, *, idempotency_key: str) -> None:
-        return None
-
-    def get_payment(self, ref: str) -> PaymentInfo:
-        raise NotImplementedError("the demo gateway keeps no payments of its own")
-
-    def create_customer(self, customer: Customer, *, idempotency_key: str) -> str:
-        raise NotImplementedError("the demo gateway saves no cards")
-
-    def charge_saved_card(
-        self,
-        *,
-        customer_ref: str,
-        payment_method_ref: str,
-        amount_cents: int,
-        currency: str,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> PaymentInfo:
-        raise NotImplementedError("the demo gateway saves no cards")
-
-    def capture(self, ref: str, amount_cents: int, *, idempotency_key: str) -> PaymentInfo:
-        return PaymentInfo(ref, "succeeded", amount_cents, amount_cents, None, None, None)
-
-    def cancel(self, ref: str, *, idempotency_key: str) -> None:
-        return None
-
-    def refund(self, ref: str, amount_cents: int, *, idempotency_key: str) -> str:
-        return f"demo_re_{secrets.token_hex(6)}"
-
-    def parse_webhook(self, payload: bytes, signature: str | None) -> WebhookEvent:
-        raise InvalidWebhook("the demo gateway receives no webhooks")
-
-
-class PaymentConfigurationError(RuntimeError):
-    pass
-
-
-def build_payment_gateway(settings: Settings) -> PaymentGateway:
-    """Stripe when ``STRIPE_SECRET_KEY`` is set, never the demo then; otherwise the demo."""
-    if settings.stripe_configured:
-        if not settings.stripe_webhook_secret and settings.environment == "production":
-            raise PaymentConfigurationError("STRIPE_WEBHOOK_SECRET is required with Stripe")
-        from app.adapters.stripe_gateway import StripeGateway
-
-        return StripeGateway(settings)
-    return DemoGateway(settings)
 
 
 # ---- lookups -----------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.backend import timeline
 from app.backend.zones import tariff_of
 from app.domain.plates import display_plate, normalize_plate
 from app.domain.pricing import capped_end, price
+from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,

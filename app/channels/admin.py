@@ -24,7 +24,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app import kanava
 from app.backend import orders
 from app.channels import admin_auth, panel_words
 from app.channels.admin_auth import admin_required, safe_next, staff
@@ -37,7 +36,7 @@ from app.channels.panel_words import (
 )
 from app.config import LANGUAGES
 from app.domain.pricing import DAY_ABBREVIATIONS, TariffError
-from app.extensions import db, login_manager
+from app.extensions import db, kanava, login_manager
 from app.panel import queries as panel
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

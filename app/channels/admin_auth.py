@@ -19,8 +19,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from app import kanava
-from app.extensions import db, login_manager
+from app.extensions import db, kanava, login_manager
 from app.models import User
 from app.panel import queries as panel
 

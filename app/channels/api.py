@@ -10,9 +10,8 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app import kanava
 from app.backend import orders, tokens
-from app.extensions import db
+from app.extensions import db, kanava
 from app.usecases import plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -15,11 +15,10 @@ from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app import kanava
 from app.backend import ledger as payments
 from app.backend import orders
 from app.config import LANGUAGES
-from app.extensions import csrf, db
+from app.extensions import csrf, db, kanava
 from app.models import Payment
 
 bp = Blueprint("pay", __name__)

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import kanava
+from app.extensions import kanava
 from app.texts.signs import display_number
 
 log = logging.getLogger(__name__)

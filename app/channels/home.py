@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from app import kanava
-from app.extensions import db
+from app.extensions import db, kanava
 from app.panel import queries as panel
 from app.texts.signs import display_number
 

@@ -19,10 +19,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app import kanava
 from app.channels.errors import error_page
 from app.config import LANGUAGES
-from app.extensions import db
+from app.extensions import db, kanava
 from app.models import Order
 from app.usecases import form_keys, order_page
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_babel import force_locale
 
-from app import kanava
 from app.backend import ledger as payments
 from app.config import LANGUAGES
-from app.extensions import db
+from app.extensions import db, kanava
 
 bp = Blueprint("receipts", __name__)
 

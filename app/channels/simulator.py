@@ -10,13 +10,12 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
-from twilio.request_validator import RequestValidator
 
-from app import kanava
+from app.adapters.twilio_webhooks import signature_of
 from app.backend import timeline
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import DEVELOPMENT_SERVICE_NUMBER
-from app.extensions import db
+from app.extensions import db, kanava
 from app.models import EventKind
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
@@ -66,7 +65,7 @@ def sign() -> tuple[Response, int] | Response:
     params.update(SmsMessageSid=sid, SmsSid=sid, MessageSid=sid)
     settings = kanava().settings
     url = settings.public_base_url + "/twilio/sms"
-    signature = RequestValidator(settings.webhook_auth_token).compute_signature(url, params)
+    signature = signature_of(settings.webhook_auth_token, url, params)
     return jsonify({"path": "/twilio/sms", "params": params, "signature": signature})
 
 
@@ -125,7 +124,5 @@ def sign_voice() -> tuple[Response, int] | Response:
     if isinstance(given, dict):
         params.update({k: str(given[k])[:300] for k in VOICE_PARAMS if k in given})
     settings = kanava().settings
-    signature = RequestValidator(settings.webhook_auth_token).compute_signature(
-        settings.public_base_url + path, params
-    )
+    signature = signature_of(settings.webhook_auth_token, settings.public_base_url + path, params)
     return jsonify({"path": path, "params": params, "signature": signature})

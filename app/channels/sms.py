@@ -8,11 +8,10 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
-from twilio.twiml.messaging_response import MessagingResponse
 
-from app import kanava
+from app.adapters.twilio_webhooks import messaging_twiml
 from app.channels.twilio_auth import twilio_signed
-from app.extensions import db
+from app.extensions import db, kanava
 from app.usecases.sms import spool as inbox_spool
 from app.usecases.sms.conversation import receive_sms
 
@@ -21,10 +20,7 @@ bp = Blueprint("sms", __name__)
 
 
 def twiml(reply: str) -> Response:
-    response = MessagingResponse()
-    if reply:
-        response.message(reply)
-    return Response(str(response), mimetype="text/xml")
+    return Response(messaging_twiml(reply), mimetype="text/xml")
 
 
 @bp.post("/twilio/sms")

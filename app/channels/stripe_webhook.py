@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from app import kanava
 from app.backend import ledger as payments
-from app.extensions import db
+from app.extensions import db, kanava
+from app.kernel.payments import InvalidWebhook
 
 bp = Blueprint("stripe_webhook", __name__)
 
@@ -27,6 +27,6 @@ def stripe_webhook() -> tuple[Response, int]:
             request.headers.get("Stripe-Signature"),
             now=k.clock(),
         )
-    except payments.InvalidWebhook:
+    except InvalidWebhook:
         return jsonify({"error": "invalid signature"}), 400
     return jsonify({"status": result}), 200

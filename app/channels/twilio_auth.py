@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from flask import Response, abort, request
-from twilio.request_validator import RequestValidator
 
-from app import kanava
+from app.adapters.twilio_webhooks import signature_is_valid
+from app.extensions import kanava
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Response | str | tuple[str, int]])
@@ -35,9 +35,9 @@ def twilio_signed(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: object, **kwargs: object) -> object:
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(kanava().settings.webhook_auth_token)
+        token = kanava().settings.webhook_auth_token
         params = request.form.to_dict(flat=True) if request.method == "POST" else {}
-        if not signature or not validator.validate(signed_url(), params, signature):
+        if not signature or not signature_is_valid(token, signed_url(), params, signature):
             log.warning("refused a Twilio webhook with a bad signature: %s", request.path)
             abort(403)
         return view(*args, **kwargs)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from app import kanava
 from app.channels.twilio_auth import twilio_signed
-from app.extensions import csrf, db
+from app.extensions import csrf, db, kanava
 from app.usecases.outbox_dispatch import record_delivery_status
 
 bp = Blueprint("twilio_status", __name__)

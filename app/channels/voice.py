@@ -1,81 +1,25 @@
 """``POST /twilio/voice`` and the menu's steps under ``/twilio/voice/…``.
 
-Parse what Twilio posted, call the voice use case, render its answer as TwiML. Every URL
-checks ``X-Twilio-Signature``. Voices and language codes are the ones Twilio offers for
-Amazon Polly (https://www.twilio.com/docs/voice/twiml/say/text-speech).
+Parse what Twilio posted, call the voice use case, render its answer as TwiML
+(:func:`app.adapters.twilio_webhooks.voice_twiml`). Every URL checks
+``X-Twilio-Signature``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
-from twilio.twiml.voice_response import Gather, Pay, Say, VoiceResponse
 
-from app import kanava
+from app.adapters.twilio_webhooks import voice_twiml
 from app.channels.twilio_auth import twilio_signed
-from app.extensions import db
-from app.texts.voice_prompts import SPELL
+from app.extensions import db, kanava
+from app.kernel.calls import VoiceTurn
 from app.usecases.voice import call as voice
 
 bp = Blueprint("voice", __name__)
 
 
-def _say(spoken: voice.Spoken) -> Say:
-    """A ``<Say>``; marked parts become ``<say-as interpret-as="spell-out">``."""
-    say = Say(voice=voice.VOICE[spoken.lang], language=voice.SAY_LANGUAGE[spoken.lang])
-    for index, part in enumerate(spoken.text.split(SPELL)):
-        if not part:
-            continue
-        if index % 2:
-            say.say_as(part, interpret_as="spell-out")
-        else:
-            say.nest(part)
-    return say
-
-
-def render(turn: voice.VoiceTurn) -> Response:
-    response = VoiceResponse()
-    if turn.gather is not None:
-        g = turn.gather
-        gather = Gather(
-            input=g.input,
-            action=g.action,
-            method="POST",
-            timeout=g.timeout,
-            num_digits=g.num_digits,
-            finish_on_key=g.finish_on_key if g.finish_on_key is not None else "",
-            hints=g.hints,
-            language=voice.SAY_LANGUAGE[turn.lang] if "speech" in g.input else None,
-            speech_timeout="auto" if "speech" in g.input else None,
-            action_on_empty_result=True,
-        )
-        for spoken in turn.say:
-            gather.append(_say(spoken))
-        response.append(gather)
-    else:
-        for spoken in turn.say:
-            response.append(_say(spoken))
-    if turn.pay is not None:
-        p = turn.pay
-        pay = Pay(
-            input="dtmf",
-            action=p.action,
-            payment_connector="Stripe_Connector",
-            token_type="reusable",  # noqa: S106 - a token kind, not a secret
-            charge_amount="0",
-            currency=p.currency,
-            description=p.description,
-            postal_code=False,
-            timeout=10,
-            max_attempts=2,
-        )
-        for for_, text in p.prompts.items():
-            pay.prompt(for_=for_).append(_say(voice.Spoken(text, turn.lang)))
-        response.append(pay)
-    if turn.dial is not None:
-        response.dial(turn.dial)
-    if turn.hangup:
-        response.hangup()
-    return Response(str(response), mimetype="text/xml")
+def render(turn: VoiceTurn) -> Response:
+    return Response(voice_twiml(turn), mimetype="text/xml")
 
 
 def _step() -> int:

@@ -1,12 +1,41 @@
-"""Jinja filters shared by every page: money in minor units, times in ``APP_TIMEZONE``."""
+"""What every page shares: the visitor's language, and Jinja filters for money in minor
+units and times in ``APP_TIMEZONE``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_babel import format_currency, format_datetime, get_locale
+
+from app.config import LANGUAGES
+from app.extensions import kanava
+
+
+def select_locale() -> str:
+    """The page's language: ``?lang=``, else the ``lang`` cookie, else ``Accept-Language``,
+    else ``DEFAULT_LANGUAGE`` (Flask-Babel's locale selector)."""
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or kanava().settings.default_language
+
+
+def remember_language(response: Response) -> Response:
+    """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES and request.cookies.get("lang") != lang:
+        response.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    return response
 
 
 def register(app: Flask) -> None:

@@ -26,12 +26,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import HiddenField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app import kanava
 from app.channels.errors import error_page
 from app.channels.order_page import is_own, remember
 from app.config import LANGUAGES
 from app.domain.plates import normalize_plate
-from app.extensions import db
+from app.extensions import db, kanava
 from app.models import Zone
 from app.texts import signs
 from app.usecases import form_keys, web_form

@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.backend import orders, timeline
 from app.domain.pricing import money_to_decimal_str
+from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,

@@ -12,9 +12,8 @@ import logging
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
-from app import kanava
 from app.clock import duties
-from app.extensions import db
+from app.extensions import db, kanava
 
 log = logging.getLogger(__name__)
 

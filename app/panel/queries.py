@@ -14,7 +14,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,7 @@ from app.domain.pricing import (
     parse_money,
     price,
 )
+from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     ApiToken,
@@ -60,9 +61,6 @@ from app.models import (
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases import plate_checks
-
-if TYPE_CHECKING:
-    from app import Kanava
 
 # Sign-in limits: a user name is locked after 5 failures in 15 minutes, an address after
 # 20 (several attendants may share one office NAT), each for 15 minutes.

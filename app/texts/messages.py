@@ -13,23 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
 from app.backend import ledger as payments
-from app.backend.orders import debt_cents, manage_link
+from app.backend.ledger import Receipt
+from app.backend.orders import Owed, debt_cents, manage_link
 from app.backend.orders import owed as owed_of
 from app.backend.zones import tariff_of
 from app.domain.pricing import is_paid_time, next_paid_change
+from app.kernel import Kanava
 from app.models import Order, OrderStatus, Payment, PaymentStatus
-
-if TYPE_CHECKING:
-    from app import Kanava
-    from app.backend.ledger import Receipt
-    from app.backend.orders import Owed
 
 # GSM 03.38 basic alphabet, and the extension table whose characters cost two septets.
 GSM7_BASIC = set(

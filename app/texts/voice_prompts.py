@@ -11,8 +11,7 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from app.domain.plates import normalize_plate
-
-SPELL = "\u0001"
+from app.kernel.calls import SPELL
 
 # The language menu speaks each option in its own language (not translated on purpose).
 LANGUAGE_OPTIONS = (

@@ -17,11 +17,11 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.backend import orders, timeline
 from app.backend.zones import tariff_of
 from app.domain.pricing import capped_end, is_paid_time, next_paid_change, price
+from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,

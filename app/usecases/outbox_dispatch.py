@@ -23,18 +23,16 @@ phone simulator shows. The contract of the outbox:
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.backend import timeline
-from app.config import Settings
+from app.kernel import Kanava
+from app.kernel.notifier import NotifierError
 from app.models import (
     LIVE_STATUSES,
     Channel,
@@ -46,9 +44,6 @@ from app.models import (
     OutboundStatus,
     PaymentStatus,
 )
-
-if TYPE_CHECKING:
-    from app import Kanava
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +58,6 @@ BACKOFF = (
 # A message still ``sending`` this long after its claim belongs to a dispatcher that died
 # between claiming and recording the result: it is queued again.
 SENDING_TIMEOUT = timedelta(minutes=5)
-TWILIO_TIMEOUT_SECONDS = 10.0
 # Purposes whose message is about one planned end of the order: when that end moves (the
 # driver extended) or the order is no longer live, the message is obsolete.
 END_BOUND_PURPOSES = frozenset({"reminder"})
@@ -86,99 +80,7 @@ _RANK = {
     OutboundStatus.DELIVERED: 3,
     OutboundStatus.SUPPRESSED: 4,
 }
-# Twilio error codes that no retry can fix: invalid or unreachable To, unsubscribed
-# recipient, not a mobile number, region not enabled, sender cannot send.
-PERMANENT_TWILIO_CODES = frozenset({21211, 21214, 21217, 21408, 21606, 21610, 21612, 21614})
 EARLY_STATUS_INTENT = "delivery_status"
-
-
-class NotifierError(Exception):
-    """Sending failed.
-
-    ``permanent`` when retrying cannot help (an invalid number); ``unreachable`` when the
-    provider did not answer at all (connection refused, timeout), so the rest of a sweep
-    would only wait for the same timeout again.
-    """
-
-    def __init__(self, message: str, *, permanent: bool = False, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.unreachable = unreachable
-
-
-class Notifier(Protocol):
-    name: str
-
-    def send(self, to: str, body: str, *, status_callback: str | None) -> str:
-        """Send one SMS; return the provider's message id. Raises :class:`NotifierError`."""
-        ...
-
-
-class LocalNotifier:
-    """No Twilio: messages stay in the local outbox, where the phone simulator shows them."""
-
-    name = "local"
-
-    def send(self, to: str, body: str, *, status_callback: str | None) -> str:
-        return "LOCAL" + secrets.token_hex(16)
-
-
-class TwilioNotifier:
-    """Twilio's Messages API through the official SDK.
-
-    ``TWILIO_API_BASE`` points the client at another host (a local test peer): the SDK's
-    HTTP client is given a subclass that rewrites scheme and host of every request.
-    """
-
-    name = "twilio"
-
-    def __init__(self, settings: Settings, *, timeout: float = TWILIO_TIMEOUT_SECONDS) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        base = settings.twilio_api_base
-
-        class _RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]
-            def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
-                if base:
-                    parts = urlsplit(url)
-                    target = urlsplit(base)
-                    url = parts._replace(scheme=target.scheme, netloc=target.netloc).geturl()
-                return super().request(method, url, *args, **kwargs)
-
-        self._client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=_RebasedHttpClient(timeout=timeout),
-        )
-        self._from = settings.twilio_from_number
-        self._service = settings.twilio_messaging_service_sid
-
-    def send(self, to: str, body: str, *, status_callback: str | None) -> str:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
-        kwargs: dict[str, str] = {"to": to, "body": body}
-        if self._service:
-            kwargs["messaging_service_sid"] = self._service
-        elif self._from:
-            kwargs["from_"] = self._from
-        if status_callback:
-            kwargs["status_callback"] = status_callback
-        try:
-            message = self._client.messages.create(**kwargs)
-        except TwilioRestException as exc:
-            permanent = exc.status == 400 and exc.code in PERMANENT_TWILIO_CODES
-            raise NotifierError(f"twilio {exc.status} {exc.code}", permanent=permanent) from exc
-        except (TwilioException, OSError) as exc:
-            # requests' ConnectionError and Timeout are OSErrors.
-            raise NotifierError(
-                f"twilio unreachable: {type(exc).__name__}", unreachable=True
-            ) from exc
-        return str(message.sid)
-
-
-def build_notifier(settings: Settings) -> Notifier:
-    return TwilioNotifier(settings) if settings.twilio_configured else LocalNotifier()
 
 
 def queue_sms(

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import orders
 from app.domain.plates import normalize_plate
+from app.kernel import Kanava
 from app.models import ApiToken, PlateCheckLog, User
 
 MAX_PLATE_LENGTH = 24

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import customers, orders, timeline, zones
 from app.backend import ledger as payments
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.backend.zones import tariff_of
 from app.domain.plates import normalize_plate
 from app.domain.pricing import price
+from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.adapters.stripe_gateway import StripeGateway
-from app.backend.ledger import ChargeDeclined, CheckoutRequest
+from app.kernel.payments import ChargeDeclined, CheckoutRequest
 from app.models import Customer
 from tests.conftest import make_settings
 from tests.peers.checkout_peer import CheckoutPeer, sign_payload
@@ -157,7 +157,7 @@ def test_webhook_signatures_are_verified(gateway: StripeGateway) -> None:
     )
     event = gateway.parse_webhook(payload, sign_payload(payload, WEBHOOK_SECRET))
     assert (event.id, event.object_type, event.object_id) == ("evt_1", "checkout.session", "cs_1")
-    from app.backend.ledger import InvalidWebhook
+    from app.kernel.payments import InvalidWebhook
 
     with pytest.raises(InvalidWebhook):
         gateway.parse_webhook(payload, sign_payload(payload, "whsec_wrong"))

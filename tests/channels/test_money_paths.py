@@ -18,11 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.backend import users
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import (
     Event,
     Order,

@@ -15,9 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Customer, Order
 from tests.conftest import HELSINKI, Clock, Phone
 

@@ -11,10 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import kanava
 from app.backend import ledger as payments
 from app.config import Operator, load_settings
-from app.extensions import db
+from app.extensions import db, kanava
 from app.models import Payment
 from tests.conftest import Clock, Phone
 

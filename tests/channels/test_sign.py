@@ -18,8 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from app import create_app, kanava
+from app import create_app
 from app.domain.pricing import parse_money
+from app.extensions import kanava
 from app.models import Zone
 from app.texts import signs
 from tests.browser_support import ARTIFACTS, browser_page, free_port, serve

@@ -16,9 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.backend import customers, orders, zones
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Channel, Order, OutboundMessage
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications

@@ -286,7 +286,7 @@ def test_receipt_by_sms_links_to_the_receipt_page(
 def test_the_demo_payment_page_is_never_served_with_a_stripe_key(
     app: Flask, client: FlaskClient, phone: Phone, stripe_peer: CheckoutPeer
 ) -> None:
-    from app import kanava
+    from app.extensions import kanava
 
     with app.app_context():
         assert kanava().payments.name == "stripe"

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.backend import orders
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, PaymentStatus
 from tests.conftest import HELSINKI, PUBLIC_BASE_URL, Clock, Phone
 

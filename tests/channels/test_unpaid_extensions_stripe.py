@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Customer, Order, OrderStatus, PaymentStatus
 from tests.channels.test_stripe_webhook import (
     first_time_driver_pays_and_saves_card,

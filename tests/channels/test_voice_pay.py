@@ -190,8 +190,8 @@ def test_a_card_given_after_the_parking_was_cancelled_is_not_charged(
     call.press("1")
     call.press("1")
     clock.advance(minutes=30)
-    from app import kanava
     from app.clock import duties
+    from app.extensions import kanava
 
     with app.app_context():
         duties.run_due(db.session(), kanava(), clock())

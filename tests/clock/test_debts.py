@@ -16,11 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import Kanava
 from app.backend import ledger as payments
 from app.backend import orders
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, Payment, PaymentStatus
 from tests.conftest import HELSINKI, Clock, Phone
 

@@ -17,9 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from app import Kanava
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import (
     Event,
     EventKind,

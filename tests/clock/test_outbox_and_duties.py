@@ -19,10 +19,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import Kanava, create_app
+from app import create_app
 from app.backend import customers
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
+from app.kernel.notifier import NotifierError
 from app.models import (
     Customer,
     Event,
@@ -34,7 +36,7 @@ from app.models import (
     PaymentStatus,
 )
 from app.usecases import outbox_dispatch as notifications
-from app.usecases.outbox_dispatch import MAX_ATTEMPTS, NotifierError
+from app.usecases.outbox_dispatch import MAX_ATTEMPTS
 from tests.conftest import Clock, Phone, make_settings
 
 DRIVER = "+358401234567"

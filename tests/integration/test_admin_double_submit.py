@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import users
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Event, EventKind, Order, OutboundMessage, Payment, User
 from app.panel import queries as panel
 from tests.conftest import Clock, Phone

@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import users
 from app.clock import duties
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import (
     Event,
     EventKind,

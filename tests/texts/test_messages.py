@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from app import Kanava, create_app
+from app import create_app
 from app.backend import ledger as payments
 from app.backend.orders import Owed
+from app.kernel import Kanava
 from app.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus, Zone
 from app.texts import messages
 from app.texts.messages import (

@@ -16,14 +16,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import Kanava, create_app
+from app import create_app
+from app.adapters.twilio_sms import TwilioNotifier
 from app.backend import customers
 from app.clock import duties
 from app.config import Settings
 from app.extensions import db
+from app.kernel import Kanava
 from app.models import Event, EventKind, Order, OrderStatus, OutboundMessage, OutboundStatus
 from app.usecases import outbox_dispatch as notifications
-from app.usecases.outbox_dispatch import MAX_ATTEMPTS, TwilioNotifier
+from app.usecases.outbox_dispatch import MAX_ATTEMPTS
 from tests.conftest import PUBLIC_BASE_URL, Clock, Phone, make_settings, sign
 from tests.peers.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_api_peer
 

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import customers, orders, timeline, zones
 from app.backend import ledger as payments
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
+from app.kernel import Kanava
 from app.models import (
     Channel,
     Customer,

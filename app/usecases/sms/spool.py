@@ -19,19 +19,16 @@ import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from app.backend import customers, timeline
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.parsing import parse_sms
+from app.kernel import Kanava
 from app.models import Channel, EventKind
 from app.texts import messages
 from app.usecases.sms import conversation as sms
-
-if TYPE_CHECKING:
-    from app import Kanava
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,8 @@ sees where a caller gave up.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import Kanava
 from app.backend import customers, orders, timeline, zones
 from app.backend import ledger as payments
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import LANGUAGES
 from app.domain.pricing import is_paid_time, next_paid_change
 from app.domain.speech import asks_for_zone_list, spoken_plate, spoken_zone
+from app.kernel import Kanava
+from app.kernel.calls import GatherSpec, PaySpec, Spoken, VoiceTurn
 from app.models import (
     LIVE_STATUSES,
     CallSession,
@@ -55,10 +55,6 @@ from app.usecases import outbox_dispatch as notifications
 log = logging.getLogger(__name__)
 
 SOURCE = "twilio_voice"
-# Twilio's <Say> language codes and an Amazon Polly voice for each
-# (https://www.twilio.com/docs/voice/twiml/say/text-speech#available-voices-and-languages).
-SAY_LANGUAGE = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
-VOICE = {"fi": "Polly.Suvi", "sv": "Polly.Astrid", "en": "Polly.Amy"}
 # Google's class token for spelled sequences, a hint that <Gather> accepts for speech.
 ALPHANUMERIC_HINT = "$OOV_CLASS_ALPHANUMERIC_SEQUENCE"
 MAX_SILENT_REPROMPTS = 2
@@ -72,64 +68,6 @@ PAY_URL = "/twilio/voice/pay"
 
 
 # ---- what a step answers ---------------------------------------------------------------
-
-
-@dataclass
-class Spoken:
-    """One sentence, in one language; plates inside are marked with :data:`P.SPELL`."""
-
-    text: str
-    lang: str
-
-
-@dataclass
-class GatherSpec:
-    action: str
-    input: str = "dtmf"
-    num_digits: int | None = 1
-    finish_on_key: str | None = None
-    hints: str | None = None
-    timeout: int = 6
-
-
-@dataclass
-class PaySpec:
-    """Twilio ``<Pay>`` tokenising a card (``chargeAmount`` 0) for Kanava to charge."""
-
-    action: str
-    currency: str
-    description: str
-    prompts: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class VoiceTurn:
-    """What the caller hears next. The channel renders it as TwiML."""
-
-    lang: str
-    say: list[Spoken] = field(default_factory=list)
-    gather: GatherSpec | None = None
-    pay: PaySpec | None = None
-    dial: str | None = None
-    hangup: bool = False
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> VoiceTurn:
-        raw = json.loads(text)
-        return cls(
-            lang=raw["lang"],
-            say=[Spoken(**s) for s in raw.get("say", [])],
-            gather=GatherSpec(**raw["gather"]) if raw.get("gather") else None,
-            pay=PaySpec(**raw["pay"]) if raw.get("pay") else None,
-            dial=raw.get("dial"),
-            hangup=bool(raw.get("hangup")),
-        )
-
-    def plain_text(self) -> str:
-        return " ".join(s.text.replace(P.SPELL, "") for s in self.say)
 
 
 @dataclass(frozen=True)

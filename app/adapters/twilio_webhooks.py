@@ -1,0 +1,103 @@
+"""Twilio's side of its webhooks: the ``X-Twilio-Signature`` check and the TwiML answers.
+
+The channels parse Twilio's form posts and hand the answer to these functions, so that no
+code outside :mod:`app.adapters` imports the twilio SDK. Signatures:
+https://www.twilio.com/docs/usage/security#validating-requests. Voices and language codes
+are the ones Twilio offers for Amazon Polly
+(https://www.twilio.com/docs/voice/twiml/say/text-speech#available-voices-and-languages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Gather, Pay, Say, VoiceResponse
+
+from app.kernel.calls import SPELL, Spoken, VoiceTurn
+
+# Twilio's <Say> language codes and an Amazon Polly voice for each.
+SAY_LANGUAGE = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
+VOICE = {"fi": "Polly.Suvi", "sv": "Polly.Astrid", "en": "Polly.Amy"}
+
+
+def signature_is_valid(
+    auth_token: str, url: str, params: Mapping[str, str], signature: str
+) -> bool:
+    """Whether ``signature`` is Twilio's signature of ``url`` and the POST ``params``."""
+    return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+
+
+def signature_of(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """The signature Twilio would send with ``params`` posted to ``url`` (the simulator)."""
+    return str(RequestValidator(auth_token).compute_signature(url, dict(params)))
+
+
+def messaging_twiml(reply: str) -> str:
+    """The Messaging webhook's answer: the reply as one ``<Message>``, or none."""
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return str(response)
+
+
+def _say(spoken: Spoken) -> Say:
+    """A ``<Say>``; marked parts become ``<say-as interpret-as="spell-out">``."""
+    say = Say(voice=VOICE[spoken.lang], language=SAY_LANGUAGE[spoken.lang])
+    for index, part in enumerate(spoken.text.split(SPELL)):
+        if not part:
+            continue
+        if index % 2:
+            say.say_as(part, interpret_as="spell-out")
+        else:
+            say.nest(part)
+    return say
+
+
+def voice_twiml(turn: VoiceTurn) -> str:
+    """What the caller hears next, as TwiML: sentences (inside a ``<Gather>`` when a key or
+    words are awaited), a ``<Pay>`` tokenising a card, a ``<Dial>``, a ``<Hangup>``."""
+    response = VoiceResponse()
+    if turn.gather is not None:
+        g = turn.gather
+        gather = Gather(
+            input=g.input,
+            action=g.action,
+            method="POST",
+            timeout=g.timeout,
+            num_digits=g.num_digits,
+            finish_on_key=g.finish_on_key if g.finish_on_key is not None else "",
+            hints=g.hints,
+            language=SAY_LANGUAGE[turn.lang] if "speech" in g.input else None,
+            speech_timeout="auto" if "speech" in g.input else None,
+            action_on_empty_result=True,
+        )
+        for spoken in turn.say:
+            gather.append(_say(spoken))
+        response.append(gather)
+    else:
+        for spoken in turn.say:
+            response.append(_say(spoken))
+    if turn.pay is not None:
+        p = turn.pay
+        pay = Pay(
+            input="dtmf",
+            action=p.action,
+            payment_connector="Stripe_Connector",
+            token_type="reusable",  # noqa: S106 - a token kind, not a secret
+            charge_amount="0",
+            currency=p.currency,
+            description=p.description,
+            postal_code=False,
+            timeout=10,
+            max_attempts=2,
+        )
+        for for_, text in p.prompts.items():
+            pay.prompt(for_=for_).append(_say(Spoken(text, turn.lang)))
+        response.append(pay)
+    if turn.dial is not None:
+        response.dial(turn.dial)
+    if turn.hangup:
+        response.hangup()
+    return str(response)
