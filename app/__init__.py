@@ -14,7 +14,6 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli
 from app.bootstrap import build_kanava
 from app.channels import (
     admin,
@@ -34,6 +33,7 @@ from app.channels import (
     web,
     web_form,
 )
+from app.cli import register as register_cli
 from app.config import Settings, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
@@ -117,7 +117,7 @@ def create_app(
     app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
-    cli.register(app)
+    register_cli(app)
     web.register(app)
     errors.register(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:

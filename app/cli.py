@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.backend import tokens, zones
 from app.backend import users as users_service
+from app.backend import zones
 from app.clock import duties
+from app.clock.scheduler import run_forever
 from app.extensions import db, kanava
+from app.usecases import operator_commands
 
 seed = AppGroup("seed", help="Load demo data.")
 zones_cli = AppGroup("zones", help="Zones and tariffs.")
@@ -33,7 +36,7 @@ def _now() -> datetime:
 @seed.command("demo")
 def seed_demo() -> None:
     """Load the demo zones (idempotent)."""
-    result = zones.seed_demo(db.session(), _now())
+    result = operator_commands.seed_demo_zones(db.session(), _now())
     click.echo(f"demo zones: {result.created} created, {result.updated} updated")
 
 
@@ -42,7 +45,7 @@ def seed_demo() -> None:
 def zones_import(file: Path) -> None:
     """Create or update zones and tariffs from a YAML FILE."""
     try:
-        result = zones.import_file(db.session(), file, _now())
+        result = operator_commands.import_zones_file(db.session(), file, _now())
     except zones.ZoneFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"zones: {result.created} created, {result.updated} updated")
@@ -59,7 +62,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        users_service.create_user(db.session(), name, role, password, _now())
+        operator_commands.create_user(db.session(), name, role, password, _now())
     except users_service.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"user {name} ({role}) created")
@@ -69,7 +72,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
 @click.argument("name")
 def tokens_create(name: str) -> None:
     """Print a new API token for handheld NAME (stored hashed; shown only now)."""
-    click.echo(tokens.create_token(db.session(), name, _now()))
+    click.echo(operator_commands.create_token(db.session(), name, _now()))
 
 
 @jobs.command("tick")
@@ -93,8 +96,6 @@ def jobs_tick(at: str | None) -> None:
 @click.option("--interval", default=30, show_default=True, help="Seconds between sweeps.")
 def scheduler_run(interval: int) -> None:
     """Run the clock process: every duty, every INTERVAL seconds, until stopped."""
-    from app.clock.scheduler import run_forever
-
     run_forever(interval)
 
 
@@ -102,25 +103,21 @@ def scheduler_run(interval: int) -> None:
 def dev_init() -> None:
     """Seed the demo zones and a demo attendant when the database has none (make run)."""
     if not zones.active_codes(db.session()):
-        zones.seed_demo(db.session(), _now())
+        operator_commands.seed_demo_zones(db.session(), _now())
         click.echo("demo zones loaded")
     if not users_service.count(db.session()):
         password_file = Path(kanava_instance_path()) / "demo_password"
         if password_file.exists():
             password = password_file.read_text().strip()
         else:
-            import secrets
-
             password = secrets.token_urlsafe(9)
             password_file.write_text(password)
             password_file.chmod(0o600)
-        users_service.create_user(db.session(), "demo", "admin", password, _now())
+        operator_commands.create_user(db.session(), "demo", "admin", password, _now())
         click.echo("demo admin created")
 
 
 def kanava_instance_path() -> str:
-    from flask import current_app
-
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
     return current_app.instance_path
 

@@ -137,6 +137,7 @@ def app(
     _empty_tables(application)
     with application.app_context():
         zones.seed_demo(db.session, clock())
+        db.session.commit()
         db.session.remove()
     yield application
     with application.app_context():
@@ -206,7 +207,9 @@ def api_token(app: Flask, clock: Clock) -> str:
     from app.backend import tokens
 
     with app.app_context():
-        return tokens.create_token(db.session, "handheld-1", clock())
+        token = tokens.create_token(db.session, "handheld-1", clock())
+        db.session.commit()
+        return token
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
-"""Payments: the payment port, and every change to payment records.
+"""Payment records: every change to them, through the payment port. Adds and flushes;
+the use cases commit and tell the driver.
 
 The payment gateway (the port :class:`~app.kernel.payments.PaymentGateway`) is chosen once
 at start-up by :mod:`app.bootstrap`: Stripe when ``STRIPE_SECRET_KEY`` is set, otherwise
 the demo gateway, a local page clearly marked as a demo.
 
 An order has one or more :class:`~app.models.Payment` records (attempts). The driver's
-link ``/pay/<token>`` names a payment, never a provider session: :func:`checkout_for_token`
-sends the driver to the payment's current hosted checkout and opens a fresh one when the
-old one has expired or no longer matches the amount, so the link outlives any session.
+link ``/pay/<token>`` names a payment, never a provider session:
+:func:`app.usecases.pay_link.checkout_for_token` sends the driver to the payment's current
+hosted checkout, opened by :func:`open_checkout`.
 
 A returning driver who agreed to save a card is charged off-session, without a link:
 fixed-duration parking at start, open-ended parking at stop for the minutes used, an
@@ -22,7 +23,7 @@ commits once, with its reply), so its key must survive a rollback and the retry 
 delivery: it names the customer and how many payments the customer had before
 (``kanava-customer-<id>-charge-<n>-<purpose>-<amount>``), read under the customer's row
 lock. If the use case rolls back after all, the charge belongs to no payment: the
-``payment_intent`` webhook finds it unmatched and refunds it (:func:`sync_payment`).
+``payment_intent`` webhook finds it unmatched and refunds it (:func:`claim_orphan`).
 Money that arrives for a payment that is no longer pending (a checkout paid after the
 order was cancelled) is recorded on that payment and refunded, never kept silently.
 """
@@ -36,22 +37,16 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.backend import timeline
+from app.backend import customers, timeline
+from app.backend.zones import tariff_of
 from app.config import Settings
 from app.domain.pricing import money_to_decimal_str, price
 from app.kernel import Kanava
-from app.kernel.payments import (
-    ChargeDeclined,
-    CheckoutRequest,
-    PaymentInfo,
-)
+from app.kernel.payments import ChargeDeclined, CheckoutInfo, CheckoutRequest, PaymentInfo
 from app.models import (
     Channel,
     Customer,
@@ -61,14 +56,12 @@ from app.models import (
     OrderStatus,
     Payment,
     PaymentStatus,
-    WebhookReceipt,
 )
 
 log = logging.getLogger(__name__)
 
 # Open-ended parking in a zone without a longest stay: hold at most a day's parking.
 OPEN_ENDED_HOLD = timedelta(hours=24)
-WEBHOOK_SOURCE = "stripe"
 
 
 # ---- lookups -----------------------------------------------------------------------------
@@ -183,8 +176,6 @@ def lock_payment(session: Session, payment_id: int) -> Payment | None:
 
 def _hold_amount(order: Order, kanava: Kanava) -> int:
     """What to hold on a card for an open-ended parking: its price up to the longest stay."""
-    from app.backend.zones import tariff_of
-
     end = order.ends_at or order.starts_at + OPEN_ENDED_HOLD
     return price(tariff_of(order.zone), order.starts_at, end, kanava.settings.tz)
 
@@ -311,11 +302,10 @@ def _charge_saved_card(
 
     The customer's row is locked until the use case commits: one driver's charges are made
     one at a time, and the ``payment_intent`` webhook that checks for orphan charges
-    (:func:`sync_payment`) waits until this charge is recorded or rolled back. The key and
-    the metadata name no uncommitted id (see :func:`saved_card_charge_key`).
+    (:func:`app.usecases.provider_events.sync_payment`) waits until this charge is
+    recorded or rolled back. The key and the metadata name no uncommitted id (see
+    :func:`saved_card_charge_key`).
     """
-    from app.backend import customers
-
     customer = order.customer
     assert customer is not None
     customers.lock(session, customer)
@@ -427,7 +417,9 @@ def charge_tokenised_card(
     except ChargeDeclined as exc:
         failure = exc.code
     else:
-        if _apply_paid(session, kanava, payment, info, now=now, notify=False, how="card by phone"):
+        # The caller tells the driver on the line. (Money for a payment no longer pending
+        # cannot come back here: the payment was found pending under its row lock.)
+        if apply_paid(session, kanava, payment, info, now=now, how="card by phone").paid:
             return CardCharge(payment)
         failure = info.failure or info.status
     payment.failure_reason = failure[:255]
@@ -675,17 +667,20 @@ def settle(
     return _new_payment(session, kanava, order, owed, now)
 
 
-def applied_if_paid(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> bool:
+def applied_if_paid(
+    session: Session, kanava: Kanava, payment: Payment, *, now: datetime
+) -> Applied:
     """Ask the provider whether the pending ``payment``'s checkout was paid (its event may
-    be late) and apply it if so. True when it was paid now. Locks the payment row."""
+    be late) and apply it if so (:func:`apply_paid`; ``paid`` when it was paid now). Locks
+    the payment row."""
     if payment.status is not PaymentStatus.PENDING or not payment.checkout_ref:
-        return False
+        return Applied()
     info = kanava.payments.get_checkout(payment.checkout_ref)
     if info.status != "complete" or not info.payment_ref:
-        return False
+        return Applied()
     locked = lock_payment(session, payment.id)
     assert locked is not None
-    return _apply_paid(
+    return apply_paid(
         session, kanava, locked, kanava.payments.get_payment(info.payment_ref), now=now
     )
 
@@ -695,7 +690,7 @@ def change_amount(
 ) -> None:
     """Ask for ``amount_cents`` through the pending ``payment``. A checkout already opened
     for the old amount is closed, so the driver can only pay the new one (the link opens a
-    fresh checkout: :func:`checkout_for_token`)."""
+    fresh checkout: :func:`app.usecases.pay_link.checkout_for_token`)."""
     if payment.amount_cents == amount_cents:
         return
     if payment.checkout_ref:
@@ -710,7 +705,7 @@ def change_amount(
 def cancel_pending(session: Session, kanava: Kanava, payment: Payment, *, now: datetime) -> None:
     """Nothing more is asked through ``payment``: it is cancelled and its hosted checkout
     closed, so the driver can no longer pay it. (A checkout paid in the same moment is
-    refunded when its event arrives: :func:`_apply_paid`.)"""
+    refunded when its event arrives: :func:`apply_paid`.)"""
     if payment.status is not PaymentStatus.PENDING:
         return
     if payment.checkout_ref:
@@ -835,91 +830,40 @@ def refund(
     return payment
 
 
-# ---- the payment link --------------------------------------------------------------------
+# ---- the hosted checkout ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckoutStep:
-    """What ``/pay/<token>`` does next."""
-
-    action: Literal["redirect", "ask_consent", "done", "demo"]
-    payment: Payment
-    url: str | None = None
-
-
-class PaymentNotPayable(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+def _ensure_provider_customer(session: Session, kanava: Kanava, customer: Customer) -> None:
+    """Give ``customer`` a customer at the payment provider, to save a card on."""
+    if customer.stripe_customer_id:
+        return
+    customer.stripe_customer_id = kanava.payments.create_customer(
+        customer, idempotency_key=f"kanava-customer-{customer.id}"
+    )
+    session.flush()
 
 
-def consent_text(lang: str) -> str:
-    """The plain words the driver agrees to when saving a card."""
-    with force_locale(lang):
-        return str(
-            _(
-                "Save my card for my next parkings: Kanava will charge this card for the time "
-                "I park, without a payment link, and send the receipt by text message."
-            )
-        )
-
-
-def checkout_for_token(
+def open_checkout(
     session: Session,
     kanava: Kanava,
-    token: str,
+    payment: Payment,
     *,
+    previous: str | None,
+    consent: str | None,
     now: datetime,
-    save_card: bool | None = None,
-) -> CheckoutStep:
-    """Where the driver's link ``/pay/<token>`` leads now. Commits.
-
-    A payment no longer pending shows its result. With Stripe, a driver who could save a
-    card is asked first (``ask_consent``) unless ``save_card`` answers it; then the
-    payment's checkout is reused while it is open and still asks for the right amount,
-    and replaced by a fresh one otherwise. Raises :class:`PaymentNotPayable` ``unknown``.
-    """
-    payment = find_by_token(session, token)
-    if payment is None:
-        raise PaymentNotPayable("unknown")
-    if payment.status is not PaymentStatus.PENDING:
-        return CheckoutStep("done", payment)
-    gateway = kanava.payments
-    if gateway.name == "demo":
-        return CheckoutStep("demo", payment)
+) -> CheckoutInfo:
+    """Open a fresh hosted checkout for the pending ``payment`` (``previous`` is the one it
+    replaces, closed already) and record it. With ``consent`` (the words the driver agreed
+    to) the checkout saves the card, on a provider customer made for the driver if needed.
+    Flushes."""
     order = payment.order
     customer = order.customer
-    own_phone = made_from_own_phone(order)
-    if save_card is not None:
-        payment.save_card = save_card and own_phone
-    can_save = gateway.saves_cards and own_phone and not has_saved_card(customer, kanava)
-    if can_save and payment.save_card is None:
-        session.commit()
-        return CheckoutStep("ask_consent", payment)
-
-    previous = payment.checkout_ref
-    if previous:
-        current = gateway.get_checkout(previous)
-        if current.status == "complete":
-            sync_checkout(session, kanava, current.ref, now=now)
-            return CheckoutStep("done", payment)
-        if (
-            current.status == "open"
-            and current.amount_cents == payment.amount_cents
-            and current.url
-        ):
-            session.commit()
-            return CheckoutStep("redirect", payment, current.url)
-        if current.status == "open":
-            gateway.expire_checkout(
-                previous, idempotency_key=idempotency_key(payment, f"expire-{previous}")
-            )
-    saving = bool(payment.save_card) and own_phone and customer is not None
+    saving = consent is not None and customer is not None
     if saving:
         assert customer is not None
-        _ensure_customer(session, kanava, customer)
+        _ensure_provider_customer(session, kanava, customer)
     base = kanava.settings.public_base_url
-    info = gateway.create_checkout(
+    info = kanava.payments.create_checkout(
         CheckoutRequest(
             payment_id=payment.id,
             order_id=order.id,
@@ -932,7 +876,7 @@ def checkout_for_token(
             capture_later=order.open_ended and order.status is not OrderStatus.ENDED,
             save_card=saving,
             customer_ref=customer.stripe_customer_id if saving and customer else None,
-            consent_text=consent_text(order.language) if saving else None,
+            consent_text=consent if saving else None,
             idempotency_key=idempotency_key(
                 payment, f"checkout-{previous or 'first'}-{payment.amount_cents}"
             ),
@@ -951,43 +895,50 @@ def checkout_for_token(
         currency=payment.currency,
         checkout=info.ref,
     )
-    session.commit()
-    return CheckoutStep("redirect", payment, info.url)
-
-
-def _ensure_customer(session: Session, kanava: Kanava, customer: Customer) -> None:
-    if customer.stripe_customer_id:
-        return
-    customer.stripe_customer_id = kanava.payments.create_customer(
-        customer, idempotency_key=f"kanava-customer-{customer.id}"
-    )
-    session.flush()
+    return info
 
 
 # ---- applying what the provider says -----------------------------------------------------
 
 
-def _apply_paid(
+@dataclass(frozen=True)
+class Returned:
+    """Money nobody asked for, given back (:func:`return_unexpected`). The driver is told
+    of a refund (not of a released hold) when it belongs to one of their orders."""
+
+    order: Order | None
+    customer: Customer | None
+    amount_cents: int
+    currency: str | None
+    held: bool
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying the provider's word to a payment did (:func:`apply_paid`): ``paid``
+    when the payment was paid (or its card held) now, so the driver's confirmation is due;
+    ``returned`` when the money was not asked for and went back."""
+
+    paid: bool = False
+    returned: Returned | None = None
+
+
+def apply_paid(
     session: Session,
     kanava: Kanava,
     payment: Payment,
     info: PaymentInfo,
     *,
     now: datetime,
-    notify: bool = True,
     how: str = "",
-) -> bool:
-    """Mark the locked ``payment`` paid (or held) as the provider's ``info`` says; activate
-    the order and queue one confirmation (unless ``notify`` is False: the caller confirms).
-    Returns False when there was nothing to apply.
+) -> Applied:
+    """Mark the locked ``payment`` paid (or held) as the provider's ``info`` says, and
+    activate the order. The caller tells the driver (see :class:`Applied`).
 
     Money for a payment that is no longer pending (cancelled with its order, or already
     paid through another checkout) is never kept: it is recorded and returned
-    (:func:`_return_unexpected`).
+    (:func:`return_unexpected`).
     """
-    from app.texts.messages import payment_confirmed_text
-    from app.usecases import outbox_dispatch as notifications
-
     if info.status not in ("succeeded", "requires_capture"):
         if (
             payment.status is PaymentStatus.PENDING
@@ -1006,11 +957,13 @@ def _apply_paid(
                 currency=payment.currency,
                 ref=info.ref,
             )
-        return False
+        return Applied()
     if payment.status is not PaymentStatus.PENDING:
         if payment.provider_ref != info.ref:
-            _return_unexpected(session, kanava, info, now=now, payment=payment)
-        return False
+            return Applied(
+                returned=return_unexpected(session, kanava, info, now=now, payment=payment)
+            )
+        return Applied()
     order = payment.order
     held = info.status == "requires_capture"
     payment.provider_ref = info.ref
@@ -1046,17 +999,7 @@ def _apply_paid(
         ref=info.ref,
         card_saved=bool(payment.save_card and customer and customer.card_saved_at == now),
     )
-    if notify and customer is not None:
-        notifications.queue_sms(
-            session,
-            kanava,
-            customer,
-            payment_confirmed_text(order, payment, kanava, now=now),
-            purpose="payment_confirmed",
-            order=order,
-            now=now,
-        )
-    return True
+    return Applied(paid=True)
 
 
 def _already_returned(session: Session, ref: str) -> bool:
@@ -1068,7 +1011,7 @@ def _already_returned(session: Session, ref: str) -> bool:
     )
 
 
-def _return_unexpected(
+def return_unexpected(
     session: Session,
     kanava: Kanava,
     info: PaymentInfo,
@@ -1076,16 +1019,14 @@ def _return_unexpected(
     now: datetime,
     payment: Payment | None = None,
     customer: Customer | None = None,
-) -> None:
+) -> Returned | None:
     """Give back money Kanava did not ask for: a charge no payment record owns (its use
     case rolled back), or one for a payment no longer pending. A hold is released, a
     charge refunded in full; the timeline records it (``intent`` ``orphan_refunded``, the
-    PaymentIntent as ``external_id``) and the driver is told. Once per PaymentIntent."""
-    from app.texts.messages import refund_made
-    from app.usecases import outbox_dispatch as notifications
-
+    PaymentIntent as ``external_id``). Once per PaymentIntent: None when it was returned
+    already. The caller tells the driver (:class:`Returned`)."""
     if _already_returned(session, info.ref):
-        return
+        return None
     gateway = kanava.payments
     held = info.status == "requires_capture"
     amount = info.amount_cents if held else (info.received_cents or info.amount_cents)
@@ -1116,6 +1057,7 @@ def _return_unexpected(
         amount,
         f"payment {payment.id} ({payment.status.value})" if payment else "no payment",
     )
+    currency = payment.currency if payment else (order.currency if order else None)
     timeline.record(
         session,
         at=now,
@@ -1137,37 +1079,27 @@ def _return_unexpected(
             "payment_status": payment.status.value if payment else None,
             "ref": info.ref,
             "amount_cents": amount,
-            "currency": payment.currency if payment else (order.currency if order else None),
+            "currency": currency,
             "refund_id": refund_id,
         },
     )
-    if customer is not None and order is not None and not held:
-        notifications.queue_sms(
-            session,
-            kanava,
-            customer,
-            refund_made(order, amount, payment.currency if payment else order.currency),
-            purpose="unexpected_refund",
-            order=order,
-            now=now,
-        )
+    return Returned(order, customer, amount, currency, held)
 
 
-def _payment_id_for(session: Session, info: PaymentInfo) -> int | None:
+def payment_id_for(session: Session, info: PaymentInfo) -> int | None:
     """The payment a PaymentIntent belongs to: the one that recorded it, else the one its
     metadata names (a checkout's intent, made for a committed payment)."""
     by_ref = session.scalar(select(Payment.id).where(Payment.provider_ref == info.ref).limit(1))
     return by_ref if by_ref is not None else info.payment_id
 
 
-def _claim_orphan(
+def claim_orphan(
     session: Session, kanava: Kanava, info: PaymentInfo, *, now: datetime
-) -> Payment | None:
+) -> Payment | Returned | None:
     """A paid PaymentIntent no payment owns. The customer's row is locked first: a
     saved-card charge holds it until its use case commits or rolls back, so a charge whose
-    record is on its way is found, and one that was rolled back is returned."""
-    from app.backend import customers
-
+    record is on its way is found (its locked payment is returned), and one that was
+    rolled back is returned to the driver (:func:`return_unexpected`)."""
     customer = (
         session.scalar(select(Customer).where(Customer.stripe_customer_id == info.customer_ref))
         if info.customer_ref
@@ -1175,151 +1107,10 @@ def _claim_orphan(
     )
     if customer is not None:
         customers.lock(session, customer)
-        payment_id = _payment_id_for(session, info)
+        payment_id = payment_id_for(session, info)
         if payment_id is not None:
             return lock_payment(session, payment_id)
-    _return_unexpected(session, kanava, info, now=now, customer=customer)
-    return None
-
-
-def sync_checkout(
-    session: Session, kanava: Kanava, checkout_ref: str, *, now: datetime
-) -> Payment | None:
-    """Apply a hosted checkout as the provider reports it now (fetched, never taken from a
-    webhook's payload). Safe to repeat and to run concurrently. Commits."""
-    info = kanava.payments.get_checkout(checkout_ref)
-    payment_id = info.payment_id
-    if payment_id is None:
-        payment_id = session.scalar(select(Payment.id).where(Payment.checkout_ref == checkout_ref))
-    payment = lock_payment(session, payment_id) if payment_id is not None else None
-    if payment is None or payment.provider != kanava.payments.name:
-        session.commit()
-        return None
-    if info.status == "complete" and info.payment_ref:
-        paid = kanava.payments.get_payment(info.payment_ref)
-        _apply_paid(session, kanava, payment, paid, now=now)
-    session.commit()
-    from app.usecases import outbox_dispatch as notifications
-
-    notifications.dispatch_queued(session, kanava, now=now)
-    return payment
-
-
-def sync_payment(
-    session: Session, kanava: Kanava, payment_ref: str, *, now: datetime
-) -> Payment | None:
-    """Apply a PaymentIntent as the provider reports it now. Safe to repeat. Commits.
-
-    A paid PaymentIntent that no payment owns (a saved-card charge whose use case rolled
-    back) is refunded and recorded, never dropped silently."""
-    info = kanava.payments.get_payment(payment_ref)
-    payment_id = _payment_id_for(session, info)
-    payment = lock_payment(session, payment_id) if payment_id is not None else None
-    if payment is None and info.status in ("succeeded", "requires_capture"):
-        payment = _claim_orphan(session, kanava, info, now=now)
-    if payment is None or payment.provider != kanava.payments.name:
-        session.commit()
-        from app.usecases import outbox_dispatch as notifications
-
-        notifications.dispatch_queued(session, kanava, now=now)
-        return None
-    # A charge made off-session is applied when it is made; this only completes payments
-    # the driver made through a checkout, if their checkout event is late or lost.
-    _apply_paid(session, kanava, payment, info, now=now)
-    session.commit()
-    from app.usecases import outbox_dispatch as notifications
-
-    notifications.dispatch_queued(session, kanava, now=now)
-    return payment
-
-
-def return_from_checkout(
-    session: Session, kanava: Kanava, token: str, checkout_ref: str | None, *, now: datetime
-) -> Payment:
-    """The driver's browser came back from the checkout: apply it if the webhook has not
-    yet. Raises :class:`PaymentNotPayable` ``unknown``."""
-    payment = find_by_token(session, token)
-    if payment is None:
-        raise PaymentNotPayable("unknown")
-    ref = payment.checkout_ref
-    if checkout_ref and checkout_ref == ref and payment.status is PaymentStatus.PENDING:
-        sync_checkout(session, kanava, ref, now=now)
-        session.refresh(payment)
-    return payment
-
-
-def receive_webhook(
-    session: Session, kanava: Kanava, payload: bytes, signature: str | None, *, now: datetime
-) -> str:
-    """``POST /stripe/webhook``: verify, claim the event id once, and apply the object it
-    names as fetched from the provider. Events may come in any order, twice, or late: the
-    provider's current state decides. Raises :class:`InvalidWebhook`. Commits."""
-    event = kanava.payments.parse_webhook(payload, signature)
-    if session.scalar(
-        select(WebhookReceipt.id).where(
-            WebhookReceipt.source == WEBHOOK_SOURCE, WebhookReceipt.external_id == event.id
-        )
-    ):
-        return "duplicate"
-    session.add(
-        WebhookReceipt(
-            source=WEBHOOK_SOURCE, external_id=event.id, response_body=event.type, created_at=now
-        )
-    )
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return "duplicate"
-    if event.object_type == "checkout.session" and event.type.startswith("checkout.session."):
-        sync_checkout(session, kanava, event.object_id, now=now)
-    elif event.object_type == "payment_intent" and event.type.startswith("payment_intent."):
-        sync_payment(session, kanava, event.object_id, now=now)
-    else:
-        session.commit()
-        return "ignored"
-    return "applied"
-
-
-def complete_demo_payment(
-    session: Session, kanava: Kanava, token: str, *, now: datetime
-) -> Payment:
-    """The driver pressed "pay" on the demo page: the payment succeeds and the order is active.
-
-    Repeating it changes nothing (the button may be pressed twice). Commits. Queues one
-    confirmation SMS. Raises :class:`PaymentNotPayable` when the link is unknown, the
-    payment was cancelled, or the gateway is not the demo one.
-    """
-    from app.usecases import outbox_dispatch as notifications
-
-    if kanava.payments.name != "demo":
-        raise PaymentNotPayable("not_demo")
-    payment = find_by_token(session, token)
-    if payment is None:
-        raise PaymentNotPayable("unknown")
-    payment = lock_payment(session, payment.id)
-    assert payment is not None
-    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
-        return payment
-    if payment.status is not PaymentStatus.PENDING:
-        raise PaymentNotPayable(payment.status.value)
-    order = payment.order
-    if order.status is OrderStatus.CANCELLED:
-        raise PaymentNotPayable("order_cancelled")
-    held = order.open_ended and order.status is not OrderStatus.ENDED
-    info = PaymentInfo(
-        ref=f"demo_{payment.token}",
-        status="requires_capture" if held else "succeeded",
-        amount_cents=payment.amount_cents,
-        received_cents=0 if held else payment.amount_cents,
-        customer_ref=None,
-        payment_method_ref=None,
-        payment_id=payment.id,
-    )
-    _apply_paid(session, kanava, payment, info, now=now)
-    session.commit()
-    notifications.dispatch_queued(session, kanava, now=now)
-    return payment
+    return return_unexpected(session, kanava, info, now=now, customer=customer)
 
 
 # ---- receipts ----------------------------------------------------------------------------

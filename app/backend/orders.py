@@ -505,19 +505,30 @@ class ExtensionLapsed:
     paid_end: datetime
     lapsed_end: datetime
     lapsed_cents: int
+    # Money that came for the pending payment while it was being looked at, given back.
+    returned: payments.Returned | None = None
+
+
+@dataclass
+class ExtensionPaidLate:
+    """The extension's checkout was paid, its event late: applied instead of lapsing."""
+
+    payment: Payment
+    applied: payments.Applied
 
 
 def lapse_extension(
     session: Session, kanava: Kanava, order: Order, *, now: datetime
-) -> ExtensionLapsed | None:
+) -> ExtensionLapsed | ExtensionPaidLate | None:
     """The extension of an active ``order`` was not paid within its grace: it lapses.
 
     The end goes back to the paid end (``unpaid_from``), the price to what that costs, the
     pending payment is cancelled and its checkout closed (money that still arrives for it
-    is refunded: :func:`app.backend.ledger._apply_paid`), and the timeline records it.
+    is refunded: :func:`app.backend.ledger.apply_paid`), and the timeline records it.
     A checkout the driver completed whose event has not arrived yet is applied instead,
-    and nothing lapses. Returns None when there is nothing to lapse (paid or changed
-    meanwhile). The order's row is locked first. Does not commit.
+    and nothing lapses (:class:`ExtensionPaidLate`). Returns None when there is nothing to
+    lapse (paid or changed meanwhile). The order's row is locked first. Does not commit;
+    the caller tells the driver.
     """
     order = lock_order(session, order)
     due = order.payment_due_at
@@ -526,8 +537,11 @@ def lapse_extension(
     if due > now:
         return None
     pending = payments.open_payment_of(order)
-    if pending is not None and payments.applied_if_paid(session, kanava, pending, now=now):
-        return None
+    late = payments.Applied()
+    if pending is not None:
+        late = payments.applied_if_paid(session, kanava, pending, now=now)
+        if late.paid:
+            return ExtensionPaidLate(pending, late)
     paid_end = order.unpaid_from
     lapsed_end = order.ends_at or paid_end
     lapsed = 0
@@ -563,7 +577,7 @@ def lapse_extension(
             "payment_id": pending.id if pending is not None else None,
         },
     )
-    return ExtensionLapsed(order, paid_end, lapsed_end, lapsed)
+    return ExtensionLapsed(order, paid_end, lapsed_end, lapsed, late.returned)
 
 
 def cancel_order(

@@ -24,15 +24,17 @@ def _digest(token: str) -> str:
 
 
 def create_token(session: Session, name: str, at: datetime) -> str:
-    """Create a token called ``name``; returns the token, which is shown once. Commits."""
+    """Create a token called ``name``; returns the token, which is shown once. Flushes;
+    the caller commits."""
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, token_hash=_digest(token), created_at=at))
-    session.commit()
+    session.flush()
     return token
 
 
 def authenticate(session: Session, token: str, at: datetime) -> ApiToken | None:
-    """The live token matching ``token``, or None. Records when it was last used."""
+    """The live token matching ``token``, or None. Records when it was last used (the
+    caller commits)."""
     if not token.startswith(PREFIX):
         return None
     digest = _digest(token)
@@ -40,5 +42,5 @@ def authenticate(session: Session, token: str, at: datetime) -> ApiToken | None:
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
         return None
     row.last_used_at = at
-    session.commit()
+    session.flush()
     return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -19,7 +19,7 @@ class UserError(ValueError):
 
 
 def create_user(session: Session, name: str, role: str, password: str, at: datetime) -> User:
-    """Create and commit a panel user. Raises :class:`UserError`."""
+    """Create a panel user (flushed; the caller commits). Raises :class:`UserError`."""
     name = name.strip()
     if not name:
         raise UserError("the name is empty")
@@ -31,11 +31,9 @@ def create_user(session: Session, name: str, role: str, password: str, at: datet
         raise UserError(f"user {name} exists already")
     user = User(name=name, role=role, password_hash=generate_password_hash(password), created_at=at)
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
 def count(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(session.scalar(select(func.count()).select_from(User)) or 0)

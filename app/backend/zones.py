@@ -290,7 +290,8 @@ def _check_phone_codes(session: Session, validated: list[dict[str, Any]]) -> Non
 
 
 def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> ImportResult:
-    """Create or update every zone in ``data`` (the parsed zones file) and commit.
+    """Create or update every zone in ``data`` (the parsed zones file). Flushes; the
+    caller commits.
 
     All or nothing: one bad zone rejects the file and changes nothing. A zone whose code
     has letters keeps the ``phone_code`` it has unless the file gives another; one that
@@ -331,7 +332,6 @@ def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> Imp
         zone.phone_code = phone_code
     session.flush()
     assign_phone_codes(session)
-    session.commit()
     return ImportResult(created=created, updated=updated)
 
 

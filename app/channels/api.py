@@ -10,9 +10,9 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.backend import orders, tokens
+from app.backend import orders
 from app.extensions import db, kanava
-from app.usecases import plate_checks
+from app.usecases import api_tokens, plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,7 +44,7 @@ def token_required(view: F) -> F:
         scheme, _, token = header.partition(" ")
         row = None
         if scheme.lower() == "bearer" and token:
-            row = tokens.authenticate(db.session(), token.strip(), kanava().clock())
+            row = api_tokens.sign_in(db.session(), token.strip(), kanava().clock())
         if row is None:
             response, status = _error(401, "unauthorized")
             response.headers["WWW-Authenticate"] = 'Bearer realm="kanava"'

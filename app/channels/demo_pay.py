@@ -20,6 +20,7 @@ from app.backend import orders
 from app.config import LANGUAGES
 from app.extensions import csrf, db, kanava
 from app.models import Payment
+from app.usecases import pay_link as links
 
 bp = Blueprint("pay", __name__)
 
@@ -49,10 +50,10 @@ def _render(template: str, payment: Payment, **context: object) -> str:
 def _step(token: str, save_card: bool | None) -> Response | str:
     k = kanava()
     try:
-        step = payments.checkout_for_token(
+        step = links.checkout_for_token(
             db.session(), k, token, now=k.clock(), save_card=save_card
         )
-    except payments.PaymentNotPayable:
+    except links.PaymentNotPayable:
         abort(404)
     if step.action == "redirect" and step.url:
         return redirect(step.url, code=303)
@@ -63,7 +64,7 @@ def _step(token: str, save_card: bool | None) -> Response | str:
             "pay/consent.html",
             step.payment,
             form=ConsentForm(),
-            consent=payments.consent_text(_lang(step.payment)),
+            consent=links.consent_text(_lang(step.payment)),
         )
     return _render("pay/done.html", step.payment)
 
@@ -85,10 +86,10 @@ def pay_consent(token: str) -> Response | str:
 def checkout_return(token: str) -> str:
     k = kanava()
     try:
-        payment = payments.return_from_checkout(
+        payment = links.return_from_checkout(
             db.session(), k, token, request.args.get("session_id"), now=k.clock()
         )
-    except payments.PaymentNotPayable:
+    except links.PaymentNotPayable:
         abort(404)
     return _render("pay/done.html", payment)
 
@@ -113,8 +114,8 @@ def demo_pay(token: str) -> Response | tuple[str, int]:
     payment = _demo_payment_or_404(token)
     k = kanava()
     try:
-        payments.complete_demo_payment(db.session(), k, payment.token, now=k.clock())
-    except payments.PaymentNotPayable:
+        links.complete_demo_payment(db.session(), k, payment.token, now=k.clock())
+    except links.PaymentNotPayable:
         return _render("pay/done.html", payment), 409
     lang = request.args.get("lang")
     suffix = f"?lang={lang}" if lang in LANGUAGES else ""

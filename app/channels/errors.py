@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.channels.api import json_errors_under_api
 from app.extensions import kanava
 from app.texts.signs import display_number
 
@@ -92,8 +93,6 @@ def error_page(error: HTTPException) -> Response | HTTPException:
     """The branded page for ``error``; machines' paths get their usual answer."""
     path = request.path
     if path.startswith("/api/"):
-        from app.channels.api import json_errors_under_api
-
         return json_errors_under_api(error)
     if path.startswith(MACHINE_PATHS):
         return error

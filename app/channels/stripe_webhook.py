@@ -1,7 +1,7 @@
 """``POST /stripe/webhook``: Stripe's events, signature checked, each event id applied once.
 
-The channel only hands the raw body and the ``Stripe-Signature`` header to the payment
-service; 400 when the signature does not verify.
+The channel only hands the raw body and the ``Stripe-Signature`` header to the use case
+(:func:`app.usecases.provider_events.receive_webhook`); 400 when the signature does not verify.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from app.backend import ledger as payments
 from app.extensions import db, kanava
 from app.kernel.payments import InvalidWebhook
+from app.usecases import provider_events
 
 bp = Blueprint("stripe_webhook", __name__)
 
@@ -20,7 +20,7 @@ bp = Blueprint("stripe_webhook", __name__)
 def stripe_webhook() -> tuple[Response, int]:
     k = kanava()
     try:
-        result = payments.receive_webhook(
+        result = provider_events.receive_webhook(
             db.session(),
             k,
             request.get_data(),

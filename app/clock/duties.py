@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases import provider_events
 from app.usecases.sms import spool as inbox_spool
 
 log = logging.getLogger(__name__)
@@ -240,9 +241,15 @@ def lapse_unpaid_extensions(session: Session, kanava: Kanava, now: datetime) -> 
             try:
                 with session.begin_nested():
                     lapsed = orders.lapse_extension(session, kanava, order, now=now)
-                    if lapsed is None:
+                    if isinstance(lapsed, orders.ExtensionPaidLate):
+                        provider_events.tell_paid(
+                            session, kanava, lapsed.payment, lapsed.applied, now=now
+                        )
+                    if not isinstance(lapsed, orders.ExtensionLapsed):
                         failed.add(order.id)  # paid or changed meanwhile: not again
                         continue
+                    if lapsed.returned is not None:
+                        provider_events.tell_returned(session, kanava, lapsed.returned, now=now)
                     assert due is not None
                     _notify(
                         session,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.backend import ledger as payments
-from app.backend import orders, timeline, tokens, zones
+from app.backend import orders, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
@@ -1258,8 +1258,6 @@ def create_user(
     session: Session, user: User, name: str, role: str, password: str, now: datetime
 ) -> User:
     """Create a panel user (the ``users create`` rules). Raises ``PanelError("invalid_user")``."""
-    from app.backend import users
-
     try:
         created = users.create_user(session, name, role, password, now)
     except users.UserError as exc:

@@ -44,6 +44,7 @@ from app.models import (
     OutboundStatus,
     PaymentStatus,
 )
+from app.texts import messages
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,6 @@ def queue_parking_confirmation(
     an amount below the provider's minimum, a saved card charged), for a front door whose
     own answer is not an SMS (the web form given a phone number): where and until when,
     the one-word commands and the order's own page. None when the order has no phone."""
-    from app.texts import messages
-
     if order.customer is None:
         return None
     text = messages.parking_started(order, None, None, messages.language_of(order), kanava, now)

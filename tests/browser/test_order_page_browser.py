@@ -33,6 +33,7 @@ def live(sqlite_url: str, clock: Clock) -> Iterator[tuple[Flask, str]]:
 
     with app.app_context():
         zones.seed_demo(db.session(), clock())
+        db.session().commit()
     with serve(app, port) as url:
         yield app, url
 

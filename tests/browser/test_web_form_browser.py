@@ -43,6 +43,7 @@ def live(sqlite_url: str, clock: Clock, checkout_peer: CheckoutPeer) -> Iterator
 
     with app.app_context():
         zones.seed_demo(db.session(), clock())
+        db.session().commit()
     with serve(app, port) as url:
 
         def deliver(payload: bytes, headers: dict[str, str]) -> int:

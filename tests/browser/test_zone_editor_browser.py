@@ -31,6 +31,7 @@ def live(sqlite_url: str, clock: Clock) -> Iterator[tuple[Flask, str]]:
     with app.app_context():
         zones.seed_demo(db.session(), clock())
         users.create_user(db.session(), "boss", "admin", "admin-password-1", clock())
+        db.session().commit()
     with serve(app, port) as url:
         yield app, url
 

@@ -327,6 +327,7 @@ def test_the_phone_simulator_places_a_call_and_parks_by_keypad_and_speech(
     _empty_tables(app)
     with app.app_context():
         zones.seed_demo(db.session(), clock())
+        db.session().commit()
     with serve(app, port) as url, browser_page({"width": 1300, "height": 1000}) as page:
         page.goto(url + "/simulator/")
         page.fill("#sim-from", UK_MOBILE)

@@ -33,6 +33,7 @@ ATTENDANT_PASSWORD = "attendant-password-1"
 def make_user(app: Flask, clock: Clock, name: str, role: str, password: str) -> None:
     with app.app_context():
         users.create_user(db.session, name, role, password, clock())
+        db.session.commit()
 
 
 def csrf_token(html: str) -> str:
