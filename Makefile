@@ -38,11 +38,12 @@ run: $(VENV)/.installed
 	    --log-level warning & \
 	  wait
 
-## make test: lint, types, and the whole suite on SQLite and PostgreSQL
+## make test: lint, types, the layers, and the whole suite on SQLite and PostgreSQL
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium.sh
 	$(VENV)/bin/ruff check app tests scripts bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	@set -e; \
 	  url=$$(scripts/test-postgres.sh start $(PG_DIR)); \
 	  trap 'scripts/test-postgres.sh stop $(PG_DIR)' EXIT; \
