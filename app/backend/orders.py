@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backend import ledger as payments
-from app.backend import timeline
+from app.backend import billing, ledger, provider_payments, refunds, timeline
 from app.backend.zones import tariff_of
 from app.domain.plates import display_plate, normalize_plate
 from app.domain.pricing import capped_end, price
@@ -118,7 +117,7 @@ def is_paid(order: Order) -> bool:
     return (
         order.status is not OrderStatus.AWAITING_PAYMENT
         and order.unpaid_from is None
-        and payments.open_payment_of(order) is None
+        and ledger.open_payment_of(order) is None
     )
 
 
@@ -146,7 +145,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
     Amounts below the payment provider's minimum are never asked (they are carried on the
     order, then waived: see :func:`app.backend.ledger.settle`), so they are not owed.
     """
-    pending = payments.open_payment_of(order)
+    pending = ledger.open_payment_of(order)
     if pending is None or pending.amount_cents <= 0:
         return None
     if order.status in LIVE_STATUSES:
@@ -160,7 +159,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
         cents=pending.amount_cents,
         currency=pending.currency,
         kind=kind,
-        link=payments.pay_link(kanava.settings, pending),
+        link=ledger.pay_link(kanava.settings, pending),
         paid_until=order.unpaid_from if kind == "extension" else None,
         due_at=order.payment_due_at if order.status in LIVE_STATUSES else None,
     )
@@ -170,7 +169,7 @@ def debt_cents(order: Order) -> int:
     """The money the driver owes for ``order`` now (0 when nothing): what its payment link
     asks, except for a parking until stopped whose card is not held yet (nothing is owed
     for it before it stops: the link only holds the card)."""
-    pending = payments.open_payment_of(order)
+    pending = ledger.open_payment_of(order)
     if pending is None or pending.amount_cents <= 0:
         return 0
     if order.open_ended and order.status is OrderStatus.AWAITING_PAYMENT:
@@ -284,10 +283,10 @@ def start_parking(
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
     replaced: list[Order] = []
-    own_phone = channel in payments.OWN_PHONE_CHANNELS
+    own_phone = channel in ledger.OWN_PHONE_CHANNELS
     for existing in _live_for_plate(session, customer if own_phone else None, key, now):
         if existing.zone_id == zone.id:
-            pay = payments.open_payment_of(existing)
+            pay = ledger.open_payment_of(existing)
             return ParkingStarted(order=existing, payment=pay, already_parked=True)
         stop_parking(session, kanava, existing, now=now, channel=channel, reason="moved")
         replaced.append(existing)
@@ -310,7 +309,7 @@ def start_parking(
         amount_cents=amount,
         currency=kanava.settings.currency,
         language=language,
-        manage_token=payments.new_token(),
+        manage_token=ledger.new_token(),
         created_at=now,
         updated_at=now,
     )
@@ -334,12 +333,12 @@ def start_parking(
             "currency": order.currency,
         },
     )
-    if payments.amount_to_collect(order, kanava) == 0:
+    if ledger.amount_to_collect(order, kanava) == 0:
         # Free time only (outside paid hours for the whole stay): nothing to pay.
         order.status = OrderStatus.ACTIVE
         order.payment_due_at = None
         return ParkingStarted(order=order, payment=None, replaced=replaced)
-    payment = payments.open_for_order(session, kanava, order, now=now)
+    payment = billing.open_for_order(session, kanava, order, now=now)
     return ParkingStarted(order=order, payment=payment, replaced=replaced)
 
 
@@ -368,21 +367,21 @@ def stop_parking(
     end = now if order.ends_at is None or now < order.ends_at else order.ends_at
     tariff = tariff_of(order.zone)
     used = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
-    payment = payments.open_payment_of(order)
+    payment = ledger.open_payment_of(order)
     refunded = 0
-    waived_before = payments.waived_total(order)
+    waived_before = ledger.waived_total(order)
     if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
-        payment = payments.settle(session, kanava, order, used, now=now)
+        payment = billing.settle(session, kanava, order, used, now=now)
     elif payment is not None:
-        payment = payments.settle(session, kanava, order, used, now=now)
-        order.amount_cents = max(used, payments.paid_total(order))
+        payment = billing.settle(session, kanava, order, used, now=now)
+        order.amount_cents = max(used, ledger.paid_total(order))
     else:
         if used < order.amount_cents:
-            refunded = payments.refund_unused(session, kanava, order, used, now=now)
-        order.amount_cents = max(used, payments.paid_total(order))
+            refunded = refunds.refund_unused(session, kanava, order, used, now=now)
+        order.amount_cents = max(used, ledger.paid_total(order))
         # Anything carried on the order (below the provider's minimum) is settled now.
-        payment = payments.settle(session, kanava, order, order.amount_cents, now=now)
+        payment = billing.settle(session, kanava, order, order.amount_cents, now=now)
     order.status = OrderStatus.ENDED
     order.ended_at = end
     order.ends_at = end
@@ -413,7 +412,7 @@ def stop_parking(
         amount_cents=order.amount_cents,
         payment=payment,
         refunded_cents=refunded,
-        waived_cents=payments.waived_total(order) - waived_before,
+        waived_cents=ledger.waived_total(order) - waived_before,
     )
 
 
@@ -460,7 +459,7 @@ def extend_parking(
     order.amount_cents = new_total
     order.reminder_sent_at = None
     order.updated_at = now
-    payment = payments.charge_extension(session, kanava, order, added_cents, now=now)
+    payment = billing.charge_extension(session, kanava, order, added_cents, now=now)
     if (
         order.status is OrderStatus.ACTIVE
         and order.unpaid_from is None
@@ -506,7 +505,7 @@ class ExtensionLapsed:
     lapsed_end: datetime
     lapsed_cents: int
     # Money that came for the pending payment while it was being looked at, given back.
-    returned: payments.Returned | None = None
+    returned: provider_payments.Returned | None = None
 
 
 @dataclass
@@ -514,7 +513,7 @@ class ExtensionPaidLate:
     """The extension's checkout was paid, its event late: applied instead of lapsing."""
 
     payment: Payment
-    applied: payments.Applied
+    applied: provider_payments.Applied
 
 
 def lapse_extension(
@@ -536,10 +535,10 @@ def lapse_extension(
         return None
     if due > now:
         return None
-    pending = payments.open_payment_of(order)
-    late = payments.Applied()
+    pending = ledger.open_payment_of(order)
+    late = provider_payments.Applied()
     if pending is not None:
-        late = payments.applied_if_paid(session, kanava, pending, now=now)
+        late = provider_payments.applied_if_paid(session, kanava, pending, now=now)
         if late.paid:
             return ExtensionPaidLate(pending, late)
     paid_end = order.unpaid_from
@@ -547,8 +546,8 @@ def lapse_extension(
     lapsed = 0
     if pending is not None:
         lapsed = pending.amount_cents
-        payments.cancel_pending(session, kanava, pending, now=now)
-        pending.failure_reason = payments.LAPSED
+        billing.cancel_pending(session, kanava, pending, now=now)
+        pending.failure_reason = ledger.LAPSED
     order.ends_at = paid_end
     order.amount_cents = price(tariff_of(order.zone), order.starts_at, paid_end, kanava.settings.tz)
     order.unpaid_from = None
@@ -602,9 +601,9 @@ def cancel_order(
         raise OrderError("not_live", order_id=order.id)
     for payment in order.payments:
         if payment.status is PaymentStatus.PENDING:
-            payments.cancel_pending(session, kanava, payment, now=now)
+            billing.cancel_pending(session, kanava, payment, now=now)
         elif payment.status is PaymentStatus.AUTHORIZED:
-            payments.release_hold(session, kanava, payment, now=now)
+            billing.release_hold(session, kanava, payment, now=now)
     order.status = OrderStatus.CANCELLED
     order.payment_due_at = None
     order.unpaid_from = None
@@ -756,7 +755,7 @@ def manage_link(kanava: Kanava, order: Order) -> str:
     phone. Orders made before such pages existed get their token here (flushed by the
     caller's transaction)."""
     if order.manage_token is None:
-        order.manage_token = payments.new_token()
+        order.manage_token = ledger.new_token()
     return f"{kanava.settings.public_base_url}/o/{order.manage_token}"
 
 

@@ -15,8 +15,7 @@ from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.backend import ledger as payments
-from app.backend import orders
+from app.backend import ledger, orders
 from app.config import LANGUAGES
 from app.extensions import csrf, db, kanava
 from app.models import Payment
@@ -97,7 +96,7 @@ def checkout_return(token: str) -> str:
 def _demo_payment_or_404(token: str) -> Payment:
     if kanava().payments.name != "demo":
         abort(404)
-    payment = payments.find_by_token(db.session(), token)
+    payment = ledger.find_by_token(db.session(), token)
     if payment is None:
         abort(404)
     return payment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_babel import force_locale
 
-from app.backend import ledger as payments
+from app.backend import receipts
 from app.config import LANGUAGES
 from app.extensions import db, kanava
 
@@ -14,7 +14,7 @@ bp = Blueprint("receipts", __name__)
 
 @bp.get("/r/<token>")
 def receipt(token: str) -> str:
-    found = payments.receipt_for(db.session(), kanava(), token)
+    found = receipts.receipt_for(db.session(), kanava(), token)
     if found is None:
         abort(404)
     wanted = request.args.get("lang")

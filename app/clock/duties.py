@@ -23,8 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.backend import ledger as payments
-from app.backend import orders, timeline
+from app.backend import billing, ledger, orders, timeline
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (
@@ -274,12 +273,12 @@ def lapse_unpaid_extensions(session: Session, kanava: Kanava, now: datetime) -> 
 
 def _settle_carried(session: Session, kanava: Kanava, order: Order, now: datetime) -> None:
     """An expired parking that carried an amount below the provider's minimum (never
-    asked) settles it: waived and recorded (``payments.settle``)."""
-    if payments.open_payment_of(order) is not None or payments.outstanding_cents(order) <= 0:
+    asked) settles it: waived and recorded (``billing.settle``)."""
+    if ledger.open_payment_of(order) is not None or ledger.outstanding_cents(order) <= 0:
         return
     try:
         with session.begin_nested():
-            payments.settle(session, kanava, order, order.amount_cents, now=now)
+            billing.settle(session, kanava, order, order.amount_cents, now=now)
     except Exception:
         log.exception("what order %s carried could not be settled at its expiry", order.id)
 
@@ -373,7 +372,7 @@ def end_at_max_stay(session: Session, kanava: Kanava, now: datetime) -> int:
                     stopped = orders.stop_parking(
                         session, kanava, order, now=now, channel=Channel.SYSTEM, reason="max_stay"
                     )
-                    link = payments.link_to_pay(kanava, stopped.payment)
+                    link = ledger.link_to_pay(kanava, stopped.payment)
                     assert order.ended_at is not None
                     _notify(
                         session,
@@ -500,24 +499,23 @@ def _remind_debt(
             order=order,
             now=now,
         )
-    timeline.record(
+    ledger.record_payment_event(
         session,
-        at=now,
-        channel=Channel.SYSTEM,
-        kind=EventKind.PAYMENT,
-        customer=customer,
         order=order,
+        customer=customer,
+        now=now,
+        channel=Channel.SYSTEM,
         intent=DEBT_REMINDER,
         body=(
             f"unpaid {money_to_decimal_str(owed.cents)} {owed.currency}: "
             + ("reminder sent" if reason is None else f"no reminder ({reason})")
         ),
-        data={
-            "action": "debt_reminded",
+        action="debt_reminded",
+        amount_cents=owed.cents,
+        currency=owed.currency,
+        details={
             "sent": reason is None,
             "reason": reason,
-            "amount_cents": owed.cents,
-            "currency": owed.currency,
             "plate": order.plate_display,
             "zone": order.zone.code,
             "ended_at": order.ended_at.isoformat() if order.ended_at else None,
@@ -543,11 +541,11 @@ def chase_debts(session: Session, kanava: Kanava, now: datetime, sweep: DebtSwee
     while batch := _locked_batch(session, query.where(Order.id.not_in(skip)) if skip else query):
         for order in batch:
             skip.add(order.id)
-            pending = payments.open_payment_of(order)
+            pending = ledger.open_payment_of(order)
             if pending is None or _reminded_before(session, order):
                 continue
-            if pending.amount_cents < payments.minimum_charge_cents(pending.currency):
-                payments.waive_pending(session, kanava, pending, now=now)
+            if pending.amount_cents < ledger.minimum_charge_cents(pending.currency):
+                billing.waive_pending(session, kanava, pending, now=now)
                 sweep.waived += 1
                 continue
             owed = orders.owed(kanava, order)

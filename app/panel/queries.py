@@ -21,8 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.backend import ledger as payments
-from app.backend import orders, timeline, tokens, users, zones
+from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
@@ -204,8 +203,8 @@ def money_state(order: Order, kanava: Kanava, now: datetime) -> MoneyState:
     refunded = sum(p.refunded_cents for p in order.payments if p.status is PaymentStatus.SUCCEEDED)
     free_until = _free_until(order, kanava, now)
     owed = orders.owed(kanava, order)
-    held = payments.held_payment_of(order)
-    paid = payments.paid_total(order)
+    held = ledger.held_payment_of(order)
+    paid = ledger.paid_total(order)
     if owed is not None and owed.kind == "extension":
         return MoneyState(
             "extension_owed",
@@ -711,8 +710,8 @@ def stop_quote(session: Session, kanava: Kanava, order_id: int, now: datetime) -
     end = now if order.ends_at is None or now < order.ends_at else order.ends_at
     tariff = zones.tariff_of(order.zone)
     cost = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
-    paid = payments.paid_total(order)
-    held = payments.held_payment_of(order)
+    paid = ledger.paid_total(order)
+    held = ledger.held_payment_of(order)
     if held is not None:
         return StopQuote(order, now, cost, paid, min(cost, held.amount_cents), 0, True)
     owed = cost - paid
@@ -757,7 +756,7 @@ def stop_order(
             "currency": order.currency,
         },
     )
-    link = payments.link_to_pay(kanava, stopped.payment)
+    link = ledger.link_to_pay(kanava, stopped.payment)
     text = messages.parking_stopped(
         order,
         stopped.amount_cents,
@@ -854,7 +853,7 @@ def extend_order(
         order,
         extended.added_cents,
         extended.capped,
-        payments.link_to_pay(kanava, extended.payment),
+        ledger.link_to_pay(kanava, extended.payment),
         messages.language_of(order),
         kanava,
         now,
@@ -878,12 +877,12 @@ class CancelQuote:
 def cancel_quote(session: Session, order_id: int) -> CancelQuote:
     """Raises ``PanelError`` ``unknown_order``, ``not_live``."""
     order = _live_order(session, order_id)
-    held = payments.held_payment_of(order)
+    held = ledger.held_payment_of(order)
     return CancelQuote(
         order,
         orders.debt_cents(order),
         held.amount_cents if held else 0,
-        payments.paid_total(order),
+        ledger.paid_total(order),
     )
 
 
@@ -919,8 +918,8 @@ def cancel_order(
 
 
 def refund_available() -> bool:
-    """True when the payments service offers refunds (``payments.refund``)."""
-    return callable(getattr(payments, "refund", None))
+    """True when the payments service offers refunds (``refunds.refund``)."""
+    return callable(getattr(refunds, "refund", None))
 
 
 @dataclass(frozen=True)
@@ -974,7 +973,7 @@ def refund_payment(
     *,
     seen_refunded_cents: int,
 ) -> int:
-    """Refund ``amount_cents`` of a payment through :func:`payments.refund`; the driver is
+    """Refund ``amount_cents`` of a payment through :func:`refunds.refund`; the driver is
     told by SMS and the timeline says who did it. Returns the cents refunded.
 
     ``seen_refunded_cents`` is what had been refunded of the payment when the admin
@@ -988,16 +987,16 @@ def refund_payment(
     if session.get(Payment, payment_id) is None:
         raise PanelError("unknown_payment")
     # Locked until commit: a second confirmation waits here, then sees the first's refund.
-    payment = payments.lock_payment(session, payment_id)
+    payment = ledger.lock_payment(session, payment_id)
     assert payment is not None
     if payment.refunded_cents != seen_refunded_cents:
         session.rollback()
         raise PanelError("changed_meanwhile")
     try:
-        payments.refund(
+        refunds.refund(
             session, kanava, payment, amount_cents, now=now, reason=note or "staff", actor=user.name
         )
-    except payments.RefundNotPossible as exc:
+    except refunds.RefundNotPossible as exc:
         session.rollback()
         if exc.code == "bad_amount":
             most = session.get(Payment, payment_id)
@@ -1377,7 +1376,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
                 _iso(o.ends_at, kanava),
                 _iso(o.ended_at, kanava),
                 o.amount_cents,
-                payments.paid_total(o),
+                ledger.paid_total(o),
                 o.currency,
                 _iso(o.created_at, kanava),
             ]

@@ -18,10 +18,10 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
-from app.backend import ledger as payments
-from app.backend.ledger import Receipt
+from app.backend import ledger
 from app.backend.orders import Owed, debt_cents, manage_link
 from app.backend.orders import owed as owed_of
+from app.backend.receipts import Receipt
 from app.backend.zones import tariff_of
 from app.domain.pricing import is_paid_time, next_paid_change
 from app.kernel import Kanava
@@ -154,13 +154,13 @@ def _replaced_part(replaced: Order, lang: str) -> str:
     text = _(
         "Parking in zone %(zone)s ended, price %(price)s.", zone=replaced.zone.code, price=price
     )
-    if payments.waived_total(replaced):
+    if ledger.waived_total(replaced):
         text += " " + _not_charged(replaced.currency, lang)
     return text
 
 
 def _not_charged(currency: str, lang: str) -> str:
-    minimum = money(payments.minimum_charge_cents(currency), currency, lang)
+    minimum = money(ledger.minimum_charge_cents(currency), currency, lang)
     return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
 
 
@@ -220,7 +220,7 @@ def parking_started(
             )
             if free:
                 parts.append(free)
-        if link is None and not order.open_ended and payments.outstanding_cents(order) > 0:
+        if link is None and not order.open_ended and ledger.outstanding_cents(order) > 0:
             # Below the provider's minimum: carried on the order, not asked.
             parts.append(_not_charged(order.currency, lang))
         text = " ".join(parts)
@@ -284,7 +284,7 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
 
     def build() -> str:
         receipt = (
-            _("Receipt: %(link)s", link=payments.receipt_link(kanava.settings, payment))
+            _("Receipt: %(link)s", link=ledger.receipt_link(kanava.settings, payment))
             if payment.status is PaymentStatus.SUCCEEDED
             else ""
         )
@@ -342,7 +342,7 @@ def parking_stopped(
             )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
-        elif payments.waived_total(order):
+        elif ledger.waived_total(order):
             text += " " + _not_charged(order.currency, lang)
         return text
 

@@ -17,8 +17,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.backend import ledger as payments
-from app.backend import orders, timeline
+from app.backend import ledger, orders, receipts, timeline
 from app.backend.zones import tariff_of
 from app.domain.pricing import capped_end, is_paid_time, next_paid_change, price
 from app.kernel import Kanava
@@ -102,7 +101,7 @@ class OrderView:
     owed: orders.Owed | None
     cost_so_far_cents: int | None  # a live open-ended parking: its price up to now
     tariff: PriceNow | None  # for a live parking: free or paid now, and until when
-    receipt: payments.Receipt | None = None  # the parking's one receipt, once money moved
+    receipt: receipts.Receipt | None = None  # the parking's one receipt, once money moved
     extensions: list[ExtensionQuote] = field(default_factory=list)
 
 
@@ -147,10 +146,10 @@ def stop_preview(order: Order, kanava: Kanava, now: datetime) -> StopPreview:
     cost = price(
         tariff_of(order.zone), order.starts_at, max(end, order.starts_at), kanava.settings.tz
     )
-    held = payments.held_payment_of(order)
+    held = ledger.held_payment_of(order)
     if held is not None:
         return StopPreview(cost, "capture", min(cost, held.amount_cents))
-    balance = cost - payments.paid_total(order)
+    balance = cost - ledger.paid_total(order)
     if balance > 0:
         return StopPreview(cost, "pay", balance)
     if balance < 0 and kanava.settings.refund_unused:
@@ -176,11 +175,11 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
     if order is None:
         return None
     live = is_live(order, now)
-    held = payments.held_payment_of(order)
+    held = ledger.held_payment_of(order)
     cost_so_far = None
     if live and order.open_ended:
         cost_so_far = stop_preview(order, kanava, now).cost_cents
-    receipt = payments.receipt_of_order(kanava, order)
+    receipt = receipts.receipt_of_order(kanava, order)
     return OrderView(
         order=order,
         status=orders.effective_status(order, now),
@@ -211,7 +210,7 @@ class Done:
 
 def _repeat(session: Session, order: Order) -> Done:
     session.refresh(order)
-    due = payments.open_payment_of(order)
+    due = ledger.open_payment_of(order)
     return Done(order, due if due is not None and due.amount_cents > 0 else None, repeated=True)
 
 
@@ -256,7 +255,7 @@ def stop(session: Session, kanava: Kanava, token: str, key: str | None, now: dat
         raise OrderPageError(exc.code) from exc
     order = stopped.order
     _record(order, session, now, "stop", amount_cents=stopped.amount_cents, currency=order.currency)
-    link = payments.link_to_pay(kanava, stopped.payment)
+    link = ledger.link_to_pay(kanava, stopped.payment)
     if order.customer is not None:
         text = messages.parking_stopped(
             order,
@@ -333,7 +332,7 @@ def extend_claimed(
         currency=order.currency,
         ends_at=order.ends_at.isoformat() if order.ends_at else None,
     )
-    link = payments.link_to_pay(kanava, extended.payment)
+    link = ledger.link_to_pay(kanava, extended.payment)
     if tell_driver and order.customer is not None:
         text = messages.parking_extended(
             order,

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.backend import ledger as payments
+from app.backend import ledger, provider_payments
 from app.kernel import Kanava
 from app.kernel.payments import PaymentInfo
 from app.models import OrderStatus, Payment, PaymentStatus
@@ -66,7 +66,7 @@ def checkout_for_token(
     payment's checkout is reused while it is open and still asks for the right amount,
     and replaced by a fresh one otherwise. Raises :class:`PaymentNotPayable` ``unknown``.
     """
-    payment = payments.find_by_token(session, token)
+    payment = ledger.find_by_token(session, token)
     if payment is None:
         raise PaymentNotPayable("unknown")
     if payment.status is not PaymentStatus.PENDING:
@@ -76,10 +76,10 @@ def checkout_for_token(
         return CheckoutStep("demo", payment)
     order = payment.order
     customer = order.customer
-    own_phone = payments.made_from_own_phone(order)
+    own_phone = ledger.made_from_own_phone(order)
     if save_card is not None:
         payment.save_card = save_card and own_phone
-    can_save = gateway.saves_cards and own_phone and not payments.has_saved_card(customer, kanava)
+    can_save = gateway.saves_cards and own_phone and not ledger.has_saved_card(customer, kanava)
     if can_save and payment.save_card is None:
         session.commit()
         return CheckoutStep("ask_consent", payment)
@@ -99,10 +99,10 @@ def checkout_for_token(
             return CheckoutStep("redirect", payment, current.url)
         if current.status == "open":
             gateway.expire_checkout(
-                previous, idempotency_key=payments.idempotency_key(payment, f"expire-{previous}")
+                previous, idempotency_key=ledger.idempotency_key(payment, f"expire-{previous}")
             )
     saving = bool(payment.save_card) and own_phone and customer is not None
-    info = payments.open_checkout(
+    info = provider_payments.open_checkout(
         session,
         kanava,
         payment,
@@ -119,7 +119,7 @@ def return_from_checkout(
 ) -> Payment:
     """The driver's browser came back from the checkout: apply it if the webhook has not
     yet (commits then). Raises :class:`PaymentNotPayable` ``unknown``."""
-    payment = payments.find_by_token(session, token)
+    payment = ledger.find_by_token(session, token)
     if payment is None:
         raise PaymentNotPayable("unknown")
     ref = payment.checkout_ref
@@ -140,10 +140,10 @@ def complete_demo_payment(
     """
     if kanava.payments.name != "demo":
         raise PaymentNotPayable("not_demo")
-    payment = payments.find_by_token(session, token)
+    payment = ledger.find_by_token(session, token)
     if payment is None:
         raise PaymentNotPayable("unknown")
-    payment = payments.lock_payment(session, payment.id)
+    payment = ledger.lock_payment(session, payment.id)
     assert payment is not None
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
         return payment
@@ -162,7 +162,7 @@ def complete_demo_payment(
         payment_method_ref=None,
         payment_id=payment.id,
     )
-    applied = payments.apply_paid(session, kanava, payment, info, now=now)
+    applied = provider_payments.apply_paid(session, kanava, payment, info, now=now)
     tell_paid(session, kanava, payment, applied, now=now)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import ledger as payments
+from app.backend import ledger, provider_payments
 from app.kernel import Kanava
 from app.models import Payment, WebhookReceipt
 from app.texts.messages import payment_confirmed_text, refund_made
@@ -28,7 +28,7 @@ def tell_paid(
     session: Session,
     kanava: Kanava,
     payment: Payment,
-    applied: payments.Applied,
+    applied: provider_payments.Applied,
     *,
     now: datetime,
 ) -> None:
@@ -51,7 +51,7 @@ def tell_paid(
 
 
 def tell_returned(
-    session: Session, kanava: Kanava, returned: payments.Returned, *, now: datetime
+    session: Session, kanava: Kanava, returned: provider_payments.Returned, *, now: datetime
 ) -> None:
     """Queue the text telling a driver that money nobody asked for was refunded to them (a
     released hold is not worth a text). Does not commit."""
@@ -78,13 +78,13 @@ def sync_checkout(
     payment_id = info.payment_id
     if payment_id is None:
         payment_id = session.scalar(select(Payment.id).where(Payment.checkout_ref == checkout_ref))
-    payment = payments.lock_payment(session, payment_id) if payment_id is not None else None
+    payment = ledger.lock_payment(session, payment_id) if payment_id is not None else None
     if payment is None or payment.provider != kanava.payments.name:
         session.commit()
         return None
     if info.status == "complete" and info.payment_ref:
         paid = kanava.payments.get_payment(info.payment_ref)
-        applied = payments.apply_paid(session, kanava, payment, paid, now=now)
+        applied = provider_payments.apply_paid(session, kanava, payment, paid, now=now)
         tell_paid(session, kanava, payment, applied, now=now)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
@@ -99,11 +99,11 @@ def sync_payment(
     A paid PaymentIntent that no payment owns (a saved-card charge whose use case rolled
     back) is refunded and recorded, never dropped silently."""
     info = kanava.payments.get_payment(payment_ref)
-    payment_id = payments.payment_id_for(session, info)
-    payment = payments.lock_payment(session, payment_id) if payment_id is not None else None
+    payment_id = provider_payments.payment_id_for(session, info)
+    payment = ledger.lock_payment(session, payment_id) if payment_id is not None else None
     if payment is None and info.status in ("succeeded", "requires_capture"):
-        claimed = payments.claim_orphan(session, kanava, info, now=now)
-        if isinstance(claimed, payments.Returned):
+        claimed = provider_payments.claim_orphan(session, kanava, info, now=now)
+        if isinstance(claimed, provider_payments.Returned):
             tell_returned(session, kanava, claimed, now=now)
         else:
             payment = claimed
@@ -113,7 +113,7 @@ def sync_payment(
         return None
     # A charge made off-session is applied when it is made; this only completes payments
     # the driver made through a checkout, if their checkout event is late or lost.
-    applied = payments.apply_paid(session, kanava, payment, info, now=now)
+    applied = provider_payments.apply_paid(session, kanava, payment, info, now=now)
     tell_paid(session, kanava, payment, applied, now=now)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)

@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backend import customers, orders, timeline, zones
-from app.backend import ledger as payments
+from app.backend import customers, ledger, orders, timeline, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.backend.zones import tariff_of
 from app.domain.plates import normalize_plate
@@ -100,8 +99,8 @@ def quote(zone: Zone, minutes: int | None, kanava: Kanava, now: datetime) -> Quo
     end, cents = orders.quote(zone, now, minutes, kanava)
     pay_now = cents
     if minutes is None:
-        # What payments.amount_to_collect holds for an open-ended parking.
-        until = end or now + payments.OPEN_ENDED_HOLD
+        # What ledger.amount_to_collect holds for an open-ended parking.
+        until = end or now + ledger.OPEN_ENDED_HOLD
         pay_now = price(tariff_of(zone), now, until, kanava.settings.tz)
     return Quote(minutes, end, cents, pay_now)
 
@@ -164,7 +163,7 @@ def _by_client_key(session: Session, client_key: str) -> Order | None:
 
 
 def _parked_before(order: Order) -> Parked:
-    due = payments.open_payment_of(order)
+    due = ledger.open_payment_of(order)
     return Parked(order, due if due is not None and due.amount_cents > 0 else None, repeated=True)
 
 
@@ -256,7 +255,7 @@ def park_from_form(
             "phone_given": customer is not None,
         },
     )
-    asks = payments.link_to_pay(kanava, started.payment) is not None
+    asks = ledger.link_to_pay(kanava, started.payment) is not None
     if not asks:
         # Nothing to pay through a link (free time, below the smallest payment): the
         # confirmation a payment would have brought goes out now. A repeated form

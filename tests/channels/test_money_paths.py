@@ -18,8 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.backend import ledger as payments
-from app.backend import users
+from app.backend import ledger, users
 from app.clock import duties
 from app.extensions import db
 from app.kernel import Kanava
@@ -393,15 +392,15 @@ def test_the_pay_link_helper_links_only_what_waits_for_money(
 ) -> None:
     token = link_token(phone.send("ABC-123 101 2h"))
     with app.app_context():
-        payment = payments.find_by_token(db.session, token)
+        payment = ledger.find_by_token(db.session, token)
         assert payment is not None
         k = _kanava(app)
-        link = payments.link_to_pay(k, payment)
+        link = ledger.link_to_pay(k, payment)
         assert link is not None and re.search(rf"/pay/{token}$", link)
         payment.amount_cents = 0
-        assert payments.link_to_pay(k, payment) is None
+        assert ledger.link_to_pay(k, payment) is None
         payment.amount_cents = 480
         payment.status = PaymentStatus.CANCELLED
-        assert payments.link_to_pay(k, payment) is None
-        assert payments.link_to_pay(k, None) is None
+        assert ledger.link_to_pay(k, payment) is None
+        assert ledger.link_to_pay(k, None) is None
         db.session.rollback()

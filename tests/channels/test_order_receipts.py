@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.backend import ledger as payments
+from app.backend import receipts
 from app.extensions import db
 from app.kernel import Kanava
 from app.models import Customer, Order
@@ -157,12 +157,12 @@ def test_an_amount_waived_below_the_minimum_shows_on_the_receipt(
     with app.app_context():
         order = db.session.scalars(select(Order)).one()
         assert order.amount_cents == 500, "the order keeps what the parking cost"
-        receipt = payments.receipt_of_order(_kanava(app), order)
+        receipt = receipts.receipt_of_order(_kanava(app), order)
         assert receipt is not None
         assert (receipt.charged_cents, receipt.refunded_cents) == (480, 0)
         assert (receipt.waived_cents, receipt.gross_cents) == (20, 480)
         assert (receipt.net_cents, receipt.vat_cents) == (382, 98)
-        assert receipt.lines[-1] == payments.ReceiptLine("waived", _at(12, 5), 20)
+        assert receipt.lines[-1] == receipts.ReceiptLine("waived", _at(12, 5), 20)
 
 
 def test_a_receipt_token_of_another_drivers_order_is_only_that_order(

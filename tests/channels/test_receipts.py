@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.backend import ledger as payments
+from app.backend import refunds
 from app.config import Operator, load_settings
 from app.extensions import db, kanava
 from app.models import Payment
@@ -60,12 +60,12 @@ def test_a_partial_refund_is_kept_on_the_payment_and_shown_on_the_receipt(
     token = park_and_pay(phone, client)
     with app.app_context():
         payment = db.session.scalars(select(Payment)).one()
-        payments.refund(db.session(), kanava(), payment, 80, now=clock(), reason="goodwill")
+        refunds.refund(db.session(), kanava(), payment, 80, now=clock(), reason="goodwill")
         db.session.commit()
         assert (payment.refunded_cents, payment.refunded_at) == (80, clock())
         try:
-            payments.refund(db.session(), kanava(), payment, 500, now=clock())
-        except payments.RefundNotPossible as exc:
+            refunds.refund(db.session(), kanava(), payment, 500, now=clock())
+        except refunds.RefundNotPossible as exc:
             assert exc.code == "bad_amount"
         else:
             raise AssertionError("refunded more than was paid")

@@ -16,8 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.backend import ledger as payments
-from app.backend import orders
+from app.backend import ledger, orders
 from app.clock import duties
 from app.extensions import db
 from app.kernel import Kanava
@@ -94,7 +93,7 @@ def test_a_stop_owing_less_than_the_minimum_is_waived_and_recorded(
     order = the_order(app)
     assert (order.status, order.amount_cents) == (OrderStatus.ENDED, 8)
     (payment,) = order.payments
-    assert (payment.status, payment.failure_reason) == (PaymentStatus.CANCELLED, payments.WAIVED)
+    assert (payment.status, payment.failure_reason) == (PaymentStatus.CANCELLED, ledger.WAIVED)
     assert payment.amount_cents == 8
     assert orders.debt_cents(order) == 0
     (waived,) = payment_events(app, "waived")
@@ -159,7 +158,7 @@ def test_a_small_debt_left_from_before_is_waived_by_the_clock(
 
     assert (report.debts_waived, report.debts_reminded) == (1, 0)
     (payment,) = the_order(app).payments
-    assert (payment.status, payment.failure_reason) == (PaymentStatus.CANCELLED, payments.WAIVED)
+    assert (payment.status, payment.failure_reason) == (PaymentStatus.CANCELLED, ledger.WAIVED)
     assert texts(app, "debt_reminder") == []
     assert [e["amount_cents"] for e in payment_events(app, "waived")] == [7]
 
@@ -183,7 +182,7 @@ def test_a_parking_below_the_minimum_is_not_asked_and_waived_when_it_expires(
     (payment,) = order.payments
     assert (payment.status, payment.failure_reason, payment.amount_cents) == (
         PaymentStatus.CANCELLED,
-        payments.WAIVED,
+        ledger.WAIVED,
         40,
     )
     assert [e["amount_cents"] for e in payment_events(app, "deferred")] == [40]

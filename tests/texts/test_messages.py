@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.backend import ledger as payments
+from app.backend import receipts
 from app.backend.orders import Owed
 from app.kernel import Kanava
 from app.models import Order, OrderKind, OrderStatus, Payment, PaymentStatus, Zone
@@ -218,7 +218,7 @@ def _receipt(lang: str, k: Kanava) -> str:
     order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
     payment = make_payment(order)
     payment.refunded_cents = BIG_CENTS - 1
-    found = payments.receipt_of_order(k, order)
+    found = receipts.receipt_of_order(k, order)
     return messages.receipt(found, RECEIPT_LINK, lang, k, NOW)
 
 

@@ -17,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import customers, orders, timeline, zones
-from app.backend import ledger as payments
+from app.backend import customers, ledger, orders, receipts, timeline, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
@@ -334,8 +333,8 @@ class _Conversation:
     def receipt(self) -> Reply:
         """The receipt of the driver's latest parking that cost something: every payment
         and refund of it summed, with the link to the receipt page."""
-        found = payments.latest_receipt(self.session, self.kanava, self.customer)
-        link = payments.receipt_link_of(self.kanava.settings, found) if found else None
+        found = receipts.latest_receipt(self.session, self.kanava, self.customer)
+        link = receipts.receipt_link_of(self.kanava.settings, found) if found else None
         return self._reply(
             messages.receipt(found, link, self.lang, self.kanava, self.now),
             order=found.order if found else None,
@@ -455,7 +454,7 @@ class _Conversation:
             )
         except orders.OrderError:
             return self._reply(messages.bad_duration(self.lang), understood=False)
-        link = payments.link_to_pay(self.kanava, started.payment)
+        link = ledger.link_to_pay(self.kanava, started.payment)
         if started.already_parked:
             text = messages.already_parked(started.order, link, self.lang, self.kanava, self.now)
         else:
@@ -497,7 +496,7 @@ class _Conversation:
             if live.plate_key == key:
                 # parked meanwhile (another channel): say so, never move or restart it
                 self._clear()
-                link = payments.link_to_pay(self.kanava, payments.open_payment_of(live))
+                link = ledger.link_to_pay(self.kanava, ledger.open_payment_of(live))
                 text = messages.already_parked(live, link, self.lang, self.kanava, self.now)
                 return self._reply(text, order=live)
         return self._park(
@@ -577,7 +576,7 @@ class _Conversation:
             )
         except orders.OrderError:  # stopped meanwhile by staff or by the clock
             return self._reply(messages.no_live_parking(self.lang, order.plate_display))
-        link = payments.link_to_pay(self.kanava, stopped.payment)
+        link = ledger.link_to_pay(self.kanava, stopped.payment)
         return self._reply(
             messages.parking_stopped(
                 order,
@@ -618,7 +617,7 @@ class _Conversation:
             base = order.ends_at if order.ends_at is not None and order.ends_at > self.now else None
             minutes = -int(-(target - (base or self.now)).total_seconds() // 60)
             if base is not None and minutes <= 0 and not order.open_ended:
-                link = payments.link_to_pay(self.kanava, payments.open_payment_of(order))
+                link = ledger.link_to_pay(self.kanava, ledger.open_payment_of(order))
                 text = messages.already_parked(order, link, self.lang, self.kanava, self.now)
                 return self._reply(text, order=order)
         try:
@@ -635,7 +634,7 @@ class _Conversation:
             else:
                 text = messages.no_live_parking(self.lang, order.plate_display)
             return self._reply(text, order=order)
-        link = payments.link_to_pay(self.kanava, extended.payment)
+        link = ledger.link_to_pay(self.kanava, extended.payment)
         return self._reply(
             messages.parking_extended(
                 order,

@@ -26,8 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import customers, orders, timeline, zones
-from app.backend import ledger as payments
+from app.backend import customers, ledger, orders, saved_cards, timeline, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import LANGUAGES
 from app.domain.pricing import is_paid_time, next_paid_change
@@ -742,7 +741,7 @@ class _Call:
         return self.invalid(digits)
 
     def _card_needed(self) -> bool:
-        return takes_cards_by_phone(self.kanava) and not payments.has_saved_card(
+        return takes_cards_by_phone(self.kanava) and not ledger.has_saved_card(
             self.customer, self.kanava
         )
 
@@ -810,7 +809,7 @@ class _Call:
     def send_link_or_wait(self, order: Order, payment: Payment) -> VoiceTurn:
         grace = self.kanava.settings.payment_grace_minutes
         if self.call.can_sms and self.customer is not None:
-            link = payments.pay_link(self.kanava.settings, payment)
+            link = ledger.pay_link(self.kanava.settings, payment)
             if order.status is OrderStatus.ENDED:
                 text = messages.parking_stopped(
                     order, order.amount_cents, link, self.lang, self.kanava, self.now
@@ -979,7 +978,7 @@ class _Call:
 
     def charge_card(self, payment: Payment, given: CallInput) -> str | None:
         """Charge the card ``<Pay>`` tokenised for the exact amount of ``payment``, through
-        :func:`payments.charge_tokenised_card` (the one place that completes a payment);
+        :func:`saved_cards.charge_tokenised_card` (the one place that completes a payment);
         the Stripe customer (``ProfileId``) and payment method (``PaymentToken``) are the
         ones the connector created. Returns why it failed, or None when it is paid."""
         if given.pay_result != "success" or not given.payment_token or not (
@@ -991,27 +990,9 @@ class _Call:
                 if given.pay_result == "success" and given.payment_token
                 else given.payment_error or given.pay_result or "no_card"
             )
-            payment.failure_reason = failure[:255]
-            payment.updated_at = self.now
-            timeline.record(
-                self.session,
-                at=self.now,
-                channel=Channel.PAYMENT,
-                kind=EventKind.PAYMENT,
-                customer=payment.order.customer,
-                order=payment.order,
-                body=f"card by phone failed: {payment.failure_reason}",
-                data={
-                    "payment_id": payment.id,
-                    "provider": payment.provider,
-                    "action": "charge_failed",
-                    "reason": payment.failure_reason,
-                    "amount_cents": payment.amount_cents,
-                    "currency": payment.currency,
-                },
-            )
+            saved_cards.no_card_by_phone(self.session, payment, failure, now=self.now)
             return failure
-        charged = payments.charge_tokenised_card(
+        charged = saved_cards.charge_tokenised_card(
             self.session,
             self.kanava,
             payment,
