@@ -384,12 +384,12 @@ def _payment_text(e: _Event) -> str | None:
     if action == "debt_reminded":
         if e.data.get("sent"):
             return str(_("Reminder of the unpaid %(amount)s sent", amount=amount))
-        reason = DEBT_REMINDER_SKIPPED_WORDS.get(_text(e.data.get("reason")))
+        why = _text(e.data.get("reason"))
         return str(
             _(
                 "Unpaid %(amount)s: no reminder (%(reason)s)",
                 amount=amount,
-                reason=reason or _text(e.data.get("reason")),
+                reason=DEBT_REMINDER_SKIPPED_WORDS.get(why, why),
             )
         )
     return None

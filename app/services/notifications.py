@@ -187,8 +187,6 @@ INTRODUCTION = "web_introduction"
 
 def _never_heard_from(session: Session, customer: Customer) -> bool:
     """Whether the number has never texted or called the service, nor been texted by it."""
-    if customer.id is None:
-        return True
     spoke = session.scalar(
         select(Event.id)
         .where(
