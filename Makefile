@@ -31,6 +31,9 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask dev init
+	@# Other commands of this checkout (flask jobs tick ...) link to the address served here.
+	@instance=$${KANAVA_INSTANCE_PATH:-instance}; mkdir -p "$$instance" && \
+	  echo "http://127.0.0.1:$(PORT)" > "$$instance/local_url"
 	@PORT=$(PORT) $(PY) scripts/banner.py
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(VENV)/bin/flask scheduler run & \

@@ -137,6 +137,15 @@ def _vat_rate(raw: str | None) -> str:
     return raw
 
 
+def _remembered_url(instance_path: Path) -> str:
+    """The local address ``make run`` last served from this instance folder, else :8000."""
+    path = instance_path / "local_url"
+    remembered = path.read_text().strip() if path.is_file() else ""
+    if remembered.startswith(("http://127.0.0.1:", "http://localhost:")):
+        return remembered
+    return "http://127.0.0.1:8000"
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
@@ -163,7 +172,10 @@ def load_settings(
         secret_key = _instance_secret(instance, "secret_key")
 
     # Locally the service answers on PORT (make run): links and signatures must match it.
-    local_url = f"http://127.0.0.1:{get('PORT') or '8000'}"
+    # A command without PORT (flask jobs tick in another shell) links to the address the
+    # last make run of this checkout serves, which it remembers in the instance folder.
+    port = get("PORT")
+    local_url = f"http://127.0.0.1:{port}" if port else _remembered_url(instance)
     public_base_url = (get("PUBLIC_BASE_URL") or local_url).rstrip("/")
     if production and not public_base_url.startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be https in production")

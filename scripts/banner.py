@@ -17,6 +17,7 @@ Kanava is starting on {base}
   handheld API     {base}/api/v1/plates/ABC-123   (token: flask --app wsgi tokens create NAME)
   demo login       demo / {password}   (for the panel)
   health           {base}/healthz
+Commands in this checkout (e.g. flask --app wsgi jobs tick) link to {base} too.
 Stop with Ctrl-C.
 """,
     flush=True,

@@ -41,6 +41,7 @@ def _render(template: str, payment: Payment, **context: object) -> str:
             payment=payment,
             order=payment.order,
             owed=owed,
+            lapsed=payment.failure_reason == payments.LAPSED,
             lang=_lang(payment),
             **context,
         )

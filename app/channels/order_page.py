@@ -37,6 +37,10 @@ ERRORS = {
     "open_ended": _l("A parking until you stop cannot be extended: it runs until you stop it."),
     "at_max_stay": _l("This parking already lasts as long as the zone allows."),
     "expired_form": _l("The page had expired and nothing was done. Please try again."),
+    "changed": _l(
+        "Your parking changed meanwhile (in another window or by text message), so nothing"
+        " was done. Check its end below and choose again."
+    ),
 }
 
 
@@ -171,7 +175,13 @@ def extend(token: str) -> WerkzeugResponse:
         minutes = -1
     try:
         done = order_page.extend(
-            db.session(), k, token, minutes, request.form.get("key"), k.clock()
+            db.session(),
+            k,
+            token,
+            minutes,
+            request.form.get("key"),
+            k.clock(),
+            seen_end=request.form.get("seen_end"),
         )
     except order_page.OrderPageError as exc:
         if exc.code == "unknown":

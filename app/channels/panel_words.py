@@ -156,6 +156,10 @@ DROP_REASON_WORDS = {
     "order no longer live": _l("the parking had ended"),
     "order end has moved": _l("the parking's end had moved"),
 }
+DEBT_REMINDER_SKIPPED_WORDS = {
+    "no_phone": _l("no phone number"),
+    "opted_out": _l("the driver opted out"),
+}
 CALL_STATE_WORDS = {
     "main": _l("main menu"),
     "zone": _l("zone"),
@@ -285,6 +289,15 @@ def _order_text(e: _Event) -> str | None:
         return f"{lead}, {amount}" if amount else str(lead)
     if action == "expired":
         return str(_("Parking time ran out: %(where)s", where=where))
+    if action == "extension_lapsed":
+        text = str(
+            _(
+                "Extension not paid, lapsed: %(where)s, valid until %(time)s",
+                where=where,
+                time=e.time("to") or "–",
+            )
+        )
+        return f"{text} ({amount})" if amount else text
     if action == "cancelled":
         booking = e.data.get("order_kind") == "booking"
         text = (
@@ -350,6 +363,35 @@ def _payment_text(e: _Event) -> str | None:
         return str(_("Payment failed: %(reason)s", reason=reason))
     if action == "charge_at_stop":
         return str(_("Saved card: charged when the parking stops"))
+    minimum = e.amount("minimum_cents") or "–"
+    if action == "deferred":
+        return str(
+            _(
+                "%(amount)s not asked now, below the smallest card payment (%(minimum)s):"
+                " carried on the order",
+                amount=amount,
+                minimum=minimum,
+            )
+        )
+    if action == "waived":
+        return str(
+            _(
+                "%(amount)s waived: below the smallest card payment (%(minimum)s)",
+                amount=amount,
+                minimum=minimum,
+            )
+        )
+    if action == "debt_reminded":
+        if e.data.get("sent"):
+            return str(_("Reminder of the unpaid %(amount)s sent", amount=amount))
+        why = _text(e.data.get("reason"))
+        return str(
+            _(
+                "Unpaid %(amount)s: no reminder (%(reason)s)",
+                amount=amount,
+                reason=DEBT_REMINDER_SKIPPED_WORDS.get(why, why),
+            )
+        )
     return None
 
 
@@ -374,10 +416,35 @@ def _staff_text(e: _Event) -> str | None:
     elif intent == "note":
         return str(_("Note: «%(text)s»", text=e.entry.body))
     else:
-        text = None
+        text = _admin_text(e)
     if text is not None and note:
         text += f" «{note}»"
     return text
+
+
+def _admin_text(e: _Event) -> str | None:
+    """Staff actions on zones, users and handheld tokens (no order)."""
+    intent = e.entry.intent
+    zone = e.data.get("zone")
+    code = _text(zone.get("code") if isinstance(zone, Mapping) else zone).upper()
+    user, token = _text(e.data.get("user")), _text(e.data.get("token"))
+    if intent == "zone_saved":
+        return str(_("Saved zone %(zone)s", zone=code))
+    if intent == "zone_active":
+        return str(_("Zone %(zone)s taken into use", zone=code))
+    if intent == "zone_inactive":
+        return str(_("Zone %(zone)s taken out of use", zone=code))
+    if intent == "user_created":
+        return str(_("Created the user %(user)s", user=user))
+    if intent == "user_active":
+        return str(_("Let the user %(user)s sign in again", user=user))
+    if intent == "user_inactive":
+        return str(_("Stopped the user %(user)s from signing in", user=user))
+    if intent == "token_created":
+        return str(_("Created the handheld token %(token)s", token=token))
+    if intent == "token_revoked":
+        return str(_("Revoked the handheld token %(token)s", token=token))
+    return None
 
 
 def _call_text(e: _Event) -> str | None:
@@ -417,7 +484,26 @@ def _call_text(e: _Event) -> str | None:
     return None
 
 
+def _order_page_text(e: _Event, action: str) -> str:
+    amount = e.amount() if _cents(e.data.get("amount_cents")) else None
+    if action == "stop":
+        text = str(_("Stopped on the order page: %(where)s", where=e.where()))
+    else:
+        text = str(
+            _(
+                "Extended on the order page: %(where)s, until %(time)s",
+                where=e.where(),
+                time=e.time("ends_at") or "–",
+            )
+        )
+        amount = str(_("%(amount)s more", amount=amount)) if amount else None
+    return f"{text}, {amount}" if amount else text
+
+
 def _web_text(e: _Event) -> str | None:
+    action = e.data.get("action")
+    if action in ("stop", "extend"):
+        return _order_page_text(e, str(action))
     if "minutes" not in e.data or not e.plate:
         return None
     minutes = _cents(e.data.get("minutes"))

@@ -46,6 +46,10 @@ ERRORS = {
 }
 # What was typed, kept over a language switch (see the module doc).
 DRAFT = "web_form_draft"
+# Session key: "<zone>:<plate key>" of the plates this browser typed on the form and found
+# already parked; the "already parked" page answers only for those (and its own orders).
+ASKED = "web_form_asked"
+ASKED_KEPT = 10
 LANGUAGE_NAMES = (("fi", "Suomi"), ("sv", "Svenska"), ("en", "English"))
 
 
@@ -186,6 +190,7 @@ def park(zone_code: str) -> WerkzeugResponse:
         code = exc.code if exc.code in ERRORS else "bad_duration"
         return _no_store(_page(zone, form, {field: code}), 400)
     except web_form.AlreadyParked as exc:
+        _asked(zone, exc.order.plate_key)
         return redirect(_with_lang(f"/p/{zone.code}/parked?plate={exc.order.plate_key}"), code=303)
     remember(parked.order)
     if parked.payment is not None:
@@ -193,15 +198,27 @@ def park(zone_code: str) -> WerkzeugResponse:
     return redirect(_with_lang(f"/o/{parked.order.manage_token}?done=parked"), code=303)
 
 
+def _asked(zone: Zone, plate_key: str) -> None:
+    """This browser typed ``plate_key`` on the form of ``zone`` and found it parked."""
+    asked = [a for a in session.get(ASKED, []) if a != f"{zone.code}:{plate_key}"]
+    session[ASKED] = [*asked, f"{zone.code}:{plate_key}"][-ASKED_KEPT:]
+
+
+def _was_asked(zone: Zone, plate_key: str) -> bool:
+    return f"{zone.code}:{plate_key}" in session.get(ASKED, [])
+
+
 @bp.get("/p/<zone_code>/parked")
 def already_parked(zone_code: str) -> WerkzeugResponse:
-    """The plate already has a valid parking here: until when, and more time for it."""
+    """The plate already has a valid parking here: until when, and more time for it. Only
+    for the browser that typed the plate on this zone's form (or made the order): anyone
+    else is sent to the form and learns nothing of the plate."""
     zone = _zone_or_404(zone_code)
     plate = request.args.get("plate", "")
     k = kanava()
     now = k.clock()
     order = web_form.parked_here(db.session(), k, zone, plate, now) if plate else None
-    if order is None:
+    if order is None or not (is_own(order) or _was_asked(zone, order.plate_key)):
         return redirect(_with_lang(f"/p/{zone.code}"), code=303)
     html = render_template(
         "web/parked.html",

@@ -24,8 +24,10 @@ Pricing rules (see :func:`price`):
    ``[start + k min, min(start + (k + 1) min, end))``; every started minute counts in
    full. A minute is paid when the part of it during which the vehicle is parked
    overlaps a paid window. A paid minute belongs to the local date on which it starts.
-3. Per local date: ``ceil(paid_minutes * rate_per_hour_cents / 60)``, then limited by
-   ``daily_cap_cents`` if set. The total is the sum over dates.
+3. Per local date the exact amount ``paid_minutes * rate_per_hour_cents / 60`` (a
+   fraction of a cent), limited by ``daily_cap_cents`` if set. The total is the sum over
+   dates, rounded up once to the cent (so a stay across midnight costs what the same
+   minutes cost within one day).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from itertools import pairwise
 from types import MappingProxyType
 
@@ -579,18 +582,17 @@ def _ceil_minutes(delta: timedelta) -> int:
 class DayCharge:
     """The charge for one local date of a parking (for receipts).
 
-    ``uncapped_cents`` is ``ceil(paid_minutes * rate / 60)``; ``cents`` is that after
-    the daily cap, and ``capped`` tells whether the cap applied.
+    ``uncapped_cents`` is ``ceil(paid_minutes * rate / 60)``; ``capped`` tells whether the
+    daily cap applied. ``cents`` is the date's share of the price: the price is rounded up
+    once over the whole stay, and each date gets the cents that its exact amount adds to
+    the running total (so the shares sum to :func:`price`).
     """
 
     day: date
     paid_minutes: int
     uncapped_cents: int
     cents: int
-
-    @property
-    def capped(self) -> bool:
-        return self.cents < self.uncapped_cents
+    capped: bool = False
 
 
 def capped_end(tariff: Tariff, start: datetime, end: datetime | None) -> datetime | None:
@@ -664,12 +666,20 @@ def price_breakdown(
     """
     rate, cap = tariff.rate_per_hour_cents, tariff.daily_cap_cents
     charges: list[DayCharge] = []
+    exact_total = Fraction(0)
+    charged = 0
     for day, minutes in _paid_minutes_by_day(tariff, start, end, tz):
-        uncapped = -(-minutes * rate // 60)
-        charges.append(
-            DayCharge(day, minutes, uncapped, uncapped if cap is None else min(uncapped, cap))
-        )
+        uncapped = Fraction(minutes * rate, 60)
+        exact = uncapped if cap is None else min(uncapped, Fraction(cap))
+        exact_total += exact
+        share = _ceil_cents(exact_total) - charged
+        charged += share
+        charges.append(DayCharge(day, minutes, _ceil_cents(uncapped), share, exact < uncapped))
     return tuple(charges)
+
+
+def _ceil_cents(amount: Fraction) -> int:
+    return -(-amount // 1)
 
 
 def price(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> int:
@@ -678,11 +688,11 @@ def price(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> int:
     ``start`` and ``end`` are aware datetimes in any zone; ``tz`` is the zone of the
     paid hours. The end is first limited by ``max_minutes``. Then every started minute
     from ``start`` that overlaps paid time is charged, per local date
-    ``ceil(minutes * rate_per_hour_cents / 60)`` capped by ``daily_cap_cents``
-    (see the module docstring). ``end == start`` costs 0. The result is never negative
-    and never decreases when ``end`` grows. Cost is proportional to the number of
-    days, not minutes. Raises :class:`ValueError` for naive datetimes or
-    ``end < start``.
+    ``minutes * rate_per_hour_cents / 60`` capped by ``daily_cap_cents``, and the sum
+    rounded up once to the cent (see the module docstring). ``end == start`` costs 0.
+    The result is never negative and never decreases when ``end`` grows. Cost is
+    proportional to the number of days, not minutes. Raises :class:`ValueError` for
+    naive datetimes or ``end < start``.
     """
     return sum(charge.cents for charge in price_breakdown(tariff, start, end, tz))
 

@@ -284,7 +284,9 @@ def all_zones(session: Session) -> list[Zone]:
 
 
 def check_token_name(check: PlateCheckLog) -> str:
-    return f"handheld {check.api_token.name}" if check.api_token else "handheld"
+    """The name of the handheld that made ``check`` ("" when its token is gone); the page
+    words it ("handheld NAME") in the viewer's language."""
+    return check.api_token.name if check.api_token else ""
 
 
 # ---- zone board -------------------------------------------------------------------------
@@ -1233,6 +1235,7 @@ def set_zone_active(session: Session, user: User, code: str, active: bool, now: 
         "zone_active" if active else "zone_inactive",
         now,
         body=f"zone {code} {'activated' if active else 'deactivated'} by {user.name}",
+        data={"zone": code},
     )
     session.commit()
 
@@ -1268,6 +1271,7 @@ def create_user(
         "user_created",
         now,
         body=f"user {created.name} ({created.role}) created by {user.name}",
+        data={"user": created.name},
     )
     session.commit()
     return created
@@ -1289,6 +1293,7 @@ def set_user_active(
         "user_active" if active else "user_inactive",
         now,
         body=f"user {target.name} {'activated' if active else 'deactivated'} by {user.name}",
+        data={"user": target.name},
     )
     session.commit()
 
@@ -1309,6 +1314,7 @@ def create_token(session: Session, user: User, name: str, now: datetime) -> str:
         "token_created",
         now,
         body=f"API token {name} created by {user.name}",
+        data={"token": name},
     )
     session.commit()
     return token
@@ -1326,6 +1332,7 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime) -> 
             "token_revoked",
             now,
             body=f"API token {row.name} revoked by {user.name}",
+            data={"token": row.name},
         )
     session.commit()
 

@@ -658,6 +658,18 @@ def receipt(
     return _render(lang, build)
 
 
+def web_number_introduction(order: Order, lang: str) -> str:
+    """The first text to a number typed on the web form: where it came from, how to stop."""
+    return _render(
+        lang,
+        lambda: _(
+            "Kanava: this number was given on the parking web form for %(plate)s. Not you, or"
+            " no texts wanted? Reply STOP.",
+            plate=order.plate_display,
+        ),
+    )
+
+
 def opted_out(lang: str) -> str:
     return _render(
         lang, lambda: _("You will get no more messages from Kanava. Text START to start again.")

@@ -282,14 +282,17 @@ def extend(
     minutes: int,
     key: str | None,
     now: datetime,
+    seen_end: str | None = None,
 ) -> Done:
     """Give the fixed-duration parking behind ``token`` ``minutes`` more through
     :func:`orders.extend_parking`; the returned payment asks for the added price (None when
     the added time is free or a saved card paid it). Commits, then sends the driver's SMS.
 
-    Sent again with the same ``key`` and ``minutes`` it does nothing more.
-    Raises :class:`OrderPageError` ``unknown``, ``bad_duration``, ``not_live``,
-    ``open_ended`` or ``at_max_stay``.
+    Sent again with the same ``key`` and ``minutes`` it does nothing more. ``seen_end`` is
+    the end the page showed (ISO 8601, as the form carries it): when the order's end, read
+    under its row lock, is no longer that (another tab or an SMS extended it), nothing is
+    done: ``changed``. Raises :class:`OrderPageError` ``unknown``, ``bad_duration``,
+    ``changed``, ``not_live``, ``open_ended`` or ``at_max_stay``.
     """
     order = order_for_token(session, token)
     if order is None:
@@ -300,7 +303,20 @@ def extend(
     receipt = form_keys.claim(session, claim, now)
     if receipt is None:
         return _repeat(session, order)
+    if seen_end is not None and not _same_end(orders.lock_order(session, order), seen_end):
+        session.rollback()
+        raise OrderPageError("changed")
     return extend_claimed(session, kanava, order, minutes, receipt, now, tell_driver=True)
+
+
+def _same_end(order: Order, seen_end: str) -> bool:
+    """Whether the order still ends where the page showed (``""``: it showed no end)."""
+    if not seen_end or order.ends_at is None:
+        return not seen_end and order.ends_at is None
+    try:
+        return datetime.fromisoformat(seen_end) == order.ends_at
+    except ValueError:
+        return False
 
 
 def extend_claimed(

@@ -84,6 +84,26 @@ _RANK = {
 EARLY_STATUS_INTENT = "delivery_status"
 
 
+# Purpose of the text that tells a number typed on the web form where it came from.
+INTRODUCTION = "web_introduction"
+
+
+def _never_heard_from(session: Session, customer: Customer) -> bool:
+    """Whether the number has never texted or called the service, nor been texted by it."""
+    spoke = session.scalar(
+        select(Event.id)
+        .where(
+            Event.customer_id == customer.id,
+            Event.kind.in_((EventKind.MESSAGE_IN, EventKind.CALL_STEP)),
+        )
+        .limit(1)
+    )
+    texted = session.scalar(
+        select(OutboundMessage.id).where(OutboundMessage.customer_id == customer.id).limit(1)
+    )
+    return spoke is None and texted is None
+
+
 def queue_sms(
     session: Session,
     kanava: Kanava,
@@ -99,8 +119,15 @@ def queue_sms(
 
     Opted-out customers get a ``suppressed`` row that is never sent. ``expires_at``: the
     message is dropped rather than sent after that moment (for a ``reminder``, pass the
-    end it warns about; if the order's end moves, the reminder is obsolete too).
+    end it warns about; if the order's end moves, the reminder is obsolete too). The first
+    text about a web-form order to a number that has never texted or called the service
+    is preceded by one saying where the number came from and how to opt out.
     """
+    web_order = order is not None and order.channel is Channel.WEB
+    if web_order and purpose != INTRODUCTION and _never_heard_from(session, customer):
+        assert order is not None
+        intro = messages.web_number_introduction(order, messages.language_of(order))
+        queue_sms(session, kanava, customer, intro, purpose=INTRODUCTION, now=now, order=order)
     suppressed = customer.opted_out
     event = timeline.record(
         session,

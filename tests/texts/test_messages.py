@@ -292,6 +292,9 @@ CASES: dict[str, Render] = {
     "receipt": _receipt,
     "receipt none": lambda lang, k: messages.receipt(None, None, lang, k, NOW),
     "opted_out": lambda lang, k: messages.opted_out(lang),
+    "web_number_introduction": lambda lang, k: messages.web_number_introduction(
+        make_order(lang=lang), lang
+    ),
     "opted_in": lambda lang, k: messages.opted_in(lang),
     "opted_out_while_parked one": lambda lang, k: messages.opted_out_while_parked(
         [make_order(lang=lang, zone=make_zone("EV101"))], lang
