@@ -41,7 +41,7 @@ def _render(template: str, payment: Payment, **context: object) -> str:
             payment=payment,
             order=payment.order,
             owed=owed,
-            lapsed=payment.failure_reason == payments.LAPSED,
+            lapsed=payment.failure_reason == ledger.LAPSED,
             lang=_lang(payment),
             **context,
         )

@@ -14,6 +14,7 @@ from app.channels.twilio_auth import twilio_signed
 from app.extensions import db, kanava
 from app.kernel.calls import VoiceTurn
 from app.usecases.voice import call as voice
+from app.usecases.voice.dialogue import CallInput
 
 bp = Blueprint("voice", __name__)
 
@@ -48,7 +49,7 @@ def incoming_call() -> Response:
     return render(turn)
 
 
-def _continue(given: voice.CallInput) -> Response:
+def _continue(given: CallInput) -> Response:
     """One step of a call already answered: the state machine takes ``given`` from here."""
     form = request.form
     if not form.get("CallSid"):
@@ -66,7 +67,7 @@ def menu_step() -> Response:
     """A ``<Gather>``'s action: the keys pressed or the words heard."""
     form = request.form
     return _continue(
-        voice.CallInput(
+        CallInput(
             digits=form.get("Digits", "")[:32],
             speech=form.get("SpeechResult", "")[:300],
         )
@@ -79,7 +80,7 @@ def pay_result() -> Response:
     """``<Pay>``'s action: ``Result`` and, on success, the tokenised card."""
     form = request.form
     return _continue(
-        voice.CallInput(
+        CallInput(
             pay_result=form.get("Result", "")[:64],
             payment_token=form.get("PaymentToken") or None,
             profile_id=form.get("ProfileId") or None,

@@ -154,6 +154,10 @@ def technical_problem(service_number: str | None) -> str:
     )
 
 
+def lost_our_place() -> str:
+    return _("Sorry, I lost track of where we were. Let us start again from the main menu.")
+
+
 def hidden_number() -> str:
     return _("Your number is hidden, so I cannot find your parkings.")
 
