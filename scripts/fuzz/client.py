@@ -86,6 +86,15 @@ def first_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+def twilio_signature(
+    validator: RequestValidator, url: str, fields: Sequence[tuple[str, Value]]
+) -> str:
+    """``X-Twilio-Signature`` of a POST of ``fields`` to ``url``, as Twilio computes it:
+    over the URL it calls and the parameters as the server will read them."""
+    params = first_values(as_server_reads(encode_form(fields)))
+    return str(validator.compute_signature(wire_url(url), params))
+
+
 @dataclass
 class Exchange:
     """One request and what became of it; ``id`` is sent as ``X-Fuzz-Request``, which the
@@ -292,10 +301,9 @@ class Client:
         """POST ``fields`` to ``path`` as Twilio does, signed over what the server reads;
         ``signature`` ``"bad"`` or ``"none"`` sends a forged or unsigned request."""
         self.http.cookies.clear()  # Twilio keeps no cookies
-        params = first_values(as_server_reads(encode_form(fields)))
         headers = {}
         if signature != "none":
-            signed = self.validator.compute_signature(wire_url(self.base_url + path), params)
+            signed = twilio_signature(self.validator, self.base_url + path, fields)
             headers["X-Twilio-Signature"] = signed if signature == "good" else signed[::-1]
         exchange, response = self.send(target, "POST", path, fields, headers)
         if signature == "good" and exchange.status == 403:

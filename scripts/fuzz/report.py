@@ -107,10 +107,15 @@ class Entry:
         return lines
 
     def exception_line(self) -> str:
-        """The last line that names an exception (what a person reads first)."""
-        for line in reversed(self.lines):
+        """The last line that names an exception (what a person reads first), with the
+        database's own error where SQLAlchemy puts it on the next line."""
+        for n in range(len(self.lines) - 1, -1, -1):
+            line = self.lines[n]
             name = line.split(":", 1)[0]
             if line and not line[0].isspace() and re.fullmatch(r"[\w.]+", name):
+                following = self.lines[n + 1] if n + 1 < len(self.lines) else ""
+                if following.startswith("(") and line.endswith(")"):
+                    line += " " + following
                 return line[:400]
         return self.message[:400]
 
@@ -205,6 +210,14 @@ def _own_entry(
     return serious[n]
 
 
+def _told_already(entry: Entry, answered_by: dict[int, Entry]) -> bool:
+    """Whether ``entry`` is an error its request logged on its way to a 5xx whose own
+    traceback holds it already (the code logged it, then failed handling it)."""
+    if entry.request is None or entry.request not in answered_by:
+        return False
+    return "\n".join(entry.lines) in "\n".join(answered_by[entry.request].lines)
+
+
 def analyse(record: Record, exchanges: list[Exchange], logs: list[Entry]) -> list[Finding]:
     """Every 5xx and unanswered request with its log entry, and every error logged without
     one, grouped by signature; biggest first."""
@@ -221,8 +234,11 @@ def analyse(record: Record, exchanges: list[Exchange], logs: list[Entry]) -> lis
     for n, entry in enumerate(serious):
         if entry.request is not None:
             by_request.setdefault(entry.request, []).append(n)
+    answered_by: dict[int, Entry] = {}  # failed request id: the entry that explains it
     for exchange in sorted(record.failures, key=lambda e: e.ended):
         matched = _own_entry(exchange, serious, by_request.get(exchange.id, []), used)
+        if matched is not None:
+            answered_by[exchange.id] = matched
         if matched is None and exchange.status is not None:
             # The answer had no traceback behind it (a 5xx made on purpose, or one that
             # was not logged): its own status and route identify it.
@@ -235,7 +251,7 @@ def analyse(record: Record, exchanges: list[Exchange], logs: list[Entry]) -> lis
         finding.statuses[str(exchange.status or "no answer")] += 1
         finding.requests.append(exchange)
     for n, entry in enumerate(serious):
-        if n in used:
+        if n in used or _told_already(entry, answered_by):
             continue
         finding = add(entry.signature(), entry)
         finding.unmatched += 1
