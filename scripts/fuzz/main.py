@@ -27,6 +27,10 @@ and the exact requests that met it. It is also written as JSON to ``FUZZ_REPORT`
 Exit status: 0 when nothing failed, 1 when anything did, 2 when the fuzzer itself could not
 run, 130 when interrupted (everything it started is stopped first, and what was found so
 far is reported).
+
+``make test`` lints this directory with ruff (as ``bench/``) and never runs it; its pure
+parts have tests in ``tests/unit/test_fuzz_harness.py``. Type-check it with
+``MYPYPATH=bench:scripts/fuzz:scripts/fuzz/serverlog .venv/bin/mypy --strict scripts/fuzz``.
 """
 
 from __future__ import annotations
