@@ -25,8 +25,8 @@ and the exact requests that met it. It is also written as JSON to ``FUZZ_REPORT`
 (``.tmp/fuzz/report.json``), beside copies of the server's logs.
 
 Exit status: 0 when nothing failed, 1 when anything did, 2 when the fuzzer itself could not
-run, 130 when interrupted (everything it started is stopped first, and what was found so
-far is reported).
+run or go on, 130 when interrupted (in each case everything it started is stopped first,
+and what was found so far is reported).
 
 ``make test`` lints this directory with ruff (as ``bench/``) and never runs it; its pure
 parts have tests in ``tests/unit/test_fuzz_harness.py``. Type-check it with
@@ -337,6 +337,7 @@ def main() -> int:
     record = Record()
     timings: list[str] = []
     interrupted = False
+    broke: str | None = None  # why the fuzzer could not go on: what it found is reported
     server: Server | None = None
     with ExitStack() as outer:
         work = Path(outer.enter_context(tempfile.TemporaryDirectory(prefix="kanava-fuzz-")))
@@ -355,8 +356,7 @@ def main() -> int:
             interrupted = True
             harness.warn("make fuzz: interrupted; everything it started is stopped")
         except (harness.BenchError, FuzzerBroke) as exc:
-            harness.warn(f"make fuzz: {exc}")
-            return 2
+            broke = str(exc)
         # The server and the clock are stopped: their logs are complete.
         options.report.parent.mkdir(parents=True, exist_ok=True)
         for name, copy in (("gunicorn.log", "gunicorn.log"), ("clock.log", "clock.log")):
@@ -367,13 +367,15 @@ def main() -> int:
     print_report(options, server, record, timings, findings, logs, interrupted)
     report.write_json(
         options.report,
-        {"seed": options.seed, "timings": timings, "interrupted": interrupted},
+        {"seed": options.seed, "timings": timings, "interrupted": interrupted, "broke": broke},
         record,
         findings,
     )
+    if broke:
+        harness.warn(f"make fuzz: {broke}\nThe figures above cover only what was sent.")
     if interrupted:
         return 130
-    if record.misfires:
+    if broke or record.misfires:
         return 2
     return 1 if findings else 0
 

@@ -73,7 +73,11 @@ class Sms:
             fields = self.message(rng.randrange(max(0, i - 40), i))
         elif pick < 0.07 and i > 0:  # a sid seen before, with other fields
             earlier = dict(self.message(rng.randrange(max(0, i - 40), i)))
-            fields = [(k, earlier[k] if k == "MessageSid" else v) for k, v in self.message(i)]
+            reused = earlier.get("MessageSid")  # the earlier message may have had none
+            fields = [
+                (k, reused if k == "MessageSid" and reused is not None else v)
+                for k, v in self.message(i)
+            ]
         else:
             fields = self.message(i)
         signature = "good" if pick < 0.98 else rng.choice(("bad", "none"))

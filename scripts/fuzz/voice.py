@@ -83,8 +83,9 @@ class Voice:
             ("Direction", "inbound"),
             ("ApiVersion", "2010-04-01"),
         ]
-        if rng.random() < 0.02:
-            base = [(k, v) for k, v in base if k != rng.choice(("CallSid", "From"))]
+        if rng.random() < 0.02:  # a call without its sid or its caller
+            missing = rng.choice(("CallSid", "From"))
+            base = [(k, v) for k, v in base if k != missing]
         answer = Answer(ended=True)
         last: tuple[str, list[tuple[str, Value]]] | None = None
         if rng.random() < 0.95:  # else: steps of a call that never started
