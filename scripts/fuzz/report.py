@@ -292,6 +292,21 @@ def status_table(record: Record) -> list[str]:
     return lines
 
 
+def printable(line: str) -> str:
+    """``line`` with control and other unprintable characters escaped: a log line may hold
+    a fuzzed path, and raw escape sequences must not reach the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+
+
+def _smallest(requests: list[Exchange]) -> list[Exchange]:
+    """The shortest distinct requests (a retry is the same request): the easiest to read."""
+    seen: dict[str, Exchange] = {}
+    for exchange in requests:
+        key = repr((exchange.method, exchange.path, exchange.form))
+        seen.setdefault(key, exchange)
+    return sorted(seen.values(), key=lambda e: len(e.path) + len(repr(e.form)))[:EXAMPLES]
+
+
 def finding_lines(n: int, total: int, finding: Finding) -> list[str]:
     what = ", ".join(f"{count:,} x {status}" for status, count in finding.statuses.items())
     if finding.unmatched:
@@ -302,19 +317,19 @@ def finding_lines(n: int, total: int, finding: Finding) -> list[str]:
     )
     lines = [
         "",
-        f"=== {n}/{total}: {finding.headline()}",
+        f"=== {n}/{total}: {printable(finding.headline())}",
         f"    {what}" + (f"; on {', '.join(routes)}" if routes else ""),
     ]
     if finding.entry is not None:
         lines.append(f"    logged by {finding.entry.source}:")
-        lines += ["    | " + line for line in finding.entry.short_text()[:60]]
+        lines += ["    | " + printable(line) for line in finding.entry.short_text()[:60]]
     if finding.statuses:
-        label = "requests that met it"
+        label = "requests that met it, the shortest first"
     elif finding.entry is not None and finding.entry.request is not None:
         label = "the request it was logged for"
     else:
         label = "request in flight when it was logged (by time)"
-    shown = finding.requests[:EXAMPLES]
+    shown = _smallest(finding.requests) if finding.statuses else finding.requests[:EXAMPLES]
     if shown:
         lines.append(f"    {label} ({len(shown)} of {len(finding.requests):,}):")
         for exchange in shown:

@@ -188,3 +188,9 @@ def test_an_error_logged_on_the_way_to_a_5xx_is_told_once_with_the_database_erro
         "sqlalchemy.exc.DataError: (raised as a result of Query-invoked autoflush) "
         "(psycopg.DataError) PostgreSQL text fields cannot contain NUL (0x00) bytes"
     )
+
+
+def test_a_fuzzed_path_in_a_log_line_reaches_the_terminal_escaped() -> None:
+    line = "app: Exception on /p/\x1b[2J\x00x/parked [GET]"
+
+    assert report.printable(line) == "app: Exception on /p/\\x1b[2J\\x00x/parked [GET]"
