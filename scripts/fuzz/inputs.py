@@ -148,7 +148,9 @@ def plate(rng: random.Random) -> str:
     if pick < 0.6:
         return rng.choice(("abc-123", "ÅÄÖ-123", "ABC–123", "АВС-123", "A123BC 77", "AB 12 345"))
     if pick < 0.7:
-        return rng.choice(("", " ", "-", "123", "ABC", "ABC-123" * rng.randint(2, 40)))
+        return rng.choice(
+            ("", " ", "-", "123", "ABC", "ABC\x00123", "ABC-123" * rng.randint(2, 40))
+        )
     if pick < 0.8:
         return rng.choice(INJECTIONS + RTL)
     if pick < 0.9:
@@ -163,7 +165,10 @@ def zone(rng: random.Random) -> str:
     if pick < 0.8:
         return rng.choice(ZONE_VARIANTS)
     if pick < 0.9:
-        return rng.choice(("999", "000", "-1", "1" * 20, "99999", "ZZZ", "", "%00", "１０１"))
+        # "%00" as text, and a real NUL (a path quotes it to %00; PostgreSQL refuses it)
+        return rng.choice(
+            ("999", "000", "-1", "1" * 20, "99999", "ZZZ", "", "%00", "\x00", "10\x001", "１０１")
+        )
     return junk(rng, rng.randint(1, 12))
 
 

@@ -217,7 +217,7 @@ class Web:
     def _order_page(self, b: Browser) -> None:
         token = b.client.record.link("o", b.rng.randrange(1 << 30))
         if token is None or b.rng.random() < 0.1:
-            token = b.rng.choice((inputs.token(b.rng), "x", inputs.junk(b.rng, 30)))
+            token = b.rng.choice((inputs.token(b.rng), "x", "\x00", inputs.junk(b.rng, 30)))
         page = f"/o/{quote(token)}"
         if b.rng.random() < 0.5:
             b.get(page)
@@ -231,7 +231,7 @@ class Web:
     def _payment(self, b: Browser) -> None:
         token = b.client.record.link("pay", b.rng.randrange(1 << 30))
         if token is None or b.rng.random() < 0.1:
-            token = b.rng.choice((inputs.token(b.rng), inputs.junk(b.rng, 30)))
+            token = b.rng.choice((inputs.token(b.rng), "\x00", inputs.junk(b.rng, 30)))
         if b.rng.random() < 0.5:
             b.get(f"/pay/{quote(token)}")
             save = b.rng.choice(("yes", "no", "", inputs.junk(b.rng, 5)))
@@ -265,7 +265,9 @@ class Gets:
         real = client.record.link(kind, rng.randrange(1 << 30))
         if real and rng.random() < 0.6:
             return real if rng.random() < 0.9 else real[:-1] + inputs.junk(rng, 1)
-        return rng.choice((inputs.token(rng), "", "x", "..", "%00", inputs.junk(rng)))
+        fake = inputs.token(rng)
+        # "%00" as text, and a real NUL (quoted to %00 in the path)
+        return rng.choice((fake, "", "x", "..", "%00", fake[:8] + "\x00", inputs.junk(rng)))
 
     def _path(self, rng: random.Random, client: Client) -> str:
         zone = quote(inputs.zone(rng))
