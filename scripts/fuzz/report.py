@@ -38,6 +38,10 @@ SERIOUS = ("ERROR", "CRITICAL")
 EXAMPLES = 3
 
 
+def _is_library(path: str) -> bool:
+    return not path.startswith(str(ROOT)) or "/.venv/" in path or "/site-packages/" in path
+
+
 def _epoch(stamp: str, millis: str = "0") -> float:
     return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
 
@@ -62,21 +66,32 @@ class Entry:
         return any(line.startswith("Traceback") for line in self.lines)
 
     def signature(self) -> str:
-        """What identifies the failure: the frames and the exception class of each
-        traceback in the entry, or the message with its numbers blanked out."""
+        """What identifies the failure: the project's own frames and the exception class
+        of each traceback in the entry (library frames only where a traceback has none of
+        ours, and without their line numbers: which branch of a library raised is no other
+        bug), or the message with its numbers blanked out."""
         if not self.has_traceback:
             return f"{self.level} {re.sub(r'[0-9]+', '#', self.message)}"
-        parts = []
+        parts: list[str] = []
+        library: list[str] = []  # the current traceback's library frames
+        ours = False  # whether the current traceback has a frame of ours
         for line in self.lines:
             frame = FRAME.match(line)
+            if line.startswith("Traceback"):
+                library, ours = [], False
             if frame:
                 where = re.sub(r"^.*/site-packages/", "", frame.group(1))
                 where = where.removeprefix(f"{ROOT}/")
-                parts.append(f"{where}:{frame.group(2)} {frame.group(3)}")
+                if _is_library(frame.group(1)):
+                    library.append(f"{where} {frame.group(3)}")  # its line: which raise
+                else:
+                    ours = True
+                    parts.append(f"{where}:{frame.group(2)} {frame.group(3)}")
             elif line and not line[0].isspace() and not line.startswith(("Traceback", "[SQL")):
                 exception = line.split(":", 1)[0]
                 if re.fullmatch(r"[\w.]+", exception):
-                    parts.append(exception)
+                    parts += [*([] if ours else library), exception]
+                    library, ours = [], False
         return "\n".join(parts)
 
     def short_text(self) -> list[str]:
@@ -88,7 +103,7 @@ class Entry:
         for line in self.lines:
             frame = FRAME.match(line)
             if frame:
-                library = not frame.group(1).startswith(str(ROOT)) or "/.venv/" in frame.group(1)
+                library = _is_library(frame.group(1))
                 if library:
                     skipped += 1
                     continue

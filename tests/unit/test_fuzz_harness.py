@@ -194,3 +194,28 @@ def test_a_fuzzed_path_in_a_log_line_reaches_the_terminal_escaped() -> None:
     line = "app: Exception on /p/\x1b[2J\x00x/parked [GET]"
 
     assert report.printable(line) == "app: Exception on /p/\\x1b[2J\\x00x/parked [GET]"
+
+
+def test_tracebacks_that_differ_only_inside_a_library_are_one_failure() -> None:
+    def entry(library_line: int) -> report.Entry:
+        lines = f"""\
+Traceback (most recent call last):
+  File "/venv/lib/python3.11/site-packages/flask_wtf/csrf.py", line {library_line}, in validate
+wtforms.validators.ValidationError: The CSRF token is missing.
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "{report.ROOT}/app/services/zones.py", line 89, in find
+    return session.scalar(
+  File "/venv/lib/python3.11/site-packages/sqlalchemy/orm/session.py", line 2, in scalar
+sqlalchemy.exc.DataError: (psycopg.DataError) NUL""".splitlines()
+        return report.Entry("gunicorn", 0.0, "ERROR", "app: Exception on /p/x [POST]", 1, lines)
+
+    assert entry(102).signature() == entry(105).signature()
+    assert entry(102).signature().splitlines() == [
+        "flask_wtf/csrf.py validate",  # a traceback without our frames keeps its own
+        "wtforms.validators.ValidationError",
+        "app/services/zones.py:89 find",
+        "sqlalchemy.exc.DataError",
+    ]
