@@ -66,33 +66,36 @@ class Entry:
         return any(line.startswith("Traceback") for line in self.lines)
 
     def signature(self) -> str:
-        """What identifies the failure: the project's own frames and the exception class
-        of each traceback in the entry (library frames only where a traceback has none of
-        ours, and without their line numbers: which branch of a library raised is no other
-        bug), or the message with its numbers blanked out."""
+        """What identifies the failure: in each traceback of the entry that passes through
+        our code, our frames and the exception class; where none does, every traceback's
+        library frames by name (without lines: which branch of a library raised is no other
+        bug) and exception class. An entry without a traceback: its message, numbers
+        blanked out."""
         if not self.has_traceback:
             return f"{self.level} {re.sub(r'[0-9]+', '#', self.message)}"
-        parts: list[str] = []
-        library: list[str] = []  # the current traceback's library frames
-        ours = False  # whether the current traceback has a frame of ours
+        ours: list[list[str]] = []  # per traceback: our frames, then its exception class
+        library: list[list[str]] = []  # per traceback: library frames, then the class
         for line in self.lines:
             frame = FRAME.match(line)
             if line.startswith("Traceback"):
-                library, ours = [], False
-            if frame:
+                ours.append([])
+                library.append([])
+            elif frame and ours:
                 where = re.sub(r"^.*/site-packages/", "", frame.group(1))
                 where = where.removeprefix(f"{ROOT}/")
                 if _is_library(frame.group(1)):
-                    library.append(f"{where} {frame.group(3)}")  # its line: which raise
+                    library[-1].append(f"{where} {frame.group(3)}")
                 else:
-                    ours = True
-                    parts.append(f"{where}:{frame.group(2)} {frame.group(3)}")
-            elif line and not line[0].isspace() and not line.startswith(("Traceback", "[SQL")):
+                    ours[-1].append(f"{where}:{frame.group(2)} {frame.group(3)}")
+            elif ours and line and not line[0].isspace() and not line.startswith("[SQL"):
                 exception = line.split(":", 1)[0]
                 if re.fullmatch(r"[\w.]+", exception):
-                    parts += [*([] if ours else library), exception]
-                    library, ours = [], False
-        return "\n".join(parts)
+                    ours[-1].append(exception)
+                    library[-1].append(exception)
+        # A traceback of ours has a frame besides its exception class.
+        mine = [t for t in ours if len(t) > 1]
+        chosen = mine or library
+        return "\n".join(part for traceback in chosen for part in traceback)
 
     def short_text(self) -> list[str]:
         """The entry with only the project's own frames (library frames counted, not

@@ -196,7 +196,7 @@ def test_a_fuzzed_path_in_a_log_line_reaches_the_terminal_escaped() -> None:
     assert report.printable(line) == "app: Exception on /p/\\x1b[2J\\x00x/parked [GET]"
 
 
-def test_tracebacks_that_differ_only_inside_a_library_are_one_failure() -> None:
+def test_tracebacks_that_differ_only_inside_libraries_are_one_failure() -> None:
     def entry(library_line: int) -> report.Entry:
         lines = f"""\
 Traceback (most recent call last):
@@ -214,8 +214,11 @@ sqlalchemy.exc.DataError: (psycopg.DataError) NUL""".splitlines()
 
     assert entry(102).signature() == entry(105).signature()
     assert entry(102).signature().splitlines() == [
-        "flask_wtf/csrf.py validate",  # a traceback without our frames keeps its own
-        "wtforms.validators.ValidationError",
         "app/services/zones.py:89 find",
         "sqlalchemy.exc.DataError",
+    ]
+    without_ours = report.Entry("gunicorn", 0.0, "ERROR", "x", 1, entry(102).lines[:3])
+    assert without_ours.signature().splitlines() == [
+        "flask_wtf/csrf.py validate",
+        "wtforms.validators.ValidationError",
     ]
