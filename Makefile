@@ -10,7 +10,7 @@ PG_DIR := $(shell mktemp -u -d /tmp/kanava-test-pg.XXXXXX)
 endif
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint typecheck translations venv clean
+.PHONY: run test bench fuzz lint typecheck translations venv clean
 
 $(VENV)/.installed: requirements.txt
 	@# Debian's own python3 needs python3-venv for `-m venv`; install it when we can.
@@ -56,6 +56,11 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	scripts/ensure-wrk.sh
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make fuzz: random SMS, calls and web forms against a server on PostgreSQL (README, "Fuzzing")
+## Sizes and seed: FUZZ_SMS, FUZZ_VOICE, FUZZ_WEB, FUZZ_GETS, FUZZ_THREADS, FUZZ_SEED.
+fuzz: $(VENV)/.installed
+	$(PY) scripts/fuzz/main.py
 
 translations: $(VENV)/.installed-dev
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --sort-output -o app/translations/messages.pot --no-location .
