@@ -143,7 +143,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
     """What the driver still has to pay for ``order`` through its payment link, or None.
 
     Amounts below the payment provider's minimum are never asked (they are carried on the
-    order, then waived: see :func:`app.backend.ledger.settle`), so they are not owed.
+    order, then waived: see :func:`app.backend.billing.settle`), so they are not owed.
     """
     pending = ledger.open_payment_of(order)
     if pending is None or pending.amount_cents <= 0:
@@ -523,7 +523,7 @@ def lapse_extension(
 
     The end goes back to the paid end (``unpaid_from``), the price to what that costs, the
     pending payment is cancelled and its checkout closed (money that still arrives for it
-    is refunded: :func:`app.backend.ledger.apply_paid`), and the timeline records it.
+    is refunded: :func:`app.backend.provider_payments.apply_paid`), and the timeline records it.
     A checkout the driver completed whose event has not arrived yet is applied instead,
     and nothing lapses (:class:`ExtensionPaidLate`). Returns None when there is nothing to
     lapse (paid or changed meanwhile). The order's row is locked first. Does not commit;

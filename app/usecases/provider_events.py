@@ -32,9 +32,9 @@ def tell_paid(
     *,
     now: datetime,
 ) -> None:
-    """Queue what the driver is told of what :func:`~app.backend.ledger.apply_paid` did to
-    ``payment``: one confirmation of a payment made now, or the refund of money nobody
-    asked for. Does not commit."""
+    """Queue what the driver is told of what
+    :func:`~app.backend.provider_payments.apply_paid` did to ``payment``: one confirmation
+    of a payment made now, or the refund of money nobody asked for. Does not commit."""
     order = payment.order
     if applied.paid and order.customer is not None:
         notifications.queue_sms(
