@@ -23,6 +23,7 @@ from app.channels import (
     errors,
     health,
     home,
+    inbox,  # noqa: F401 - adds the staff inbox pages to the panel
     order_page,
     receipts,
     simulator,
