@@ -34,7 +34,7 @@ PAYMENT_FAILURE_WINDOW = timedelta(minutes=30)
 # Intents that ask for what a reply already told.
 _ASKING_AGAIN = frozenset({"status", "receipt", "park"})
 # Calls that ended like this were not understood.
-_CALL_NOT_UNDERSTOOD = frozenset({"silence", "error", "too_many_invalid"})
+_CALL_NOT_UNDERSTOOD = frozenset({"silence", "error"})
 
 
 def classify_sms(
@@ -71,15 +71,10 @@ def classify_web(session: Session, event: Event, *, sign_code: str | None, now: 
     )
 
 
-def classify_call_start(event: Event, *, sign_code: str | None = None) -> None:
-    """A call is value demand until it ends otherwise (:func:`classify_call_end`)."""
-    event.demand, event.demand_reason = Demand.VALUE, None
-    event.sign_code = sign_code
-
-
-def classify_call_end(session: Session, call: CallSession) -> None:
-    """Classify the call by how it went: transferred to a person, given up on
-    (silence, too many invalid answers, an error), or served."""
+def classify_call(session: Session, call: CallSession) -> None:
+    """Classify a call (its ``call_start`` event) by how it has gone so far: transferred
+    to a person, given up on (silence, an error) or two invalid answers in a row, or
+    served. Called after every step and at the end; a failure once seen stays."""
     start = session.scalar(
         select(Event)
         .where(
@@ -92,16 +87,20 @@ def classify_call_end(session: Session, call: CallSession) -> None:
     if start is None:
         return
     reason = call.end_reason or ""
+    at = call.ended_at or call.updated_at or start.created_at
     facts = ContactFacts(
         intent="call",
         to_person=reason == "transferred",
         understood=not (reason in _CALL_NOT_UNDERSTOOD or call.invalid_count >= 2),
         after_failed_payment=call.customer_id is not None
-        and _after_failed_payment(session, call.customer_id, call.ended_at or call.updated_at),
+        and _after_failed_payment(session, call.customer_id, at),
     )
+    earlier = start.demand_reason
     if call.order_id is not None and start.order_id is None:
         start.order_id = call.order_id
     _stamp(session, start, facts, zone_code=None, sign_code=start.sign_code)
+    if start.demand is Demand.VALUE and earlier is not None:
+        start.demand, start.demand_reason = Demand.FAILURE, earlier
 
 
 def _stamp(

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import customers, orders, timeline, zones
+from app.backend import contacts, customers, orders, timeline, zones
 from app.backend import ledger as payments
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import LANGUAGES
@@ -254,6 +254,7 @@ def call_ended(
         intent="call_end",
         data={"status": status, "state": call.state, "step": call.step},
     )
+    contacts.classify_call(session, call)
     session.commit()
 
 
@@ -297,6 +298,7 @@ def _finish(
     receipt.created_at = machine.now
     machine.call.last_prompt = turn.plain_text()
     machine.call.updated_at = machine.now
+    contacts.classify_call(session, machine.call)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=machine.now)
     return turn
