@@ -78,6 +78,10 @@ class Settings:
         wanted = "".join((to_number or "").split())
         return next((code for number, code in self.sign_numbers if number == wanted), None)
 
+    def number_for_sign(self, sign_code: str | None) -> str | None:
+        """The service number of a sign group (``SIGN_NUMBERS``), if it has its own."""
+        return next((number for number, code in self.sign_numbers if code == sign_code), None)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.app_timezone)

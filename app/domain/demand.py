@@ -10,6 +10,7 @@ by :mod:`app.backend.contacts`.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -73,3 +74,13 @@ def classify(facts: ContactFacts) -> tuple[Demand, DemandReason | None]:
     if facts.after_failed_payment:
         return Demand.FAILURE, DemandReason.PAYMENT_FAILED
     return Demand.VALUE, None
+
+
+_SIGN_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,23}")
+
+
+def sign_code_or_none(raw: str | None) -> str | None:
+    """A sign code as a QR link or a form carries it (``?s=101-A``), or None for anything
+    that is not one (1-24 letters, digits, ``-``, ``_``, ``.``; upper-cased)."""
+    text = (raw or "").strip()
+    return text.upper() if _SIGN_CODE.fullmatch(text) else None
