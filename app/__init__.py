@@ -19,6 +19,7 @@ from app.channels import (
     admin,
     admin_auth,
     api,
+    demand_pages,  # noqa: F401 - adds the failure-demand page to the panel
     demo_pay,
     errors,
     health,
