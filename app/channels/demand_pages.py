@@ -27,8 +27,8 @@ REASON_WORDS = {
     "operator": _l("To a person"),
 }
 DEFAULT_DAYS = 14
-CHART_WIDTH = 640
-CHART_HEIGHT = 160
+CHART_WIDTH = 360
+CHART_HEIGHT = 120
 
 
 @dataclass(frozen=True)
