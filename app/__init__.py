@@ -19,10 +19,12 @@ from app.channels import (
     admin,
     admin_auth,
     api,
+    demand_pages,  # noqa: F401 - adds the failure-demand page to the panel
     demo_pay,
     errors,
     health,
     home,
+    inbox,  # noqa: F401 - adds the staff inbox pages to the panel
     order_page,
     receipts,
     simulator,

@@ -13,7 +13,8 @@ from app.adapters.demo_gateway import DemoGateway
 from app.adapters.local_outbox import LocalNotifier
 from app.adapters.stripe_gateway import StripeGateway
 from app.adapters.twilio_sms import TwilioNotifier
-from app.config import Settings
+from app.config import ConfigError, Settings
+from app.domain.support_hours import SupportHoursError, parse_support_hours
 from app.kernel import Clock, Kanava, system_clock
 from app.kernel.notifier import Notifier
 from app.kernel.payments import PaymentGateway
@@ -38,6 +39,14 @@ def build_notifier(settings: Settings) -> Notifier:
     return TwilioNotifier(settings) if settings.twilio_configured else LocalNotifier()
 
 
+def check_support_hours(settings: Settings) -> None:
+    """``SUPPORT_HOURS`` must parse, so a driver is never told a wrong answer time."""
+    try:
+        parse_support_hours(settings.support_hours)
+    except SupportHoursError as exc:
+        raise ConfigError(f"{exc}; expected e.g. 'mon-fri 08:00-16:00; sat 10:00-14:00'") from exc
+
+
 def build_kanava(
     settings: Settings,
     *,
@@ -46,7 +55,8 @@ def build_kanava(
     notifier: Notifier | None = None,
 ) -> Kanava:
     """Kanava for ``settings``; ``clock``, ``payments`` and ``notifier`` replace what the
-    settings would choose (tests)."""
+    settings would choose (tests). Raises ``ConfigError`` for a bad ``SUPPORT_HOURS``."""
+    check_support_hours(settings)
     return Kanava(
         settings=settings,
         clock=clock or system_clock,

@@ -68,6 +68,19 @@ class Settings:
     spool_dir: Path | None = None
     # The seller named on receipts.
     operator: Operator = Operator()
+    # When staff answer the inbox (the driver is told when to expect a person).
+    support_hours: str = "mon-fri 08:00-16:00"
+    # Service numbers (``To``) that belong to one sign group: number -> sign code.
+    sign_numbers: tuple[tuple[str, str], ...] = ()
+
+    def sign_for_number(self, to_number: str | None) -> str | None:
+        """The sign code of the service number a driver texted or called, if it has one."""
+        wanted = "".join((to_number or "").split())
+        return next((code for number, code in self.sign_numbers if number == wanted), None)
+
+    def number_for_sign(self, sign_code: str | None) -> str | None:
+        """The service number of a sign group (``SIGN_NUMBERS``), if it has its own."""
+        return next((number for number, code in self.sign_numbers if code == sign_code), None)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,6 +157,20 @@ def _remembered_url(instance_path: Path) -> str:
     if remembered.startswith(("http://127.0.0.1:", "http://localhost:")):
         return remembered
     return "http://127.0.0.1:8000"
+
+
+def _sign_numbers(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``SIGN_NUMBERS``: ``+358451111111=A1,+358452222222=B2`` (number = sign code)."""
+    pairs: list[tuple[str, str]] = []
+    for item in (raw or "").split(","):
+        if not item.strip():
+            continue
+        number, sep, code = item.partition("=")
+        number, code = "".join(number.split()), code.strip()
+        if not sep or not number.startswith("+") or not code or len(code) > 24:
+            raise ConfigError(f"SIGN_NUMBERS: {item.strip()!r} is not '+358...=CODE'")
+        pairs.append((number, code))
+    return tuple(pairs)
 
 
 def load_settings(
@@ -244,4 +271,7 @@ def load_settings(
         operator=Operator(
             name=get("OPERATOR_NAME") or "Kanava demo", business_id=get("OPERATOR_BUSINESS_ID")
         ),
+        # Checked (it must parse) when Kanava is built: app.bootstrap.check_support_hours.
+        support_hours=get("SUPPORT_HOURS") or Settings.support_hours,
+        sign_numbers=_sign_numbers(get("SIGN_NUMBERS")),
     )

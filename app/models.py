@@ -22,10 +22,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.demand import Demand, DemandReason
 from app.extensions import Base
 
 
@@ -116,6 +118,11 @@ class EventKind(enum.StrEnum):
     STAFF_ACTION = "staff_action"
     API_CHECK = "api_check"
     SYSTEM = "system"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class OutboundStatus(enum.StrEnum):
@@ -279,7 +286,10 @@ class Event(Base):
     """The timeline: everything said and done, in every channel."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_customer_created", "customer_id", "created_at"),
+        Index("ix_events_demand_created", "demand", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -295,8 +305,53 @@ class Event(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+    # A message of a staff inbox case (the driver's, or staff's answer).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Inbound contacts only (an SMS, a call, a web form submission): value or failure
+    # demand and, for failure, why; the zone and the sign it is attributed to.
+    demand: Mapped[Demand | None] = mapped_column(_enum(Demand, "event_demand"))
+    demand_reason: Mapped[DemandReason | None] = mapped_column(
+        _enum(DemandReason, "event_demand_reason")
+    )
+    zone_code: Mapped[str | None] = mapped_column(String(16))
+    sign_code: Mapped[str | None] = mapped_column(String(24))
+
     customer: Mapped[Customer | None] = relationship()
     order: Mapped[Order | None] = relationship()
+
+
+class Case(Base):
+    """A staff inbox case: what the grammar cannot do, for a person to answer.
+
+    At most one open case per customer; later messages thread into it. Its messages are
+    timeline events with ``case_id``.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(
+            "uq_cases_one_open_per_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_cases_status_last", "status", "last_message_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "case_status"))
+    # What opened it: complaint, question, not_understood, call.
+    reason: Mapped[str] = mapped_column(String(24))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
 
 
 class WebhookReceipt(Base):

@@ -1,4 +1,5 @@
-"""The handheld API: ``/api/v1/plates/<plate>`` and ``/api/v1/orders/<id>`` (bearer tokens)."""
+"""The handheld API: ``/api/v1/plates/<plate>``, ``/api/v1/orders/<id>`` and the demand
+figures ``/api/v1/stats/demand`` (bearer tokens)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.backend import orders
 from app.extensions import db, kanava
+from app.panel import demand
 from app.usecases import api_tokens, plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -106,3 +108,14 @@ def order(order_id: int) -> Response | tuple[Response, int]:
             "channel": found.channel.value,
         }
     )
+
+
+@bp.get("/stats/demand")
+@token_required
+def demand_stats() -> Response | tuple[Response, int]:
+    """Failure-demand figures of ``from``..``to`` (local days, both included)."""
+    try:
+        first, last = demand.parse_range(request.args.get("from"), request.args.get("to"))
+    except demand.RangeError:
+        return _error(400, "bad_dates")
+    return jsonify(demand.as_json(demand.figures(db.session(), kanava(), first, last)))

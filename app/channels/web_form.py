@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.channels.errors import error_page
 from app.channels.order_page import is_own, remember
 from app.config import LANGUAGES
+from app.domain.demand import sign_code_or_none
 from app.domain.plates import normalize_plate
 from app.extensions import db, kanava
 from app.models import Zone
@@ -86,7 +87,9 @@ def _no_store(html: str, status: int = 200) -> Response:
     return Response(html, status=status, headers={"Cache-Control": "no-store"})
 
 
-def _page(zone: Zone, form: ParkForm, errors: dict[str, str] | None = None) -> str:
+def _page(
+    zone: Zone, form: ParkForm, errors: dict[str, str] | None = None, *, sign: str | None = None
+) -> str:
     """The form; ``errors`` maps a field (``plate``, ``duration``, ``phone``, or ``form``
     for the whole form) to its error code, each shown next to its field."""
     k = kanava()
@@ -107,6 +110,7 @@ def _page(zone: Zone, form: ParkForm, errors: dict[str, str] | None = None) -> s
         errors={field: str(ERRORS[code]) for field, code in (errors or {}).items()},
         lang=_lang(),
         language_names=LANGUAGE_NAMES,
+        sign=sign or sign_code_or_none(request.form.get("s")),
     )
 
 
@@ -138,10 +142,12 @@ def park_page(zone_code: str) -> Response:
     zone = _zone_or_404(zone_code)
     form = ParkForm(formdata=None)
     draft: dict[str, Any] = session.pop(DRAFT, None) or {}
+    sign = sign_code_or_none(request.args.get("s"))
     if draft.get("zone") == zone.code:
         for name in ("plate", "duration", "phone", "key"):
             getattr(form, name).data = draft.get(name) or None
-    return _no_store(_page(zone, form))
+        sign = sign or sign_code_or_none(draft.get("s"))
+    return _no_store(_page(zone, form, sign=sign))
 
 
 @bp.post("/p/<zone_code>/language")
@@ -150,7 +156,10 @@ def switch_language(zone_code: str) -> WerkzeugResponse:
     zone = _zone_or_404(zone_code)
     session[DRAFT] = {
         "zone": zone.code,
-        **{name: request.form.get(name, "")[:40] for name in ("plate", "duration", "phone", "key")},
+        **{
+            name: request.form.get(name, "")[:40]
+            for name in ("plate", "duration", "phone", "key", "s")
+        },
     }
     return redirect(_with_lang(f"/p/{zone.code}"), code=303)
 
@@ -184,6 +193,7 @@ def park(zone_code: str) -> WerkzeugResponse:
             language=_lang(),
             now=k.clock(),
             key=form.key.data,
+            sign=sign_code_or_none(request.form.get("s")),
         )
     except web_form.FormError as exc:
         field = FORM_FIELD.get(exc.field, "duration")
@@ -303,14 +313,15 @@ def quote(zone_code: str) -> tuple[Response, int]:
 @bp.get("/p/<zone_code>/sign.svg")
 def sign_svg(zone_code: str) -> Response:
     zone = _zone_or_404(zone_code)
-    return Response(signs.sign_svg(zone, kanava().settings), mimetype="image/svg+xml")
+    sign = sign_code_or_none(request.args.get("s"))
+    return Response(signs.sign_svg(zone, kanava().settings, sign), mimetype="image/svg+xml")
 
 
 @bp.get("/p/<zone_code>/sign.pdf")
 def sign_pdf(zone_code: str) -> Response:
     zone = _zone_or_404(zone_code)
     return Response(
-        signs.sign_pdf(zone, kanava().settings),
+        signs.sign_pdf(zone, kanava().settings, sign_code_or_none(request.args.get("s"))),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="kanava-sign-{zone.code}.pdf"'},
     )

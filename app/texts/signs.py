@@ -390,7 +390,7 @@ class SignContent:
     url: str
 
 
-def sign_content(zone: Zone, settings: Settings) -> SignContent:
+def sign_content(zone: Zone, settings: Settings, sign: str | None = None) -> SignContent:
     """What the sign of ``zone`` says, before it is laid out."""
     currency = settings.currency
     hours = [
@@ -418,7 +418,8 @@ def sign_content(zone: Zone, settings: Settings) -> SignContent:
         zone_word=_each_language(lambda: _("Zone")),
         code=printable(zone.code),
         name=printable(zone.name),
-        number=display_number(settings.service_number or ""),
+        # A sign group with a number of its own (SIGN_NUMBERS) prints that number.
+        number=display_number(settings.number_for_sign(sign) or settings.service_number or ""),
         text_or_call=_each_language(lambda: _("Text or call")),
         message_words=_each_language(lambda: _("Message, e.g.")),
         message=f"{EXAMPLE_PLATE} {printable(zone.code)}",
@@ -428,7 +429,7 @@ def sign_content(zone: Zone, settings: Settings) -> SignContent:
         call_keys=call_keys,
         scan_words=_each_language(lambda: _("Scan to park on the web")),
         stop_words=_each_language(lambda: _("Stop: DONE. More time: EXTEND 30")),
-        url=form_url(settings, zone),
+        url=form_url(settings, zone) + (f"?s={sign}" if sign else ""),
     )
 
 
@@ -840,12 +841,12 @@ def _tries() -> list[tuple[Preset, bool]]:
     )
 
 
-def layout_sign(zone: Zone, settings: Settings) -> SignLayout:
+def layout_sign(zone: Zone, settings: Settings, sign: str | None = None) -> SignLayout:
     """The sign of ``zone`` laid out on A4: the first of :func:`_tries` whose content fits
     the page, the space left spread evenly between the blocks (a thin rule in the middle
     of the gaps before the hours, the prices and the QR code). Raises
     :class:`SignDoesNotFit` when nothing fits."""
-    content = sign_content(zone, settings)
+    content = sign_content(zone, settings, sign)
     for preset, web_words in _tries():
         blocks = _blocks(content, preset, web_words=web_words)
         # The band starts at the page's top edge; the rest stays inside the margins.
@@ -905,9 +906,9 @@ def _svg_qr(qr: QrCode) -> str:
     )
 
 
-def sign_svg(zone: Zone, settings: Settings) -> str:
+def sign_svg(zone: Zone, settings: Settings, sign: str | None = None) -> str:
     """The sign as an A4 SVG document (``viewBox`` in mm)."""
-    layout = layout_sign(zone, settings)
+    layout = layout_sign(zone, settings, sign)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {PAGE_WIDTH:g} {PAGE_HEIGHT:g}" '
         f'width="{PAGE_WIDTH:g}mm" height="{PAGE_HEIGHT:g}mm" '
@@ -927,11 +928,11 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-def sign_pdf(zone: Zone, settings: Settings) -> bytes:
+def sign_pdf(zone: Zone, settings: Settings, sign: str | None = None) -> bytes:
     """The sign as a one-page A4 PDF, the QR code as filled squares (sharp at any size)."""
     from fpdf import FPDF
 
-    layout = layout_sign(zone, settings)
+    layout = layout_sign(zone, settings, sign)
     pdf = FPDF(format="A4", unit="mm")
     pdf.core_fonts_encoding = "windows-1252"
     pdf.set_title(printable(f"Kanava {zone.code} {zone.name}"))

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backend import customers, ledger, orders, timeline, zones
+from app.backend import contacts, customers, ledger, orders, timeline, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.backend.zones import tariff_of
 from app.domain.plates import normalize_plate
@@ -178,8 +178,12 @@ def park_from_form(
     language: str,
     now: datetime,
     key: str | None = None,
+    sign: str | None = None,
 ) -> Parked:
     """Park ``plate`` in ``zone`` from the web form. Commits, then sends the outbox.
+
+    ``sign``: the code of the sign whose QR code led here; the submission is counted as a
+    contact of that sign (:mod:`app.backend.contacts`).
 
     The same form sent again (same ``key``, zone, plate and duration), even at the same
     moment, finds the first order and returns it with ``repeated``.
@@ -239,7 +243,7 @@ def park_from_form(
         raise FormError("minutes", exc.code) from exc
     order = started.order
     order.client_key = client_key
-    timeline.record(
+    submitted = timeline.record(
         session,
         at=now,
         channel=Channel.WEB,
@@ -255,6 +259,7 @@ def park_from_form(
             "phone_given": customer is not None,
         },
     )
+    contacts.classify_web(session, submitted, sign_code=sign, now=now)
     asks = ledger.link_to_pay(kanava, started.payment) is not None
     if not asks:
         # Nothing to pay through a link (free time, below the smallest payment): the

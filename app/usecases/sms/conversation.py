@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms import support
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def receive_sms(
 
     try:
         reply_text = _converse(
-            session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox
+            session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox, to_number
         )
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
@@ -152,6 +153,7 @@ def _converse(
     now: datetime,
     extra: dict[str, Any] | None,
     reply_by_outbox: bool = False,
+    to_number: str | None = None,
 ) -> str:
     customer = customers.get_or_create(session, _phone_key(from_number), now)
     customers.lock(session, customer)
@@ -188,6 +190,12 @@ def _converse(
     inbound.order = reply.order
     if parsed.problem:
         inbound.data = {**(inbound.data or {}), "problem": parsed.problem}
+    handover = support.route(
+        session, kanava, customer=customer, inbound=inbound, parsed=parsed, lang=lang,
+        understood=reply.understood, known_zones=known, to_number=to_number, now=now,
+    )  # fmt: skip
+    if handover is not None:
+        reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
     if reply.text and reply_by_outbox:
         notifications.queue_sms(
             session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import customers, timeline
+from app.backend import contacts, customers, timeline
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.kernel import Kanava
 from app.kernel.calls import Spoken, VoiceTurn
@@ -196,6 +196,7 @@ def call_ended(
         intent="call_end",
         data={"status": status, "state": call.state, "step": call.step},
     )
+    contacts.classify_call(session, call)
     session.commit()
 
 
@@ -239,6 +240,7 @@ def _finish(
     receipt.created_at = machine.now
     machine.call.last_prompt = turn.plain_text()
     machine.call.updated_at = machine.now
+    contacts.classify_call(session, machine.call)
     session.commit()
     notifications.dispatch_queued(session, kanava, now=machine.now)
     return turn
