@@ -17,8 +17,9 @@ raises :class:`~app.backend.orders.OrderError` with the codes named per function
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from app.domain.booking_capacity import (
     ZoneCandidate,
     alternatives,
     day_availability,
+    fits,
 )
 from app.domain.booking_capacity import Occupancy as _Occupancy
 from app.domain.booking_policy import (
@@ -459,6 +461,83 @@ def move_booking(
         },
     )
     return BookingMoved(order, old, difference, payment, refunded)
+
+
+# ---- extending -----------------------------------------------------------------------
+
+
+def _extension(order: Order, minutes: int, tz: tzinfo) -> tuple[BookingPolicy, Interval] | None:
+    """The zone's policy and the window ``minutes`` longer, if the zone's rules allow it."""
+    policy = zones.booking_policy_of(order.zone)
+    if policy is None or order.ends_at is None or minutes <= 0:
+        return None
+    longer = Interval(order.starts_at, order.ends_at + timedelta(minutes=minutes))
+    if policy.max_minutes is not None and longer.length > timedelta(minutes=policy.max_minutes):
+        return None
+    # The added time only has to lie in the booking hours: notice is for new bookings.
+    added = Interval(order.ends_at, longer.end)
+    no_notice = dataclasses.replace(policy, min_notice_minutes=0)
+    if check_window(no_notice, added, now=order.ends_at, tz=tz) is not None:
+        return None
+    return policy, longer
+
+
+def can_extend(session: Session, kanava: Kanava, order: Order, minutes: int, now: datetime) -> bool:
+    """Whether the booked ``order`` could run ``minutes`` longer now (a read, no lock)."""
+    found = _extension(order, minutes, kanava.settings.tz)
+    if found is None or order.ends_at is None:
+        return False
+    policy, longer = found
+    added = Interval(order.ends_at, longer.end)
+    taken = booking_space.live_bookings(
+        session, order.zone_id, added.start, added.end, now, excluding=order.id
+    )
+    return fits(policy.capacity, booking_space.occupied(taken), added)
+
+
+def extend_booking(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    minutes: int,
+    *,
+    now: datetime,
+    channel: Channel,
+) -> BookingMoved:
+    """Make a booked booking ``minutes`` longer when a space is free after it; the added
+    price is asked as a parking extension's is. Raises :class:`OrderError`:
+    ``not_live``, ``refused`` (outside the zone's hours or longest stay), ``full``."""
+    order = lock_order(session, order)
+    if order.status is not OrderStatus.BOOKED or order.ends_at is None or order.ends_at <= now:
+        raise OrderError("not_live", order_id=order.id)
+    found = _extension(order, minutes, kanava.settings.tz)
+    if found is None:
+        raise OrderError("refused", refusal=None, zone=order.zone.code)
+    policy, longer = found
+    if not booking_space.has_room(
+        session, order.zone_id, policy.capacity, longer, now, excluding=order.id
+    ):
+        raise OrderError("full", zone=order.zone.code, window=longer, alternatives=None)
+    old = window_of(order)
+    amount = booking_price(policy, longer, kanava.settings.tz)
+    difference = amount - order.amount_cents
+    order.ends_at = longer.end
+    order.amount_cents = amount
+    order.reminder_sent_at = None
+    order.updated_at = now
+    payment = billing.charge_extension(session, kanava, order, difference, now=now)
+    booking_space.record(
+        session,
+        order,
+        now,
+        "booking_extended",
+        "extended",
+        channel=channel,
+        previous_end=old.end.isoformat(),
+        amount_cents=difference,
+        currency=order.currency,
+    )
+    return BookingMoved(order, old, difference, payment, 0)
 
 
 # ---- the clock -----------------------------------------------------------------------
