@@ -1,18 +1,20 @@
-"""The handheld API: ``/api/v1/plates/<plate>`` and ``/api/v1/orders/<id>`` (bearer tokens)."""
+"""The handheld API: ``/api/v1/plates/<plate>``, ``/api/v1/orders/<id>``, ``/api/v1/bookings/<ref>``
+and ``/api/v1/availability`` (bearer tokens)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.backend import orders
+from app.backend import bookings, orders
 from app.extensions import db, kanava
-from app.usecases import api_tokens, plate_checks
+from app.models import Order
+from app.usecases import api_tokens, booking_reads, plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,8 +67,11 @@ def plate(plate: str) -> Response | tuple[Response, int]:
         )
     except plate_checks.BadPlate:
         return _error(400, "bad_plate")
+    # A booking answers with its reference too ("ref"); a parking's answer is unchanged.
+    ref = {"ref": check.booking_ref} if check.booking_ref else {}
     return jsonify(
         {
+            **ref,
             "plate": check.plate,
             "zone": check.zone,
             "valid": check.valid,
@@ -91,18 +96,59 @@ def order(order_id: int) -> Response | tuple[Response, int]:
     found = orders.get_order(db.session(), order_id) if order_id <= MAX_ID else None
     if found is None:
         return _error(404, "not_found")
+    return jsonify(_order_json(found))
+
+
+@bp.get("/bookings/<ref>")
+@token_required
+def booking(ref: str) -> Response | tuple[Response, int]:
+    found = bookings.find_by_ref(db.session(), ref)
+    if found is None:
+        return _error(404, "not_found")
+    return jsonify({**_order_json(found), "ref": found.booking_ref})
+
+
+@bp.get("/availability")
+@token_required
+def availability() -> Response | tuple[Response, int]:
     k = kanava()
+    code = request.args.get("zone", "")
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return _error(400, "bad_date")
+    found = booking_reads.availability(db.session(), k, code, day, k.clock())
+    if found is None:
+        return _error(404, "not_bookable")
+    zone, capacity, slots = found
     return jsonify(
         {
-            "id": found.id,
-            "kind": found.kind.value,
-            "status": orders.effective_status(found, k.clock()).value,
-            "plate": found.plate_display,
-            "zone": found.zone.code,
-            "starts_at": _local_iso(found.starts_at),
-            "ends_at": _local_iso(found.ends_at),
-            "amount_cents": found.amount_cents,
-            "currency": found.currency,
-            "channel": found.channel.value,
+            "zone": zone,
+            "date": day.isoformat(),
+            "capacity": capacity,
+            "slots": [
+                {
+                    "starts_at": _local_iso(slot.start),
+                    "ends_at": _local_iso(slot.end),
+                    "free": slot.free,
+                }
+                for slot in slots
+            ],
         }
     )
+
+
+def _order_json(found: Order) -> dict[str, object]:
+    k = kanava()
+    return {
+        "id": found.id,
+        "kind": found.kind.value,
+        "status": orders.effective_status(found, k.clock()).value,
+        "plate": found.plate_display,
+        "zone": found.zone.code,
+        "starts_at": _local_iso(found.starts_at),
+        "ends_at": _local_iso(found.ends_at),
+        "amount_cents": found.amount_cents,
+        "currency": found.currency,
+        "channel": found.channel.value,
+    }
