@@ -114,6 +114,13 @@ def policy_for(zone: Zone | None, code: str = "") -> BookingPolicy:
     return policy
 
 
+def zone_or_refuse(zone: Zone | None, code: str) -> Zone:
+    """``zone``, or ``OrderError("not_bookable", zone=code)`` when there is none."""
+    if zone is None:
+        raise OrderError("not_bookable", zone=code.upper())
+    return zone
+
+
 def terms_of(zone: Zone) -> CancellationTerms:
     """The zone's cancellation terms (its defaults for a zone no longer bookable)."""
     policy = zones.booking_policy_of(zone)

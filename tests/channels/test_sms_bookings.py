@@ -106,7 +106,10 @@ def test_full_offers_alternatives_and_one_word_takes_one(app: Flask, phone: Phon
         ("BOOK G1 20.11. 10-12 ABC-123", "That day has passed. For example: BOOK G1 24.11. 10-12"),
         ("BOOK G1 tomorrow 25-27 ABC-123", "Give the time as 10-12 or 10 2h."),
         ("BOOK G1 31.2. 10-12 ABC-123", "That date does not exist."),
-        ("BOOK 101 tomorrow 10-12 ABC-123", "Zone 101 cannot be booked. Zones to book: EV1, G1."),
+        (
+            "BOOK 101 tomorrow 10-12 ABC-123",
+            "Zone 101 cannot be booked. Zones to book: 103, EV1, G1.",
+        ),
         ("BOOK G1 1.3.2027 10-12 ABC-123", "Bookings can be made up to Wed 23 Dec."),
         ("BOOK G1 tomorrow 22-24 ABC-123", "Zone G1 can be booked 06:00-23:00 on Tue 24 Nov."),
         ("BOOK G1 today 8-9 ABC-123", "That time has passed. The earliest you can book is 10:00."),

@@ -55,7 +55,9 @@ def sent(app: Flask, purpose: str) -> list[str]:
 
 def the_booking(app: Flask) -> Order:
     with app.app_context():
-        order = db.session.scalar(select(Order).where(Order.kind == OrderKind.BOOKING))
+        order = db.session.scalar(
+            select(Order).where(Order.kind == OrderKind.BOOKING).order_by(Order.id)
+        )
         assert order is not None
         db.session.expunge_all()
         return order
@@ -136,3 +138,36 @@ def test_a_booking_ends_after_its_window(app: Flask, clock: Clock, phone: Phone)
     assert tick(app, clock).bookings_ended == 1
     assert the_booking(app).status is OrderStatus.ENDED
     assert tick(app, clock).bookings_ended == 0
+
+
+def test_paid_after_the_lapse_with_the_space_taken_is_refunded_and_told_with_alternatives(
+    app: Flask, clock: Clock, phone: Phone
+) -> None:
+    from app.backend import provider_payments
+    from app.kernel.payments import PaymentInfo
+    from app.usecases import provider_events
+
+    reply = phone.send("BOOK G1 tomorrow 10-12 ABC-123")
+    ref = re.search(r"Booking ([B-Z2-9]{6})", reply).group(1)  # type: ignore[union-attr]
+    clock.advance(minutes=15)
+    assert tick(app, clock).holds_lapsed == 1
+    other = Phone(phone.client, number="+358409999999")
+    other.send("LANG EN")
+    book_and_pay(app, clock, other, "BOOK G1 tomorrow 10-12 XYZ-987")
+    clock.advance(minutes=1)
+    with app.app_context():
+        kanava = app.extensions["kanava"]
+        order = db.session.scalar(select(Order).where(Order.booking_ref == ref))
+        payment = order.payments[0]
+        info = PaymentInfo(f"pi_late_{ref}", "succeeded", 400, 400, None, None, payment.id)
+        locked = ledger.lock_payment(db.session, payment.id)
+        applied = provider_payments.apply_paid(db.session, kanava, locked, info, now=clock())
+        provider_events.tell_paid(db.session, kanava, locked, applied, now=clock())
+        db.session.commit()
+        assert applied.booking_lost and locked.refunded_cents == 400
+    assert the_booking(app).status is OrderStatus.EXPIRED
+    [told] = sent(app, "booking_refunded")
+    assert f"Your payment for booking {ref}" in told and "€4.00 refunded." in told
+    assert "Reply 1, 2, 3 to book it." in told
+    taken = phone.send("1")
+    assert re.search(r"Booking [B-Z2-9]{6}: zone G1", taken), taken
