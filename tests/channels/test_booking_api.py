@@ -197,3 +197,27 @@ def test_bookings_across_dst_are_real_hours_and_priced_so(
     taken = [s for s in slots if s["free"] == 0]
     assert len(taken) == hours
     assert datetime.fromisoformat(taken[0]["starts_at"]).astimezone(HELSINKI).hour == 2
+
+
+def test_the_confirmation_links_the_booking_calendar_file(
+    app: Flask, client: FlaskClient, clock: Clock, phone: Phone
+) -> None:
+    from icalendar import Calendar
+
+    from app.models import OutboundMessage
+
+    order = book_and_pay(app, clock, phone, "BOOK G1 tomorrow 10-12 ABC-123")
+    with app.app_context():
+        paid = db.session.scalar(
+            select(OutboundMessage.body).where(OutboundMessage.purpose == "booking_paid")
+        )
+    link = re.search(r"https://kanava.test(/o/\S+/booking\.ics)", paid or "")
+    assert link, paid
+    response = client.get(link.group(1))
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "no-store"
+    [event] = Calendar.from_ical(response.data).walk("VEVENT")
+    assert event.decoded("dtstart") == order.starts_at
+    assert event.decoded("dtend") == order.ends_at
+    assert order.booking_ref in str(event.get("description"))
+    assert client.get("/o/nosuchtoken/booking.ics").status_code == 404
