@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.backend import refunds, timeline
@@ -30,6 +30,10 @@ from app.models import Channel, EventKind, Order, OrderKind, OrderStatus, Paymen
 # First key of the advisory lock (a namespace: "KB", Kanava bookings); the second is the
 # zone's id.
 CAPACITY_LOCK_NAMESPACE = 0x4B42
+# How long a booking waits for its turn at the zone's lock. Longer than the connection's
+# general ``lock_timeout`` (5 s): when many drivers race for a zone, each waits for the one
+# before it instead of failing.
+CAPACITY_LOCK_WAIT = "30s"
 
 
 def lock_capacity(session: Session, zone_id: int) -> None:
@@ -38,6 +42,7 @@ def lock_capacity(session: Session, zone_id: int) -> None:
     Call it as late as possible: just before counting the live bookings and writing.
     """
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = '{CAPACITY_LOCK_WAIT}'"))
         session.execute(select(func.pg_advisory_xact_lock(CAPACITY_LOCK_NAMESPACE, zone_id)))
 
 
@@ -89,7 +94,15 @@ def has_room(
     excluding: int | None = None,
 ) -> bool:
     """Take the zone's capacity lock, then say whether one more booking fits ``window``.
-    The caller writes the booking in the same transaction, under the lock."""
+    The caller writes the booking in the same transaction, under the lock.
+
+    A window already full without the lock is refused without taking it (a lapsed hold or
+    a cancellation only ever frees space, so an unlocked "full" can be stale only in the
+    driver's disfavour by a moment, never overbook); the queue at the lock is then only
+    of requests that may win."""
+    taken = live_bookings(session, zone_id, window.start, window.end, now, excluding=excluding)
+    if not fits(capacity, occupied(taken), window):
+        return False
     lock_capacity(session, zone_id)
     taken = live_bookings(session, zone_id, window.start, window.end, now, excluding=excluding)
     return fits(capacity, occupied(taken), window)
