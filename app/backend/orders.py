@@ -105,6 +105,14 @@ def effective_status(order: Order, now: datetime) -> OrderStatus:
 
 
 def is_valid(order: Order, now: datetime, grace: timedelta) -> bool:
+    if order.kind is OrderKind.BOOKING:
+        # A paid booking is the plate's right to park in its zone for its window only.
+        return (
+            order.status is OrderStatus.BOOKED
+            and order.starts_at <= now
+            and order.ends_at is not None
+            and now < order.ends_at
+        )
     if order.status not in LIVE_STATUSES or order.starts_at > now:
         return False
     until = valid_until(order, grace)
@@ -656,6 +664,29 @@ class PlateCheck:
     paid: bool
     # Asked about one zone and not valid there: the zone where the plate is valid now.
     elsewhere: ValidElsewhere | None = None
+    # The booking's reference, when the order answered is a booking.
+    booking_ref: str | None = None
+
+
+def _bookings_now(
+    session: Session, key: str, now: datetime, zone_key: str | None, *, other_zones: bool = False
+) -> list[Order]:
+    """The plate's booked bookings whose window holds ``now`` (in ``zone_key``, or in the
+    other zones with ``other_zones``)."""
+    query = (
+        select(Order)
+        .join(Zone)
+        .where(
+            Order.plate_key == key,
+            Order.kind == OrderKind.BOOKING,
+            Order.status == OrderStatus.BOOKED,
+            Order.starts_at <= now,
+            Order.ends_at > now,
+        )
+    )
+    if zone_key:
+        query = query.where(Zone.code != zone_key if other_zones else Zone.code == zone_key)
+    return list(session.scalars(query))
 
 
 def check_plate(
@@ -697,7 +728,7 @@ def check_plate(
     )
     if zone_key:
         live_query = live_query.where(Zone.code == zone_key)
-    for order in session.scalars(live_query):
+    for order in [*session.scalars(live_query), *_bookings_now(session, key, now, zone_key)]:
         if order not in candidates:
             candidates.append(order)
 
@@ -716,7 +747,8 @@ def check_plate(
                 Zone.code != zone_key,
             )
         )
-        valid_others = [o for o in others if is_valid(o, now, grace)]
+        others_now = [*others, *_bookings_now(session, key, now, zone_key, other_zones=True)]
+        valid_others = [o for o in others_now if is_valid(o, now, grace)]
         if valid_others:
             there = max(valid_others, key=lambda o: (valid_until(o, grace) or far_future, o.id))
             elsewhere = ValidElsewhere(there.zone.code, valid_until(there, grace), there.id)
@@ -745,8 +777,9 @@ def check_plate(
         valid_until=valid_until(best, grace),
         order_id=best.id,
         channel=best.channel.value,
-        paid=best.status is OrderStatus.ACTIVE and is_paid(best),
+        paid=best.status in (OrderStatus.ACTIVE, OrderStatus.BOOKED) and is_paid(best),
         elsewhere=elsewhere,
+        booking_ref=best.booking_ref,
     )
 
 

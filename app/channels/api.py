@@ -1,20 +1,22 @@
-"""The handheld API: ``/api/v1/plates/<plate>``, ``/api/v1/orders/<id>`` and the demand
-figures ``/api/v1/stats/demand`` (bearer tokens)."""
+"""The handheld API: ``/api/v1/plates/<plate>``, ``/api/v1/orders/<id>``,
+``/api/v1/bookings/<ref>``, ``/api/v1/availability`` and the demand figures
+``/api/v1/stats/demand`` (bearer tokens)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.backend import orders
+from app.backend import bookings, orders
 from app.extensions import db, kanava
+from app.models import Order
 from app.panel import demand
-from app.usecases import api_tokens, plate_checks
+from app.usecases import api_tokens, booking_reads, plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,8 +69,11 @@ def plate(plate: str) -> Response | tuple[Response, int]:
         )
     except plate_checks.BadPlate:
         return _error(400, "bad_plate")
+    # A booking answers with its reference too ("ref"); a parking's answer is unchanged.
+    ref = {"ref": check.booking_ref} if check.booking_ref else {}
     return jsonify(
         {
+            **ref,
             "plate": check.plate,
             "zone": check.zone,
             "valid": check.valid,
@@ -93,19 +98,44 @@ def order(order_id: int) -> Response | tuple[Response, int]:
     found = orders.get_order(db.session(), order_id) if order_id <= MAX_ID else None
     if found is None:
         return _error(404, "not_found")
+    return jsonify(_order_json(found))
+
+
+@bp.get("/bookings/<ref>")
+@token_required
+def booking(ref: str) -> Response | tuple[Response, int]:
+    found = bookings.find_by_ref(db.session(), ref)
+    if found is None:
+        return _error(404, "not_found")
+    return jsonify({**_order_json(found), "ref": found.booking_ref})
+
+
+@bp.get("/availability")
+@token_required
+def availability() -> Response | tuple[Response, int]:
     k = kanava()
+    code = request.args.get("zone", "")
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return _error(400, "bad_date")
+    found = booking_reads.availability(db.session(), k, code, day, k.clock())
+    if found is None:
+        return _error(404, "not_bookable")
+    zone, capacity, slots = found
     return jsonify(
         {
-            "id": found.id,
-            "kind": found.kind.value,
-            "status": orders.effective_status(found, k.clock()).value,
-            "plate": found.plate_display,
-            "zone": found.zone.code,
-            "starts_at": _local_iso(found.starts_at),
-            "ends_at": _local_iso(found.ends_at),
-            "amount_cents": found.amount_cents,
-            "currency": found.currency,
-            "channel": found.channel.value,
+            "zone": zone,
+            "date": day.isoformat(),
+            "capacity": capacity,
+            "slots": [
+                {
+                    "starts_at": _local_iso(slot.start),
+                    "ends_at": _local_iso(slot.end),
+                    "free": slot.free,
+                }
+                for slot in slots
+            ],
         }
     )
 
@@ -119,3 +149,19 @@ def demand_stats() -> Response | tuple[Response, int]:
     except demand.RangeError:
         return _error(400, "bad_dates")
     return jsonify(demand.as_json(demand.figures(db.session(), kanava(), first, last)))
+
+
+def _order_json(found: Order) -> dict[str, object]:
+    k = kanava()
+    return {
+        "id": found.id,
+        "kind": found.kind.value,
+        "status": orders.effective_status(found, k.clock()).value,
+        "plate": found.plate_display,
+        "zone": found.zone.code,
+        "starts_at": _local_iso(found.starts_at),
+        "ends_at": _local_iso(found.ends_at),
+        "amount_cents": found.amount_cents,
+        "currency": found.currency,
+        "channel": found.channel.value,
+    }

@@ -19,10 +19,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app.backend import orders
 from app.channels.errors import error_page
 from app.config import LANGUAGES
 from app.extensions import db, kanava
 from app.models import Order
+from app.texts.booking_calendar import booking_ics
 from app.usecases import form_keys, order_page
 
 bp = Blueprint("order_page", __name__)
@@ -127,6 +129,18 @@ def _to_page(token: str, **args: str) -> WerkzeugResponse:
 @bp.get("/o/<token>")
 def show(token: str) -> WerkzeugResponse:
     return _page(token)
+
+
+@bp.get("/o/<token>/booking.ics")
+def booking_calendar(token: str) -> Response:
+    """The booking's calendar file, for the link in its confirmation."""
+    order = orders.find_by_manage_token(db.session(), token)
+    if order is None or order.booking_ref is None:
+        raise NotFound()
+    body = booking_ics(order, kanava(), kanava().clock())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{order.booking_ref}.ics"'
+    return _private(response)
 
 
 @bp.get("/o/<token>/stop")
