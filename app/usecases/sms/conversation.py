@@ -9,7 +9,6 @@ duplicated delivery gets the stored reply and does nothing else.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -32,20 +31,14 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms.steps import Reply
+from app.usecases.sms.suggestions import SuggestionSteps
 
 log = logging.getLogger(__name__)
 
 SOURCE = "twilio_sms"
 PENDING_TTL = timedelta(minutes=15)
 REPEAT_WINDOW = timedelta(minutes=15)
-
-
-@dataclass
-class Reply:
-    text: str
-    understood: bool
-    intent: str
-    order: Order | None = None
 
 
 def receive_sms(
@@ -221,7 +214,7 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     return previous is not None and previous.understood is False
 
 
-class _Conversation:
+class _Conversation(SuggestionSteps):
     """One inbound message's dialogue with the order backend."""
 
     def __init__(
@@ -269,6 +262,10 @@ class _Conversation:
 
     def handle(self) -> Reply:
         p = self.parsed
+        if self.awaits_suggestion():
+            if p.intent in (Intent.YES, Intent.NO):
+                return self.answer_suggestion()
+            self.drop_suggestion()
         handlers = {
             Intent.PARK: self.park,
             Intent.STOP: self.stop,
@@ -284,6 +281,7 @@ class _Conversation:
             Intent.CHOICE: self.choice,
             Intent.BOOK: self.booking,
             Intent.UNBOOK: self.booking,
+            Intent.DID_YOU_MEAN: self.offer_suggestion,
         }
         handler = handlers.get(p.intent)
         if handler is not None:
