@@ -6,7 +6,13 @@ Rendered like :mod:`app.texts.messages` (SMS-safe, one language at a time).
 
 from __future__ import annotations
 
-from app.texts.messages import _, _render
+from datetime import datetime
+
+from app.backend.zones import tariff_of
+from app.domain.pricing import is_paid_time, localized_paid_hours, next_paid_change
+from app.kernel import Kanava
+from app.models import Zone
+from app.texts.messages import _, _render, local_time, money
 
 #: The one-letter yes the driver is asked for, in the language of the question.
 YES_WORD = {"fi": "K", "sv": "J", "en": "Y"}
@@ -26,3 +32,83 @@ def did_you_mean(suggestion: str, lang: str) -> str:
 
 def nothing_done(lang: str) -> str:
     return _render(lang, lambda: _("OK, nothing was done."))
+
+
+def _stay(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} h"
+    return f"{hours} h {rest} min" if hours else f"{minutes} min"
+
+
+def zone_price(
+    zone: Zone,
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+    *,
+    minutes: int | None = None,
+    quoted_cents: int | None = None,
+) -> str:
+    """A zone's price list in one SMS: the rate and its paid hours, whether it is free now
+    (and until when), the daily cap, the longest stay, and the price of ``minutes`` from
+    now when asked (``quoted_cents``)."""
+    tz = kanava.settings.tz
+    tariff = tariff_of(zone)
+    currency = kanava.settings.currency
+
+    def build() -> str:
+        hours = ", ".join(
+            f"{days} {span}" for days, span in localized_paid_hours(zone.paid_hours, lang).items()
+        )
+        change = next_paid_change(tariff, now, tz)
+        paid_now = is_paid_time(tariff, now, tz)
+        parts = [
+            _(
+                "Zone %(zone)s %(name)s: %(rate)s/h %(hours)s.",
+                zone=zone.code,
+                name=zone.name,
+                rate=money(zone.rate_per_hour_cents, currency, lang),
+                hours=hours,
+            )
+            if hours
+            else _("Zone %(zone)s %(name)s: free.", zone=zone.code, name=zone.name)
+        ]
+        if hours and not paid_now:
+            parts.append(
+                _("Free now.")
+                if change is None
+                else _("Free now until %(until)s.", until=local_time(change, lang, kanava, now))
+            )
+        elif hours and change is not None:
+            parts.append(_("Free at other times."))
+        if zone.daily_cap_cents is not None:
+            parts.append(
+                _("At most %(cap)s a day.", cap=money(zone.daily_cap_cents, currency, lang))
+            )
+        if zone.max_minutes is not None:
+            parts.append(_("Longest stay %(stay)s.", stay=_stay(zone.max_minutes)))
+        if minutes is not None and quoted_cents is not None:
+            parts.append(
+                _(
+                    "%(stay)s from now: %(price)s.",
+                    stay=_stay(minutes),
+                    price=money(quoted_cents, currency, lang),
+                )
+            )
+        return " ".join(parts)
+
+    return _render(lang, build)
+
+
+def price_needs_zone(lang: str, keyword: str) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "Which zone? Text the zone code on the sign, e.g. %(example)s",
+            example=f"{keyword} 101",
+        ),
+    )
+
+
+PRICE_WORD = {"fi": "HINTA", "sv": "PRIS", "en": "PRICE"}

@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms.prices import PriceSteps
 from app.usecases.sms.steps import Reply
 from app.usecases.sms.suggestions import SuggestionSteps
 
@@ -214,7 +215,7 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     return previous is not None and previous.understood is False
 
 
-class _Conversation(SuggestionSteps):
+class _Conversation(SuggestionSteps, PriceSteps):
     """One inbound message's dialogue with the order backend."""
 
     def __init__(
@@ -266,6 +267,8 @@ class _Conversation(SuggestionSteps):
             if p.intent in (Intent.YES, Intent.NO):
                 return self.answer_suggestion()
             self.drop_suggestion()
+        if self.answers_price_zone():
+            return self.answer_price_zone()
         handlers = {
             Intent.PARK: self.park,
             Intent.STOP: self.stop,
@@ -282,6 +285,7 @@ class _Conversation(SuggestionSteps):
             Intent.BOOK: self.booking,
             Intent.UNBOOK: self.booking,
             Intent.DID_YOU_MEAN: self.offer_suggestion,
+            Intent.PRICE: self.price,
         }
         handler = handlers.get(p.intent)
         if handler is not None:

@@ -47,6 +47,12 @@ class Steps:
     def _reply(self, text: str, *, understood: bool = True, order: Order | None = None) -> Reply:
         raise NotImplementedError
 
+    def _unknown_zone(self, code: str) -> Reply:
+        raise NotImplementedError
+
+    def _minutes_until(self, until: str) -> int:
+        raise NotImplementedError
+
     def _ask(self, **question: Any) -> None:
         raise NotImplementedError
 
