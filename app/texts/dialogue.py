@@ -11,8 +11,8 @@ from datetime import datetime
 from app.backend.zones import tariff_of
 from app.domain.pricing import is_paid_time, localized_paid_hours, next_paid_change
 from app.kernel import Kanava
-from app.models import Zone
-from app.texts.messages import _, _render, local_time, money
+from app.models import Order, Zone
+from app.texts.messages import STOP_WORD, _, _render, local_time, money
 
 #: The one-letter yes the driver is asked for, in the language of the question.
 YES_WORD = {"fi": "K", "sv": "J", "en": "Y"}
@@ -112,3 +112,84 @@ def price_needs_zone(lang: str, keyword: str) -> str:
 
 
 PRICE_WORD = {"fi": "HINTA", "sv": "PRIS", "en": "PRICE"}
+
+
+CORRECT_WORD = {"fi": "KORJAA", "sv": "ÄNDRA", "en": "FIX"}
+
+
+def corrected(
+    order: Order,
+    pay_cents: int | None,
+    link: str | None,
+    refunded_cents: int,
+    lang: str,
+    kanava: Kanava,
+    now: datetime,
+) -> str:
+    """The parking after a correction: plate, zone, end, and what the change costs: the
+    amount to pay with its link, or what was refunded."""
+
+    def build() -> str:
+        parts = [
+            _(
+                "Corrected: %(plate)s in zone %(zone)s %(name)s.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                name=order.zone.name,
+            )
+        ]
+        if order.ends_at is not None and not order.open_ended:
+            parts.append(_("Until %(end)s.", end=local_time(order.ends_at, lang, kanava, now)))
+        if pay_cents is not None and link is not None:
+            parts.append(
+                _(
+                    "To pay: %(amount)s, %(link)s",
+                    amount=money(pay_cents, order.currency, lang),
+                    link=link,
+                )
+            )
+        if refunded_cents > 0:
+            parts.append(
+                _("Refunded %(amount)s.", amount=money(refunded_cents, order.currency, lang))
+            )
+        return " ".join(parts)
+
+    return _render(lang, build)
+
+
+def correction_too_late(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "Too late to correct: %(plate)s in zone %(zone)s started at %(start)s, and a "
+            "parking can be corrected within %(minutes)s min. Text %(stop)s and park again.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            start=local_time(order.starts_at, lang, kanava, now),
+            minutes=kanava.settings.correction_minutes,
+            stop=STOP_WORD.get(lang, "DONE"),
+        ),
+    )
+
+
+def correction_needs_target(order: Order, lang: str) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "%(plate)s in zone %(zone)s: what is right? Reply with the plate or the zone, "
+            "e.g. ABC-123 or 101.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+        ),
+    )
+
+
+def correction_unchanged(order: Order, lang: str) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "%(plate)s is already parked in zone %(zone)s: nothing changed.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+        ),
+    )

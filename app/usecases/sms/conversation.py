@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
 from app.usecases.sms.steps import Reply
 from app.usecases.sms.suggestions import SuggestionSteps
@@ -215,7 +216,7 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     return previous is not None and previous.understood is False
 
 
-class _Conversation(SuggestionSteps, PriceSteps):
+class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
     """One inbound message's dialogue with the order backend."""
 
     def __init__(
@@ -269,6 +270,8 @@ class _Conversation(SuggestionSteps, PriceSteps):
             self.drop_suggestion()
         if self.answers_price_zone():
             return self.answer_price_zone()
+        if self.answers_correction():
+            return self.answer_correction()
         handlers = {
             Intent.PARK: self.park,
             Intent.STOP: self.stop,
@@ -286,6 +289,7 @@ class _Conversation(SuggestionSteps, PriceSteps):
             Intent.UNBOOK: self.booking,
             Intent.DID_YOU_MEAN: self.offer_suggestion,
             Intent.PRICE: self.price,
+            Intent.CORRECT: self.correct,
         }
         handler = handlers.get(p.intent)
         if handler is not None:
