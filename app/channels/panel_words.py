@@ -298,6 +298,8 @@ def _order_text(e: _Event) -> str | None:
             )
         )
         return f"{text} ({amount})" if amount else text
+    if action == "corrected":
+        return _corrected_text(e)
     if action == "cancelled":
         booking = e.data.get("order_kind") == "booking"
         text = (
@@ -310,6 +312,32 @@ def _order_text(e: _Event) -> str | None:
             text += " " + str(_("(not paid in time)"))
         return text
     return None
+
+
+def _corrected_text(e: _Event) -> str:
+    """A correction (issue 12): the plate and zone before and after, and the difference."""
+    data, plate, zone = e.data, e.plate or "–", e.zone or "–"
+    before = str(
+        _(
+            "%(plate)s in zone %(zone)s",
+            plate=data.get("from_plate", plate),
+            zone=data.get("from_zone", zone),
+        )
+    )
+    after = str(
+        _(
+            "%(plate)s in zone %(zone)s",
+            plate=data.get("to_plate", plate),
+            zone=data.get("to_zone", zone),
+        )
+    )
+    text = str(_("Parking corrected: %(before)s → %(after)s", before=before, after=after))
+    difference = _cents(e.data.get("difference_cents"))
+    if difference and difference > 0:
+        text += ", " + str(_("%(amount)s more", amount=money(difference, e.currency)))
+    elif difference and difference < 0:
+        text += ", " + str(_("%(amount)s less", amount=money(-difference, e.currency)))
+    return text
 
 
 def _refund_reason(reason: object) -> str:

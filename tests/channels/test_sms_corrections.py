@@ -147,3 +147,18 @@ def test_the_swedish_correction_answers_in_swedish(app: Flask, phone: Phone) -> 
     reply = phone.send("ÄNDRA XYZ-789")
 
     assert "Rättat" in reply and "XYZ-789" in reply
+
+
+def test_the_panel_timeline_shows_the_plate_and_zone_before_and_after(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    from tests.panel.test_admin import ADMIN_PASSWORD, make_user, sign_in
+
+    phone.send("ABC-123 101 2h")
+    phone.send("KORJAA 102")
+    make_user(app, clock, "boss", "admin", ADMIN_PASSWORD)
+    sign_in(client, "boss", ADMIN_PASSWORD)
+
+    page = client.get("/admin/timeline?q=%2B358401234567&lang=fi").get_data(as_text=True)
+
+    assert "Pysäköinti korjattu: ABC-123 alueella 101 → ABC-123 alueella 102" in page
