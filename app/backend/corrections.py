@@ -36,6 +36,35 @@ class Corrected:
     payment: Payment | None  # the payment that asks for the difference, when one does
 
 
+@dataclass(frozen=True)
+class CorrectionQuote:
+    """What correcting ``order`` to ``plate`` and ``zone`` would do: its end there, its
+    price there, and the difference from what it costs now (for an open-ended parking,
+    priced at its stop, 0)."""
+
+    order: Order
+    plate: str
+    zone: Zone
+    ends_at: datetime | None
+    amount_cents: int
+    difference_cents: int
+
+
+def quote(order: Order, plate: str | None, zone: Zone | None, kanava: Kanava) -> CorrectionQuote:
+    new_zone = zone if zone is not None else order.zone
+    new_plate = display_plate(plate) if plate else order.plate_display
+    if new_zone.id == order.zone_id:
+        return CorrectionQuote(order, new_plate, new_zone, order.ends_at, order.amount_cents, 0)
+    tariff = tariff_of(new_zone)
+    if order.open_ended:
+        end = capped_end(tariff, order.starts_at, None)
+        return CorrectionQuote(order, new_plate, new_zone, end, order.amount_cents, 0)
+    end = capped_end(tariff, order.starts_at, order.ends_at)
+    assert end is not None
+    total = price(tariff, order.starts_at, end, kanava.settings.tz)
+    return CorrectionQuote(order, new_plate, new_zone, end, total, total - order.amount_cents)
+
+
 def window(kanava: Kanava) -> timedelta:
     return timedelta(minutes=kanava.settings.correction_minutes)
 
@@ -64,6 +93,7 @@ def correct_parking(
     now: datetime,
     channel: Channel,
     actor: str | None = None,
+    note: str = "",
 ) -> Corrected:
     """Move ``order`` to ``plate`` and/or ``zone`` (the order's row locked first).
 
@@ -87,8 +117,9 @@ def correct_parking(
             ).id
     difference, refunded, payment = 0, 0, ledger.open_payment_of(order)
     if new_zone.id != order.zone_id:
+        priced = quote(order, None, new_zone, kanava)
         order.zone = new_zone
-        difference, refunded, payment = _reprice(session, kanava, order, now)
+        difference, refunded, payment = _reprice(session, kanava, order, priced, now)
         if ledger.open_payment_of(order) is None and not ledger.held_payment_of(order):
             ledger.activate(order, now)  # nothing left to pay in the new zone
     order.updated_at = now
@@ -116,30 +147,27 @@ def correct_parking(
             "difference_cents": difference,
             "refunded_cents": refunded,
             "currency": order.currency,
+            **({"note": note} if note else {}),
         },
     )
     return Corrected(order, from_plate, from_zone, difference, refunded, payment)
 
 
 def _reprice(
-    session: Session, kanava: Kanava, order: Order, now: datetime
+    session: Session, kanava: Kanava, order: Order, priced: CorrectionQuote, now: datetime
 ) -> tuple[int, int, Payment | None]:
     """The order's end and price in its new zone; the difference settled on it."""
-    tariff = tariff_of(order.zone)
     pending = ledger.open_payment_of(order)
     if order.open_ended:
-        order.ends_at = capped_end(tariff, order.starts_at, None)
+        order.ends_at = priced.ends_at
         if pending is not None:
             billing.change_amount(
                 session, kanava, pending, ledger.amount_to_collect(order, kanava), now=now
             )
         return 0, 0, pending
-    assert order.ends_at is not None
-    order.ends_at = capped_end(tariff, order.starts_at, order.ends_at)
-    assert order.ends_at is not None
+    order.ends_at = priced.ends_at
     order.reminder_sent_at = None
-    new_total = price(tariff, order.starts_at, order.ends_at, kanava.settings.tz)
-    difference = new_total - order.amount_cents
+    new_total, difference = priced.amount_cents, priced.difference_cents
     order.amount_cents = new_total
     if difference > 0:
         return difference, 0, billing.charge_extension(

@@ -70,10 +70,19 @@ def _apply(
     *,
     channel: Channel,
     actor: str | None = None,
+    note: str = "",
 ) -> CorrectionDone:
     try:
         done = corrections.correct_parking(
-            session, kanava, order, plate=plate, zone=zone, now=now, channel=channel, actor=actor
+            session,
+            kanava,
+            order,
+            plate=plate,
+            zone=zone,
+            now=now,
+            channel=channel,
+            actor=actor,
+            note=note,
         )
     except orders.OrderError as exc:
         session.rollback()
@@ -128,6 +137,57 @@ def correct_from_page(
     done = _apply(session, kanava, order, new_plate, zone, now, channel=Channel.WEB)
     form_keys.answer(
         receipt, order_id=order.id, payment_id=done.payment.id if done.payment else None
+    )
+    session.commit()
+    notifications.dispatch_queued(session, kanava, now=now)
+    return done
+
+
+def _live_parking(session: Session, kanava: Kanava, order_id: int, now: datetime) -> Order:
+    order = orders.get_order(session, order_id)
+    if order is None:
+        raise CorrectionError("unknown")
+    if not corrections.can_correct(order, kanava, now):
+        raise CorrectionError("too_late")
+    return order
+
+
+def staff_quote(
+    session: Session,
+    kanava: Kanava,
+    order_id: int,
+    *,
+    plate: str,
+    zone_code: str,
+    now: datetime,
+) -> corrections.CorrectionQuote:
+    """What :func:`correct_by_staff` would do, for its confirmation page. Raises
+    :class:`CorrectionError` (``unchanged`` when it would change nothing)."""
+    order = _live_parking(session, kanava, order_id, now)
+    new_plate, zone = _target(session, plate, zone_code)
+    quoted = corrections.quote(order, new_plate, zone, kanava)
+    if quoted.plate == order.plate_display and quoted.zone.id == order.zone_id:
+        raise CorrectionError("unchanged")
+    return quoted
+
+
+def correct_by_staff(
+    session: Session,
+    kanava: Kanava,
+    actor: str,
+    order_id: int,
+    *,
+    plate: str,
+    zone_code: str,
+    note: str,
+    now: datetime,
+) -> CorrectionDone:
+    """Staff's confirmed correction (the panel); the driver gets the SMS. A second
+    confirmation of the same change finds nothing to change (``unchanged``). Commits."""
+    order = _live_parking(session, kanava, order_id, now)
+    new_plate, zone = _target(session, plate, zone_code)
+    done = _apply(
+        session, kanava, order, new_plate, zone, now, channel=Channel.ADMIN, actor=actor, note=note
     )
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
