@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
+from app.clock import proactive
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (
@@ -68,6 +69,9 @@ class TickReport:
     extensions_lapsed: int = 0
     debts_reminded: int = 0
     debts_waived: int = 0
+    payment_reminders: int = 0
+    payment_failures_told: int = 0
+    still_parked_asked: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -596,6 +600,7 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     debts = DebtSweep()
     report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))
     report.debts_waived = debts.waived
+    proactive.run(session, kanava, now, report, _run)
     report.messages_sent = _run(
         session, "outbox", lambda: notifications.dispatch_due(session, kanava, now=now)
     )

@@ -193,3 +193,84 @@ def correction_unchanged(order: Order, lang: str) -> str:
             zone=order.zone.code,
         ),
     )
+
+
+# ---- proactive messages (the clock; issue 12, point 4) ------------------------------------
+
+
+def pay_reminder(
+    order: Order, amount_cents: int, link: str, lang: str, kanava: Kanava, now: datetime
+) -> str:
+    """A payment link still unpaid shortly before its grace ends: pay now, or what lapses."""
+    due = order.payment_due_at or now
+
+    def build() -> str:
+        amount = money(amount_cents, order.currency, lang)
+        if order.unpaid_from is not None:
+            return _(
+                "%(plate)s in zone %(zone)s: the extension is not paid yet. Pay by %(time)s "
+                "or it lapses: %(amount)s, %(link)s",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                time=local_time(due, lang, kanava, now),
+                amount=amount,
+                link=link,
+            )
+        return _(
+            "%(plate)s in zone %(zone)s: not paid yet. Pay by %(time)s or the parking is "
+            "cancelled: %(amount)s, %(link)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            time=local_time(due, lang, kanava, now),
+            amount=amount,
+            link=link,
+        )
+
+    return _render(lang, build)
+
+
+def _failure_words(reason: str) -> str:
+    """A card failure code as a driver understands it."""
+    code = reason.lower()
+    if "insufficient" in code:
+        return _("there was not enough money on the card")
+    if "expired" in code:
+        return _("the card has expired")
+    if "authentication" in code or "3d" in code:
+        return _("the bank asked for a confirmation that was not given")
+    if "incorrect" in code or "invalid" in code:
+        return _("the card details were not accepted")
+    if "declined" in code or "fail" in code:
+        return _("the bank declined the card")
+    return _("the card payment did not go through")
+
+
+def payment_failed(order: Order, reason: str, amount_cents: int, link: str, lang: str) -> str:
+    return _render(
+        lang,
+        lambda: _(
+            "%(plate)s in zone %(zone)s: the card payment failed: %(reason)s. Pay %(amount)s "
+            "with another card here: %(link)s",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            reason=_failure_words(reason),
+            amount=money(amount_cents, order.currency, lang),
+            link=link,
+        ),
+    )
+
+
+def still_parked(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """An open-ended parking still running long after it started, or after the zone
+    became free: is the car still there? The stop word ends it."""
+    return _render(
+        lang,
+        lambda: _(
+            "%(plate)s in zone %(zone)s is still parked (since %(start)s). Is the car still "
+            "there? If not, text %(stop)s to stop the parking.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+            start=local_time(order.starts_at, lang, kanava, now),
+            stop=STOP_WORD.get(lang, "DONE"),
+        ),
+    )
