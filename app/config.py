@@ -55,6 +55,8 @@ class Settings:
     currency: str = "EUR"
     reminder_lead_minutes: int = 10
     payment_grace_minutes: int = 10
+    # How long after its start a parking's plate or zone can be corrected (issue 12).
+    correction_minutes: int = 15
     service_number: str | None = None
     operator_number: str | None = None
     # VAT included in prices, percent (Finland's general rate); shown on receipts.
@@ -259,6 +261,7 @@ def load_settings(
         currency=currency,
         reminder_lead_minutes=_int(env, "REMINDER_LEAD_MINUTES", 10),
         payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
+        correction_minutes=_int(env, "CORRECTION_MINUTES", 15),
         proxy_hops=_int(env, "PROXY_HOPS", 1),
         service_number=get("SERVICE_NUMBER")
         or get("TWILIO_FROM_NUMBER")

@@ -38,6 +38,7 @@ from app.config import LANGUAGES
 from app.domain.pricing import DAY_ABBREVIATIONS, TariffError
 from app.extensions import db, kanava, login_manager
 from app.panel import queries as panel
+from app.usecases import corrections
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -302,6 +303,7 @@ def timeline() -> str:
         refund_available=panel.refund_available(),
         kind_filter_words=panel_words.KIND_FILTER_WORDS,
         event_text=panel_words.event_text,
+        correct_until=lambda order: corrections.correctable_until(order, k, now),
     )
 
 
@@ -340,7 +342,7 @@ def add_note() -> WerkzeugResponse:
 
 # ---- staff actions: a confirmation naming the amounts, then the action -------------------
 
-ORDER_ACTIONS = ("stop", "extend", "cancel")
+ORDER_ACTIONS = ("stop", "extend", "cancel", "correct")
 
 
 def _confirm_page(**context: object) -> str:
@@ -363,6 +365,8 @@ def confirm_order_action(order_id: int, action: str) -> str | tuple[str, int]:
     session = db.session()
     back = _next_url(request.args.get("next"), "")
     minutes = _minutes_arg(request.args.get("minutes"))
+    if action == "correct":
+        return _confirm_correction(order_id, back)
     try:
         if action == "stop":
             stop = panel.stop_quote(session, k, order_id, now)
@@ -390,6 +394,50 @@ def confirm_order_action(order_id: int, action: str) -> str | tuple[str, int]:
         back=back,
         error=None,
     )
+
+
+def _correction_target() -> dict[str, str]:
+    source = request.form if request.method == "POST" else request.args
+    return {"plate": source.get("plate", "")[:24], "zone_code": source.get("zone", "")[:16]}
+
+
+def _confirm_correction(order_id: int, back: str) -> str | tuple[str, int]:
+    """The confirmation of a plate or zone correction (issue 12): before → after, and the
+    money it moves; nothing changes until its button is pressed."""
+    k = kanava()
+    now = k.clock()
+    target = _correction_target()
+    try:
+        quote = corrections.staff_quote(db.session(), k, order_id, now=now, **target)
+    except corrections.CorrectionError as exc:
+        error = panel_words.correction_error_text(exc.code)
+        return _confirm_page(action="correct", error=error, back=back), 409
+    return _confirm_page(
+        action="correct",
+        words=panel_words.correct_words(quote, now),
+        hidden={"plate": target["plate"], "zone": target["zone_code"]},
+        danger=False,
+        post_url=url_for("admin.order_action", order_id=order_id, action="correct"),
+        back=back,
+        error=None,
+    )
+
+
+def _correct(order_id: int, note: str) -> None:
+    k = kanava()
+    try:
+        done = corrections.correct_by_staff(
+            db.session(),
+            k,
+            staff().name,
+            order_id,
+            note=note,
+            now=k.clock(),
+            **_correction_target(),
+        )
+        flash(panel_words.corrected_text(done))
+    except corrections.CorrectionError as exc:
+        flash(panel_words.correction_error_text(exc.code), "error")
 
 
 def _done_text(action: str, result: object) -> str:
@@ -434,12 +482,17 @@ def order_action(order_id: int, action: str) -> WerkzeugResponse:
                 order_id=order_id,
                 action=action,
                 minutes=form.get("minutes") or None,
+                plate=form.get("plate") or None,
+                zone=form.get("zone") or None,
                 next=form.get("next") or None,
             ),
             code=303,
         )
     k = kanava()
     note = form.get("note", "")[:500].strip()
+    if action == "correct":
+        _correct(order_id, note)
+        return _back()
     session = db.session()
     try:
         result: object

@@ -25,7 +25,7 @@ from app.config import LANGUAGES
 from app.extensions import db, kanava
 from app.models import Order
 from app.texts.booking_calendar import booking_ics
-from app.usecases import form_keys, order_page
+from app.usecases import corrections, form_keys, order_page
 
 bp = Blueprint("order_page", __name__)
 
@@ -43,6 +43,14 @@ ERRORS = {
         "Your parking changed meanwhile (in another window or by text message), so nothing"
         " was done. Check its end below and choose again."
     ),
+    "too_late": _l(
+        "Too late to correct: a parking can be corrected only just after it starts. Stop it"
+        " and park again with the right plate and zone."
+    ),
+    "unchanged": _l("That is what the parking already has: nothing changed."),
+    "bad_plate": _l("Check the plate: it should look like ABC-123."),
+    "unknown_zone": _l("There is no such zone. The zone code is on the sign."),
+    "nothing": _l("Give the right plate or the right zone."),
 }
 
 
@@ -111,7 +119,8 @@ def _page(token: str, error: str | None = None, status: int = 200) -> WerkzeugRe
             lang=lang,
             key=form_keys.new_key(),
             currency=found.order.currency,
-            notice=notice if notice in ("stopped", "extended", "parked") else None,
+            notice=notice if notice in ("stopped", "extended", "parked", "corrected") else None,
+            correct_until=corrections.correctable_until(found.order, k, now),
             error=str(ERRORS[error]) if error in ERRORS else None,
             manage_url=f"{k.settings.public_base_url}/o/{token}",
         )
@@ -206,6 +215,31 @@ def extend(token: str) -> WerkzeugResponse:
         suffix = f"?lang={lang}" if lang in LANGUAGES else ""
         return redirect(f"/pay/{done.payment.token}{suffix}", code=303)
     return _to_page(token, done="extended")
+
+
+@bp.post("/o/<token>/correct")
+def correct(token: str) -> WerkzeugResponse:
+    """The "wrong plate or zone?" form, within ``CORRECTION_MINUTES`` of the start."""
+    k = kanava()
+    try:
+        done = corrections.correct_from_page(
+            db.session(),
+            k,
+            token,
+            plate=request.form.get("plate", "")[:24],
+            zone_code=request.form.get("zone", "")[:16],
+            key=request.form.get("key"),
+            now=k.clock(),
+        )
+    except corrections.CorrectionError as exc:
+        if exc.code == "unknown":
+            abort(404)
+        return _page(token, error=exc.code, status=409 if exc.code == "too_late" else 400)
+    if done.payment is not None:
+        lang = request.args.get("lang")
+        suffix = f"?lang={lang}" if lang in LANGUAGES else ""
+        return redirect(f"/pay/{done.payment.token}{suffix}", code=303)
+    return _to_page(token, done="corrected")
 
 
 @bp.errorhandler(CSRFError)

@@ -17,6 +17,7 @@ from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.backend.corrections import CorrectionQuote
 from app.models import Order
 from app.panel.queries import (
     CancelQuote,
@@ -26,6 +27,7 @@ from app.panel.queries import (
     StopQuote,
     TimelineEntry,
 )
+from app.usecases.corrections import CorrectionDone
 
 STATUS_WORDS = {
     "awaiting_payment": _l("awaiting payment"),
@@ -298,6 +300,8 @@ def _order_text(e: _Event) -> str | None:
             )
         )
         return f"{text} ({amount})" if amount else text
+    if action == "corrected":
+        return _corrected_text(e)
     if action == "cancelled":
         booking = e.data.get("order_kind") == "booking"
         text = (
@@ -310,6 +314,32 @@ def _order_text(e: _Event) -> str | None:
             text += " " + str(_("(not paid in time)"))
         return text
     return None
+
+
+def _corrected_text(e: _Event) -> str:
+    """A correction (issue 12): the plate and zone before and after, and the difference."""
+    data, plate, zone = e.data, e.plate or "–", e.zone or "–"
+    before = str(
+        _(
+            "%(plate)s in zone %(zone)s",
+            plate=data.get("from_plate", plate),
+            zone=data.get("from_zone", zone),
+        )
+    )
+    after = str(
+        _(
+            "%(plate)s in zone %(zone)s",
+            plate=data.get("to_plate", plate),
+            zone=data.get("to_zone", zone),
+        )
+    )
+    text = str(_("Parking corrected: %(before)s → %(after)s", before=before, after=after))
+    difference = _cents(e.data.get("difference_cents"))
+    if difference and difference > 0:
+        text += ", " + str(_("%(amount)s more", amount=money(difference, e.currency)))
+    elif difference and difference < 0:
+        text += ", " + str(_("%(amount)s less", amount=money(-difference, e.currency)))
+    return text
 
 
 def _refund_reason(reason: object) -> str:
@@ -721,3 +751,65 @@ def refund_words(quote: RefundQuote, now: datetime) -> ConfirmWords:
         facts,
         str(_("Refund %(amount)s", amount=amount)),
     )
+
+
+def correct_words(quote: CorrectionQuote, now: datetime) -> ConfirmWords:
+    """The confirmation of a staff correction: before → after, and the money it moves."""
+    order = quote.order
+    before = str(_("%(plate)s in zone %(zone)s", plate=order.plate_display, zone=order.zone.code))
+    after = str(_("%(plate)s in zone %(zone)s", plate=quote.plate, zone=quote.zone.code))
+    sentence = str(_("Correct the parking: %(before)s → %(after)s.", before=before, after=after))
+    if quote.difference_cents > 0:
+        more = money(quote.difference_cents, order.currency)
+        sentence += " " + str(_("%(amount)s more is asked of the driver.", amount=more))
+    elif quote.difference_cents < 0:
+        less = money(-quote.difference_cents, order.currency)
+        sentence += " " + str(_("%(amount)s less: not asked, or refunded.", amount=less))
+    else:
+        sentence += " " + str(_("The price does not change."))
+    facts = _order_facts(order, now)
+    if quote.ends_at is not None and quote.ends_at != order.ends_at:
+        facts.append((str(_("New end")), local_time(quote.ends_at, now)))
+    facts.append((str(_("Price")), money(quote.amount_cents, order.currency)))
+    return ConfirmWords(
+        str(_("Correct parking %(plate)s?", plate=order.plate_display)),
+        sentence,
+        facts,
+        str(_("Correct")),
+    )
+
+
+CORRECTION_ERRORS = {
+    "unknown": _l("No such order."),
+    "too_late": _l(
+        "Too late to correct: a parking can be corrected only within the correction window"
+        " after its start. Stop it, and the driver parks again."
+    ),
+    "unchanged": _l("That is what the parking already has: nothing changed."),
+    "bad_plate": _l("Check the plate: it should look like ABC-123."),
+    "unknown_zone": _l("There is no such zone. The zone code is on the sign."),
+    "nothing": _l("Give the right plate or the right zone."),
+}
+
+
+def correction_error_text(code: str) -> str:
+    return str(CORRECTION_ERRORS.get(code, code))
+
+
+def corrected_text(done: CorrectionDone) -> str:
+    """What a staff correction did, for the flash message."""
+    order = done.order
+    text = str(
+        _(
+            "Parking corrected: now %(plate)s in zone %(zone)s.",
+            plate=order.plate_display,
+            zone=order.zone.code,
+        )
+    )
+    if done.payment is not None:
+        asked = money(done.payment.amount_cents, order.currency)
+        text += " " + str(_("%(amount)s is asked through the payment link.", amount=asked))
+    if done.refunded_cents:
+        refunded = money(done.refunded_cents, order.currency)
+        text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
+    return text + " " + str(_("The driver was told by SMS."))

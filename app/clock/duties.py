@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
 from app.clock import booking_duties
+from app.clock import proactive
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (
@@ -72,6 +73,9 @@ class TickReport:
     holds_lapsed: int = 0
     booking_reminders: int = 0
     bookings_ended: int = 0
+    payment_reminders: int = 0
+    payment_failures_told: int = 0
+    still_parked_asked: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -612,6 +616,7 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     debts = DebtSweep()
     report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))
     report.debts_waived = debts.waived
+    proactive.run(session, kanava, now, report, _run)
     report.messages_sent = _run(
         session, "outbox", lambda: notifications.dispatch_due(session, kanava, now=now)
     )

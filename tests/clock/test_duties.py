@@ -279,7 +279,8 @@ def test_an_unpaid_parking_is_cancelled_after_the_grace_time_and_the_driver_told
     tick(runner, "10:11:00")
 
     notices = [m for m in received(client) if "ABC-123" in m and "101" in m]
-    assert len(notices) == 2  # the parking reply, then one cancellation
+    # the parking reply, one reminder to pay (5 min before the grace ends), one cancellation
+    assert len(notices) == 3
     assert order_of(app, "ABC-123").status is OrderStatus.CANCELLED
     assert [m.status for m in later_messages(app, "unpaid_cancelled")] == [OutboundStatus.DELIVERED]
 

@@ -425,7 +425,8 @@ def test_jobs_tick_before_anything_is_due_changes_nothing(
 ) -> None:
     before = _snapshot(app)
 
-    result = runner.invoke(args=["jobs", "tick", "--at", "2026-11-23T10:05:00+02:00"])
+    # (from 10:05 the unpaid link is due its one reminder: issue 12's proactive messages)
+    result = runner.invoke(args=["jobs", "tick", "--at", "2026-11-23T10:04:00+02:00"])
 
     assert result.exit_code == 0, result.output
     assert "expired 0, cancelled unpaid 0" in result.output

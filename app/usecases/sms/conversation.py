@@ -9,7 +9,6 @@ duplicated delivery gets the stored reply and does nothing else.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -34,20 +33,16 @@ from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
 from app.usecases.sms import support
+from app.usecases.sms.corrections import CorrectionSteps
+from app.usecases.sms.prices import PriceSteps
+from app.usecases.sms.steps import Reply
+from app.usecases.sms.suggestions import SuggestionSteps
 
 log = logging.getLogger(__name__)
 
 SOURCE = "twilio_sms"
 PENDING_TTL = timedelta(minutes=15)
 REPEAT_WINDOW = timedelta(minutes=15)
-
-
-@dataclass
-class Reply:
-    text: str
-    understood: bool
-    intent: str
-    order: Order | None = None
 
 
 def receive_sms(
@@ -230,7 +225,7 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     return previous is not None and previous.understood is False
 
 
-class _Conversation:
+class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
     """One inbound message's dialogue with the order backend."""
 
     def __init__(
@@ -280,6 +275,14 @@ class _Conversation:
 
     def handle(self) -> Reply:
         p = self.parsed
+        if self.awaits_suggestion():
+            if p.intent in (Intent.YES, Intent.NO):
+                return self.answer_suggestion()
+            self.drop_suggestion()
+        if self.answers_price_zone():
+            return self.answer_price_zone()
+        if self.answers_correction():
+            return self.answer_correction()
         handlers = {
             Intent.PARK: self.park,
             Intent.STOP: self.stop,
@@ -297,6 +300,9 @@ class _Conversation:
             Intent.UNBOOK: self.booking,
             Intent.BOOKINGS: self.booking,
             Intent.MOVE: self.booking,
+            Intent.DID_YOU_MEAN: self.offer_suggestion,
+            Intent.PRICE: self.price,
+            Intent.CORRECT: self.correct,
         }
         handler = handlers.get(p.intent)
         if handler is not None:
