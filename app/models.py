@@ -189,6 +189,16 @@ class Zone(Base):
     max_minutes: Mapped[int | None] = mapped_column(Integer)
     bookable: Mapped[bool] = mapped_column(Boolean, default=False)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    # The booking terms of a bookable zone, as the zones file gives them; None takes the
+    # default of :func:`app.domain.booking_policy.booking_policy_from_fields`.
+    slot_minutes: Mapped[int | None] = mapped_column(Integer)
+    booking_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    min_notice_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_advance_days: Mapped[int | None] = mapped_column(Integer)
+    cancel_free_until_minutes: Mapped[int | None] = mapped_column(Integer)
+    cancel_late_refund_percent: Mapped[int | None] = mapped_column(Integer)
+    hold_minutes: Mapped[int | None] = mapped_column(Integer)
+    booking_rate_per_hour_cents: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Digits a caller keys (or says) for this zone on the voice menu, for a code with
     # letters (``EV1``); None for an all-digit code, which is its own.
@@ -204,6 +214,7 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_plate_status", "plate_key", "status"),
         Index("ix_orders_status_ends_at", "status", "ends_at"),
+        Index("ix_orders_zone_kind_status", "zone_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -237,6 +248,12 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     language: Mapped[str] = mapped_column(String(2))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A booking's short reference (``K7M2QX``), what the driver quotes to cancel or move it.
+    booking_ref: Mapped[str | None] = mapped_column(String(8), unique=True)
+    # Until when an unpaid booking holds its space (``awaiting_payment``); None once paid.
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A booking's reminder before its start (``reminder_sent_at`` is the one before its end).
+    start_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -118,6 +118,9 @@ DEFAULT_MINIMUM_CHARGE_CENTS = 50
 WAIVED = "waived_below_minimum"
 # ``failure_reason`` of an extension's payment cancelled because it was not paid in time.
 LAPSED = "extension_lapsed"
+# ``failure_reason`` of a booking's payment cancelled because its hold lapsed unpaid: money
+# that still arrives for it books the space if one is free (``booking_space.confirm_paid``).
+HOLD_LAPSED = "hold_lapsed"
 
 
 def minimum_charge_cents(currency: str) -> int:

@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backend import customers
+from app.backend import booking_space, customers
 from app.backend.ledger import (
+    HOLD_LAPSED,
     activate,
     idempotency_key,
     lock_payment,
@@ -33,6 +34,7 @@ from app.models import (
     Customer,
     Event,
     Order,
+    OrderKind,
     OrderStatus,
     Payment,
     PaymentStatus,
@@ -129,6 +131,8 @@ class Applied:
 
     paid: bool = False
     returned: Returned | None = None
+    # A booking paid after its hold lapsed, when no space was left: refunded in full.
+    booking_lost: bool = False
 
 
 def apply_paid(
@@ -145,7 +149,9 @@ def apply_paid(
 
     Money for a payment that is no longer pending (cancelled with its order, or already
     paid through another checkout) is never kept: it is recorded and returned
-    (:func:`return_unexpected`).
+    (:func:`return_unexpected`). A booking is booked instead of activated; one paid after
+    its hold lapsed is booked only if a space is still free, else refunded
+    (:func:`app.backend.booking_space.confirm_paid`; ``booking_lost``).
     """
     if info.status not in ("succeeded", "requires_capture"):
         if (
@@ -166,6 +172,8 @@ def apply_paid(
                 ref=info.ref,
             )
         return Applied()
+    if _paid_after_hold_lapsed(payment):
+        payment.status = PaymentStatus.PENDING  # applied below, then capacity decides
     if payment.status is not PaymentStatus.PENDING:
         if payment.provider_ref != info.ref:
             return Applied(
@@ -190,8 +198,9 @@ def apply_paid(
     ):
         customer.saved_payment_method_id = info.payment_method_ref
         customer.card_saved_at = now
-    activate(order, now)
-    mark_extension_paid(order)
+    if order.kind is not OrderKind.BOOKING:
+        activate(order, now)
+        mark_extension_paid(order)
     record_event(
         session,
         order,
@@ -207,7 +216,21 @@ def apply_paid(
         ref=info.ref,
         card_saved=bool(payment.save_card and customer and customer.card_saved_at == now),
     )
-    return Applied(paid=True)
+    lost = order.kind is OrderKind.BOOKING and not booking_space.confirm_paid(
+        session, kanava, order, payment, now=now
+    )
+    return Applied(paid=True, booking_lost=lost)
+
+
+def _paid_after_hold_lapsed(payment: Payment) -> bool:
+    """Money for a booking's payment cancelled only because its hold lapsed."""
+    return (
+        payment.order.kind is OrderKind.BOOKING
+        and payment.status is PaymentStatus.CANCELLED
+        and payment.failure_reason == HOLD_LAPSED
+        and payment.provider_ref is None
+        and payment.order.status is OrderStatus.EXPIRED
+    )
 
 
 def _already_returned(session: Session, ref: str) -> bool:

@@ -19,9 +19,15 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.booking_policy import (
+    BookingPolicy,
+    BookingPolicyError,
+    booking_policy_from_fields,
+)
 from app.domain.pricing import (
     Tariff,
     TariffError,
+    money_to_decimal_str,
     paid_hours_to_spec,
     parse_money,
     parse_paid_hours,
@@ -82,6 +88,44 @@ def tariff_of(zone: Zone) -> Tariff:
         daily_cap_cents=zone.daily_cap_cents,
         max_minutes=zone.max_minutes,
     )
+
+
+# The booking fields of a zone: zones-file key -> Zone column (the rate is kept in cents).
+BOOKING_FIELDS = (
+    "slot_minutes",
+    "booking_hours",
+    "min_notice_minutes",
+    "max_advance_days",
+    "cancel_free_until_minutes",
+    "cancel_late_refund_percent",
+    "hold_minutes",
+)
+
+
+def booking_fields_of(zone: Zone) -> dict[str, object]:
+    """The zone's booking fields as the zones file spells them (None: the default)."""
+    fields: dict[str, object] = {name: getattr(zone, name) for name in BOOKING_FIELDS}
+    fields["capacity"] = zone.capacity
+    if zone.booking_rate_per_hour_cents is not None:
+        fields["rate_per_hour"] = money_to_decimal_str(zone.booking_rate_per_hour_cents)
+    return fields
+
+
+def booking_policy_of(zone: Zone) -> BookingPolicy | None:
+    """The booking rules of a bookable zone, or None for a zone that cannot be booked."""
+    if not zone.bookable or not zone.capacity or not zone.active:
+        return None
+    return booking_policy_from_fields(
+        booking_fields_of(zone),
+        zone_rate_per_hour_cents=zone.rate_per_hour_cents,
+        zone_daily_cap_cents=zone.daily_cap_cents,
+        zone_max_minutes=zone.max_minutes,
+    )
+
+
+def bookable_zones(session: Session) -> list[Zone]:
+    """Every active bookable zone, by code."""
+    return [z for z in active_zones(session) if booking_policy_of(z) is not None]
 
 
 def find(session: Session, code: str) -> Zone | None:
@@ -211,6 +255,7 @@ def _validate(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
             raise ZoneFileError(f"{label}: a bookable zone needs a capacity")
         field = "phone_code"
         phone_code = _phone_code(raw.get("phone_code"), code, label)
+        booking = _booking_fields(raw, label, rate, cap_cents, max_minutes) if bookable else {}
     except KeyError as exc:
         raise ZoneFileError(f"{label}: {exc.args[0]} is missing") from exc
     except TariffError as exc:
@@ -227,7 +272,45 @@ def _validate(raw: Mapping[str, Any], index: int) -> dict[str, Any]:
         "bookable": bookable,
         "capacity": capacity,
         "phone_code": phone_code,
+        **{name: None for name in BOOKING_FIELDS},
+        "booking_rate_per_hour_cents": None,
+        **booking,
     }
+
+
+def _booking_fields(
+    raw: Mapping[str, Any],
+    label: str,
+    rate_cents: int,
+    cap_cents: int | None,
+    max_minutes: int | None,
+) -> dict[str, Any]:
+    """The booking fields of a bookable zone, validated as a
+    :class:`~app.domain.booking_policy.BookingPolicy` (every problem named at once)."""
+    # ``rate_per_hour`` of a zone entry is the parking rate; a booking rate of its own is
+    # ``booking_rate_per_hour`` (default: the parking rate).
+    given_rate = raw.get("booking_rate_per_hour")
+    fields = {**raw, "rate_per_hour": given_rate}
+    try:
+        policy = booking_policy_from_fields(
+            fields,
+            zone_rate_per_hour_cents=rate_cents,
+            zone_daily_cap_cents=cap_cents,
+            zone_max_minutes=max_minutes,
+        )
+    except BookingPolicyError as exc:
+        message = str(exc).replace("rate_per_hour", "booking_rate_per_hour")
+        raise ZoneFileError(f"{label}: {message}") from exc
+    values: dict[str, Any] = {name: raw.get(name) for name in BOOKING_FIELDS}
+    for name in BOOKING_FIELDS:
+        if name != "booking_hours" and values[name] is not None:
+            values[name] = int(values[name])
+    if values["booking_hours"] is not None:
+        values["booking_hours"] = paid_hours_to_spec(policy.booking_hours)
+    values["booking_rate_per_hour_cents"] = (
+        parse_money(given_rate) if given_rate is not None else None
+    )
+    return values
 
 
 def _phone_code(value: Any, code: str, label: str) -> str | None:

@@ -24,6 +24,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
+from app.clock import booking_duties
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (
@@ -68,6 +69,9 @@ class TickReport:
     extensions_lapsed: int = 0
     debts_reminded: int = 0
     debts_waived: int = 0
+    holds_lapsed: int = 0
+    booking_reminders: int = 0
+    bookings_ended: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -593,6 +597,18 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
         session, "max_stay", lambda: end_at_max_stay(session, kanava, now)
     )
     report.reminders = _run(session, "reminders", lambda: send_reminders(session, kanava, now))
+    report.holds_lapsed = _run(
+        session, "holds", lambda: booking_duties.lapse_holds(session, kanava, now)
+    )
+    report.bookings_ended = _run(
+        session, "bookings_ended", lambda: booking_duties.end_bookings(session, kanava, now)
+    )
+    report.booking_reminders = _run(
+        session,
+        "booking_reminders",
+        lambda: booking_duties.remind_starts(session, kanava, now)
+        + booking_duties.remind_ends(session, kanava, now),
+    )
     debts = DebtSweep()
     report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))
     report.debts_waived = debts.waived

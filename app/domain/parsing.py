@@ -161,6 +161,10 @@ class Intent(enum.StrEnum):
     RECEIPT = "receipt"
     BOOK = "book"
     UNBOOK = "unbook"
+    #: the sender's upcoming bookings
+    BOOKINGS = "bookings"
+    #: move a booking (its reference and the new time are read by ``booking_text.parse_move``)
+    MOVE = "move"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     YES = "yes"
@@ -313,6 +317,8 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
     **_keywords(Intent.RECEIPT, fi="KUITTI", sv="KVITTO", en="RECEIPT"),
     **_keywords(Intent.BOOK, fi="VARAA", sv="BOKA", en="BOOK"),
     **_keywords(Intent.UNBOOK, fi="PERU", sv="AVBOKA", en="UNBOOK"),
+    **_keywords(Intent.BOOKINGS, fi="VARAUKSET", sv="BOKNINGAR", en="BOOKINGS"),
+    **_keywords(Intent.MOVE, fi="SIIRRÄ SIIRRA", sv="FLYTTA", en="MOVE"),
     **_keywords(
         Intent.PRICE,
         fi="HINTA HINNAT HINNASTO TAKSA TAKSAT",
@@ -2558,6 +2564,9 @@ def _parse_keyword(
         return _parse_book(rest, known, language)
     if intent is Intent.UNBOOK:
         return _parse_unbook(rest, language)
+    if intent in (Intent.BOOKINGS, Intent.MOVE):
+        # A move's reference and new time are read by ``booking_text.parse_move``.
+        return ParsedMessage(intent, language=language)
     if intent is Intent.PRICE:
         return _parse_price(rest, known, language)
     if intent is Intent.CORRECT:

@@ -15,11 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.backend import ledger, provider_payments
+from app.backend import bookings, ledger, provider_payments
+from app.backend.orders import OrderError
+from app.domain.booking_capacity import Alternative
 from app.kernel import Kanava
-from app.models import Payment, WebhookReceipt
-from app.texts.messages import payment_confirmed_text, refund_made
+from app.models import Order, OrderKind, Payment, WebhookReceipt
+from app.texts import bookings as booking_texts
+from app.texts.messages import language_of, payment_confirmed_text, refund_made
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms.bookings import BookingDialogue
 
 WEBHOOK_SOURCE = "stripe"
 
@@ -36,7 +40,9 @@ def tell_paid(
     ``payment``: one confirmation of a payment made now, or the refund of money nobody
     asked for. Does not commit."""
     order = payment.order
-    if applied.paid and order.customer is not None:
+    if applied.paid and order.customer is not None and order.kind is OrderKind.BOOKING:
+        _tell_booking_paid(session, kanava, order, payment, applied, now=now)
+    elif applied.paid and order.customer is not None:
         notifications.queue_sms(
             session,
             kanava,
@@ -48,6 +54,39 @@ def tell_paid(
         )
     if applied.returned is not None:
         tell_returned(session, kanava, applied.returned, now=now)
+
+
+def _tell_booking_paid(
+    session: Session,
+    kanava: Kanava,
+    order: Order,
+    payment: Payment,
+    applied: provider_payments.Applied,
+    *,
+    now: datetime,
+) -> None:
+    """A booking's payment came: booked (with its calendar link), or, paid after its hold
+    lapsed with no space left, refunded, with the nearest free windows offered as numbered
+    one-word answers."""
+    customer = order.customer
+    assert customer is not None
+    lang = language_of(order)
+    if not applied.booking_lost:
+        text = booking_texts.booking_paid(order, lang, kanava)
+        purpose = "booking_paid"
+    else:
+        found: list[Alternative] = []
+        try:
+            offered = bookings.alternatives_for(
+                session, kanava, order.zone, bookings.window_of(order), now
+            )
+        except OrderError:  # the zone is no longer bookable
+            offered = None
+        dialogue = BookingDialogue(session, kanava, customer, lang, now, [])
+        found = dialogue.offer(offered, order.zone.code, order.plate_display)
+        text = booking_texts.booking_lost(order, payment.refunded_cents, found, lang, kanava)
+        purpose = "booking_refunded"
+    notifications.queue_sms(session, kanava, customer, text, purpose=purpose, order=order, now=now)
 
 
 def tell_returned(

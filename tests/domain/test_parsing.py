@@ -245,6 +245,11 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("KIELI", pm(Intent.LANGUAGE, language="fi", problem="bad_language")),
     ("KIELI DE", pm(Intent.LANGUAGE, language="fi", problem="bad_language")),
     # --- bookings ---------------------------------------------------------------
+    ("VARAUKSET", pm(Intent.BOOKINGS, language="fi")),
+    ("bokningar", pm(Intent.BOOKINGS, language="sv")),
+    ("MOVE K7M2QX 14-16", pm(Intent.MOVE, language="en")),
+    ("siirrä K7M2QX huomenna", pm(Intent.MOVE, language="fi")),
+    ("FLYTTA K7M2QX 14-16", pm(Intent.MOVE, language="sv")),
     ("VARAA 101 24.12. 10-12", pm(Intent.BOOK, language="fi", zone="101",
                                   booking_date="24.12", booking_from="10:00",
                                   booking_to="12:00")),

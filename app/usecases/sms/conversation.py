@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms import bookings as sms_bookings
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +178,11 @@ def _converse(
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
         if parsed.intent is Intent.STOP:
             # Opting out must never trap a running parking: it still ends, silently.
-            silent = _Conversation(session, kanava, customer, parsed, lang, now, known)
+            silent = _Conversation(session, kanava, customer, parsed, lang, now, known, body)
             inbound.order = silent.stop_all_silently()
         return ""
 
-    conversation = _Conversation(session, kanava, customer, parsed, lang, now, known)
+    conversation = _Conversation(session, kanava, customer, parsed, lang, now, known, body)
     reply = conversation.handle()
     inbound.understood = reply.understood
     inbound.intent = reply.intent
@@ -233,7 +234,9 @@ class _Conversation:
         lang: str,
         now: datetime,
         known_zones: list[str],
+        body: str = "",
     ) -> None:
+        self.body = body
         self.session = session
         self.kanava = kanava
         self.customer = customer
@@ -284,6 +287,8 @@ class _Conversation:
             Intent.CHOICE: self.choice,
             Intent.BOOK: self.booking,
             Intent.UNBOOK: self.booking,
+            Intent.BOOKINGS: self.booking,
+            Intent.MOVE: self.booking,
         }
         handler = handlers.get(p.intent)
         if handler is not None:
@@ -299,7 +304,23 @@ class _Conversation:
         return self._reply(messages.help_text(self.lang))
 
     def booking(self) -> Reply:
-        return self._reply(messages.booking_unavailable(self.lang))
+        """Book, cancel, list or move bookings (:mod:`app.usecases.sms.bookings`)."""
+        dialogue = self._bookings()
+        intent = self.parsed.intent
+        if intent is Intent.BOOK:
+            answer = dialogue.book(self.body)
+        elif intent is Intent.UNBOOK:
+            answer = dialogue.unbook(self.body)
+        elif intent is Intent.MOVE:
+            answer = dialogue.move(self.body)
+        else:
+            answer = dialogue.list()
+        return self._reply(answer.text, understood=answer.understood, order=answer.order)
+
+    def _bookings(self) -> sms_bookings.BookingDialogue:
+        return sms_bookings.BookingDialogue(
+            self.session, self.kanava, self.customer, self.lang, self.now, self.known_zones
+        )
 
     def opt_out(self) -> Reply:
         if self.customer.opted_out_at is None:
@@ -506,6 +527,9 @@ class _Conversation:
     def choice(self) -> Reply:
         pending = self.pending
         n = self.parsed.choice or 0
+        if pending is not None and sms_bookings.is_booking_question(pending):
+            answer = self._bookings().answer_choice(pending, n)
+            return self._reply(answer.text, understood=answer.understood, order=answer.order)
         if not pending or pending.get("kind") not in ("choose_vehicle", "choose_order"):
             if str(n) in self.known_zones:
                 return self._park_usual_car(str(n), None)
@@ -592,6 +616,10 @@ class _Conversation:
 
     def extend(self) -> Reply:
         minutes, until = self.parsed.duration_minutes, self.parsed.until_time
+        pending = self.pending
+        if pending is not None and pending.get("kind") == sms_bookings.EXTEND_BOOKING:
+            answer = self._bookings().extend(pending, minutes)
+            return self._reply(answer.text, understood=answer.understood, order=answer.order)
         if until is not None:
             # "JATKA klo 18": extend up to that clock time (0 = already until then)
             minutes = 0
