@@ -31,6 +31,7 @@ from app.channels import (
     twilio_status,
     voice,
     web,
+    web_book,
     web_form,
 )
 from app.cli import register as register_cli
@@ -109,6 +110,7 @@ def create_app(
     app.register_blueprint(demo_pay.bp)
     app.register_blueprint(stripe_webhook.bp)
     app.register_blueprint(web_form.bp)
+    app.register_blueprint(web_book.bp)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(twilio_status.bp)
     app.register_blueprint(admin_auth.bp)
