@@ -261,8 +261,76 @@ def _order_action(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _booking_text(e: _Event, action: str) -> str | None:
+    """A booking's own events (recorded by the booking backend), with its reference."""
+    ref = _text(e.data.get("ref")) or "–"
+    where = e.where()
+    start = e.time("starts_at") or "–"
+    end = e.time("ends_at") or "–"
+    amount = e.amount()
+    if action == "booking_made":
+        text = str(
+            _(
+                "Booking %(ref)s made: %(where)s, %(start)s–%(end)s",
+                ref=ref,
+                where=where,
+                start=start,
+                end=end,
+            )
+        )
+        return f"{text}, {amount}" if amount else text
+    if action == "booked":
+        return str(_("Booking %(ref)s paid and confirmed: %(where)s", ref=ref, where=where))
+    if action == "booking_moved":
+        text = str(
+            _(
+                "Booking %(ref)s moved: %(where)s, now %(start)s–%(end)s",
+                ref=ref,
+                where=where,
+                start=start,
+                end=end,
+            )
+        )
+        return f"{text} ({amount})" if amount and _cents(e.data.get("amount_cents")) else text
+    if action == "booking_extended":
+        text = str(
+            _("Booking %(ref)s extended: %(where)s, until %(end)s", ref=ref, where=where, end=end)
+        )
+        return f"{text}, {amount}" if amount else text
+    if action == "hold_lapsed":
+        return str(
+            _("Booking %(ref)s not paid in time, its hold lapsed: %(where)s", ref=ref, where=where)
+        )
+    if action == "lost_after_hold":
+        return str(
+            _(
+                "Booking %(ref)s paid after its hold lapsed, zone full: refunded (%(where)s)",
+                ref=ref,
+                where=where,
+            )
+        )
+    if action == "booking_ended":
+        return str(_("Booking %(ref)s ended: %(where)s", ref=ref, where=where))
+    return None
+
+
+BOOKING_ACTIONS = frozenset(
+    {
+        "booking_made",
+        "booked",
+        "booking_moved",
+        "booking_extended",
+        "hold_lapsed",
+        "lost_after_hold",
+        "booking_ended",
+    }
+)
+
+
 def _order_text(e: _Event) -> str | None:
     action = _order_action(e.data)
+    if action in BOOKING_ACTIONS:
+        return _booking_text(e, str(action))
     where = e.where()
     amount = e.amount() if "amount_cents" in e.data else e.amount("added_cents")
     if action == "started":
