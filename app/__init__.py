@@ -18,6 +18,7 @@ from app.bootstrap import build_kanava
 from app.channels import (
     admin,
     admin_auth,
+    admin_bookings,
     api,
     demo_pay,
     errors,
@@ -115,6 +116,7 @@ def create_app(
     app.register_blueprint(twilio_status.bp)
     app.register_blueprint(admin_auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_bookings.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:

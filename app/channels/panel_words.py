@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import Order
+from app.panel.bookings import BookingCancelQuote
 from app.panel.queries import (
     CancelQuote,
     ExtendQuote,
@@ -789,3 +790,47 @@ def refund_words(quote: RefundQuote, now: datetime) -> ConfirmWords:
         facts,
         str(_("Refund %(amount)s", amount=amount)),
     )
+
+
+def booking_cancel_words(quote: BookingCancelQuote, now: datetime) -> ConfirmWords:
+    """Cancelling a booking for staff: what its zone's terms refund now."""
+    order = quote.order
+    ref = order.booking_ref or ""
+    currency = order.currency
+    sentence = str(_("Cancel booking %(ref)s now: its space is free at once.", ref=ref))
+    if quote.refund_cents:
+        sentence += " " + str(
+            _("%(amount)s is refunded to the card.", amount=money(quote.refund_cents, currency))
+        )
+    elif quote.paid_cents:
+        sentence += " " + str(
+            _(
+                "By the zone's terms nothing of the %(amount)s paid is refunded now: refund "
+                "it separately if needed.",
+                amount=money(quote.paid_cents, currency),
+            )
+        )
+    start = local_time(order.starts_at, now)
+    end = local_time(order.ends_at, now) if order.ends_at else "–"
+    facts = [
+        (str(_("Booking")), f"{ref} {order.plate_display}"),
+        (str(_("Zone")), f"{order.zone.code} {order.zone.name}"),
+        (str(_("Time")), f"{start}–{end}"),
+        (str(_("Paid")), money(quote.paid_cents, currency)),
+    ]
+    return ConfirmWords(
+        str(_("Cancel booking %(ref)s?", ref=ref)),
+        sentence,
+        facts,
+        str(_("Cancel booking %(ref)s now", ref=ref)),
+    )
+
+
+def booking_cancelled_text(order: Order, refunded_cents: int) -> str:
+    text = str(_("Booking %(ref)s cancelled.", ref=order.booking_ref or ""))
+    if refunded_cents:
+        refunded = money(refunded_cents, order.currency)
+        text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
+    if order.customer is not None:
+        text += " " + str(_("The driver was told by SMS."))
+    return text

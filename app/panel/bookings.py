@@ -1,0 +1,160 @@
+"""The panel's bookings: a bookable zone's day as an occupancy grid (slots x used/capacity)
+and the list of its bookings, and staff cancellation by the zone's terms.
+
+Reads and books through :mod:`app.backend.bookings` (the same capacity lock and refund
+rules as SMS, voice and web). The actions commit once, then send the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.backend import bookings, ledger, zones
+from app.backend.orders import OrderError
+from app.domain.booking_capacity import SlotAvailability
+from app.domain.booking_policy import BookingPolicy, first_instant, refund_cents
+from app.kernel import Kanava
+from app.models import (
+    Channel,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    User,
+    Zone,
+)
+from app.panel.queries import PanelError
+from app.texts import bookings as texts
+from app.usecases import outbox_dispatch as notifications
+
+
+@dataclass(frozen=True)
+class GridRow:
+    slot: SlotAvailability
+    used: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    order: Order
+    # The payment staff may refund (the newest paid one), if any.
+    paid: Payment | None
+    cancellable: bool
+
+
+@dataclass(frozen=True)
+class BookingDay:
+    zone: Zone
+    policy: BookingPolicy
+    day: date
+    rows: list[GridRow]
+    bookings: list[BookingRow]
+
+
+@dataclass(frozen=True)
+class BookingCancelQuote:
+    order: Order
+    paid_cents: int
+    refund_cents: int
+
+
+def _bookable(session: Session, code: str) -> tuple[Zone, BookingPolicy]:
+    zone = zones.find(session, code)
+    policy = zones.booking_policy_of(zone) if zone is not None else None
+    if zone is None or policy is None:
+        raise PanelError("unknown_zone", zone=code)
+    return zone, policy
+
+
+def _day_orders(session: Session, kanava: Kanava, zone: Zone, day: date) -> list[Order]:
+    tz = kanava.settings.tz
+    low = first_instant(day, datetime.min.time(), tz)
+    high = first_instant(day + timedelta(days=1), datetime.min.time(), tz)
+    found = session.scalars(
+        select(Order)
+        .where(
+            Order.zone_id == zone.id,
+            Order.kind == OrderKind.BOOKING,
+            Order.starts_at < high,
+            Order.ends_at > low,
+        )
+        .order_by(Order.starts_at, Order.id)
+    )
+    return list(found)
+
+
+def _paid_payment(order: Order) -> Payment | None:
+    paid = [
+        p
+        for p in order.payments
+        if p.status is PaymentStatus.SUCCEEDED and p.captured_cents > p.refunded_cents
+    ]
+    return max(paid, key=lambda p: p.id, default=None)
+
+
+def booking_day(
+    session: Session, kanava: Kanava, code: str, day: date, now: datetime
+) -> BookingDay:
+    """The zone's grid of ``day`` (local) and every booking touching that day. Raises
+    ``PanelError("unknown_zone")`` for a zone that cannot be booked."""
+    zone, policy = _bookable(session, code)
+    grid = bookings.availability(session, kanava, zone, day, now)
+    rows = [GridRow(slot, max(0, policy.capacity - slot.free), policy.capacity) for slot in grid]
+    listed = [
+        BookingRow(order, _paid_payment(order), bookings.is_upcoming(order, now))
+        for order in _day_orders(session, kanava, zone, day)
+    ]
+    return BookingDay(zone, policy, day, rows, listed)
+
+
+def _booking_or_error(session: Session, order_id: int, now: datetime) -> Order:
+    order = session.get(Order, order_id)
+    if order is None or order.kind is not OrderKind.BOOKING:
+        raise PanelError("unknown_order", order_id=order_id)
+    if not bookings.is_upcoming(order, now):
+        raise PanelError("not_live", order_id=order_id)
+    return order
+
+
+def cancel_quote(session: Session, order_id: int, now: datetime) -> BookingCancelQuote:
+    """What cancelling the booking now would refund by its zone's terms. Raises
+    ``PanelError`` ``unknown_order`` or ``not_live``."""
+    order = _booking_or_error(session, order_id, now)
+    paid = ledger.paid_total(order)
+    back = refund_cents(bookings.terms_of(order.zone), paid, order.starts_at, now)
+    return BookingCancelQuote(order, paid, back)
+
+
+def cancel_booking(
+    session: Session, kanava: Kanava, user: User, order_id: int, now: datetime
+) -> bookings.BookingCancelled:
+    """Cancel the booking by its zone's terms, as the driver's own cancel would (refund in
+    full before the cutoff, the late share after); the driver gets an SMS. A second
+    confirmation finds it cancelled. Raises ``PanelError`` ``unknown_order`` or
+    ``not_live``. Commits."""
+    order = _booking_or_error(session, order_id, now)
+    try:
+        done = bookings.cancel_booking(
+            session, kanava, order, now=now, channel=Channel.ADMIN, actor=user.name, reason="staff"
+        )
+    except OrderError as exc:
+        session.rollback()
+        raise PanelError("not_live", order_id=order_id) from exc
+    if order.customer is not None:
+        text = texts.booking_cancelled(order, done.refunded_cents, done.paid_cents, order.language)
+        notifications.queue_sms(
+            session, kanava, order.customer, text, purpose="staff_cancel", order=order, now=now
+        )
+    session.commit()
+    notifications.dispatch_queued(session, kanava, now=now)
+    return done
+
+
+def is_cancelled(order: Order) -> bool:
+    return order.status is OrderStatus.CANCELLED
