@@ -1417,6 +1417,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
             "paid_cents",
             "currency",
             "created_at",
+            "booking_ref",
         ]
     )
     rows = session.scalars(
@@ -1439,6 +1440,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
                 ledger.paid_total(o),
                 o.currency,
                 _iso(o.created_at, kanava),
+                o.booking_ref or "",
             ]
         )
     return out.getvalue()

@@ -86,3 +86,16 @@ def test_staff_cancel_confirms_the_refund_by_the_terms_then_cancels_and_tells_th
 def test_the_zone_list_links_the_bookings_of_bookable_zones(client: FlaskClient) -> None:
     page = client.get("/admin/zones?lang=en").get_data(as_text=True)
     assert 'href="/admin/bookings/G1"' in page and 'href="/admin/bookings/101"' not in page
+
+
+def test_the_csv_export_names_a_booking_with_its_ref_and_window(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    phone.send("BOOK G1 tomorrow 10-12 ABC-123")
+    ref = booking(app).booking_ref
+    csv = client.get("/admin/export?what=orders&from=2026-11-23&to=2026-11-23")
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith(",created_at,booking_ref")
+    [row] = [line for line in lines[1:] if ",booking," in line]
+    assert row.endswith(f",{ref}")
+    assert "2026-11-24T10:00:00+02:00,2026-11-24T12:00:00+02:00" in row
