@@ -93,7 +93,8 @@ def cancel(order_id: int) -> WerkzeugResponse:
         return redirect(url_for("admin_bookings.confirm_cancel", order_id=order_id), code=303)
     k = kanava()
     try:
-        done = panel_bookings.cancel_booking(db.session(), k, staff(), order_id, k.clock())
+        note = request.form.get("note", "")[:500].strip()
+        done = panel_bookings.cancel_booking(db.session(), k, staff(), order_id, note, k.clock())
         flash(panel_words.booking_cancelled_text(done.order, done.refunded_cents))
     except PanelError as exc:
         flash(error_text(exc), "error")

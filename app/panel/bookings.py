@@ -132,7 +132,7 @@ def cancel_quote(session: Session, order_id: int, now: datetime) -> BookingCance
 
 
 def cancel_booking(
-    session: Session, kanava: Kanava, user: User, order_id: int, now: datetime
+    session: Session, kanava: Kanava, user: User, order_id: int, note: str, now: datetime
 ) -> bookings.BookingCancelled:
     """Cancel the booking by its zone's terms, as the driver's own cancel would (refund in
     full before the cutoff, the late share after); the driver gets an SMS. A second
@@ -141,7 +141,13 @@ def cancel_booking(
     order = _booking_or_error(session, order_id, now)
     try:
         done = bookings.cancel_booking(
-            session, kanava, order, now=now, channel=Channel.ADMIN, actor=user.name, reason="staff"
+            session,
+            kanava,
+            order,
+            now=now,
+            channel=Channel.ADMIN,
+            actor=user.name,
+            reason=f"cancelled by staff: {note}" if note else "cancelled by staff",
         )
     except OrderError as exc:
         session.rollback()
