@@ -9,21 +9,30 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.channels import admin_auth, panel_words
-from app.channels.admin import _no_store, _signed_in, _words, error_text
+from app.channels import admin_auth, panel_words, web_book
+from app.channels.admin import ERROR_WORDS, _no_store, _signed_in, _words, error_text
 from app.channels.admin_auth import admin_required, safe_next, staff
 from app.extensions import db, kanava
 from app.panel import bookings as panel_bookings
 from app.panel.queries import PanelError
+from app.usecases import web_bookings
 
 bp = Blueprint("admin_bookings", __name__, url_prefix="/admin/bookings")
 bp.before_request(_signed_in)
 bp.after_request(_no_store)
 bp.context_processor(_words)
 bp.register_error_handler(CSRFError, admin_auth.csrf_refused)
+
+
+BOOKING_ERRORS = {
+    "booking_refused": _l("That time cannot be booked: choose a start and a length in the list."),
+    "booking_full": _l("No space is free for all of that time. Nothing was booked."),
+    "bad_plate": _l("Type a plate, for example ABC-123."),
+}
 
 
 def _day(text: str | None, today: date) -> date:
@@ -49,10 +58,35 @@ def day(code: str) -> str:
         day_name=format_date(wanted, "EEEE d.M.yyyy"),
         previous=wanted - timedelta(days=1),
         following=wanted + timedelta(days=1),
+        starts=[(web_book.start_param(r.slot.start), r) for r in found.rows if r.slot.bookable],
+        most_slots=web_bookings.MOST_SLOTS,
         today=today,
         now=now,
         tz=k.settings.tz,
     )
+
+
+@bp.post("/<code>")
+@admin_required
+def create(code: str) -> WerkzeugResponse:
+    """Staff book a space for a driver; the booking waits for its payment by its link."""
+    k = kanava()
+    now = k.clock()
+    start = web_book.parse_start(request.form.get("start"))
+    slots = request.form.get("slots", "")
+    back = url_for("admin_bookings.day", code=code, date=request.form.get("date") or None)
+    if start is None or not slots.isdigit():
+        flash(str(BOOKING_ERRORS["booking_refused"]), "error")
+        return redirect(back, code=303)
+    try:
+        made = panel_bookings.create_booking(
+            db.session(), k, staff(), code, start, int(slots), request.form.get("plate", ""), now
+        )
+    except PanelError as exc:
+        flash(str(BOOKING_ERRORS.get(exc.code, ERROR_WORDS.get(exc.code, exc.code))), "error")
+        return redirect(back, code=303)
+    flash(panel_words.booking_made_text(made.order, made.pay_link))
+    return redirect(back, code=303)
 
 
 def _back() -> str:

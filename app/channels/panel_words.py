@@ -834,3 +834,29 @@ def booking_cancelled_text(order: Order, refunded_cents: int) -> str:
     if order.customer is not None:
         text += " " + str(_("The driver was told by SMS."))
     return text
+
+
+def booking_made_text(order: Order, pay_link: str | None) -> str:
+    """What a staff booking did: its reference and window, and how the driver pays."""
+    start = format_datetime(order.starts_at, "d.M. HH:mm")
+    end = format_datetime(order.ends_at, "HH:mm") if order.ends_at else ""
+    text = str(
+        _(
+            "Booking %(ref)s made for %(plate)s, %(start)s–%(end)s.",
+            ref=order.booking_ref or "",
+            plate=order.plate_display,
+            start=start,
+            end=end,
+        )
+    )
+    if pay_link:
+        text += " " + str(
+            _(
+                "It holds its space until %(time)s; the driver pays by this link: %(link)s",
+                time=format_datetime(order.hold_expires_at, "HH:mm")
+                if order.hold_expires_at
+                else "",
+                link=pay_link,
+            )
+        )
+    return text

@@ -62,7 +62,8 @@ def _day(text: str | None, first: date, last: date) -> date:
     return min(max(wanted, first), last)
 
 
-def _start(text: str | None) -> datetime | None:
+def parse_start(text: str | None) -> datetime | None:
+    """A slot's start as the pages carry it (``2026-11-24T08:00Z``); None if it is not one."""
     try:
         return datetime.strptime(text or "", START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
@@ -167,7 +168,7 @@ def day_page(zone_code: str) -> Response:
     now = k.clock()
     first = web_bookings.today(k, now)
     day = _day(request.args.get("date"), first, web_bookings.last_day(k, found.policy, now))
-    return _page(found, day, _start(request.args.get("start")))
+    return _page(found, day, parse_start(request.args.get("start")))
 
 
 @bp.post("/book/<zone_code>")
@@ -175,7 +176,7 @@ def book(zone_code: str) -> WerkzeugResponse:
     found = _zone_or_404(zone_code)
     k = kanava()
     now = k.clock()
-    start = _start(request.form.get("start"))
+    start = parse_start(request.form.get("start"))
     fields = {name: request.form.get(name, "")[:40] for name in ("plate", "phone", "slots", "key")}
     first = web_bookings.today(k, now)
     last = web_bookings.last_day(k, found.policy, now)
@@ -237,7 +238,7 @@ def expired_form(error: CSRFError) -> Response:
     code = str((request.view_args or {}).get("zone_code") or "")
     found = _zone_or_404(code)
     k = kanava()
-    start = _start(request.form.get("start"))
+    start = parse_start(request.form.get("start"))
     day = start.astimezone(k.settings.tz).date() if start else web_bookings.today(k, k.clock())
     fields = {name: request.form.get(name, "")[:40] for name in ("plate", "phone", "slots")}
     return _page(found, day, start, errors={"form": "expired_form"}, fields=fields, status=400)

@@ -17,6 +17,7 @@ from app.backend import bookings, ledger, zones
 from app.backend.orders import OrderError
 from app.domain.booking_capacity import SlotAvailability
 from app.domain.booking_policy import BookingPolicy, first_instant, refund_cents
+from app.domain.plates import normalize_plate
 from app.kernel import Kanava
 from app.models import (
     Channel,
@@ -31,6 +32,7 @@ from app.models import (
 from app.panel.queries import PanelError
 from app.texts import bookings as texts
 from app.usecases import outbox_dispatch as notifications
+from app.usecases import web_bookings
 
 
 @dataclass(frozen=True)
@@ -164,3 +166,55 @@ def cancel_booking(
 
 def is_cancelled(order: Order) -> bool:
     return order.status is OrderStatus.CANCELLED
+
+
+@dataclass(frozen=True)
+class StaffBooking:
+    order: Order
+    # The link the driver pays by; None when the booking is booked already (free).
+    pay_link: str | None
+
+
+def create_booking(
+    session: Session,
+    kanava: Kanava,
+    user: User,
+    code: str,
+    start: datetime,
+    slots: int,
+    plate: str,
+    now: datetime,
+) -> StaffBooking:
+    """Book ``slots`` back-to-back slots of zone ``code`` from ``start`` for ``plate`` for
+    a driver at the counter or on the phone to staff, through the same backend (capacity
+    lock, rules); it holds its space until paid by its link. Raises ``PanelError``
+    ``unknown_zone``, ``bad_plate``, ``booking_refused`` or ``booking_full``. Commits."""
+    zone, policy = _bookable(session, code)
+    if not 2 <= len(normalize_plate(plate)) <= 10 or not normalize_plate(plate).isalnum():
+        raise PanelError("bad_plate")
+    day = start.astimezone(kanava.settings.tz).date()
+    grid = bookings.availability(session, kanava, zone, day, now)
+    chosen = next(
+        (x for x in web_bookings.lengths(kanava, policy, grid, start) if x.slots == slots), None
+    )
+    if chosen is None:
+        raise PanelError("booking_refused")
+    try:
+        made = bookings.make_booking(
+            session,
+            kanava,
+            customer=None,
+            plate=plate,
+            zone=zone,
+            window=chosen.window,
+            channel=Channel.ADMIN,
+            now=now,
+            language=kanava.settings.default_language,
+        )
+    except OrderError as exc:
+        session.rollback()
+        raise PanelError("booking_full" if exc.code == "full" else "booking_refused") from exc
+    link = ledger.link_to_pay(kanava, made.payment)
+    session.commit()
+    notifications.dispatch_queued(session, kanava, now=now)
+    return StaffBooking(made.order, link)

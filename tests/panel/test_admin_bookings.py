@@ -99,3 +99,28 @@ def test_the_csv_export_names_a_booking_with_its_ref_and_window(
     [row] = [line for line in lines[1:] if ",booking," in line]
     assert row.endswith(f",{ref}")
     assert "2026-11-24T10:00:00+02:00,2026-11-24T12:00:00+02:00" in row
+
+
+def test_staff_book_a_space_through_the_same_backend_and_get_the_pay_link(
+    app: Flask, client: FlaskClient
+) -> None:
+    page = client.get("/admin/bookings/G1?date=2026-11-24&lang=en").get_data(as_text=True)
+    assert '<option value="2026-11-24T08:00Z">10:00 (2 free)</option>' in page
+    data = {"csrf_token": csrf_token(page), "date": "2026-11-24", "plate": "xyz-789"}
+    done = client.post(
+        "/admin/bookings/G1?lang=en",
+        data={**data, "start": "2026-11-24T08:00Z", "slots": "2"},
+        follow_redirects=True,
+    )
+    order = booking(app)
+    text = done.get_data(as_text=True)
+    assert f"Booking {order.booking_ref} made for XYZ-789, 24.11. 10:00–12:00." in text
+    assert "the driver pays by this link: https://kanava.test/pay/" in text
+    assert (order.status, order.channel.value) == (OrderStatus.AWAITING_PAYMENT, "admin")
+    bad = client.post(
+        "/admin/bookings/G1?lang=en",
+        data={**data, "start": "2026-11-23T06:00Z", "slots": "1"},  # 08:00 today: past
+        follow_redirects=True,
+    )
+    assert "That time cannot be booked" in bad.get_data(as_text=True)
+    assert len([booking(app)]) == 1
