@@ -5,7 +5,7 @@ refund page. Parses, calls :mod:`app.panel.bookings`, renders."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -17,6 +17,7 @@ from app.channels import admin_auth, panel_words, web_book
 from app.channels.admin import ERROR_WORDS, _no_store, _signed_in, _words, error_text
 from app.channels.admin_auth import admin_required, safe_next, staff
 from app.extensions import db, kanava
+from app.models import Order
 from app.panel import bookings as panel_bookings
 from app.panel.queries import PanelError
 from app.usecases import web_bookings
@@ -132,4 +133,68 @@ def cancel(order_id: int) -> WerkzeugResponse:
         flash(panel_words.booking_cancelled_text(done.order, done.refunded_cents))
     except PanelError as exc:
         flash(error_text(exc), "error")
+    return redirect(_back(), code=303)
+
+
+def _move_args() -> tuple[datetime | None, int]:
+    start = web_book.parse_start(request.values.get("start"))
+    slots = request.values.get("slots", "")
+    return start, int(slots) if slots.isdigit() else 0
+
+
+@bp.get("/orders/<int:order_id>/move")
+@admin_required
+def confirm_move(order_id: int) -> str | tuple[str, int]:
+    """Choose the new start and length; with both, what moving costs or refunds, and one
+    button that does it."""
+    k = kanava()
+    now = k.clock()
+    back = _back()
+    start, slots = _move_args()
+    session = db.session()
+    order = session.get(Order, order_id)
+    if order is None or not order.booking_ref:
+        abort(404)
+    local_day = _day(request.args.get("date"), order.starts_at.astimezone(k.settings.tz).date())
+    choices = panel_bookings.move_choices(session, k, order, local_day, now)
+    quote = None
+    error = None
+    if start is not None and slots:
+        try:
+            quote = panel_bookings.move_quote(session, k, order_id, start, slots, now)
+        except PanelError as exc:
+            error = str(BOOKING_ERRORS.get(exc.code, error_text(exc)))
+    return render_template(
+        "admin/booking_move.html",
+        order=order,
+        day=local_day,
+        choices=[(web_book.start_param(c.start), c) for c in choices],
+        most_slots=web_bookings.MOST_SLOTS,
+        quote=quote,
+        words=panel_words.booking_move_words(quote, now) if quote else None,
+        start_value=web_book.start_param(start) if start else "",
+        slots=slots,
+        back=back,
+        error=error,
+        now=now,
+    ), (409 if error else 200)
+
+
+@bp.post("/orders/<int:order_id>/move")
+@admin_required
+def move(order_id: int) -> WerkzeugResponse:
+    """Do a confirmed move; an unconfirmed form leads to the confirmation."""
+    start, slots = _move_args()
+    if request.form.get("confirmed") != "1" or start is None:
+        return redirect(url_for("admin_bookings.confirm_move", order_id=order_id), code=303)
+    k = kanava()
+    try:
+        done = panel_bookings.move_booking(
+            db.session(), k, staff(), order_id, start, slots, k.clock()
+        )
+        flash(
+            panel_words.booking_moved_text(done.order, done.difference_cents, done.refunded_cents)
+        )
+    except PanelError as exc:
+        flash(str(BOOKING_ERRORS.get(exc.code, error_text(exc))), "error")
     return redirect(_back(), code=303)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import Order
-from app.panel.bookings import BookingCancelQuote
+from app.panel.bookings import BookingCancelQuote, MoveQuote
 from app.panel.queries import (
     CancelQuote,
     ExtendQuote,
@@ -859,4 +859,44 @@ def booking_made_text(order: Order, pay_link: str | None) -> str:
                 link=pay_link,
             )
         )
+    return text
+
+
+def booking_move_words(quote: MoveQuote, now: datetime) -> ConfirmWords:
+    """Moving a booking for staff: the new window and what it costs or refunds."""
+    order = quote.order
+    ref = order.booking_ref or ""
+    currency = order.currency
+    new = f"{local_time(quote.window.start, now)}–{local_time(quote.window.end, now)}"
+    sentence = str(_("Move booking %(ref)s to %(window)s.", ref=ref, window=new))
+    if quote.difference_cents > 0:
+        more = money(quote.difference_cents, currency)
+        sentence += " " + str(_("The driver is asked to pay %(amount)s more.", amount=more))
+    elif quote.difference_cents < 0:
+        back = money(-quote.difference_cents, currency)
+        sentence += " " + str(_("%(amount)s is refunded to the card.", amount=back))
+    old_end = local_time(order.ends_at, now) if order.ends_at else "–"
+    old = f"{local_time(order.starts_at, now)}–{old_end}"
+    facts = [
+        (str(_("Booking")), f"{ref} {order.plate_display}"),
+        (str(_("Now")), old),
+        (str(_("New time")), new),
+        (str(_("New price")), money(quote.price_cents, currency)),
+    ]
+    return ConfirmWords(
+        str(_("Move booking %(ref)s?", ref=ref)),
+        sentence,
+        facts,
+        str(_("Move booking %(ref)s now", ref=ref)),
+    )
+
+
+def booking_moved_text(order: Order, difference_cents: int, refunded_cents: int) -> str:
+    text = str(_("Booking %(ref)s moved.", ref=order.booking_ref or ""))
+    if difference_cents > 0:
+        more = money(difference_cents, order.currency)
+        text += " " + str(_("The driver is asked to pay %(amount)s more.", amount=more))
+    if refunded_cents:
+        back = money(refunded_cents, order.currency)
+        text += " " + str(_("%(amount)s was refunded to the card.", amount=back))
     return text

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.backend import bookings, ledger, zones
 from app.backend.orders import OrderError
 from app.domain.booking_capacity import SlotAvailability
-from app.domain.booking_policy import BookingPolicy, first_instant, refund_cents
+from app.domain.booking_policy import BookingPolicy, Interval, first_instant, refund_cents
 from app.domain.plates import normalize_plate
 from app.kernel import Kanava
 from app.models import (
@@ -218,3 +218,81 @@ def create_booking(
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
     return StaffBooking(made.order, link)
+
+
+@dataclass(frozen=True)
+class MoveQuote:
+    order: Order
+    window: Interval
+    price_cents: int
+    # What the driver pays more (positive) or gets back (negative).
+    difference_cents: int
+
+
+def _new_window(
+    session: Session, kanava: Kanava, order: Order, start: datetime, slots: int, now: datetime
+) -> tuple[Interval, int]:
+    policy = zones.booking_policy_of(order.zone)
+    if policy is None:
+        raise PanelError("booking_refused")
+    day = start.astimezone(kanava.settings.tz).date()
+    grid = bookings.availability(session, kanava, order.zone, day, now)
+    found = web_bookings.lengths(kanava, policy, grid, start)
+    chosen = next((x for x in found if x.slots == slots), None)
+    if chosen is None:
+        raise PanelError("booking_refused")
+    return chosen.window, chosen.price_cents
+
+
+def move_quote(
+    session: Session, kanava: Kanava, order_id: int, start: datetime, slots: int, now: datetime
+) -> MoveQuote:
+    """What moving the booking to ``slots`` slots from ``start`` would cost or refund.
+    Raises ``PanelError`` ``unknown_order``, ``not_live``, ``booking_refused``."""
+    order = _booking_or_error(session, order_id, now)
+    window, price = _new_window(session, kanava, order, start, slots, now)
+    return MoveQuote(order, window, price, price - order.amount_cents)
+
+
+def move_booking(
+    session: Session,
+    kanava: Kanava,
+    user: User,
+    order_id: int,
+    start: datetime,
+    slots: int,
+    now: datetime,
+) -> bookings.BookingMoved:
+    """Move the booking as the driver's own move would (reference and payment kept, the
+    difference asked or refunded); the driver gets an SMS. Raises ``PanelError``
+    ``unknown_order``, ``not_live``, ``booking_refused``, ``booking_full``. Commits."""
+    order = _booking_or_error(session, order_id, now)
+    window, _price = _new_window(session, kanava, order, start, slots, now)
+    try:
+        done = bookings.move_booking(
+            session, kanava, order, window, now=now, channel=Channel.ADMIN, actor=user.name
+        )
+    except OrderError as exc:
+        session.rollback()
+        codes = {"full": "booking_full", "not_live": "not_live", "started": "not_live"}
+        raise PanelError(codes.get(exc.code, "booking_refused")) from exc
+    if order.customer is not None:
+        link = ledger.link_to_pay(kanava, done.payment) if done.difference_cents > 0 else None
+        text = texts.booking_moved(
+            order, done.difference_cents, link, done.refunded_cents, order.language, kanava
+        )
+        notifications.queue_sms(
+            session, kanava, order.customer, text, purpose="staff_move", order=order, now=now
+        )
+    session.commit()
+    notifications.dispatch_queued(session, kanava, now=now)
+    return done
+
+
+def move_choices(
+    session: Session, kanava: Kanava, order: Order, day: date, now: datetime
+) -> list[SlotAvailability]:
+    """The slots of ``day`` a booking could be moved to start in (bookable ones)."""
+    if zones.booking_policy_of(order.zone) is None:
+        return []
+    return [s for s in bookings.availability(session, kanava, order.zone, day, now) if s.bookable]

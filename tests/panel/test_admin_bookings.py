@@ -124,3 +124,31 @@ def test_staff_book_a_space_through_the_same_backend_and_get_the_pay_link(
     )
     assert "That time cannot be booked" in bad.get_data(as_text=True)
     assert len([booking(app)]) == 1
+
+
+def test_staff_move_a_booking_after_a_confirmation_naming_the_new_price(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    phone.send("BOOK G1 tomorrow 10-12 ABC-123")
+    order = booking(app)
+    url = f"/admin/bookings/orders/{order.id}/move?lang=en"
+    choose = client.get(url).get_data(as_text=True)
+    assert '<option value="2026-11-24T12:00Z">24.11. 14:00' in choose
+    confirm = client.get(f"{url}&start=2026-11-24T12:00Z&slots=3").get_data(as_text=True)
+    assert f"Move booking {order.booking_ref} to" in confirm and "€6.00" in confirm
+    assert "The driver is asked to pay €2.00 more." in confirm
+    assert booking(app).starts_at == order.starts_at  # nothing changed yet
+    done = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(confirm),
+            "confirmed": "1",
+            "start": "2026-11-24T12:00Z",
+            "slots": "3",
+        },
+        follow_redirects=True,
+    )
+    assert f"Booking {order.booking_ref} moved." in done.get_data(as_text=True)
+    moved = booking(app)
+    assert (moved.booking_ref, moved.amount_cents) == (order.booking_ref, 600)
+    assert moved.starts_at.isoformat().startswith("2026-11-24T12:00")
