@@ -50,7 +50,9 @@ def _render(template: str, payment: Payment, **context: object) -> str:
 def _step(token: str, save_card: bool | None) -> Response | str:
     k = kanava()
     try:
-        step = links.checkout_for_token(db.session(), k, token, now=k.clock(), save_card=save_card)
+        step = links.checkout_for_token(
+            db.session(), k, token, now=k.clock(), save_card=save_card
+        )
     except links.PaymentNotPayable:
         abort(404)
     if step.action == "redirect" and step.url:

@@ -606,10 +606,8 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     report.booking_reminders = _run(
         session,
         "booking_reminders",
-        lambda: (
-            booking_duties.remind_starts(session, kanava, now)
-            + booking_duties.remind_ends(session, kanava, now)
-        ),
+        lambda: booking_duties.remind_starts(session, kanava, now)
+        + booking_duties.remind_ends(session, kanava, now),
     )
     debts = DebtSweep()
     report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))

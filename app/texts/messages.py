@@ -249,14 +249,10 @@ def already_parked(order: Order, link: str | None, lang: str, kanava: Kanava, no
                 paid=local_time(owed.paid_until, lang, kanava, now),
                 end=local_time(order.ends_at, lang, kanava, now),
             )
-            return (
-                text
-                + " "
-                + _(
-                    "Pay %(amount)s: %(link)s",
-                    amount=money(owed.cents, owed.currency, lang),
-                    link=owed.link,
-                )
+            return text + " " + _(
+                "Pay %(amount)s: %(link)s",
+                amount=money(owed.cents, owed.currency, lang),
+                link=owed.link,
             )
         if order.open_ended or order.ends_at is None:
             text = _(

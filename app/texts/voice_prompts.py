@@ -189,7 +189,8 @@ def help_by_sms(service_number: str | None, landline: bool) -> str:
 
 def ask_zone() -> str:
     return _(
-        "Enter the zone number from the sign, then press the hash key. You can also say the zone."
+        "Enter the zone number from the sign, then press the hash key. You can also say the "
+        "zone."
     )
 
 
