@@ -18,6 +18,7 @@ from app.bootstrap import build_kanava
 from app.channels import (
     admin,
     admin_auth,
+    admin_bookings,
     api,
     demand_pages,  # noqa: F401 - adds the failure-demand page to the panel
     demo_pay,
@@ -33,6 +34,7 @@ from app.channels import (
     twilio_status,
     voice,
     web,
+    web_book,
     web_form,
 )
 from app.cli import register as register_cli
@@ -111,10 +113,12 @@ def create_app(
     app.register_blueprint(demo_pay.bp)
     app.register_blueprint(stripe_webhook.bp)
     app.register_blueprint(web_form.bp)
+    app.register_blueprint(web_book.bp)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(twilio_status.bp)
     app.register_blueprint(admin_auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_bookings.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:

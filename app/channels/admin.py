@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -35,6 +36,7 @@ from app.channels.panel_words import (
     STATUS_WORDS,
 )
 from app.config import LANGUAGES
+from app.domain.booking_policy import FieldProblem
 from app.domain.pricing import DAY_ABBREVIATIONS, TariffError
 from app.extensions import db, kanava, login_manager
 from app.panel import queries as panel
@@ -78,6 +80,14 @@ FIELD_WORDS = {
     "daily_cap": _l("Daily cap"),
     "max_minutes": _l("Longest stay in minutes"),
     "capacity": _l("Bookable spaces"),
+    "slot_minutes": _l("Slot length in minutes"),
+    "booking_hours": _l("Booking hours"),
+    "min_notice_minutes": _l("Minimum notice in minutes"),
+    "max_advance_days": _l("Bookable days ahead"),
+    "cancel_free_until_minutes": _l("Free cancellation until, minutes before the start"),
+    "cancel_late_refund_percent": _l("Refund after that, percent"),
+    "hold_minutes": _l("Unpaid hold in minutes"),
+    "booking_rate_per_hour": _l("Booking price per hour"),
 }
 
 
@@ -115,6 +125,28 @@ def zone_editor_error_text(exc: panel.PanelError) -> str:
     return str(_("Phone code: digits only, at most 8."))
 
 
+def booking_problem_text(problem: FieldProblem) -> str:
+    """One problem with a bookable zone's terms, in the viewer's language."""
+    # The policy's own rate is the zone's booking rate (the editor's booking price).
+    name = "booking_rate_per_hour" if problem.field == "rate_per_hour" else problem.field
+    field = str(FIELD_WORDS.get(name, name))
+    if problem.code == "missing":
+        return str(_("%(field)s: required for a bookable zone.", field=field))
+    if problem.code == "too_small":
+        return str(_("%(field)s: at least %(n)s.", field=field, n=problem.minimum))
+    if problem.code == "too_large":
+        return str(_("%(field)s: at most %(n)s.", field=field, n=problem.maximum))
+    if problem.code == "bad_money":
+        return str(
+            _("%(field)s: write an amount such as %(example)s.", field=field, example="2,40")
+        )
+    if problem.code in ("unknown_day", "bad_hours", "no_hours"):
+        return str(
+            _("%(field)s: write one line a day group, like mon-fri: 08:00-18:00.", field=field)
+        )
+    return str(_("%(field)s: write a whole number.", field=field))
+
+
 def error_text(exc: panel.PanelError) -> str:
     """The panel's refusal in the viewer's language, naming the form field when there is one.
 
@@ -122,6 +154,10 @@ def error_text(exc: panel.PanelError) -> str:
     zones-file validator's own words for a zone it refused (``invalid_zone``)."""
     details = exc.details
     field = str(FIELD_WORDS.get(str(details.get("field", "")), details.get("field", "")))
+    if exc.code == "booking_terms":
+        problems: Any = details.get("problems", ())
+        words = " ".join(booking_problem_text(p) for p in problems)
+        return f"{ERROR_WORDS['invalid_zone']} {words}"
     if exc.code == "zone_exists":
         return str(_("Zone %(code)s exists already: edit it instead.", code=details["zone"]))
     if exc.code == "bad_money":

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.backend.corrections import CorrectionQuote
 from app.models import Order
+from app.panel.bookings import BookingCancelQuote, MoveQuote
 from app.panel.queries import (
     CancelQuote,
     ExtendQuote,
@@ -263,8 +264,76 @@ def _order_action(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _booking_text(e: _Event, action: str) -> str | None:
+    """A booking's own events (recorded by the booking backend), with its reference."""
+    ref = _text(e.data.get("ref")) or "–"
+    where = e.where()
+    start = e.time("starts_at") or "–"
+    end = e.time("ends_at") or "–"
+    amount = e.amount()
+    if action == "booking_made":
+        text = str(
+            _(
+                "Booking %(ref)s made: %(where)s, %(start)s–%(end)s",
+                ref=ref,
+                where=where,
+                start=start,
+                end=end,
+            )
+        )
+        return f"{text}, {amount}" if amount else text
+    if action == "booked":
+        return str(_("Booking %(ref)s paid and confirmed: %(where)s", ref=ref, where=where))
+    if action == "booking_moved":
+        text = str(
+            _(
+                "Booking %(ref)s moved: %(where)s, now %(start)s–%(end)s",
+                ref=ref,
+                where=where,
+                start=start,
+                end=end,
+            )
+        )
+        return f"{text} ({amount})" if amount and _cents(e.data.get("amount_cents")) else text
+    if action == "booking_extended":
+        text = str(
+            _("Booking %(ref)s extended: %(where)s, until %(end)s", ref=ref, where=where, end=end)
+        )
+        return f"{text}, {amount}" if amount else text
+    if action == "hold_lapsed":
+        return str(
+            _("Booking %(ref)s not paid in time, its hold lapsed: %(where)s", ref=ref, where=where)
+        )
+    if action == "lost_after_hold":
+        return str(
+            _(
+                "Booking %(ref)s paid after its hold lapsed, zone full: refunded (%(where)s)",
+                ref=ref,
+                where=where,
+            )
+        )
+    if action == "booking_ended":
+        return str(_("Booking %(ref)s ended: %(where)s", ref=ref, where=where))
+    return None
+
+
+BOOKING_ACTIONS = frozenset(
+    {
+        "booking_made",
+        "booked",
+        "booking_moved",
+        "booking_extended",
+        "hold_lapsed",
+        "lost_after_hold",
+        "booking_ended",
+    }
+)
+
+
 def _order_text(e: _Event) -> str | None:
     action = _order_action(e.data)
+    if action in BOOKING_ACTIONS:
+        return _booking_text(e, str(action))
     where = e.where()
     amount = e.amount() if "amount_cents" in e.data else e.amount("added_cents")
     if action == "started":
@@ -813,3 +882,113 @@ def corrected_text(done: CorrectionDone) -> str:
         refunded = money(done.refunded_cents, order.currency)
         text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
     return text + " " + str(_("The driver was told by SMS."))
+
+
+def booking_cancel_words(quote: BookingCancelQuote, now: datetime) -> ConfirmWords:
+    """Cancelling a booking for staff: what its zone's terms refund now."""
+    order = quote.order
+    ref = order.booking_ref or ""
+    currency = order.currency
+    sentence = str(_("Cancel booking %(ref)s now: its space is free at once.", ref=ref))
+    if quote.refund_cents:
+        sentence += " " + str(
+            _("%(amount)s is refunded to the card.", amount=money(quote.refund_cents, currency))
+        )
+    elif quote.paid_cents:
+        sentence += " " + str(
+            _(
+                "By the zone's terms nothing of the %(amount)s paid is refunded now: refund "
+                "it separately if needed.",
+                amount=money(quote.paid_cents, currency),
+            )
+        )
+    start = local_time(order.starts_at, now)
+    end = local_time(order.ends_at, now) if order.ends_at else "–"
+    facts = [
+        (str(_("Booking")), f"{ref} {order.plate_display}"),
+        (str(_("Zone")), f"{order.zone.code} {order.zone.name}"),
+        (str(_("Time")), f"{start}–{end}"),
+        (str(_("Paid")), money(quote.paid_cents, currency)),
+    ]
+    return ConfirmWords(
+        str(_("Cancel booking %(ref)s?", ref=ref)),
+        sentence,
+        facts,
+        str(_("Cancel booking %(ref)s now", ref=ref)),
+    )
+
+
+def booking_cancelled_text(order: Order, refunded_cents: int) -> str:
+    text = str(_("Booking %(ref)s cancelled.", ref=order.booking_ref or ""))
+    if refunded_cents:
+        refunded = money(refunded_cents, order.currency)
+        text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
+    if order.customer is not None:
+        text += " " + str(_("The driver was told by SMS."))
+    return text
+
+
+def booking_made_text(order: Order, pay_link: str | None) -> str:
+    """What a staff booking did: its reference and window, and how the driver pays."""
+    start = format_datetime(order.starts_at, "d.M. HH:mm")
+    end = format_datetime(order.ends_at, "HH:mm") if order.ends_at else ""
+    text = str(
+        _(
+            "Booking %(ref)s made for %(plate)s, %(start)s–%(end)s.",
+            ref=order.booking_ref or "",
+            plate=order.plate_display,
+            start=start,
+            end=end,
+        )
+    )
+    if pay_link:
+        text += " " + str(
+            _(
+                "It holds its space until %(time)s; the driver pays by this link: %(link)s",
+                time=format_datetime(order.hold_expires_at, "HH:mm")
+                if order.hold_expires_at
+                else "",
+                link=pay_link,
+            )
+        )
+    return text
+
+
+def booking_move_words(quote: MoveQuote, now: datetime) -> ConfirmWords:
+    """Moving a booking for staff: the new window and what it costs or refunds."""
+    order = quote.order
+    ref = order.booking_ref or ""
+    currency = order.currency
+    new = f"{local_time(quote.window.start, now)}–{local_time(quote.window.end, now)}"
+    sentence = str(_("Move booking %(ref)s to %(window)s.", ref=ref, window=new))
+    if quote.difference_cents > 0:
+        more = money(quote.difference_cents, currency)
+        sentence += " " + str(_("The driver is asked to pay %(amount)s more.", amount=more))
+    elif quote.difference_cents < 0:
+        back = money(-quote.difference_cents, currency)
+        sentence += " " + str(_("%(amount)s is refunded to the card.", amount=back))
+    old_end = local_time(order.ends_at, now) if order.ends_at else "–"
+    old = f"{local_time(order.starts_at, now)}–{old_end}"
+    facts = [
+        (str(_("Booking")), f"{ref} {order.plate_display}"),
+        (str(_("Now")), old),
+        (str(_("New time")), new),
+        (str(_("New price")), money(quote.price_cents, currency)),
+    ]
+    return ConfirmWords(
+        str(_("Move booking %(ref)s?", ref=ref)),
+        sentence,
+        facts,
+        str(_("Move booking %(ref)s now", ref=ref)),
+    )
+
+
+def booking_moved_text(order: Order, difference_cents: int, refunded_cents: int) -> str:
+    text = str(_("Booking %(ref)s moved.", ref=order.booking_ref or ""))
+    if difference_cents > 0:
+        more = money(difference_cents, order.currency)
+        text += " " + str(_("The driver is asked to pay %(amount)s more.", amount=more))
+    if refunded_cents:
+        back = money(refunded_cents, order.currency)
+        text += " " + str(_("%(amount)s was refunded to the card.", amount=back))
+    return text

@@ -24,8 +24,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
-from app.clock import booking_duties
-from app.clock import proactive
+from app.clock import booking_duties, proactive
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (

@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.domain.booking_policy import FieldProblem, booking_policy_problems
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
     TariffError,
@@ -1153,9 +1154,52 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
                 raise PanelError("bad_number", field=name)
             entry[name] = int(raw)
     entry["bookable"] = form.get("bookable") in ("on", "1", "true")
+    entry.update(_form_booking_terms(form))
     if form.get("phone_code", "").strip():
         entry["phone_code"] = form["phone_code"].strip()
     return entry
+
+
+# The editor's whole-number booking terms (zones file names); empty: the default.
+BOOKING_NUMBER_FIELDS = (
+    "slot_minutes",
+    "min_notice_minutes",
+    "max_advance_days",
+    "cancel_free_until_minutes",
+    "hold_minutes",
+)
+
+
+def _form_booking_terms(form: Mapping[str, str]) -> dict[str, Any]:
+    """The booking terms the editor's fields give (only those filled in): whole numbers
+    (``bad_number``), booking hours as paid hours are written, a booking rate."""
+    terms: dict[str, Any] = {}
+    for name in BOOKING_NUMBER_FIELDS:
+        raw = form.get(name, "").strip()
+        if raw:
+            if not raw.isdigit():
+                raise PanelError("bad_number", field=name)
+            terms[name] = int(raw)
+    if form.get("booking_hours", "").strip():
+        terms["booking_hours"] = _form_paid_hours(form["booking_hours"])
+    if form.get("booking_rate_per_hour", "").strip():
+        terms["booking_rate_per_hour"] = _form_money(
+            form, "booking_rate_per_hour", MAX_RATE_PER_HOUR_CENTS
+        )
+    return terms
+
+
+def booking_terms_problems(entry: Mapping[str, Any]) -> tuple[FieldProblem, ...]:
+    """What is wrong with a bookable zone entry's booking terms (empty when right, or
+    when the zone is not bookable), for the editor to word field by field."""
+    if not entry.get("bookable"):
+        return ()
+    fields = {**entry, "rate_per_hour": entry.get("booking_rate_per_hour")}
+    try:
+        rate = parse_money(str(entry.get("rate_per_hour", "")))
+    except (TariffError, ValueError):
+        return ()  # the zone's own rate is refused as before
+    return booking_policy_problems(fields, zone_rate_per_hour_cents=rate)
 
 
 def zone_form_values(zone: Zone, language: str) -> dict[str, str]:
@@ -1180,6 +1224,12 @@ def zone_form_values(zone: Zone, language: str) -> dict[str, str]:
         "capacity": str(zone.capacity or ""),
         "bookable": "on" if zone.bookable else "",
         "phone_code": zone.phone_code or "",
+        **{name: str(getattr(zone, name) or "") for name in BOOKING_NUMBER_FIELDS},
+        "booking_hours": "\n".join(
+            f"{days}: {hours}"
+            for days, hours in localized_paid_hours(zone.booking_hours or {}, language).items()
+        ),
+        "booking_rate_per_hour": amount(zone.booking_rate_per_hour_cents),
     }
 
 
@@ -1196,6 +1246,9 @@ def save_zone(
     (with the validator's ``reason``, ``phone_code`` and the ``other`` zone). Commits.
     """
     entry = zone_from_form(form)
+    problems = booking_terms_problems(entry)
+    if problems:
+        raise PanelError("booking_terms", problems=problems)
     if new:
         wanted = str(entry["code"]).strip().upper()
         if session.scalar(select(Zone.id).where(Zone.code == wanted)) is not None:
@@ -1364,6 +1417,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
             "paid_cents",
             "currency",
             "created_at",
+            "booking_ref",
         ]
     )
     rows = session.scalars(
@@ -1386,6 +1440,7 @@ def orders_csv(session: Session, kanava: Kanava, start: datetime, end: datetime)
                 ledger.paid_total(o),
                 o.currency,
                 _iso(o.created_at, kanava),
+                o.booking_ref or "",
             ]
         )
     return out.getvalue()

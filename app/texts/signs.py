@@ -277,6 +277,9 @@ class SignLayout:
 
 
 def form_url(settings: Settings, zone: Zone) -> str:
+    """Where the QR code leads: the booking page of a bookable zone, else the parking form."""
+    if zone.bookable and zone.capacity:
+        return f"{settings.public_base_url}/book/{zone.code}"
     return f"{settings.public_base_url}/p/{zone.code}"
 
 
@@ -427,7 +430,11 @@ def sign_content(zone: Zone, settings: Settings, sign: str | None = None) -> Sig
         other_times_free=_free_words(zone),
         facts=facts,
         call_keys=call_keys,
-        scan_words=_each_language(lambda: _("Scan to park on the web")),
+        scan_words=_each_language(
+            (lambda: _("Scan to book or park on the web"))
+            if zone.bookable and zone.capacity
+            else (lambda: _("Scan to park on the web"))
+        ),
         stop_words=_each_language(lambda: _("Stop: DONE. More time: EXTEND 30")),
         url=form_url(settings, zone) + (f"?s={sign}" if sign else ""),
     )

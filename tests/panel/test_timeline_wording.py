@@ -26,9 +26,15 @@ HELPER_KINDS = {
     "_record": None,  # per module, below
     "_staff_event": "staff_action",
 }
-RECORD_HELPER_KIND = {"payments.py": "payment", "order_page.py": "web_action"}
+RECORD_HELPER_KIND = {
+    "payments.py": "payment",
+    "order_page.py": "web_action",
+    # booking_space.record(session, order, now, action, ...): a booking's order event
+    "bookings.py": "order",
+    "booking_space.py": "order",
+}
 # Where the action is a positional argument of a helper (name -> index).
-POSITIONAL_ACTION = {"_staff_event": 2, "_record": 3}
+POSITIONAL_ACTION = {"_staff_event": 2, "_record": 3, "record": 3}
 
 
 def _values(node: ast.expr) -> Iterator[str]:
@@ -158,6 +164,9 @@ def test_the_walk_finds_the_actions_it_should() -> None:
         ("web_action", "stop"),
         ("web_action", "park"),
         ("staff_action", "token_revoked"),
+        ("order", "booking_made"),
+        ("order", "booking_moved"),
+        ("order", "hold_lapsed"),
     ]:
         assert known in found
 
