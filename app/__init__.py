@@ -21,6 +21,7 @@ from app.channels import (
     api,
     demo_pay,
     errors,
+    guards,
     health,
     home,
     order_page,
@@ -95,6 +96,7 @@ def create_app(
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale)
     app.after_request(web.remember_language)
+    app.before_request(guards.refuse_control_characters)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.inputs import looks_like_zone_code
 from app.domain.pricing import (
     Tariff,
     TariffError,
@@ -85,7 +86,10 @@ def tariff_of(zone: Zone) -> Tariff:
 
 
 def find(session: Session, code: str) -> Zone | None:
-    """The active zone with this code, matched case-insensitively."""
+    """The active zone with this code, matched case-insensitively; None, unqueried, for
+    a text that cannot be a zone code."""
+    if not looks_like_zone_code(code):
+        return None
     return session.scalar(
         select(Zone).where(Zone.code == code.strip().upper(), Zone.active.is_(True))
     )

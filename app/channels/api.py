@@ -65,6 +65,8 @@ def plate(plate: str) -> Response | tuple[Response, int]:
         )
     except plate_checks.BadPlate:
         return _error(400, "bad_plate")
+    except plate_checks.BadZone:
+        return _error(400, "bad_zone")
     return jsonify(
         {
             "plate": check.plate,

@@ -271,6 +271,8 @@ def check_plate(
         result = plate_checks.check_and_log(session, kanava, plate, zone_code, now, user=user)
     except plate_checks.BadPlate as exc:
         raise PanelError("bad_plate") from exc
+    except plate_checks.BadZone as exc:
+        raise PanelError("unknown_zone") from exc
     order = session.get(Order, result.order_id) if result.order_id else None
     return CheckAnswer(result, money_state(order, kanava, now) if order else None)
 
