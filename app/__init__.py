@@ -24,6 +24,7 @@ from app.channels import (
     guards,
     health,
     home,
+    limits,
     order_page,
     receipts,
     simulator,
@@ -97,6 +98,7 @@ def create_app(
     babel.init_app(app, locale_selector=web.select_locale)
     app.after_request(web.remember_language)
     app.before_request(guards.refuse_control_characters)
+    app.before_request(limits.limit_per_address)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -32,6 +32,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.sms.reply_cap import capped_reply
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,9 @@ def _converse(
     inbound.order = reply.order
     if parsed.problem:
         inbound.data = {**(inbound.data or {}), "problem": parsed.problem}
+    reply.text, cap = capped_reply(session, kanava, customer, reply.text, lang, now)
+    if cap:
+        inbound.data = {**(inbound.data or {}), "reply_cap": cap}
     if reply.text and reply_by_outbox:
         notifications.queue_sms(
             session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order
