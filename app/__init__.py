@@ -27,6 +27,7 @@ from app.channels import (
     limits,
     order_page,
     receipts,
+    security_headers,
     simulator,
     sms,
     stripe_webhook,
@@ -97,6 +98,7 @@ def create_app(
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale)
     app.after_request(web.remember_language)
+    app.after_request(security_headers.add_security_headers)
     app.before_request(guards.refuse_control_characters)
     app.before_request(limits.limit_per_address)
     csrf.init_app(app)
