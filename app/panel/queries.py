@@ -23,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.domain.inputs import is_ascii_number
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
     TariffError,
@@ -159,7 +160,7 @@ def session_id_of(user: User) -> str:
 
 def user_for_session(session: Session, session_id: str) -> User | None:
     user_id, _, fragment = session_id.partition(":")
-    if not user_id.isdigit():
+    if not is_ascii_number(user_id, 9):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active:
@@ -1151,7 +1152,7 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     for name in ("max_minutes", "capacity"):
         raw = form.get(name, "").strip()
         if raw:
-            if not raw.isdigit():
+            if not is_ascii_number(raw, 9):
                 raise PanelError("bad_number", field=name)
             entry[name] = int(raw)
     entry["bookable"] = form.get("bookable") in ("on", "1", "true")

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CallSession, Event, PlateCheckLog, WebhookReceipt
 from tests.channels.voice_caller import Call
-from tests.conftest import PUBLIC_BASE_URL, Phone, sign
+from tests.conftest import PUBLIC_BASE_URL, Clock, Phone, sign
+from tests.panel.test_admin import make_user, sign_in
 
 
 def _count(app: Flask, model: type) -> int:
@@ -187,3 +188,13 @@ def test_a_zone_code_longer_than_a_zone_code_is_not_found(client: FlaskClient) -
 def test_a_token_longer_than_a_token_is_not_found(client: FlaskClient) -> None:
     for prefix in ("/o/", "/pay/", "/demo-pay/", "/r/"):
         assert client.get(prefix + "a" * 200).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["²", "①", "9" * 30])
+def test_the_panel_reads_only_ascii_numbers_from_its_links(
+    app: Flask, client: FlaskClient, clock: Clock, page: str
+) -> None:
+    make_user(app, clock, "boss", "admin", "admin-password-1")
+    assert sign_in(client, "boss", "admin-password-1") == 302
+    response = client.get("/admin/timeline", query_string={"q": "ABC-123", "page": page})
+    assert response.status_code == 200
