@@ -23,11 +23,14 @@ from app.channels import (
     demand_pages,  # noqa: F401 - adds the failure-demand page to the panel
     demo_pay,
     errors,
+    guards,
     health,
     home,
     inbox,  # noqa: F401 - adds the staff inbox pages to the panel
+    limits,
     order_page,
     receipts,
+    security_headers,
     simulator,
     sms,
     stripe_webhook,
@@ -99,6 +102,9 @@ def create_app(
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale)
     app.after_request(web.remember_language)
+    app.after_request(security_headers.add_security_headers)
+    app.before_request(guards.refuse_control_characters)
+    app.before_request(limits.limit_per_address)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -66,6 +66,11 @@ class Settings:
     environment: str = "development"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     proxy_hops: int = 1
+    # Floods (0: off): replies per number an hour, requests per address a minute.
+    reply_cap_per_hour: int = 20
+    form_posts_per_minute: int = 30
+    signin_per_minute: int = 10
+    api_per_minute: int = 300
     # Where SMS received while the database is down wait (None: instance/spool).
     spool_dir: Path | None = None
     # The seller named on receipts.
@@ -263,6 +268,10 @@ def load_settings(
         payment_grace_minutes=_int(env, "PAYMENT_GRACE_MINUTES", 10),
         correction_minutes=_int(env, "CORRECTION_MINUTES", 15),
         proxy_hops=_int(env, "PROXY_HOPS", 1),
+        reply_cap_per_hour=_int(env, "REPLY_CAP_PER_HOUR", 20),
+        form_posts_per_minute=_int(env, "FORM_POSTS_PER_MINUTE", 30),
+        signin_per_minute=_int(env, "SIGNIN_PER_MINUTE", 10),
+        api_per_minute=_int(env, "API_PER_MINUTE", 300),
         service_number=get("SERVICE_NUMBER")
         or get("TWILIO_FROM_NUMBER")
         or DEVELOPMENT_SERVICE_NUMBER,

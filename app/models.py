@@ -458,6 +458,20 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class RequestCount(Base):
+    """Requests per key (``<scope>:<address>``) in one fixed window, for the per-address
+    limits on the web forms, panel sign-in and the API. In the database so that every
+    node and worker counts the same requests."""
+
+    __tablename__ = "request_counts"
+    __table_args__ = (UniqueConstraint("key", "window_start", name="uq_request_counts_window"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PlateCheckLog(Base):
     """One plate check, in the panel or by a handheld: who checked which plate, where, and
     what they saw."""

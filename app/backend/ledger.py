@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.backend import timeline
 from app.backend.zones import tariff_of
 from app.config import Settings
+from app.domain.inputs import looks_like_token
 from app.domain.pricing import price
 from app.kernel import Kanava
 from app.models import (
@@ -144,6 +145,8 @@ def outstanding_cents(order: Order, amount_cents: int | None = None) -> int:
 
 
 def find_by_token(session: Session, token: str) -> Payment | None:
+    if not looks_like_token(token):
+        return None
     return session.scalar(select(Payment).where(Payment.token == token))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
 from app.backend.zones import tariff_of
+from app.domain.inputs import looks_like_token
 from app.domain.plates import display_plate, normalize_plate
 from app.domain.pricing import capped_end, price
 from app.kernel import Kanava
@@ -793,6 +794,8 @@ def manage_link(kanava: Kanava, order: Order) -> str:
 
 
 def find_by_manage_token(session: Session, token: str) -> Order | None:
+    if not looks_like_token(token):
+        return None
     return session.scalar(select(Order).where(Order.manage_token == token))
 
 

@@ -24,6 +24,7 @@ from app.domain.booking_policy import (
     BookingPolicyError,
     booking_policy_from_fields,
 )
+from app.domain.inputs import looks_like_zone_code
 from app.domain.pricing import (
     Tariff,
     TariffError,
@@ -129,7 +130,10 @@ def bookable_zones(session: Session) -> list[Zone]:
 
 
 def find(session: Session, code: str) -> Zone | None:
-    """The active zone with this code, matched case-insensitively."""
+    """The active zone with this code, matched case-insensitively; None, unqueried, for
+    a text that cannot be a zone code."""
+    if not looks_like_zone_code(code):
+        return None
     return session.scalar(
         select(Zone).where(Zone.code == code.strip().upper(), Zone.active.is_(True))
     )

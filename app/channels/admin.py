@@ -37,6 +37,7 @@ from app.channels.panel_words import (
 )
 from app.config import LANGUAGES
 from app.domain.booking_policy import FieldProblem
+from app.domain.inputs import is_ascii_number
 from app.domain.pricing import DAY_ABBREVIATIONS, TariffError
 from app.extensions import db, kanava, login_manager
 from app.panel import queries as panel
@@ -310,7 +311,7 @@ def zone_board(code: str) -> str:
 
 
 def _positive_int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw and is_ascii_number(raw, 9) else None
 
 
 @bp.get("/timeline")
@@ -365,8 +366,8 @@ def add_note() -> WerkzeugResponse:
         panel.add_note(
             db.session(),
             staff(),
-            int(customer_id) if customer_id.isdigit() else None,
-            int(order_id) if order_id.isdigit() else None,
+            int(customer_id) if is_ascii_number(customer_id, 9) else None,
+            int(order_id) if is_ascii_number(order_id, 9) else None,
             request.form.get("text", ""),
             k.clock(),
         )
@@ -619,7 +620,7 @@ def refund(payment_id: int) -> WerkzeugResponse:
     form = request.form
     amount = _positive_int(form.get("amount_cents"))
     seen = form.get("seen_refunded_cents", "")
-    if form.get("confirmed") != "1" or amount is None or not seen.isdigit():
+    if form.get("confirmed") != "1" or amount is None or not is_ascii_number(seen, 12):
         return redirect(
             url_for(
                 "admin.confirm_refund",

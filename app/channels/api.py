@@ -69,6 +69,8 @@ def plate(plate: str) -> Response | tuple[Response, int]:
         )
     except plate_checks.BadPlate:
         return _error(400, "bad_plate")
+    except plate_checks.BadZone:
+        return _error(400, "bad_zone")
     # A booking answers with its reference too ("ref"); a parking's answer is unchanged.
     ref = {"ref": check.booking_ref} if check.booking_ref else {}
     return jsonify(

@@ -42,6 +42,10 @@ TEXTS = {
         _l("This page cannot be used that way"),
         _l("Go back and use the buttons on the page."),
     ),
+    429: (
+        _l("Too many requests"),
+        _l("Too many requests came from your address. Wait a minute and try again."),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l("Sorry! Nothing you did caused this. Please try again in a moment."),

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 
 from app.adapters.twilio_webhooks import voice_twiml
 from app.channels.twilio_auth import twilio_signed
+from app.domain.inputs import CALL_SID_RE, clean_text, is_ascii_number, keypad_keys
 from app.extensions import db, kanava
 from app.kernel.calls import VoiceTurn
 from app.usecases.voice import call as voice
@@ -25,25 +26,31 @@ def render(turn: VoiceTurn) -> Response:
 
 def _step() -> int:
     value = request.args.get("n", "")
-    return int(value) if value.isdigit() and len(value) < 7 else -1
+    return int(value) if is_ascii_number(value, 6) else -1
 
 
 def _bad(what: str) -> Response:
     return Response(f"{what} is required", status=400, mimetype="text/plain")
 
 
+def _call_sid() -> str | None:
+    """The request's ``CallSid`` when it has Twilio's shape (``CA`` + 32 hex), else None."""
+    sid = request.form.get("CallSid", "")
+    return sid if CALL_SID_RE.fullmatch(sid) else None
+
+
 @bp.post("/twilio/voice")
 @twilio_signed
 def incoming_call() -> Response:
     form = request.form
-    if not form.get("CallSid"):
+    if (sid := _call_sid()) is None:
         return _bad("CallSid")
     k = kanava()
     turn = voice.answer_call(
         db.session(),
         k,
-        call_sid=form["CallSid"],
-        from_number=form.get("From", ""),
+        call_sid=sid,
+        from_number=clean_text(form.get("From", ""), 32).strip(),
         now=k.clock(),
     )
     return render(turn)
@@ -51,12 +58,11 @@ def incoming_call() -> Response:
 
 def _continue(given: CallInput) -> Response:
     """One step of a call already answered: the state machine takes ``given`` from here."""
-    form = request.form
-    if not form.get("CallSid"):
+    if (sid := _call_sid()) is None:
         return _bad("CallSid")
     k = kanava()
     turn = voice.continue_call(
-        db.session(), k, call_sid=form["CallSid"], step=_step(), given=given, now=k.clock()
+        db.session(), k, call_sid=sid, step=_step(), given=given, now=k.clock()
     )
     return render(turn)
 
@@ -68,25 +74,29 @@ def menu_step() -> Response:
     form = request.form
     return _continue(
         CallInput(
-            digits=form.get("Digits", "")[:32],
-            speech=form.get("SpeechResult", "")[:300],
+            digits=keypad_keys(form.get("Digits", "")),
+            speech=clean_text(form.get("SpeechResult", ""), 300),
         )
     )
+
+
+def _text(name: str) -> str | None:
+    """A ``<Pay>`` field, cleaned and cut to the longest column it may land in."""
+    return clean_text(request.form.get(name, ""), 64) or None
 
 
 @bp.post("/twilio/voice/pay")
 @twilio_signed
 def pay_result() -> Response:
     """``<Pay>``'s action: ``Result`` and, on success, the tokenised card."""
-    form = request.form
     return _continue(
         CallInput(
-            pay_result=form.get("Result", "")[:64],
-            payment_token=form.get("PaymentToken") or None,
-            profile_id=form.get("ProfileId") or None,
-            payment_error=(form.get("PaymentError") or form.get("ConnectorError") or None),
-            card_number=form.get("PaymentCardNumber") or None,
-            card_type=form.get("PaymentCardType") or None,
+            pay_result=_text("Result") or "",
+            payment_token=_text("PaymentToken"),
+            profile_id=_text("ProfileId"),
+            payment_error=_text("PaymentError") or _text("ConnectorError"),
+            card_number=_text("PaymentCardNumber"),
+            card_type=_text("PaymentCardType"),
         )
     )
 
@@ -96,7 +106,9 @@ def pay_result() -> Response:
 def call_status() -> Response:
     """The call's status callback: the timeline notes where a caller hung up."""
     form = request.form
-    if form.get("CallSid") and form.get("CallStatus") in (
+    if (sid := _call_sid()) is None:
+        return _bad("CallSid")
+    if form.get("CallStatus") in (
         "completed",
         "busy",
         "failed",
@@ -104,7 +116,5 @@ def call_status() -> Response:
         "canceled",
     ):
         k = kanava()
-        voice.call_ended(
-            db.session(), k, call_sid=form["CallSid"], status=form["CallStatus"], now=k.clock()
-        )
+        voice.call_ended(db.session(), k, call_sid=sid, status=form["CallStatus"], now=k.clock())
     return Response("", status=204)

@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.booking_policy import FieldProblem, booking_policy_problems
+from app.domain.inputs import is_ascii_number
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
     TariffError,
@@ -160,7 +161,7 @@ def session_id_of(user: User) -> str:
 
 def user_for_session(session: Session, session_id: str) -> User | None:
     user_id, _, fragment = session_id.partition(":")
-    if not user_id.isdigit():
+    if not is_ascii_number(user_id, 9):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active:
@@ -272,6 +273,8 @@ def check_plate(
         result = plate_checks.check_and_log(session, kanava, plate, zone_code, now, user=user)
     except plate_checks.BadPlate as exc:
         raise PanelError("bad_plate") from exc
+    except plate_checks.BadZone as exc:
+        raise PanelError("unknown_zone") from exc
     order = session.get(Order, result.order_id) if result.order_id else None
     return CheckAnswer(result, money_state(order, kanava, now) if order else None)
 
@@ -1150,7 +1153,7 @@ def zone_from_form(form: Mapping[str, str]) -> dict[str, Any]:
     for name in ("max_minutes", "capacity"):
         raw = form.get(name, "").strip()
         if raw:
-            if not raw.isdigit():
+            if not is_ascii_number(raw, 9):
                 raise PanelError("bad_number", field=name)
             entry[name] = int(raw)
     entry["bookable"] = form.get("bookable") in ("on", "1", "true")

@@ -696,6 +696,18 @@ def booking_unavailable(lang: str) -> str:
     )
 
 
+def reply_cap_notice(lang: str) -> str:
+    """The one notice to a number that has sent more messages in an hour than are
+    answered (REPLY_CAP_PER_HOUR); silence follows until the hour has passed."""
+    return _render(
+        lang,
+        lambda: _(
+            "Many messages from this number in the last hour: we will not reply until the "
+            "hour has passed. What you send is still carried out."
+        ),
+    )
+
+
 def technical_problem(lang: str) -> str:
     return _render(
         lang, lambda: _("Sorry, something went wrong on our side. Please try again in a minute.")

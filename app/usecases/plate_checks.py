@@ -11,15 +11,21 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.backend import orders
-from app.domain.plates import normalize_plate
+from app.domain.inputs import looks_like_zone_code
+from app.domain.plates import display_plate, normalize_plate
 from app.kernel import Kanava
 from app.models import ApiToken, PlateCheckLog, User
 
 MAX_PLATE_LENGTH = 24
+MAX_PLATE_KEY = 16  # PlateCheckLog.plate_key and Order.plate_key are String(16)
 
 
 class BadPlate(ValueError):
     """The text cannot be a plate (empty once normalised, or far too long)."""
+
+
+class BadZone(ValueError):
+    """The text cannot be a zone code (wrong characters, or longer than a code)."""
 
 
 def check_and_log(
@@ -33,11 +39,18 @@ def check_and_log(
     token: ApiToken | None = None,
 ) -> orders.PlateCheck:
     """Answer whether ``plate`` is validly parked (in ``zone_code`` if given) and log the
-    check with the attendant or the handheld's token. Raises :class:`BadPlate`. Commits."""
+    check with the attendant or the handheld's token. Raises :class:`BadPlate` or
+    :class:`BadZone` before anything is queried. Commits."""
     key = normalize_plate(plate)
-    if not any(c.isalnum() for c in key) or len(plate.strip()) > MAX_PLATE_LENGTH:
+    if (
+        not key.isalnum()
+        or len(key) > MAX_PLATE_KEY
+        or len(display_plate(plate)) > MAX_PLATE_LENGTH
+    ):
         raise BadPlate(plate)
     zone = (zone_code or "").strip().upper() or None
+    if zone is not None and not looks_like_zone_code(zone):
+        raise BadZone(zone)
     result = orders.check_plate(session, kanava, plate, zone, now)
     session.add(
         PlateCheckLog(

@@ -309,6 +309,7 @@ CASES: dict[str, Render] = {
     "nothing_to_answer": lambda lang, k: messages.nothing_to_answer(lang),
     "booking_unavailable": lambda lang, k: messages.booking_unavailable(lang),
     "technical_problem": lambda lang, k: messages.technical_problem(lang),
+    "reply_cap_notice": lambda lang, k: messages.reply_cap_notice(lang),
     "received_will_confirm": lambda lang, k: messages.received_will_confirm(lang),
     "reminder fixed": lambda lang, k: messages.reminder(
         make_order(lang=lang, ends_at=OTHER_DAY), lang, k, NOW

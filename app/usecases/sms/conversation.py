@@ -35,6 +35,7 @@ from app.usecases.sms import bookings as sms_bookings
 from app.usecases.sms import support
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
+from app.usecases.sms.reply_cap import capped_reply
 from app.usecases.sms.steps import Reply
 from app.usecases.sms.suggestions import SuggestionSteps
 
@@ -192,6 +193,9 @@ def _converse(
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
+    reply.text, cap = capped_reply(session, kanava, customer, reply.text, lang, now)
+    if cap:
+        inbound.data = {**(inbound.data or {}), "reply_cap": cap}
     if reply.text and reply_by_outbox:
         notifications.queue_sms(
             session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order
