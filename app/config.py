@@ -68,6 +68,16 @@ class Settings:
     spool_dir: Path | None = None
     # The seller named on receipts.
     operator: Operator = Operator()
+    # Privacy: message bodies, call speech and prompts are blanked after this many days;
+    # customers with no activity for this many months are pseudonymised (0: never).
+    retention_message_days: int = 90
+    retention_customer_months: int = 24
+    # Who answers for personal data (the privacy notice names them); defaults to the operator.
+    privacy_contact: str | None = None
+    # Bearer token for /metrics; unset: /metrics answers only on loopback.
+    metrics_token: str | None = None
+    # "json" for one JSON object per log line (without phone numbers or message bodies).
+    log_format: str = "text"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -244,4 +254,16 @@ def load_settings(
         operator=Operator(
             name=get("OPERATOR_NAME") or "Kanava demo", business_id=get("OPERATOR_BUSINESS_ID")
         ),
+        retention_message_days=_int(env, "RETENTION_MESSAGE_DAYS", 90),
+        retention_customer_months=_int(env, "RETENTION_CUSTOMER_MONTHS", 24),
+        privacy_contact=get("PRIVACY_CONTACT"),
+        metrics_token=get("METRICS_TOKEN"),
+        log_format=_log_format(get("LOG_FORMAT")),
     )
+
+
+def _log_format(raw: str | None) -> str:
+    value = (raw or "text").strip().lower()
+    if value not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return value
