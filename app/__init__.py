@@ -18,6 +18,7 @@ from app.bootstrap import build_kanava
 from app.channels import (
     admin,
     admin_auth,
+    admin_privacy,  # noqa: F401 - adds its routes to the admin blueprint
     api,
     demo_pay,
     errors,
@@ -112,7 +113,7 @@ def create_app(
     app.register_blueprint(receipts.bp)
     app.register_blueprint(twilio_status.bp)
     app.register_blueprint(admin_auth.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.bp)  # with admin_privacy's routes
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
     if not settings.twilio_configured:

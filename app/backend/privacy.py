@@ -177,6 +177,35 @@ def _payment_json(payment: Payment) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What is kept about a customer, in counts, for a confirmation page."""
+
+    orders: int
+    running: int
+    events: int
+    messages: int
+    vehicles: int
+
+
+def summary(session: Session, customer: Customer) -> Summary:
+    def count(model: type[Event] | type[Order] | type[OutboundMessage]) -> int:
+        return (
+            session.scalar(
+                select(func.count()).select_from(model).where(model.customer_id == customer.id)
+            )
+            or 0
+        )
+
+    return Summary(
+        orders=count(Order),
+        running=live_orders(session, customer),
+        events=count(Event),
+        messages=count(OutboundMessage),
+        vehicles=len(customer.vehicles),
+    )
+
+
 # ---- erasure -----------------------------------------------------------------------------
 
 

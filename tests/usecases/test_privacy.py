@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select, text
 
-from app.extensions import db
-from app.models import Base, Customer, Event, EventKind, Order, Payment
+from app.extensions import Base, db
+from app.models import Customer, Event, EventKind, Order, Payment
 from tests.conftest import Clock, Phone
 
 DRIVER = "+358401234567"
