@@ -25,6 +25,7 @@ from app.channels import (
     health,
     home,
     order_page,
+    privacy_page,
     receipts,
     simulator,
     sms,
@@ -116,6 +117,7 @@ def create_app(
     app.register_blueprint(admin.bp)  # with admin_privacy's routes
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
+    app.register_blueprint(privacy_page.bp)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     register_cli(app)

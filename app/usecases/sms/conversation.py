@@ -296,7 +296,7 @@ class _Conversation:
         return self._reply(messages.not_understood(self.lang), understood=False)
 
     def help(self) -> Reply:
-        return self._reply(messages.help_text(self.lang))
+        return self._reply(messages.help_text(self.lang, self.kanava))
 
     def booking(self) -> Reply:
         return self._reply(messages.booking_unavailable(self.lang))
