@@ -24,6 +24,7 @@ from app.channels import (
     errors,
     health,
     home,
+    metrics,
     order_page,
     privacy_page,
     receipts,
@@ -118,6 +119,7 @@ def create_app(
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
     app.register_blueprint(privacy_page.bp)
+    metrics.init_app(app)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     register_cli(app)
