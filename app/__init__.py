@@ -28,6 +28,7 @@ from app.channels import (
     order_page,
     privacy_page,
     receipts,
+    request_log,
     simulator,
     sms,
     stripe_webhook,
@@ -120,6 +121,7 @@ def create_app(
     app.register_blueprint(order_page.bp)
     app.register_blueprint(privacy_page.bp)
     metrics.init_app(app)
+    request_log.init_app(app, settings)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     register_cli(app)
