@@ -21,6 +21,7 @@ from app.channels import (
     admin_privacy,  # noqa: F401 - adds its routes to the admin blueprint
     api,
     demo_pay,
+    doctor,
     errors,
     health,
     home,
@@ -125,6 +126,7 @@ def create_app(
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     register_cli(app)
+    app.cli.add_command(doctor.doctor)
     web.register(app)
     errors.register(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:
