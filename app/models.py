@@ -279,7 +279,11 @@ class Event(Base):
     """The timeline: everything said and done, in every channel."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_customer_created", "customer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_customer_created", "customer_id", "created_at"),
+        # The retention sweep (texts older than N days) and /metrics (counts by kind).
+        Index("ix_events_kind_created", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
