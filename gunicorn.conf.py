@@ -13,3 +13,25 @@ worker_class = "gthread"
 # WEB_CONCURRENCY is the platform's convention (Heroku sets it from the dyno size).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = 4
+
+# /metrics adds up the request counters of every worker through prometheus-client's
+# multiprocess mode: each worker writes its counters to files in this directory, which
+# must be empty when the server starts (a fresh one per start unless the operator sets it).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kanava-metrics-")
+
+
+def on_starting(server: object) -> None:
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

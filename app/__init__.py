@@ -19,17 +19,22 @@ from app.channels import (
     admin,
     admin_auth,
     admin_bookings,
+    admin_privacy,  # noqa: F401 - adds its routes to the admin blueprint
     api,
     demand_pages,  # noqa: F401 - adds the failure-demand page to the panel
     demo_pay,
+    doctor,
     errors,
     guards,
     health,
     home,
     inbox,  # noqa: F401 - adds the staff inbox pages to the panel
     limits,
+    metrics,
     order_page,
+    privacy_page,
     receipts,
+    request_log,
     security_headers,
     simulator,
     sms,
@@ -123,13 +128,17 @@ def create_app(
     app.register_blueprint(receipts.bp)
     app.register_blueprint(twilio_status.bp)
     app.register_blueprint(admin_auth.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.bp)  # with admin_privacy's routes
     app.register_blueprint(admin_bookings.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(order_page.bp)
+    app.register_blueprint(privacy_page.bp)
+    metrics.init_app(app)
+    request_log.init_app(app, settings)
     if not settings.twilio_configured:
         app.register_blueprint(simulator.bp)
     register_cli(app)
+    app.cli.add_command(doctor.doctor)
     web.register(app)
     errors.register(app)
     for name in CSRF_EXEMPT_BLUEPRINTS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import json
 import secrets
 import sys
 from datetime import UTC, datetime
@@ -13,10 +15,13 @@ from flask.cli import AppGroup
 
 from app.backend import users as users_service
 from app.backend import zones
+from app.backend.privacy import CustomerBusy
 from app.clock import duties
 from app.clock.scheduler import run_forever
 from app.extensions import db, kanava
+from app.models import Customer
 from app.usecases import operator_commands
+from app.usecases import privacy as privacy_usecase
 
 seed = AppGroup("seed", help="Load demo data.")
 zones_cli = AppGroup("zones", help="Zones and tariffs.")
@@ -25,6 +30,7 @@ tokens_cli = AppGroup("tokens", help="API tokens for handhelds.")
 jobs = AppGroup("jobs", help="Scheduled duties.")
 scheduler = AppGroup("scheduler", help="The clock process.")
 dev = AppGroup("dev", help="Local development helpers.")
+customers_cli = AppGroup("customers", help="Customers' personal data: export, erase.")
 
 ROLES = users_service.ROLES
 
@@ -99,6 +105,51 @@ def scheduler_run(interval: int) -> None:
     run_forever(interval)
 
 
+def _cli_actor() -> str:
+    """Who ran a command, for the audit trail: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in a bare container
+        return "cli"
+
+
+def _customer(phone: str) -> Customer:
+    try:
+        return privacy_usecase.find(db.session(), phone)
+    except privacy_usecase.UnknownCustomer as exc:
+        raise click.ClickException(f"no customer with the number {phone}") from exc
+
+
+@customers_cli.command("export")
+@click.argument("phone")
+def customers_export(phone: str) -> None:
+    """Print everything kept about the customer with PHONE, as JSON (recorded)."""
+    data = privacy_usecase.export_customer(db.session(), _customer(phone), _cli_actor(), _now())
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@customers_cli.command("erase")
+@click.argument("phone")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def customers_erase(phone: str, yes: bool) -> None:
+    """Erase the customer with PHONE: number, texts, card and vehicles go; orders and
+    payments stay for accounting, detached (recorded)."""
+    customer = _customer(phone)
+    if not yes:
+        click.confirm(f"Erase the customer {phone}? This cannot be undone", abort=True)
+    try:
+        erased = privacy_usecase.erase_customer(db.session(), customer, _cli_actor(), _now())
+    except CustomerBusy as exc:
+        raise click.ClickException(
+            "the customer has a parking or booking running; erase after it ends"
+        ) from exc
+    click.echo(
+        f"customer erased: {erased.events_blanked} events and {erased.messages_blanked} "
+        f"messages blanked, {erased.vehicles_removed} vehicles removed, "
+        f"{erased.orders_kept} orders kept for accounting"
+    )
+
+
 @dev.command("init")
 def dev_init() -> None:
     """Seed the demo zones and a demo attendant when the database has none (make run)."""
@@ -123,5 +174,5 @@ def kanava_instance_path() -> str:
 
 
 def register(app: Flask) -> None:
-    for group in (seed, zones_cli, users, tokens_cli, jobs, scheduler, dev):
+    for group in (seed, zones_cli, users, tokens_cli, jobs, scheduler, dev, customers_cli):
         app.cli.add_command(group)

@@ -88,6 +88,16 @@ class Settings:
     def number_for_sign(self, sign_code: str | None) -> str | None:
         """The service number of a sign group (``SIGN_NUMBERS``), if it has its own."""
         return next((number for number, code in self.sign_numbers if code == sign_code), None)
+    # Privacy: message bodies, call speech and prompts are blanked after this many days;
+    # customers with no activity for this many months are pseudonymised (0: never).
+    retention_message_days: int = 90
+    retention_customer_months: int = 24
+    # Who answers for personal data (the privacy notice names them); defaults to the operator.
+    privacy_contact: str | None = None
+    # Bearer token for /metrics; unset: /metrics answers only on loopback.
+    metrics_token: str | None = None
+    # "json" for one JSON object per log line (without phone numbers or message bodies).
+    log_format: str = "text"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -286,4 +296,16 @@ def load_settings(
         # Checked (it must parse) when Kanava is built: app.bootstrap.check_support_hours.
         support_hours=get("SUPPORT_HOURS") or Settings.support_hours,
         sign_numbers=_sign_numbers(get("SIGN_NUMBERS")),
+        retention_message_days=_int(env, "RETENTION_MESSAGE_DAYS", 90),
+        retention_customer_months=_int(env, "RETENTION_CUSTOMER_MONTHS", 24),
+        privacy_contact=get("PRIVACY_CONTACT"),
+        metrics_token=get("METRICS_TOKEN"),
+        log_format=_log_format(get("LOG_FORMAT")),
     )
+
+
+def _log_format(raw: str | None) -> str:
+    value = (raw or "text").strip().lower()
+    if value not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return value

@@ -306,6 +306,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_customer_created", "customer_id", "created_at"),
         Index("ix_events_demand_created", "demand", "created_at"),
+        # The retention sweep (texts older than N days) and /metrics (counts by kind).
+        Index("ix_events_kind_created", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

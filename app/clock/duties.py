@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
+from app.usecases import privacy as privacy_usecase
 from app.usecases import provider_events
 from app.usecases.sms import spool as inbox_spool
 
@@ -75,6 +76,8 @@ class TickReport:
     payment_reminders: int = 0
     payment_failures_told: int = 0
     still_parked_asked: int = 0
+    texts_blanked: int = 0
+    customers_pseudonymised: int = 0
 
     def __str__(self) -> str:
         text = (
@@ -574,6 +577,21 @@ def _run(session: Session, duty: str, work: Callable[[], int]) -> int:
         return 0
 
 
+def _retain(
+    session: Session, kanava: Kanava, now: datetime, into: privacy_usecase.RetentionReport
+) -> int:
+    """Personal data's lifetime (RETENTION_MESSAGE_DAYS, RETENTION_CUSTOMER_MONTHS)."""
+    settings = kanava.settings
+    done = privacy_usecase.apply_retention(
+        session,
+        now,
+        message_days=settings.retention_message_days,
+        customer_months=settings.retention_customer_months,
+        into=into,
+    )
+    return done.total
+
+
 def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     """Run every duty that is due at ``now``; safe to repeat and to run concurrently.
 
@@ -616,6 +634,10 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
     report.debts_reminded = _run(session, "debts", lambda: chase_debts(session, kanava, now, debts))
     report.debts_waived = debts.waived
     proactive.run(session, kanava, now, report, _run)
+    retention = privacy_usecase.RetentionReport()
+    _run(session, "retention", lambda: _retain(session, kanava, now, retention))
+    report.texts_blanked = retention.texts_blanked
+    report.customers_pseudonymised = retention.customers_pseudonymised
     report.messages_sent = _run(
         session, "outbox", lambda: notifications.dispatch_due(session, kanava, now=now)
     )

@@ -463,14 +463,21 @@ def status(
     return _render(lang, build)
 
 
-def help_text(lang: str) -> str:
+def privacy_link(kanava: Kanava, lang: str) -> str:
+    """The privacy notice in ``lang`` (the help SMS links it)."""
+    return f"{kanava.settings.public_base_url.rstrip('/')}/privacy?lang={lang}"
+
+
+def help_text(lang: str, kanava: Kanava) -> str:
     return _render(
         lang,
         lambda: _(
             "Kanava parking: text plate and zone, e.g. ABC-123 101, or ABC-123 101 2h for 2 hours. "
             "DONE stops, EXTEND 30 adds 30 min, STATUS shows your parking, RECEIPT the last "
             "payment. KIELI FI / SPRÅK SV."
-        ),
+        )
+        + " "
+        + _("Privacy: %(link)s", link=privacy_link(kanava, lang)),
     )
 
 

@@ -391,6 +391,8 @@ class SignContent:
     scan_words: list[str]
     stop_words: list[str]
     url: str
+    # The privacy notice, fine print under the web address: "Tietosuoja · …: <url>".
+    privacy: str = ""
 
 
 def sign_content(zone: Zone, settings: Settings, sign: str | None = None) -> SignContent:
@@ -437,6 +439,8 @@ def sign_content(zone: Zone, settings: Settings, sign: str | None = None) -> Sig
         ),
         stop_words=_each_language(lambda: _("Stop: DONE. More time: EXTEND 30")),
         url=form_url(settings, zone) + (f"?s={sign}" if sign else ""),
+        privacy=SEPARATOR.join(_each_language(lambda: _("Privacy")))
+        + f": {settings.public_base_url.rstrip('/')}/privacy",
     )
 
 
@@ -785,7 +789,9 @@ def _web_block(content: SignContent, preset: Preset, *, with_words: bool = True)
     words = _lines_block(lines, words_pt, "caption", x=MARGIN)
     url_pt = _fit_pt(content.url, FINE_PT, PAGE_WIDTH - 2 * MARGIN, False)
     url_height = _em(url_pt) * (ASCENT + DESCENT)
-    height = max(size, words.height) + 1.5 + url_height
+    privacy_pt = _fit_pt(content.privacy, FINE_PT, PAGE_WIDTH - 2 * MARGIN, False)
+    privacy_height = _em(privacy_pt) * (ASCENT + DESCENT) if content.privacy else 0.0
+    height = max(size, words.height) + 1.5 + url_height + privacy_height
 
     def place(y: float, layout: SignLayout) -> None:
         layout.qr = QrCode(PAGE_WIDTH - MARGIN - size, y, size, content.url)
@@ -794,6 +800,18 @@ def _web_block(content: SignContent, preset: Preset, *, with_words: bool = True)
         layout.texts.append(
             Text(content.url, PAGE_WIDTH - MARGIN, baseline, url_pt, False, "fine", "end")
         )
+        if content.privacy:
+            layout.texts.append(
+                Text(
+                    content.privacy,
+                    PAGE_WIDTH - MARGIN,
+                    baseline + privacy_height,
+                    privacy_pt,
+                    False,
+                    "fine",
+                    "end",
+                )
+            )
 
     return _Block(height, place)
 

@@ -1,7 +1,7 @@
 """request_counts: per-address limits on the web forms, panel sign-in and the API
 
 Revision ID: 7c1e4d2a9b60
-Revises: 258d3b707bed
+Revises: 7b1e4c2a9d10
 Create Date: 2026-11-30 22:05:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c1e4d2a9b60'
-down_revision = '258d3b707bed'
+down_revision = '7b1e4c2a9d10'
 branch_labels = None
 depends_on = None
 

@@ -351,3 +351,8 @@ def test_chromium_draws_the_svg_sign_as_laid_out(app: Flask) -> None:
             or b["bottom"] <= a["top"]
         )
         assert apart, f"{a['text']!r} overlaps {b['text']!r} in Chromium"
+
+
+def test_the_sign_names_the_privacy_notice_in_fine_print(client: FlaskClient) -> None:
+    text = pdf_text(client.get("/p/101/sign.pdf").data)
+    assert f"Tietosuoja · Dataskydd · Privacy: {PUBLIC_BASE_URL}/privacy" in text

@@ -1493,7 +1493,8 @@ def test_a_greeting_alone_gets_the_help_text_in_its_language(
     with app.test_request_context():
         from app.texts import messages
 
-        assert reply == messages.help_text(lang)
+        assert reply == messages.help_text(lang, app.extensions["kanava"])
+    assert f"/privacy?lang={lang}" in reply
     assert last_inbound(app).understood is True
     assert order_count(app) == 0
 

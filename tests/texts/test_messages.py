@@ -264,7 +264,7 @@ CASES: dict[str, Render] = {
     "status none": _status(0, None),
     "status four with unpaid extensions": _status_with_debts,
     "status two with two ended debts": _status_with_ended_debts,
-    "help_text": lambda lang, k: messages.help_text(lang),
+    "help_text": lambda lang, k: messages.help_text(lang, k),
     "not_understood": lambda lang, k: messages.not_understood(lang),
     "unknown_zone with suggestions": lambda lang, k: messages.unknown_zone(
         "ABCDE", ["EV101", "EV102", "EV103"], lang
@@ -373,7 +373,7 @@ WITH_LINKS = {
 }
 
 # Helpers of the module that are not texts of their own.
-NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of"}
+NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of", "privacy_link"}
 
 
 def test_every_text_function_of_the_messages_module_has_a_worst_case_here() -> None:

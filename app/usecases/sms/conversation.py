@@ -319,7 +319,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         return self._reply(messages.not_understood(self.lang), understood=False)
 
     def help(self) -> Reply:
-        return self._reply(messages.help_text(self.lang))
+        return self._reply(messages.help_text(self.lang, self.kanava))
 
     def booking(self) -> Reply:
         """Book, cancel, list or move bookings (:mod:`app.usecases.sms.bookings`)."""
