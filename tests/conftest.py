@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from twilio.request_validator import RequestValidator
 
 from app import create_app
@@ -30,7 +30,26 @@ SERVICE_NUMBER = "+358451234567"
 # Monday 23 November 2026, 10:00 in Helsinki: inside every demo zone's paid hours.
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI).astimezone(UTC)
 
-POSTGRES_URL = os.environ.get("KANAVA_TEST_POSTGRES_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist (``-n``) every worker gets a database of its own in the
+    throwaway cluster (``kanava_test_gw0``, …), so that no worker empties the tables of a
+    test running in another."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"kanava_test_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("KANAVA_TEST_POSTGRES_URL"))
 
 
 @dataclass
