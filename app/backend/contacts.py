@@ -59,7 +59,9 @@ def classify_sms(
 
 
 def classify_web(session: Session, event: Event, *, sign_code: str | None, now: datetime) -> None:
-    """Classify a web form submission (its order set)."""
+    """Classify a web form submission (its order set). Its order is new, so its sign is
+    the form's own: no earlier contact to inherit one from (and no extra read in the
+    transaction that holds the form's key)."""
     customer_id = event.customer.id if event.customer is not None else event.customer_id
     failed = customer_id is not None and _after_failed_payment(session, customer_id, now)
     _stamp(
@@ -68,6 +70,7 @@ def classify_web(session: Session, event: Event, *, sign_code: str | None, now: 
         ContactFacts(intent="park", after_failed_payment=failed),
         zone_code=None,
         sign_code=sign_code,
+        inherit_sign=False,
     )
 
 
@@ -110,11 +113,13 @@ def _stamp(
     *,
     zone_code: str | None,
     sign_code: str | None,
+    inherit_sign: bool = True,
 ) -> None:
     event.demand, event.demand_reason = classify(facts)
     order = event.order or (session.get(Order, event.order_id) if event.order_id else None)
     event.zone_code = (order.zone.code if order is not None else zone_code) or None
-    event.sign_code = sign_code or (_sign_of_order(session, order.id) if order else None)
+    inherited = _sign_of_order(session, order.id) if order and inherit_sign else None
+    event.sign_code = sign_code or inherited
 
 
 def _sign_of_order(session: Session, order_id: int | None) -> str | None:
