@@ -262,7 +262,7 @@ def test_a_skipped_wall_time_stands_for_the_jump() -> None:
 
 @given(
     st.dates(date(2020, 1, 1), date(2030, 12, 31)),
-    st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    st.times().map(lambda t: t.replace(second=0, microsecond=0, fold=0)),
     st.sampled_from([HEL, NYC, LHI]),
 )
 def test_first_instant_is_the_paid_hours_definition(day: date, clock: time, tz: tzinfo) -> None:

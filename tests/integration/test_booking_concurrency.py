@@ -59,7 +59,7 @@ def server_url(app: Flask) -> Iterator[str]:
 
 def _sms(server_url: str, n: int) -> str:
     params = {
-        "MessageSid": f"SMrace{n:026d}",
+        "MessageSid": f"SM{n:032x}",
         "AccountSid": "AC" + "0" * 32,
         "From": f"+35840{n:07d}",
         "To": SERVICE_NUMBER,
