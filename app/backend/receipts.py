@@ -57,6 +57,12 @@ class Receipt:
     ends_at: datetime | None = None
 
 
+def receipt_number(order: Order) -> str:
+    """The receipt's number: the order's, unique and stable, and unlike the payment's token
+    it opens nothing, so a forwarded receipt gives no one its link."""
+    return f"K-{order.id:07d}"
+
+
 def vat_breakdown(gross_cents: int, rate_percent: Decimal) -> tuple[int, int]:
     """Split a VAT-inclusive amount into (net, vat) cents; the two add up to the gross."""
     net = (Decimal(gross_cents) * 100 / (100 + rate_percent)).quantize(
@@ -91,11 +97,10 @@ def receipt_of_order(kanava: Kanava, order: Order) -> Receipt | None:
     gross = charged_cents - refunded_cents
     rate = Decimal(kanava.settings.vat_rate)
     net, vat = vat_breakdown(gross, rate)
-    first = (charged or waived)[0]
     latest = (charged or waived)[-1]
     return Receipt(
         order=order,
-        number=first.token,
+        number=receipt_number(order),
         currency=order.currency,
         lines=tuple(lines),
         charged_cents=charged_cents,

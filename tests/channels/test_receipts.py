@@ -46,6 +46,20 @@ def test_the_receipt_page_shows_the_vat_breakdown(phone: Phone, client: FlaskCli
     assert "25,5" in page
 
 
+def test_the_receipt_number_is_not_the_secret_link(
+    app: Flask, phone: Phone, client: FlaskClient
+) -> None:
+    """A receipt forwarded to an employer must not carry the bearer token that opens it."""
+    token = park_and_pay(phone, client)
+    page = client.get(f"/r/{token}?lang=en").get_data(as_text=True)
+    number = re.search(r'id="receipt-number">([^<]+)<', page)
+    assert number, page
+    assert token not in number.group(1)
+    with app.app_context():
+        order_id = db.session.scalars(select(Payment.order_id).where(Payment.token == token)).one()
+    assert number.group(1) == f"K-{order_id:07d}"
+
+
 def test_an_unpaid_or_unknown_payment_has_no_receipt(phone: Phone, client: FlaskClient) -> None:
     reply = phone.send("ABC-123 101 2h")
     token = re.search(r"/pay/([\w-]+)", reply)
