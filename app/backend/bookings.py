@@ -71,6 +71,9 @@ class BookingMade:
     # The pending payment whose link the driver pays; None when booked already (free, or
     # paid by a saved card).
     payment: Payment | None
+    # The customer's own live booking of this plate here that overlaps the window, returned
+    # instead of a second one (a resent message, a slow reply).
+    already: bool = False
 
 
 @dataclass
@@ -257,6 +260,23 @@ def _full(
     )
 
 
+def _own_booking(
+    session: Session,
+    customer: Customer | None,
+    zone: Zone,
+    plate_key: str,
+    window: Interval,
+    now: datetime,
+) -> Order | None:
+    """The customer's live booking of the plate in ``zone`` overlapping ``window``, if any."""
+    if customer is None:
+        return None
+    live = booking_space.live_bookings(session, zone.id, window.start, window.end, now)
+    return next(
+        (b for b in live if b.plate_key == plate_key and b.customer_id == customer.id), None
+    )
+
+
 def make_booking(
     session: Session,
     kanava: Kanava,
@@ -280,12 +300,22 @@ def make_booking(
     ``not_bookable`` (``zone``), ``refused`` (``refusal``: a
     :class:`~app.domain.booking_policy.WindowRefusal`), ``full`` (``alternatives``: an
     :class:`~app.domain.booking_capacity.Alternatives`). Nothing is written then.
+    The customer's own live booking of the plate here overlapping ``window`` is returned
+    (``already``) instead of a second one.
     """
     policy = policy_for(zone)
     _check(session, kanava, zone, policy, window, now)
     amount = booking_price(policy, window, kanava.settings.tz)
-    if not booking_space.has_room(session, zone.id, policy.capacity, window, now):
+    plate_key = normalize_plate(plate)
+    same = _own_booking(session, customer, zone, plate_key, window, now)
+    if same is None and not booking_space.has_room(
+        session, zone.id, policy.capacity, window, now
+    ):
         raise _full(session, kanava, zone, window, now)
+    # Under the zone's lock now: a resend racing its original finds it here.
+    same = same or _own_booking(session, customer, zone, plate_key, window, now)
+    if same is not None:
+        return BookingMade(same, ledger.open_payment_of(same), already=True)
     order = Order(
         kind=OrderKind.BOOKING,
         status=OrderStatus.AWAITING_PAYMENT,
@@ -293,7 +323,7 @@ def make_booking(
         customer=customer,
         vehicle_id=vehicle.id if vehicle else None,
         zone=zone,
-        plate_key=normalize_plate(plate),
+        plate_key=plate_key,
         plate_display=display_plate(plate),
         starts_at=window.start,
         ends_at=window.end,

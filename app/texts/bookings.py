@@ -105,12 +105,16 @@ def booking_made(
     lang: str,
     kanava: Kanava,
     now: datetime,
+    *,
+    already: bool = False,
 ) -> str:
     """The answer to a booking: reference, window, plate, price, pay link within the hold,
-    cancellation terms; or, booked already (free or saved card), the calendar link."""
+    cancellation terms; or, booked already (free or saved card), the calendar link.
+    ``already``: the driver's own booking found again; nothing new was booked."""
 
     def build() -> str:
-        parts = [
+        parts = [_("You already have this booking; nothing new was booked.")] if already else []
+        parts += [
             _(
                 "Booking %(ref)s: zone %(zone)s %(name)s, %(window)s, %(plate)s. Price %(price)s.",
                 ref=order.booking_ref,

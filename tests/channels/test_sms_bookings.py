@@ -185,3 +185,25 @@ def test_finnish_and_swedish_keywords(app: Flask, phone: Phone) -> None:
     assert ref in phone.send("VARAUKSET")
     sv = phone.send(f"AVBOKA {ref}")
     assert f"Bokning {ref} (zon G1) avbokad." in sv
+
+
+def test_a_resent_booking_is_the_same_booking_not_a_second_one(
+    app: Flask, phone: Phone, clock: Clock
+) -> None:
+    """A driver who resends because the reply was slow, or words the same booking again,
+    gets the booking already made: no second space taken, no second price asked."""
+    with app.app_context():
+        garage = dict(GARAGE, code="G3", capacity=3)
+        zones.import_zones(db.session, {"zones": [garage]}, clock())
+        db.session.commit()
+    first = phone.send("BOOK G3 tomorrow 10-12 BKG-100")
+    ref = ref_in(first)
+    again = phone.send("BOOK G3 tomorrow 10-12 BKG-100")
+    assert ref_in(again) == ref
+    assert "already" in again
+    overlapping = phone.send("BOOK G3 tomorrow 11-13 bkg100")
+    assert ref_in(overlapping) == ref
+    assert [o.booking_ref for o in booking_orders(app)] == [ref]
+    other_car = phone.send("BOOK G3 tomorrow 10-12 XYZ-789")
+    assert ref_in(other_car) != ref
+    assert len(booking_orders(app)) == 2

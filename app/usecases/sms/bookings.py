@@ -123,7 +123,13 @@ class BookingDialogue:
         self._clear()
         link = ledger.link_to_pay(self.kanava, made.payment)
         text = texts.booking_made(
-            made.order, link, bookings.terms_of(zone), self.lang, self.kanava, self.now
+            made.order,
+            link,
+            bookings.terms_of(zone),
+            self.lang,
+            self.kanava,
+            self.now,
+            already=made.already,
         )
         return BookingReply(text, order=made.order)
 
