@@ -138,7 +138,12 @@ class BookingDialogue:
             )
         window: Any = error.details.get("window")
         found = self.offer(error.details.get("alternatives"), zone, plate)
-        return BookingReply(texts.booking_full(zone, window, found, self.lang, self.kanava))
+        text = texts.booking_full(zone, window, found, self.lang, self.kanava)
+        if isinstance(window, Interval):
+            from app.usecases.sms import waitlist
+
+            text += " " + waitlist.remember_full(self, zone, window, plate)
+        return BookingReply(text)
 
     def offer(self, alternatives: Any, zone: str, plate: str) -> list[Alternative]:
         """Offer ``alternatives`` (an :class:`Alternatives`) as numbered one-word answers;
