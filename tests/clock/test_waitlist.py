@@ -6,11 +6,14 @@ next; nobody opted out is offered anything."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.backend import zones
 from app.clock import duties
@@ -205,3 +208,32 @@ def test_an_opted_out_driver_is_not_offered_and_the_next_one_is(
         ("BBB-222", WaitlistStatus.EXPIRED),
         ("CCC-333", WaitlistStatus.OFFERED),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_three_clocks_at_once_offer_a_freed_space_once(
+    app: Flask, client: FlaskClient, clock: Clock, anna: Phone
+) -> None:
+    ref = full_garage(anna)
+    waiting = [driver(client, f"+3584020000{i:02d}") for i in range(6)]
+    for i, phone in enumerate(waiting):
+        phone.send(f"WAITLIST G1 tomorrow 10-12 WLT-{100 + i}")
+    anna.send(f"UNBOOK {ref}")
+    barrier = threading.Barrier(3)
+
+    def one_clock() -> int:
+        with app.app_context(), Session(db.engine) as session:
+            barrier.wait(timeout=10)
+            report = duties.run_due(session, app.extensions["kanava"], clock())
+            return report.waitlist_offers
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        offers = list(pool.map(lambda _: one_clock(), range(3)))
+
+    assert sum(offers) == 1
+    assert len(sent_to(app, waiting[0].number, "waitlist_offer")) == 1
+    assert [status for _, status in entries(app)] == [WaitlistStatus.OFFERED] + [
+        WaitlistStatus.WAITING
+    ] * 5
+    assert live_bookings(app, clock) == 1
