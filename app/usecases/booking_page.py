@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.backend import bookings, ledger, orders, receipts, timeline
 from app.domain.booking_policy import Interval, free_cancellation_until, refund_cents
 from app.kernel import Kanava
-from app.models import Channel, EventKind, Order, OrderKind, OrderStatus, Payment
+from app.models import Channel, EventKind, Order, OrderKind, OrderStatus, Payment, PaymentStatus
 from app.texts import bookings as texts
 from app.texts.messages import language_of
 from app.usecases import form_keys
@@ -45,7 +45,7 @@ class BookingView:
     # Whether it still holds its space and has not ended: it can be cancelled.
     upcoming: bool
     started: bool
-    paid_cents: int
+    paid_cents: int  # charged, before refunds
     refunded_cents: int
     # The payment to make through its link while the hold lasts.
     payment: Payment | None
@@ -75,8 +75,10 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> Booking
     if upcoming and order.status is OrderStatus.AWAITING_PAYMENT:
         due = ledger.open_payment_of(order)
         payment = due if due is not None and due.amount_cents > 0 else None
-    paid = ledger.paid_total(order)
-    refunded = sum(p.refunded_cents for p in order.payments)
+    paid = ledger.paid_total(order)  # refunds deducted: what a cancellation can give back
+    succeeded = [p for p in order.payments if p.status is PaymentStatus.SUCCEEDED]
+    charged = sum(p.captured_cents for p in succeeded)
+    refunded = sum(p.refunded_cents for p in succeeded)
     receipt = receipts.receipt_of_order(kanava, order)
     status = order.status
     if status is OrderStatus.AWAITING_PAYMENT and not upcoming:
@@ -87,7 +89,7 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> Booking
         status=status,
         upcoming=upcoming,
         started=order.starts_at <= now,
-        paid_cents=paid,
+        paid_cents=charged,
         refunded_cents=refunded,
         payment=payment,
         free_until=free_cancellation_until(terms, order.starts_at),

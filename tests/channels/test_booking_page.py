@@ -115,6 +115,7 @@ def test_cancelling_before_the_cutoff_asks_first_and_refunds_in_full_once(
     assert "Your booking is cancelled. €4.00 goes back to your card." in page
     assert '<h1 id="result">The booking is cancelled</h1>' in page
     assert 'id="cancel"' not in page
+    assert '<dd id="paid-state">Paid €4.00, €4.00 refunded</dd>' in page
     cancelled = the_booking(app)
     assert cancelled.status is OrderStatus.CANCELLED
     assert [p.refunded_cents for p in cancelled.payments] == [400]
