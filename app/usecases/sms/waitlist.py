@@ -17,29 +17,7 @@ from app.domain.booking_text import BookingProblem, parse_booking
 from app.models import Order
 from app.texts import bookings as booking_texts
 from app.texts import waitlist as texts
-from app.usecases.sms.bookings import ALTERNATIVE, PENDING_TTL, BookingDialogue, BookingReply
-
-# The key of a "full" answer's pending question that names the window waited for.
-WAIT = "wait"
-
-
-def remember_full(dialogue: BookingDialogue, zone: str, window: Interval, plate: str) -> str:
-    """After a "full" answer: keep what was asked for, so ``WAITLIST`` alone can wait for it
-    (beside the numbered alternatives, if any were offered). Returns the sentence that
-    says so, for the end of the answer."""
-    customer, now = dialogue.customer, dialogue.now
-    pending = dict(customer.pending or {})
-    if pending.get("kind") != ALTERNATIVE:
-        expires = (now + PENDING_TTL).isoformat()
-        pending = {"kind": ALTERNATIVE, "plate": plate, "options": [], "expires": expires}
-    pending[WAIT] = {
-        "zone": zone,
-        "start": window.start.isoformat(),
-        "end": window.end.isoformat(),
-        "plate": plate,
-    }
-    customer.pending = pending
-    return texts.how_to_wait(dialogue.lang)
+from app.usecases.sms.bookings import WAIT, BookingDialogue, BookingReply
 
 
 def join(dialogue: BookingDialogue, body: str, pending: dict[str, Any] | None) -> BookingReply:
