@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.backend import booking_space, waitlist
 from app.kernel import Kanava
-from app.models import WaitlistEntry, WaitlistStatus
+from app.models import OrderStatus, WaitlistEntry, WaitlistStatus
 from app.texts import waitlist as texts
 from app.usecases import outbox_dispatch as notifications
 
@@ -52,9 +52,12 @@ def pass_on_lapsed_offers(session: Session, kanava: Kanava, now: datetime) -> in
     )
     done = 0
     for entry in _locked(session, query):
+        held = entry.order is not None and entry.order.status is OrderStatus.AWAITING_PAYMENT
         if not waitlist.pass_on(session, kanava, entry, now):
             continue
         done += 1
+        if not held:
+            continue  # the driver cancelled the offered booking: nothing lapsed to tell
         notifications.queue_sms(
             session,
             kanava,

@@ -237,3 +237,22 @@ def test_three_clocks_at_once_offer_a_freed_space_once(
         WaitlistStatus.WAITING
     ] * 5
     assert live_bookings(app, clock) == 1
+
+
+def test_an_offer_cancelled_by_its_driver_goes_to_the_next_without_a_lapse_notice(
+    app: Flask, clock: Clock, anna: Phone, bert: Phone, cecilia: Phone
+) -> None:
+    ref = full_garage(anna)
+    bert.send("WAITLIST G1 tomorrow 10-12 BBB-222")
+    cecilia.send("WAITLIST G1 tomorrow 10-12 CCC-333")
+    anna.send(f"UNBOOK {ref}")
+    tick(app, clock)
+    [offer] = sent_to(app, bert.number, "waitlist_offer")
+    assert "cancelled" in bert.send(f"UNBOOK {ref_in(offer)}").lower()
+    clock.advance(minutes=1)
+    assert tick(app, clock).waitlist_offers == 1
+    assert len(sent_to(app, cecilia.number, "waitlist_offer")) == 1
+    clock.advance(minutes=15)
+    tick(app, clock)
+    assert sent_to(app, bert.number, "waitlist_passed") == []
+    assert entries(app)[0] == ("BBB-222", WaitlistStatus.PASSED)
