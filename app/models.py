@@ -526,3 +526,46 @@ class CallSession(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     customer: Mapped[Customer | None] = relationship()
+
+
+class WaitlistStatus(enum.StrEnum):
+    #: in line for a space
+    WAITING = "waiting"
+    #: a space is held for the driver (``order``) until ``offer_expires_at``
+    OFFERED = "offered"
+    #: the driver took the offer: ``order`` is theirs to pay as any booking
+    TAKEN = "taken"
+    #: the offer lapsed untaken: the space went to the next in line
+    PASSED = "passed"
+    #: the window began with no space freed, or the driver can no longer be texted
+    EXPIRED = "expired"
+
+
+class WaitlistEntry(Base):
+    """A driver in line for a space of a full bookable zone for one window.
+
+    When a space frees, the first in line (by ``created_at``) whose window fits is offered
+    it: a booking (``order``) held for the zone's ``hold_minutes``, taken by one word.
+    """
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (Index("ix_waitlist_zone_status", "zone_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"))
+    plate_key: Mapped[str] = mapped_column(String(16))
+    plate_display: Mapped[str] = mapped_column(String(24))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[WaitlistStatus] = mapped_column(_enum(WaitlistStatus, "waitlist_status"))
+    # The held booking offered to the driver (status offered, taken, passed).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    zone: Mapped[Zone] = relationship()
+    order: Mapped[Order | None] = relationship()

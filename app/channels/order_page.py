@@ -25,7 +25,7 @@ from app.config import LANGUAGES
 from app.extensions import db, kanava
 from app.models import Order
 from app.texts.booking_calendar import booking_ics
-from app.usecases import corrections, form_keys, order_page
+from app.usecases import booking_page, corrections, form_keys, order_page
 
 bp = Blueprint("order_page", __name__)
 
@@ -51,6 +51,7 @@ ERRORS = {
     "bad_plate": _l("Check the plate: it should look like ABC-123."),
     "unknown_zone": _l("There is no such zone. The zone code is on the sign."),
     "nothing": _l("Give the right plate or the right zone."),
+    "booking_not_live": _l("This booking can no longer be cancelled."),
 }
 
 
@@ -101,9 +102,43 @@ def _private(response: Response) -> Response:
     return response
 
 
+@bp.app_template_global()
+def booking_window(start: datetime, end: datetime) -> str:
+    """A booking's window in local time: ``Thu 3.12. 10:00–12:00`` (the end's day too
+    when it ends on another day)."""
+    tz = kanava().settings.tz
+    first = str(format_datetime(start, "EEE d.M. HH:mm"))
+    same_day = start.astimezone(tz).date() == end.astimezone(tz).date()
+    last = str(format_datetime(end, "HH:mm" if same_day else "EEE d.M. HH:mm"))
+    return f"{first}\u2013{last}"
+
+
+def _booking_page(
+    found: booking_page.BookingView, token: str, error: str | None, status: int
+) -> WerkzeugResponse:
+    remember(found.order)
+    lang = page_language(found.order)
+    notice = request.args.get("done")
+    with force_locale(lang):
+        html = render_template(
+            "order/booking.html",
+            view=found,
+            order=found.order,
+            now=kanava().clock(),
+            lang=lang,
+            notice=notice if notice == "cancelled" else None,
+            error=str(ERRORS[error]) if error in ERRORS else None,
+            manage_url=f"{kanava().settings.public_base_url}/o/{token}",
+        )
+    return _private(Response(html, status=status))
+
+
 def _page(token: str, error: str | None = None, status: int = 200) -> WerkzeugResponse:
     k = kanava()
     now = k.clock()
+    booking = booking_page.view(db.session(), k, token, now)
+    if booking is not None:
+        return _booking_page(booking, token, error, status)
     found = order_page.view(db.session(), k, token, now)
     if found is None:
         abort(404)
@@ -150,6 +185,40 @@ def booking_calendar(token: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{order.booking_ref}.ics"'
     return _private(response)
+
+
+@bp.get("/o/<token>/cancel")
+def confirm_cancel(token: str) -> WerkzeugResponse:
+    """The booking's cancel confirmation: what comes back, by its terms, if cancelled now."""
+    k = kanava()
+    found = booking_page.view(db.session(), k, token, k.clock())
+    if found is None:
+        abort(404)
+    if not found.upcoming:
+        return _to_page(token)
+    remember(found.order)
+    lang = page_language(found.order)
+    with force_locale(lang):
+        html = render_template(
+            "order/cancel_booking.html",
+            view=found,
+            order=found.order,
+            lang=lang,
+            key=form_keys.new_key(),
+        )
+    return _private(Response(html))
+
+
+@bp.post("/o/<token>/cancel")
+def cancel(token: str) -> WerkzeugResponse:
+    k = kanava()
+    try:
+        booking_page.cancel(db.session(), k, token, request.form.get("key"), k.clock())
+    except booking_page.BookingPageError as exc:
+        if exc.code == "unknown":
+            abort(404)
+        return _page(token, error="booking_not_live", status=409)
+    return _to_page(token, done="cancelled")
 
 
 @bp.get("/o/<token>/stop")
@@ -246,6 +315,9 @@ def correct(token: str) -> WerkzeugResponse:
 def expired_form(error: CSRFError) -> WerkzeugResponse | HTTPException:
     """A form from a page kept open past its session: nothing done, the page again."""
     token = str((request.view_args or {}).get("token") or "")
-    if order_page.order_for_token(db.session(), token) is None:
+    known = order_page.order_for_token(db.session(), token) or booking_page.booking_for_token(
+        db.session(), token
+    )
+    if known is None:
         return error_page(NotFound())
     return _page(token, error="expired_form", status=400)

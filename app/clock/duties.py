@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
-from app.clock import booking_duties, proactive
+from app.clock import booking_duties, proactive, waitlist_duties
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import (
@@ -73,6 +73,7 @@ class TickReport:
     holds_lapsed: int = 0
     booking_reminders: int = 0
     bookings_ended: int = 0
+    waitlist_offers: int = 0
     payment_reminders: int = 0
     payment_failures_told: int = 0
     still_parked_asked: int = 0
@@ -618,6 +619,9 @@ def run_due(session: Session, kanava: Kanava, now: datetime) -> TickReport:
         session, "max_stay", lambda: end_at_max_stay(session, kanava, now)
     )
     report.reminders = _run(session, "reminders", lambda: send_reminders(session, kanava, now))
+    report.waitlist_offers = _run(
+        session, "waitlist", lambda: waitlist_duties.offer_freed_spaces(session, kanava, now)
+    )
     report.holds_lapsed = _run(
         session, "holds", lambda: booking_duties.lapse_holds(session, kanava, now)
     )

@@ -165,6 +165,8 @@ class Intent(enum.StrEnum):
     BOOKINGS = "bookings"
     #: move a booking (its reference and the new time are read by ``booking_text.parse_move``)
     MOVE = "move"
+    #: wait in line for a full booking window (after a "full" answer, or with its parts)
+    WAITLIST = "waitlist"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     YES = "yes"
@@ -319,6 +321,7 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
     **_keywords(Intent.UNBOOK, fi="PERU", sv="AVBOKA", en="UNBOOK"),
     **_keywords(Intent.BOOKINGS, fi="VARAUKSET", sv="BOKNINGAR", en="BOOKINGS"),
     **_keywords(Intent.MOVE, fi="SIIRRÄ SIIRRA", sv="FLYTTA", en="MOVE"),
+    **_keywords(Intent.WAITLIST, fi="JONOON", sv="KÖA KOA", en="WAITLIST"),
     **_keywords(
         Intent.PRICE,
         fi="HINTA HINNAT HINNASTO TAKSA TAKSAT",
@@ -2564,8 +2567,8 @@ def _parse_keyword(
         return _parse_book(rest, known, language)
     if intent is Intent.UNBOOK:
         return _parse_unbook(rest, language)
-    if intent in (Intent.BOOKINGS, Intent.MOVE):
-        # A move's reference and new time are read by ``booking_text.parse_move``.
+    if intent in (Intent.BOOKINGS, Intent.MOVE, Intent.WAITLIST):
+        # A move's reference and new time (a wait's booking) are read by ``booking_text``.
         return ParsedMessage(intent, language=language)
     if intent is Intent.PRICE:
         return _parse_price(rest, known, language)

@@ -105,7 +105,7 @@ def test_a_booking_from_the_web_is_paid_and_the_done_page_says_ref_window_and_te
     with app.app_context():
         token = db.session.scalars(select(Payment.token)).one()
     paid = client.post(f"/demo-pay/{token}?lang=en", follow_redirects=True)
-    assert f'href="/book/done/{order.manage_token}"' in paid.get_data(as_text=True)
+    assert f'href="/o/{order.manage_token}?lang=en"' in paid.get_data(as_text=True)
 
     done = client.get(f"/book/done/{order.manage_token}?lang=en").get_data(as_text=True)
     assert '<h1 id="result">Booked</h1>' in done

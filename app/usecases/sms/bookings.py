@@ -30,6 +30,7 @@ from app.domain.booking_text import (
 from app.kernel import Kanava
 from app.models import Channel, Customer, Order
 from app.texts import bookings as texts
+from app.texts import waitlist as waitlist_texts
 
 PENDING_TTL = timedelta(minutes=15)
 # Pending questions this dialogue asks (``Customer.pending["kind"]``).
@@ -37,6 +38,8 @@ ALTERNATIVE = "book_alternative"
 CHOOSE_BOOKING = "choose_booking"
 EXTEND_BOOKING = "extend_booking"
 KINDS = frozenset({ALTERNATIVE, CHOOSE_BOOKING, EXTEND_BOOKING})
+# The window a "full" answer refused, kept in its question for ``WAITLIST`` alone.
+WAIT = "wait"
 
 
 @dataclass
@@ -144,7 +147,22 @@ class BookingDialogue:
             )
         window: Any = error.details.get("window")
         found = self.offer(error.details.get("alternatives"), zone, plate)
-        return BookingReply(texts.booking_full(zone, window, found, self.lang, self.kanava))
+        text = texts.booking_full(zone, window, found, self.lang, self.kanava)
+        if isinstance(window, Interval):
+            text += " " + self._remember_full(zone, window, plate)
+        return BookingReply(text)
+
+    def _remember_full(self, zone: str, window: Interval, plate: str) -> str:
+        """After a "full" answer: keep what was asked for under ``WAIT``, so ``WAITLIST``
+        alone waits for it (:mod:`app.usecases.sms.waitlist`); says so."""
+        pending = dict(self.customer.pending or {})
+        if pending.get("kind") != ALTERNATIVE:
+            pending = {"kind": ALTERNATIVE, "plate": plate, "options": []}
+            pending["expires"] = (self.now + PENDING_TTL).isoformat()
+        wanted = {"zone": zone, "start": window.start.isoformat(), "end": window.end.isoformat()}
+        pending[WAIT] = {**wanted, "plate": plate}
+        self.customer.pending = pending
+        return waitlist_texts.how_to_wait(self.lang)
 
     def offer(self, alternatives: Any, zone: str, plate: str) -> list[Alternative]:
         """Offer ``alternatives`` (an :class:`Alternatives`) as numbered one-word answers;

@@ -33,6 +33,7 @@ from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
 from app.usecases.sms import support
+from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
 from app.usecases.sms.reply_cap import capped_reply
@@ -304,6 +305,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             Intent.UNBOOK: self.booking,
             Intent.BOOKINGS: self.booking,
             Intent.MOVE: self.booking,
+            Intent.WAITLIST: self.booking,
             Intent.DID_YOU_MEAN: self.offer_suggestion,
             Intent.PRICE: self.price,
             Intent.CORRECT: self.correct,
@@ -331,6 +333,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             answer = dialogue.unbook(self.body)
         elif intent is Intent.MOVE:
             answer = dialogue.move(self.body)
+        elif intent is Intent.WAITLIST:
+            answer = sms_waitlist.join(dialogue, self.body, self.pending)
         else:
             answer = dialogue.list()
         return self._reply(answer.text, understood=answer.understood, order=answer.order)
@@ -528,6 +532,10 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
     def answer_yes_no(self) -> Reply:
         pending = self.pending
         if not pending or pending.get("kind") != "confirm_plate":
+            taking = self.parsed.intent is Intent.YES
+            offer = sms_waitlist.take(self._bookings()) if taking else None
+            if offer is not None:
+                return self._reply(offer.text, order=offer.order)
             return self._reply(messages.nothing_to_answer(self.lang), understood=False)
         plate = pending["usual"] if self.parsed.intent is Intent.YES else pending["typed"]
         key = normalize_plate(plate)
