@@ -524,7 +524,7 @@ def day_passed() -> str:
 
 
 def book_too_far(day: str) -> str:
-    return _("Bookings can be made up to %(day)s.", day=day)
+    return _("The last day you can book is %(day)s.", day=day)
 
 
 def book_closed_day(code: str, day: str) -> str:

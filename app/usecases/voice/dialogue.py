@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 MAX_SILENT_REPROMPTS = 2
 MAX_MENU_ITEMS = 8
-# A day as it is said: the weekday and the month by name ("Tuesday 24 November").
-SPOKEN_DAY = {"fi": "EEEE d. MMMM", "sv": "EEEE 'den' d MMMM", "en": "EEEE d MMMM"}
+# A day as it is said: the weekday and the month by name ("Tuesday 24 November"); in
+# Finnish the weekday in its own form ("tiistai"), which reads right in every sentence.
+SPOKEN_DAY = {"fi": "cccc d. MMMM", "sv": "EEEE 'den' d MMMM", "en": "EEEE d MMMM"}
 BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_IE"}
 STEP_URL = "/twilio/voice/step"
 PAY_URL = "/twilio/voice/pay"
