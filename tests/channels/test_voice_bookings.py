@@ -158,6 +158,21 @@ def test_a_full_window_offers_the_nearest_free_time_and_one_key_books_it(
     assert second.starts_at.astimezone(HELSINKI).strftime("%H:%M") == offer.group(1)
 
 
+def test_a_window_taken_while_the_caller_listened_is_refused_by_the_backend_with_an_offer(
+    app: Flask, client: FlaskClient, phone: Phone
+) -> None:
+    call = Call(client, number=CALLER)
+    in_english(call)
+    assert "To book, press 1." in to_the_quote(call)
+    Phone(phone.client, number="+358409999999").send("BOOK 501 tomorrow 10-12 XYZ-987")
+
+    full = call.press("1")
+    assert "Zone 501 is fully booked Tuesday 24 November from 10:00 to 12:00." in full
+    assert "To book it, press 1." in full
+    [taken] = booking_orders(app)  # the capacity of one kept: the call booked nothing
+    assert taken.plate_display == "XYZ-987"
+
+
 def test_a_caller_hears_their_bookings_and_cancels_one_with_the_refund(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -271,4 +286,5 @@ def test_the_booking_menu_speaks_finnish_and_swedish(
     assert words[1] in call.press("6")
     call.press("501#")
     start = call.press("2")
-    assert ("Päivä tiistai 24. marraskuuta:" if lang_key == "1" else "tisdag den 24 november") in start
+    day = "Päivä tiistai 24. marraskuuta:" if lang_key == "1" else "tisdag den 24 november"
+    assert day in start
