@@ -340,7 +340,7 @@ class Dialogue:
         price, terms and the pay or calendar link."""
         if order.status is OrderStatus.BOOKED:
             self.say(P.booking_confirmed)
-        elif link is None:
+        elif order.status is not OrderStatus.AWAITING_PAYMENT:
             # Paid after its hold lapsed with the space taken: refunded, told by SMS.
             self.say(P.booking_lost)
             return self.goto(CallState.MAIN)
