@@ -14,8 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.backend import zones
+from app.channels.panel_words import CALL_STATE_WORDS, PURPOSE_WORDS
 from app.extensions import db
 from app.models import Channel, Event, EventKind, Order, OrderKind, OrderStatus, OutboundMessage
+from app.usecases.voice.states import CallState
 from tests.channels.voice_caller import Call
 from tests.conftest import HELSINKI, Clock, Phone
 
@@ -288,3 +290,8 @@ def test_the_booking_menu_speaks_finnish_and_swedish(
     start = call.press("2")
     day = "Päivä tiistai 24. marraskuuta:" if lang_key == "1" else "tisdag den 24 november"
     assert day in start
+
+
+def test_every_call_state_and_voice_text_has_words_in_the_panel_timeline() -> None:
+    assert {state.value for state in CallState} <= set(CALL_STATE_WORDS)
+    assert {"voice_booking", "voice_booking_cancelled"} <= set(PURPOSE_WORDS)
