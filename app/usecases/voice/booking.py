@@ -29,7 +29,7 @@ from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
 from app.models import Channel, Zone
 from app.texts import voice_prompts as P
 from app.usecases.voice.dialogue import takes_cards_by_phone
-from app.usecases.voice.parking import ParkingFlow
+from app.usecases.voice.parking import MAX_LISTED_ZONES, ParkingFlow
 from app.usecases.voice.states import CallState
 
 # The day menu: today, tomorrow, the day after (key 4 asks for a date).
@@ -85,7 +85,7 @@ class BookingFlow(ParkingFlow):
     def ask_book_zone(self) -> tuple[list[Spoken], GatherSpec]:
         self._ensure_phone_codes()
         texts = [self.t(P.bookable_zones_intro)]
-        for zone in zones.bookable_zones(self.session):
+        for zone in zones.bookable_zones(self.session)[:MAX_LISTED_ZONES]:
             keys = zones.keyed_code(zone)
             if zones.is_digit_code(zone.code):
                 texts.append(self.t(P.zone_item, zone.code, zone.name))
