@@ -152,6 +152,8 @@ PURPOSE_WORDS = {
     "receipt": _l("receipt"),
     "voice_pay_link": _l("payment link after a call"),
     "voice_confirmation": _l("confirmation after a call"),
+    "voice_booking": _l("booking after a call"),
+    "voice_booking_cancelled": _l("cancellation after a call"),
 }
 DROP_REASON_WORDS = {
     "opted out": _l("the driver opted out"),
@@ -177,6 +179,15 @@ CALL_STATE_WORDS = {
     "choose_order": _l("choice of parking"),
     "extend_minutes": _l("extension"),
     "stop_confirm": _l("stop confirmation"),
+    "book_zone": _l("booking zone"),
+    "book_day": _l("booking day"),
+    "book_date": _l("booking date"),
+    "book_start": _l("booking start"),
+    "book_hours": _l("booking length"),
+    "book_quote": _l("booking price"),
+    "book_alternative": _l("free time offered"),
+    "bookings": _l("list of bookings"),
+    "booking_cancel": _l("booking cancellation"),
     "language": _l("language"),
 }
 FAILURE_WORDS = {

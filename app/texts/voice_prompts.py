@@ -189,8 +189,7 @@ def help_by_sms(service_number: str | None, landline: bool) -> str:
 
 def ask_zone() -> str:
     return _(
-        "Enter the zone number from the sign, then press the hash key. You can also say the "
-        "zone."
+        "Enter the zone number from the sign, then press the hash key. You can also say the zone."
     )
 
 
@@ -463,3 +462,300 @@ def status_line(plate: str, zone: str, until: str | None, awaiting_payment: bool
 
 def language_set() -> str:
     return _("I will speak English from now on.")
+
+
+# ---- bookings ------------------------------------------------------------------------
+# Days are said with the weekday and the month's name, times as the clock in parking.
+
+
+def menu_book() -> str:
+    return _("To book a space ahead, press 6.")
+
+
+def menu_bookings() -> str:
+    return _("To hear or cancel your bookings, press 7.")
+
+
+def nothing_to_book() -> str:
+    return _("No zone can be booked right now.")
+
+
+def booking_needs_mobile() -> str:
+    return _(
+        "To book by phone, call from a mobile phone. You can also book by text message or "
+        "on the web."
+    )
+
+
+def bookable_zones_intro() -> str:
+    return _("Zones to book:")
+
+
+def ask_book_zone() -> str:
+    return _("Enter the number of the zone to book, then press the hash key.")
+
+
+def not_bookable_zone(code: str) -> str:
+    return _("Zone %(zone)s cannot be booked.", zone=zone_words(code))
+
+
+def ask_book_day(code: str, name: str) -> str:
+    return _(
+        "Booking in zone %(zone)s, %(name)s. For today, press 1. For tomorrow, press 2. For "
+        "the day after tomorrow, press 3. For another date, press 4.",
+        zone=zone_words(code),
+        name=name,
+    )
+
+
+def ask_book_date() -> str:
+    return _(
+        "Enter the date as four digits, the day and then the month. For example, for the "
+        "fifth of March, enter 0 5 0 3."
+    )
+
+
+def no_such_date() -> str:
+    return _("There is no such date.")
+
+
+def day_passed() -> str:
+    return _("That day has passed.")
+
+
+def book_too_far(day: str) -> str:
+    return _("The last day you can book is %(day)s.", day=day)
+
+
+def book_closed_day(code: str, day: str) -> str:
+    return _("Zone %(zone)s cannot be booked on %(day)s.", zone=zone_words(code), day=day)
+
+
+def book_next_open_day(day: str) -> str:
+    return _("The next day to book is %(day)s.", day=day)
+
+
+def ask_book_start(day: str) -> str:
+    return _(
+        "On %(day)s: enter the start time, the hour or the hour and minutes, then press the "
+        "hash key. For example, for half past two in the afternoon, enter 1 4 3 0.",
+        day=day,
+    )
+
+
+def bad_start_time() -> str:
+    return _("That is not a time of day.")
+
+
+def book_time_passed() -> str:
+    return _("That time has passed.")
+
+
+def book_too_soon() -> str:
+    return _("That is too soon.")
+
+
+def book_earliest(when: str) -> str:
+    return _("The earliest you can book is %(time)s.", time=when)
+
+
+def from_to(start: str, end: str) -> str:
+    return _("from %(start)s to %(end)s", start=start, end=end)
+
+
+def book_hours_of_day(code: str, hours: str, day: str) -> str:
+    return _(
+        "Zone %(zone)s can be booked %(hours)s on %(day)s.",
+        zone=zone_words(code),
+        hours=hours,
+        day=day,
+    )
+
+
+def book_until_latest(until: str) -> str:
+    return _("From that start you can book until %(time)s.", time=until)
+
+
+def ask_book_hours() -> str:
+    return _("Enter how many hours to book, then press the hash key.")
+
+
+def bad_book_hours() -> str:
+    return _("Enter the length in whole hours, from 1 to 24.")
+
+
+def book_too_long(code: str, hours: str) -> str:
+    return _(
+        "A booking in zone %(zone)s can last at most %(hours)s hours.",
+        zone=zone_words(code),
+        hours=hours,
+    )
+
+
+def booking_quote(code: str, plate: str, day: str, start: str, end: str, price: str) -> str:
+    return _(
+        "Zone %(zone)s for %(plate)s, %(day)s from %(start)s to %(end)s, costs %(price)s.",
+        zone=zone_words(code),
+        plate=spell(plate),
+        day=day,
+        start=start,
+        end=end,
+        price=price,
+    )
+
+
+def book_confirm_keys() -> str:
+    return _("To book, press 1. To cancel, press 2.")
+
+
+def free_cancellation(until: str, late_percent: int) -> str:
+    """The cancellation terms of a booking whose free cancellation time is ahead."""
+    if late_percent:
+        return _(
+            "Free cancellation until %(time)s; after that, %(percent)s percent is refunded.",
+            time=until,
+            percent=late_percent,
+        )
+    return _("Free cancellation until %(time)s; after that, no refund.", time=until)
+
+
+def late_cancellation(late_percent: int) -> str:
+    """The cancellation terms once the free cancellation time has passed."""
+    if late_percent:
+        return _(
+            "The free cancellation time has passed: if you cancel before the start, "
+            "%(percent)s percent is refunded.",
+            percent=late_percent,
+        )
+    return _("The free cancellation time has passed: a cancelled booking is not refunded.")
+
+
+def nothing_booked() -> str:
+    return _("Nothing was booked.")
+
+
+def book_full(code: str, day: str, start: str, end: str) -> str:
+    return _(
+        "Zone %(zone)s is fully booked %(day)s from %(start)s to %(end)s.",
+        zone=zone_words(code),
+        day=day,
+        start=start,
+        end=end,
+    )
+
+
+def book_nothing_near() -> str:
+    return _("Nothing is free near that time. Please choose another time.")
+
+
+def book_alternative(code: str, day: str, start: str, end: str, price: str) -> str:
+    return _(
+        "The nearest free time: zone %(zone)s, %(day)s from %(start)s to %(end)s, %(price)s.",
+        zone=zone_words(code),
+        day=day,
+        start=start,
+        end=end,
+        price=price,
+    )
+
+
+def book_alternative_keys() -> str:
+    return _("To book it, press 1. To choose another time, press 2.")
+
+
+def booking_pay_link_sent(until: str) -> str:
+    return _(
+        "A payment link was sent to you by text message. Pay by %(time)s, or the space is "
+        "released.",
+        time=until,
+    )
+
+
+def booking_confirmed() -> str:
+    return _("Your booking is confirmed.")
+
+
+def booking_reference(ref: str) -> str:
+    return _("Your booking reference is %(ref)s.", ref=spell(ref))
+
+
+def booking_reference_sent() -> str:
+    return _("The reference was sent to you by text message.")
+
+
+def pay_card_only_booking() -> str:
+    return _("To pay by card now, press 1. To cancel the booking, press 2.")
+
+
+def booking_cancelled_unpaid() -> str:
+    return _("The booking was cancelled because it was not paid.")
+
+
+def booking_lost() -> str:
+    return _(
+        "Sorry, the space was taken while you paid. Your payment is refunded, and a text "
+        "message tells you the nearest free times."
+    )
+
+
+def no_bookings() -> str:
+    return _("You have no upcoming bookings.")
+
+
+def booking_item(key: int, code: str, day: str, start: str, end: str, ref: str) -> str:
+    return _(
+        "Booking %(key)s: zone %(zone)s, %(day)s from %(start)s to %(end)s, reference %(ref)s.",
+        key=key,
+        zone=zone_words(code),
+        day=day,
+        start=start,
+        end=end,
+        ref=spell(ref),
+    )
+
+
+def booking_not_paid() -> str:
+    return _("It is not paid yet.")
+
+
+def bookings_keys() -> str:
+    return _("To cancel a booking, press its number. For the main menu, press 0.")
+
+
+def booking_cancel_refunds(ref: str, price: str) -> str:
+    return _("Cancelling booking %(ref)s refunds %(price)s.", ref=spell(ref), price=price)
+
+
+def booking_cancel_unpaid(ref: str) -> str:
+    return _("Booking %(ref)s is not paid yet: cancelling it releases its space.", ref=spell(ref))
+
+
+def booking_cancel_no_refund(ref: str) -> str:
+    return _(
+        "Cancelling booking %(ref)s refunds nothing: its free cancellation time has passed.",
+        ref=spell(ref),
+    )
+
+
+def booking_cancel_keys() -> str:
+    return _("To cancel it, press 1. To keep it, press 2.")
+
+
+def booking_cancelled(ref: str) -> str:
+    return _("Booking %(ref)s is cancelled.", ref=spell(ref))
+
+
+def booking_refunded(price: str) -> str:
+    return _("%(price)s is refunded to your card.", price=price)
+
+
+def booking_kept() -> str:
+    return _("The booking is kept.")
+
+
+def booking_gone() -> str:
+    return _("That booking can no longer be cancelled.")
+
+
+def day_at(day: str, time: str) -> str:
+    return _("%(day)s at %(time)s", day=day, time=time)

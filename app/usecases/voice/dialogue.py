@@ -13,16 +13,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
+from babel.dates import format_date
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from app.backend import customers, orders, timeline
+from app.backend import bookings, customers, orders, timeline
 from app.kernel import Kanava
 from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
-from app.models import CallSession, Channel, Customer, EventKind, Order, OrderStatus
+from app.models import CallSession, Channel, Customer, EventKind, Order, OrderKind, OrderStatus
+from app.texts import bookings as booking_texts
 from app.texts import messages
 from app.texts import voice_prompts as P
 from app.usecases import outbox_dispatch as notifications
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 
 MAX_SILENT_REPROMPTS = 2
 MAX_MENU_ITEMS = 8
+# A day as it is said: the weekday and the month by name ("Tuesday 24 November"); in
+# Finnish the weekday in its own form ("tiistai"), which reads right in every sentence.
+SPOKEN_DAY = {"fi": "cccc d. MMMM", "sv": "EEEE 'den' d MMMM", "en": "EEEE d MMMM"}
+BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_IE"}
 STEP_URL = "/twilio/voice/step"
 PAY_URL = "/twilio/voice/pay"
 
@@ -126,6 +132,23 @@ class Dialogue:
         if at is None:
             return None
         return messages.local_time(at, self.lang, self.kanava, self.now)
+
+    def day(self, day: date) -> str:
+        """A date as the voice says it: the weekday and the month by name."""
+        return format_date(day, SPOKEN_DAY[self.lang], locale=BABEL_LOCALE[self.lang])
+
+    def clock(self, at: datetime) -> str:
+        """The local clock time of ``at`` alone, as parking says its times."""
+        return messages.local_time(at, self.lang, self.kanava, at)
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.kanava.settings.tz).date()
+
+    def when(self, at: datetime) -> str:
+        """The clock time, with the day when it is not today."""
+        if self.local_day(at) == self.local_day(self.now):
+            return self.clock(at)
+        return self.t(P.day_at, self.day(self.local_day(at)), self.clock(at))
 
     def money(self, cents: int) -> str:
         return messages.money(cents, self.kanava.settings.currency, self.lang)
@@ -293,6 +316,8 @@ class Dialogue:
             self.say(P.parked_until, self.time(order.ends_at))
 
     def confirm(self, order: Order) -> VoiceTurn:
+        if order.kind is OrderKind.BOOKING:
+            return self.booked(order, None)
         if order.status is not OrderStatus.ENDED:
             self.say_end(order)
             if self.call.can_sms and self.customer is not None:
@@ -306,5 +331,31 @@ class Dialogue:
                     now=self.now,
                 )
                 self.say(P.confirmation_sent)
+        self.say(P.anything_else)
+        return self.goto(CallState.MAIN)
+
+    def booked(self, order: Order, link: str | None) -> VoiceTurn:
+        """After a booking is made: confirmed (or, with ``link``, waiting for its payment),
+        its reference read out character by character and sent by SMS with the window,
+        price, terms and the pay or calendar link."""
+        if order.status is OrderStatus.BOOKED:
+            self.say(P.booking_confirmed)
+        elif order.status is not OrderStatus.AWAITING_PAYMENT:
+            # Paid after its hold lapsed with the space taken: refunded, told by SMS.
+            self.say(P.booking_lost)
+            return self.goto(CallState.MAIN)
+        self.say(P.booking_reference, order.booking_ref or "")
+        if self.call.can_sms and self.customer is not None:
+            terms = bookings.terms_of(order.zone)
+            notifications.queue_sms(
+                self.session,
+                self.kanava,
+                self.customer,
+                booking_texts.booking_made(order, link, terms, self.lang, self.kanava, self.now),
+                purpose="voice_booking",
+                order=order,
+                now=self.now,
+            )
+            self.say(P.booking_reference_sent)
         self.say(P.anything_else)
         return self.goto(CallState.MAIN)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.backend import orders
+from app.backend import orders, zones
 from app.config import LANGUAGES
 from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
 from app.models import Order, OrderKind
 from app.texts import voice_prompts as P
+from app.usecases.voice.booking import BookingFlow
 from app.usecases.voice.dialogue import service_number
+from app.usecases.voice.own_bookings import OwnBookingsFlow
 from app.usecases.voice.own_parkings import OwnParkingsFlow
-from app.usecases.voice.parking import ParkingFlow
 from app.usecases.voice.states import CallState
 
 
-class MenuFlow(OwnParkingsFlow, ParkingFlow):
+class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
     """What the caller hears first and comes back to."""
 
     def _last_parking(self, live: list[Order]) -> Order | None:
@@ -53,8 +54,12 @@ class MenuFlow(OwnParkingsFlow, ParkingFlow):
         else:
             self.data.pop("again", None)
             texts.append(self.t(P.menu_park_first))
+        texts.append(self.t(P.menu_status))
+        if zones.bookable_zones(self.session):
+            texts.append(self.t(P.menu_book))
+        if self.upcoming():
+            texts.append(self.t(P.menu_bookings))
         texts += [
-            self.t(P.menu_status),
             self.t(P.menu_zones),
             self.t(P.menu_language),
             self.t(P.menu_help),
@@ -64,6 +69,8 @@ class MenuFlow(OwnParkingsFlow, ParkingFlow):
 
     def on_main(self, digits: str, speech: str) -> VoiceTurn:
         key = digits[:1]
+        if key in ("1", "2"):
+            self.data.pop("booking", None)
         if key == "1" and self.data.get("again"):
             again = self.data["again"]
             self.data.update(zone=again["zone"], plate=again["plate"], minutes=None)
@@ -77,6 +84,10 @@ class MenuFlow(OwnParkingsFlow, ParkingFlow):
             return self.choose_order("stop")
         if key == "5":
             return self.status()
+        if key == "6":
+            return self.start_booking()
+        if key == "7" and self.upcoming():  # offered only to a caller with bookings
+            return self.list_bookings()
         if key == "8":
             self.say_zone_list()
             return self.goto(CallState.ZONE)

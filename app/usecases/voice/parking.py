@@ -139,7 +139,7 @@ class ParkingFlow(PayingFlow):
         if digits:
             if digits[:1].isdigit() and 1 <= int(digits[:1]) <= len(plates):
                 self.data["plate"] = plates[int(digits[:1]) - 1]
-                return self.goto(CallState.DURATION)
+                return self.after_plate()
             return self.invalid(digits)
         plate = spoken_plate(speech)
         if plate is None:
@@ -153,10 +153,14 @@ class ParkingFlow(PayingFlow):
     def on_plate_confirm(self, digits: str, speech: str) -> VoiceTurn:
         if digits[:1] == "1":
             self.data["plate"] = self.data["heard"]
-            return self.goto(CallState.DURATION)
+            return self.after_plate()
         if digits[:1] == "2":
             return self.goto(CallState.PLATE)
         return self.invalid(digits)
+
+    def after_plate(self) -> VoiceTurn:
+        """The plate is known: a parking asks its duration (a booking its price)."""
+        return self.goto(CallState.DURATION)
 
     def ask_duration(self) -> tuple[list[Spoken], GatherSpec]:
         return self.lines(self.t(P.ask_duration)), GatherSpec(

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from app.backend import ledger, orders, saved_cards
+from app.backend import bookings, ledger, orders, saved_cards
 from app.kernel.calls import GatherSpec, PaySpec, Spoken, VoiceTurn
-from app.models import LIVE_STATUSES, Channel, Order, OrderStatus, Payment, PaymentStatus
+from app.models import (
+    LIVE_STATUSES,
+    Channel,
+    Order,
+    OrderKind,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+)
 from app.texts import messages
 from app.texts import voice_prompts as P
 from app.usecases import outbox_dispatch as notifications
@@ -39,6 +47,8 @@ class PayingFlow(Dialogue):
         return self.send_link_or_wait(order, payment)
 
     def send_link_or_wait(self, order: Order, payment: Payment) -> VoiceTurn:
+        if order.kind is OrderKind.BOOKING:
+            return self.send_booking_link(order, payment)
         grace = self.kanava.settings.payment_grace_minutes
         if self.call.can_sms and self.customer is not None:
             link = ledger.pay_link(self.kanava.settings, payment)
@@ -70,6 +80,15 @@ class PayingFlow(Dialogue):
             self.say_end(order)
         return self.goto(CallState.MAIN)
 
+    def send_booking_link(self, order: Order, payment: Payment) -> VoiceTurn:
+        """A booking waits for its payment until its hold lapses: the link goes by SMS with
+        the booking's reference (a booking is never offered to a caller who can neither
+        take an SMS nor pay by card)."""
+        link = ledger.pay_link(self.kanava.settings, payment)
+        if order.hold_expires_at is not None:
+            self.say(P.booking_pay_link_sent, self.clock(order.hold_expires_at))
+        return self.booked(order, link)
+
     def ask_pay_choice(self) -> tuple[list[Spoken], GatherSpec]:
         return self.lines(self.t(P.pay_choice)), GatherSpec(action="")
 
@@ -84,6 +103,8 @@ class PayingFlow(Dialogue):
         return self.invalid(digits)
 
     def ask_pay_card(self) -> tuple[list[Spoken], GatherSpec]:
+        if self.data.get("paying_for") == "book":
+            return self.lines(self.t(P.pay_card_only_booking)), GatherSpec(action="")
         return self.lines(self.t(P.pay_card_only)), GatherSpec(action="")
 
     def on_pay_card(self, digits: str, speech: str) -> VoiceTurn:
@@ -91,6 +112,8 @@ class PayingFlow(Dialogue):
             return self.start_card_payment()
         if digits[:1] == "2":
             order, _payment = self._payment()
+            if order is not None and order.kind is OrderKind.BOOKING:
+                return self.drop_unpaid_booking(order)
             if order is not None and order.status in LIVE_STATUSES:
                 orders.stop_parking(
                     self.session,
@@ -103,6 +126,20 @@ class PayingFlow(Dialogue):
             self.say(P.parking_cancelled_unpaid)
             return self.goto(CallState.MAIN)
         return self.invalid(digits)
+
+    def drop_unpaid_booking(self, order: Order) -> VoiceTurn:
+        """The caller on a landline would not pay by card: the held space is released."""
+        if bookings.is_upcoming(order, self.now) and order.status is OrderStatus.AWAITING_PAYMENT:
+            bookings.cancel_booking(
+                self.session,
+                self.kanava,
+                order,
+                now=self.now,
+                channel=Channel.VOICE,
+                reason="not paid",
+            )
+        self.say(P.booking_cancelled_unpaid)
+        return self.goto(CallState.MAIN)
 
     def _payment(self) -> tuple[Order | None, Payment | None]:
         order = self._order(self.data.get("order_id"))
@@ -140,9 +177,9 @@ class PayingFlow(Dialogue):
     def ask_paying(self) -> tuple[list[Spoken], GatherSpec]:
         # Reached only by a repeat or a stray key: offer the card again.
         self.call.state = CallState.PAY_CHOICE if self.call.can_sms else "pay_card"
-        return self.lines(
-            self.t(P.pay_choice if self.call.can_sms else P.pay_card_only)
-        ), GatherSpec(action="")
+        if not self.call.can_sms:
+            return self.ask_pay_card()
+        return self.lines(self.t(P.pay_choice)), GatherSpec(action="")
 
     def charge_card(self, payment: Payment, given: CallInput) -> str | None:
         """Charge the card ``<Pay>`` tokenised for the exact amount of ``payment``, through

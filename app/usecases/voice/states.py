@@ -31,5 +31,16 @@ class CallState(StrEnum):
     CHOOSE_ORDER = "choose_order"
     EXTEND_MINUTES = "extend_minutes"
     STOP_CONFIRM = "stop_confirm"
+    # booking a space ahead: zone, day (or a date), start, hours, then plate and price
+    BOOK_ZONE = "book_zone"
+    BOOK_DAY = "book_day"
+    BOOK_DATE = "book_date"
+    BOOK_START = "book_start"
+    BOOK_HOURS = "book_hours"
+    BOOK_QUOTE = "book_quote"
+    BOOK_ALTERNATIVE = "book_alternative"
+    # the caller's upcoming bookings: hear them, cancel one
+    BOOKINGS = "bookings"
+    BOOKING_CANCEL = "booking_cancel"
     # the menu's own questions
     LANGUAGE = "language"

@@ -37,6 +37,19 @@ STEPS: Mapping[CallState, Step[MenuFlow]] = MappingProxyType(
             MenuFlow.ask_extend_minutes, MenuFlow.on_extend_minutes
         ),
         CallState.STOP_CONFIRM: Step[MenuFlow](MenuFlow.ask_stop_confirm, MenuFlow.on_stop_confirm),
+        CallState.BOOK_ZONE: Step[MenuFlow](MenuFlow.ask_book_zone, MenuFlow.on_book_zone),
+        CallState.BOOK_DAY: Step[MenuFlow](MenuFlow.ask_book_day, MenuFlow.on_book_day),
+        CallState.BOOK_DATE: Step[MenuFlow](MenuFlow.ask_book_date, MenuFlow.on_book_date),
+        CallState.BOOK_START: Step[MenuFlow](MenuFlow.ask_book_start, MenuFlow.on_book_start),
+        CallState.BOOK_HOURS: Step[MenuFlow](MenuFlow.ask_book_hours, MenuFlow.on_book_hours),
+        CallState.BOOK_QUOTE: Step[MenuFlow](MenuFlow.ask_book_quote, MenuFlow.on_book_quote),
+        CallState.BOOK_ALTERNATIVE: Step[MenuFlow](
+            MenuFlow.ask_book_alternative, MenuFlow.on_book_alternative
+        ),
+        CallState.BOOKINGS: Step[MenuFlow](MenuFlow.ask_bookings, MenuFlow.on_bookings),
+        CallState.BOOKING_CANCEL: Step[MenuFlow](
+            MenuFlow.ask_booking_cancel, MenuFlow.on_booking_cancel
+        ),
         CallState.LANGUAGE: Step[MenuFlow](MenuFlow.ask_language, MenuFlow.on_language),
     }
 )
