@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.backend import billing, ledger, orders, timeline
@@ -35,6 +35,8 @@ from app.models import (
     Order,
     OrderKind,
     OrderStatus,
+    OutboundMessage,
+    OutboundStatus,
     Payment,
     PaymentStatus,
 )
@@ -164,20 +166,19 @@ def _notify(
     )
 
 
-def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
-    """Queue one reminder for each live parking whose end is within the lead time.
+# Reminders claimed and queued per transaction: large enough that a sweep of 100 k due
+# reminders is a hundred round trips of each kind, small enough that a batch holds its row
+# locks for well under a second and a crash loses (rolls back) little work.
+REMINDER_BATCH = 1000
 
-    Due when ``ends_at - REMINDER_LEAD_MINUTES <= now < ends_at`` and no reminder was sent
-    for this end (``extend_parking`` clears ``reminder_sent_at``). With an extension that
-    waits for its payment, the end is the paid end, and the reminder names the debt and its
-    link. Open-ended parkings with a longest stay are reminded before it too. Never for a
-    parking that has ended.
-    Commits per batch; returns how many reminders were claimed.
-    """
+
+def _due_reminders(kanava: Kanava, now: datetime) -> Select[tuple[int]]:
+    """Ids of the live parkings due their reminder at ``now``: the end to remind of (the
+    paid end while an extension waits for its payment) within the lead time, not passed,
+    and no reminder sent for this end (``extend_parking`` clears ``reminder_sent_at``)."""
     lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
-    # With an extension not yet paid, the end to remind of is the paid end.
     reminded_end = func.coalesce(Order.unpaid_from, Order.ends_at)
-    query = select(Order).where(
+    return select(Order.id).where(
         Order.kind == OrderKind.PARKING,
         Order.status.in_(LIVE_STATUSES),
         Order.reminder_sent_at.is_(None),
@@ -186,42 +187,158 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
         reminded_end > now,
         reminded_end <= now + lead,
     )
-    claimed = 0
-    while batch := _locked_batch(session, query):
-        for order in batch:
-            assert order.ends_at is not None and order.customer is not None
-            result = session.execute(
-                update(Order)
-                .where(
-                    Order.id == order.id,
-                    Order.reminder_sent_at.is_(None),
-                    Order.ends_at == order.ends_at,
-                    Order.status.in_(LIVE_STATUSES),
-                )
-                .values(reminder_sent_at=now)
-                .execution_options(synchronize_session=False)
+
+
+def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[Order]:
+    """Mark up to :data:`REMINDER_BATCH` due parkings reminded in one statement and return
+    them, loaded with what their texts need.
+
+    ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id``: rows another
+    clock is claiming are skipped, and a row it claimed and committed meanwhile no longer
+    matches (PostgreSQL re-checks the condition on the locked row), so two clocks share
+    the work and never claim one reminder twice. SQLite serialises the whole transaction
+    (``BEGIN IMMEDIATE``) and needs no row locks.
+    """
+    due = (
+        _due_reminders(kanava, now)
+        .order_by(Order.ends_at, Order.id)
+        .limit(REMINDER_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(
+        session.scalars(
+            update(Order)
+            .where(Order.id.in_(due.scalar_subquery()), Order.reminder_sent_at.is_(None))
+            .values(reminder_sent_at=now)
+            .returning(Order.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.id.in_(claimed))
+            .order_by(Order.id)
+            .options(
+                selectinload(Order.customer),
+                selectinload(Order.zone),
+                selectinload(Order.payments),
             )
-            if not getattr(result, "rowcount", 0):
-                continue
-            order.reminder_sent_at = now
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _reminder_text(kanava: Kanava, order: Order, now: datetime) -> str:
+    """The reminder of ``order`` in its driver's language (``messages.language_of``)."""
+    return messages.reminder(
+        order, messages.language_of(order), kanava, now, owed=orders.owed(kanava, order)
+    )
+
+
+def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: datetime) -> None:
+    """Queue the reminders of a claimed ``batch`` as ``queue_sms`` would, in two
+    multi-row INSERTs (the timeline events with ``RETURNING id``, then the outbox rows
+    that point at them) instead of two flushes per reminder.
+
+    A parking made on the web form goes through ``queue_sms`` itself: its first text to a
+    typed number may need the introduction that says where the number came from.
+    """
+    bulk = []
+    for order in batch:
+        assert order.customer is not None
+        if order.channel is Channel.WEB:
             notifications.queue_sms(
                 session,
                 kanava,
                 order.customer,
-                messages.reminder(
-                    order,
-                    messages.language_of(order),
-                    kanava,
-                    now,
-                    owed=orders.owed(kanava, order),
-                ),
+                _reminder_text(kanava, order, now),
                 purpose="reminder",
                 order=order,
                 now=now,
                 expires_at=notifications.reminded_end(order),
             )
-            claimed += 1
+        else:
+            bulk.append((order, _reminder_text(kanava, order, now)))
+    if not bulk:
+        return
+    # Matched by order, not by position: one event per order, in any order RETURNING gives.
+    event_of: dict[int, int] = {
+        order_id: event_id
+        for order_id, event_id in session.execute(
+            insert(Event).returning(Event.order_id, Event.id),
+            [
+                {
+                    "created_at": now,
+                    "channel": Channel.SMS,
+                    "kind": EventKind.MESSAGE_OUT,
+                    "customer_id": order.customer_id,
+                    "order_id": order.id,
+                    "body": text,
+                    "data": {
+                        "purpose": "reminder",
+                        "status": "suppressed" if _opted_out(order) else "queued",
+                    },
+                }
+                for order, text in bulk
+            ],
+        )
+    }
+    session.execute(
+        insert(OutboundMessage),
+        [_outbox_row(order, text, event_of[order.id], now) for order, text in bulk],
+    )
+
+
+def _opted_out(order: Order) -> bool:
+    return order.customer is not None and order.customer.opted_out
+
+
+def _outbox_row(order: Order, text: str, event_id: int, now: datetime) -> dict[str, object]:
+    """The outbox row ``queue_sms`` would add for the reminder ``text`` of ``order``:
+    an opted-out number gets a ``suppressed`` row that is never sent; the reminder is
+    dropped after the end it warns about."""
+    customer = order.customer
+    assert customer is not None
+    suppressed = customer.opted_out
+    return {
+        "customer_id": customer.id,
+        "order_id": order.id,
+        "to_number": customer.phone,
+        "body": text,
+        "purpose": "reminder",
+        "status": OutboundStatus.SUPPRESSED if suppressed else OutboundStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": None if suppressed else now,
+        "expires_at": notifications.reminded_end(order),
+        "last_error": "opted out" if suppressed else None,
+        "event_id": event_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
+    """Queue one reminder for each live parking whose end is within the lead time.
+
+    Due when ``ends_at - REMINDER_LEAD_MINUTES <= now < ends_at`` and no reminder was sent
+    for this end (``extend_parking`` clears ``reminder_sent_at``). With an extension that
+    waits for its payment, the end is the paid end, and the reminder names the debt and its
+    link. Open-ended parkings with a longest stay are reminded before it too. Never for a
+    parking that has ended. Each text is in its driver's language.
+
+    At most once: a batch is claimed (``reminder_sent_at`` set) and its SMS queued in the
+    same transaction, so a reminder is in the outbox exactly when its parking is marked.
+    Set-based: a batch of :data:`REMINDER_BATCH` costs a handful of statements, not a
+    handful per reminder. Commits per batch; returns how many reminders were claimed.
+    """
+    claimed = 0
+    while batch := _claim_reminders(session, kanava, now):
+        _queue_reminders(session, kanava, batch, now)
         session.commit()
+        claimed += len(batch)
     session.commit()
     return claimed
 
