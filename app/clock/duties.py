@@ -172,7 +172,7 @@ def _notify(
 REMINDER_BATCH = 1000
 
 
-def _due_reminders(kanava: Kanava, now: datetime) -> Select[tuple[int]]:
+def _due_reminders(kanava: Kanava, now: datetime) -> Select[int]:
     """Ids of the live parkings due their reminder at ``now``: the end to remind of (the
     paid end while an extension waits for its payment) within the lead time, not passed,
     and no reminder sent for this end (``extend_parking`` clears ``reminder_sent_at``)."""
@@ -285,6 +285,7 @@ def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: 
                 for order, text in bulk
             ],
         )
+        if order_id is not None
     }
     session.execute(
         insert(OutboundMessage),

@@ -104,7 +104,7 @@ def _counting_statements(app: Flask) -> Iterator[list[str]]:
 def _sweep(app: Flask, now: datetime) -> tuple[int, int]:
     """Run the reminder sweep; returns (reminders claimed, SQL statements it ran)."""
     with _counting_statements(app) as statements, app.app_context():
-        claimed = duties.send_reminders(db.session, _kanava(app), now)
+        claimed = duties.send_reminders(db.session(), _kanava(app), now)
         db.session.remove()
     return claimed, len(statements)
 
