@@ -20,8 +20,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    any_,
+    bindparam,
+    case,
+    column,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend import billing, ledger, orders, timeline
 from app.clock import booking_duties, proactive
@@ -30,6 +48,7 @@ from app.kernel import Kanava
 from app.models import (
     LIVE_STATUSES,
     Channel,
+    Customer,
     Event,
     EventKind,
     Order,
@@ -216,19 +235,39 @@ def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[Or
     )
     if not claimed:
         return []
-    return list(
+    batch = list(
         session.scalars(
             select(Order)
-            .where(Order.id.in_(claimed))
+            .where(_among(session, Order.id, claimed))
             .order_by(Order.id)
-            .options(
-                selectinload(Order.customer),
-                selectinload(Order.zone),
-                selectinload(Order.payments),
-            )
+            .options(joinedload(Order.customer), joinedload(Order.zone))
             .execution_options(populate_existing=True)
         )
     )
+    # The payments, for what an order still owes (``orders.owed``): one query, not one
+    # per order, set as each order's loaded collection.
+    payments: dict[int, list[Payment]] = {order.id: [] for order in batch}
+    for payment in session.scalars(
+        select(Payment).where(_among(session, Payment.order_id, claimed)).order_by(Payment.id)
+    ):
+        payments[payment.order_id].append(payment)
+    for order in batch:
+        set_committed_value(order, "payments", payments[order.id])
+    return batch
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _among(
+    session: Session, column: InstrumentedAttribute[int], ids: list[int]
+) -> ColumnElement[bool]:
+    """``column IN ids``: on PostgreSQL one array parameter (``= ANY(…)``), so a thousand
+    ids are one bound value rather than a thousand placeholders for the driver to parse."""
+    if _postgres(session):
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _reminder_text(kanava: Kanava, order: Order, now: datetime) -> str:
@@ -264,6 +303,9 @@ def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: 
             bulk.append((order, _reminder_text(kanava, order, now)))
     if not bulk:
         return
+    if _postgres(session):
+        _insert_reminders_from_arrays(session, bulk, now)
+        return
     # Matched by order, not by position: one event per order, in any order RETURNING gives.
     event_of: dict[int, int] = {
         order_id: event_id
@@ -290,6 +332,91 @@ def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: 
     session.execute(
         insert(OutboundMessage),
         [_outbox_row(order, text, event_of[order.id], now) for order, text in bulk],
+    )
+
+
+def _insert_reminders_from_arrays(
+    session: Session, bulk: list[tuple[Order, str]], now: datetime
+) -> None:
+    """PostgreSQL: the same rows as two ``INSERT … SELECT`` over ``unnest`` of one array
+    per column (the texts, the order ids): the timeline events first, ``RETURNING`` their
+    ids, then the outbox rows joined to their orders and customers (the number, the end
+    the reminder warns about, and ``suppressed`` for an opted-out number)."""
+    texts = func.unnest(
+        bindparam(None, [order.id for order, _ in bulk], type_=ARRAY(Integer)),
+        bindparam(None, [order.customer_id for order, _ in bulk], type_=ARRAY(Integer)),
+        bindparam(None, [text for _, text in bulk], type_=ARRAY(Text)),
+        bindparam(None, [_opted_out(order) for order, _ in bulk], type_=ARRAY(Boolean)),
+    ).table_valued(
+        column("order_id", Integer),
+        column("customer_id", Integer),
+        column("body", Text),
+        column("suppressed", Boolean),
+    ).render_derived()
+    events = Event.__table__.c
+    status = case((texts.c.suppressed, "suppressed"), else_="queued")
+    created = session.execute(
+        insert(Event)
+        .from_select(
+            ["created_at", "channel", "kind", "customer_id", "order_id", "body", "data"],
+            select(
+                literal(now, events.created_at.type),
+                literal(Channel.SMS, events.channel.type),
+                literal(EventKind.MESSAGE_OUT, events.kind.type),
+                texts.c.customer_id,
+                texts.c.order_id,
+                texts.c.body,
+                func.json_build_object("purpose", "reminder", "status", status),
+            ),
+        )
+        .returning(Event.order_id, Event.id)
+    ).all()
+    made = func.unnest(
+        bindparam(None, [order_id for order_id, _ in created], type_=ARRAY(Integer)),
+        bindparam(None, [event_id for _, event_id in created], type_=ARRAY(Integer)),
+    ).table_valued(column("order_id", Integer), column("event_id", Integer)).render_derived()
+    outbox = OutboundMessage.__table__.c
+    suppressed = Customer.opted_out_at.is_not(None)
+    session.execute(
+        insert(OutboundMessage).from_select(
+            [
+                "customer_id",
+                "order_id",
+                "to_number",
+                "body",
+                "purpose",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "expires_at",
+                "last_error",
+                "event_id",
+                "created_at",
+                "updated_at",
+            ],
+            select(
+                Customer.id,
+                Order.id,
+                Customer.phone,
+                Event.body,
+                literal("reminder"),
+                case(
+                    (suppressed, literal(OutboundStatus.SUPPRESSED, outbox.status.type)),
+                    else_=literal(OutboundStatus.QUEUED, outbox.status.type),
+                ),
+                literal(0),
+                case((suppressed, null()), else_=literal(now, outbox.next_attempt_at.type)),
+                func.coalesce(Order.unpaid_from, Order.ends_at),
+                case((suppressed, literal("opted out")), else_=null()),
+                Event.id,
+                literal(now, outbox.created_at.type),
+                literal(now, outbox.updated_at.type),
+            )
+            .select_from(made)
+            .join(Event, Event.id == made.c.event_id)
+            .join(Order, Order.id == made.c.order_id)
+            .join(Customer, Customer.id == Order.customer_id),
+        )
     )
 
 
