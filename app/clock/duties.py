@@ -241,7 +241,6 @@ def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[Or
             .where(_among(session, Order.id, claimed))
             .order_by(Order.id)
             .options(joinedload(Order.customer), joinedload(Order.zone))
-            .execution_options(populate_existing=True)
         )
     )
     # The payments, for what an order still owes (``orders.owed``): one query, not one
