@@ -277,9 +277,10 @@ def _reminder_text(kanava: Kanava, order: Order, now: datetime) -> str:
 
 
 def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: datetime) -> None:
-    """Queue the reminders of a claimed ``batch`` as ``queue_sms`` would, in two
-    multi-row INSERTs (the timeline events with ``RETURNING id``, then the outbox rows
-    that point at them) instead of two flushes per reminder.
+    """Queue the reminders of a claimed ``batch`` as ``queue_sms`` would, in two INSERTs
+    per batch (the timeline events with ``RETURNING id``, then the outbox rows that point
+    at them; on PostgreSQL ``INSERT … SELECT`` over arrays) instead of two flushes per
+    reminder. The texts are rendered here, one per order in its driver's language.
 
     A parking made on the web form goes through ``queue_sms`` itself: its first text to a
     typed number may need the introduction that says where the number came from.
