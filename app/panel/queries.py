@@ -863,6 +863,7 @@ def extend_order(
         messages.language_of(order),
         kanava,
         now,
+        extended_from=seen_end,
     )
     _tell_driver(session, kanava, order, text, "staff_extend", now)
     _finish(session, kanava, now)

@@ -666,6 +666,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 link = ledger.link_to_pay(self.kanava, ledger.open_payment_of(order))
                 text = messages.already_parked(order, link, self.lang, self.kanava, self.now)
                 return self._reply(text, order=order)
+        extended_from = order.ends_at
         try:
             extended = orders.extend_parking(
                 self.session, self.kanava, order, minutes, now=self.now, channel=Channel.SMS
@@ -691,6 +692,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 to_pay_cents=extended.payment.amount_cents if link and extended.payment else None,
+                extended_from=extended_from,
             ),
             order=order,
         )
