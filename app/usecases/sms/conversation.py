@@ -484,7 +484,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 customer=self.customer,
                 vehicle=vehicle,
-                plate=plate,
+                plate=vehicle.plate_display,
                 zone=zone,
                 minutes=minutes,
                 channel=Channel.SMS,
