@@ -56,7 +56,8 @@ def test_an_open_ended_parking_names_when_paid_time_ends_today(
 
     reply = phone.send("ABC-123 101")
 
-    assert "2,40 €/h, minuuttiveloitus. Maksullista 18.00 asti, sen jälkeen maksutonta." in reply, reply
+    said = "2,40 €/h, minuuttiveloitus. Maksullista 18.00 asti, sen jälkeen maksutonta."
+    assert said in reply, reply
 
 
 def test_an_open_ended_parking_in_a_zone_paid_around_the_clock_names_no_end(
