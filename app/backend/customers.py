@@ -97,7 +97,8 @@ def lock(session: Session, customer: Customer) -> Customer:
 
 
 def remember_vehicle(session: Session, customer: Customer, plate: str, at: datetime) -> Vehicle:
-    """The customer's vehicle for ``plate`` (any spelling), created or touched."""
+    """The customer's vehicle for ``plate`` (any spelling), created or touched; its
+    ``plate_display`` is the spelling it was first given."""
     key = normalize_plate(plate)
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
@@ -119,7 +120,7 @@ def remember_vehicle(session: Session, customer: Customer, plate: str, at: datet
             )
             assert vehicle is not None
     vehicle.last_used_at = at
-    vehicle.plate_display = display_plate(plate)
+    # The driver's first spelling stays: every message names the car the same way.
     return vehicle
 
 

@@ -4,6 +4,7 @@ change orders, zones, users or tokens need an admin."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -65,7 +66,6 @@ ERROR_WORDS = {
     "refund_not_paid": _l("Only a paid payment can be refunded."),
     "unknown_payment": _l("No such payment."),
     "invalid_zone": _l("The zone was not saved."),
-    "bad_paid_hours": _l("Write paid hours one per line, like mon-fri: 08:00-18:00."),
     "bad_number": _l("Write whole numbers only."),
     "invalid_user": _l("The user was not created."),
     "unknown_user": _l("No such user."),
@@ -97,7 +97,65 @@ def _example_amount(cents: int) -> str:
     return str(format_decimal(Decimal(cents) / 100, format="0.00"))
 
 
-ZONE_EDITOR_ERRORS = ("bad_day", "day_twice", "bad_phone_code")
+ZONE_EDITOR_ERRORS = ("bad_day", "day_twice", "bad_hours", "bad_phone_code")
+HOURS_FIELD_WORDS = {"paid_hours": _l("Paid hours"), "booking_hours": _l("Booking hours")}
+
+
+def hours_error_text(details: Mapping[str, object]) -> str:
+    """A refused line of paid (or booking) hours, in the viewer's language: the field, the
+    line as typed, what is wrong with it and how to write it."""
+    field = str(HOURS_FIELD_WORDS.get(str(details.get("field")), HOURS_FIELD_WORDS["paid_hours"]))
+    line = details["line"]
+    problem = details["problem"]
+    if problem == "overnight":
+        return str(
+            _(
+                "%(field)s, line “%(line)s”: %(window)s ends before it starts. Hours over "
+                "midnight take two lines: %(start)s-24 on the first day, 0-%(end)s on the next.",
+                field=field,
+                line=line,
+                window=details["window"],
+                start=details["start"],
+                end=details["end"],
+            )
+        )
+    if problem == "bad_time":
+        return str(
+            _(
+                "%(field)s, line “%(line)s”: “%(time)s” is not a time. Write hours like 8-18 "
+                "or 08:00-18:00.",
+                field=field,
+                line=line,
+                time=details["time"],
+            )
+        )
+    if problem == "bad_window":
+        return str(
+            _(
+                "%(field)s, line “%(line)s”: “%(window)s” needs a start and an end, like 8-18.",
+                field=field,
+                line=line,
+                window=details["window"],
+            )
+        )
+    if problem == "overlap":
+        return str(
+            _(
+                "%(field)s, line “%(line)s”: the hours overlap. Give each hour once, like "
+                "8-12, 13-18.",
+                field=field,
+                line=line,
+            )
+        )
+    days = DAY_ABBREVIATIONS.get(str(get_locale()), DAY_ABBREVIATIONS["en"])
+    return str(
+        _(
+            "%(field)s, line “%(line)s”: write the days, then the hours, like %(example)s.",
+            field=field,
+            line=line,
+            example=f"{days[0]}-{days[4]} 8-18",
+        )
+    )
 
 
 def zone_editor_error_text(exc: panel.PanelError) -> str:
@@ -114,6 +172,8 @@ def zone_editor_error_text(exc: panel.PanelError) -> str:
         )
     if exc.code == "day_twice":
         return str(_("Paid hours: a day is given twice (%(line)s).", line=details["line"]))
+    if exc.code == "bad_hours":
+        return hours_error_text(details)
     keys, other = details.get("phone_code"), details.get("other")
     if details.get("reason") == "taken_by_code":
         return str(_("%(keys)s is already the code of zone %(other)s.", keys=keys, other=other))

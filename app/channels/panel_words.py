@@ -773,7 +773,11 @@ def extend_words(quote: ExtendQuote, now: datetime) -> ConfirmWords:
         sentence += " " + str(_("That is the zone's longest stay."))
     facts = _order_facts(order, now)
     facts.append((str(_("New end")), until))
-    facts.append((str(_("Price so far")), money(order.amount_cents, order.currency)))
+    # The price booked so far; refunds are named beside it, not netted.
+    facts.append((str(_("Price before this extension")), money(order.amount_cents, order.currency)))
+    refunded = sum(p.refunded_cents for p in order.payments)
+    if refunded:
+        facts.append((str(_("Refunded")), money(refunded, order.currency)))
     return ConfirmWords(
         str(_("Extend parking %(plate)s?", plate=plate)),
         sentence,

@@ -314,7 +314,9 @@ _KEYWORDS: dict[str, tuple[Intent, str | None]] = {
     ),
     **_keywords(Intent.EXTEND, fi="JATKA LISÄÄ LISAA", sv="FÖRLÄNG FORLANG", en="EXTEND"),
     **_keywords(Intent.STATUS, fi="TILA", other="STATUS"),
-    **_keywords(Intent.HELP, fi="OHJE APUA", sv="HJÄLP HJALP", en="HELP", other="INFO"),
+    # HELP, INFO and STATUS are used in every language: they reveal none (the sender's
+    # stored language or number decides), so a Finnish driver's HELP is answered in Finnish.
+    **_keywords(Intent.HELP, fi="OHJE APUA", sv="HJÄLP HJALP", other="HELP INFO"),
     **_keywords(Intent.LANGUAGE, fi="KIELI", sv="SPRÅK SPRAK", en="LANG LANGUAGE"),
     **_keywords(Intent.RECEIPT, fi="KUITTI", sv="KVITTO", en="RECEIPT"),
     **_keywords(Intent.BOOK, fi="VARAA", sv="BOKA", en="BOOK"),

@@ -28,14 +28,12 @@ from app.domain.inputs import is_ascii_number
 from app.domain.plates import normalize_plate
 from app.domain.pricing import (
     TariffError,
-    UnknownDayError,
     capped_end,
     format_days,
     is_paid_time,
     localized_paid_hours,
     money_to_decimal_str,
     next_paid_change,
-    parse_days,
     parse_money,
     price,
 )
@@ -59,6 +57,7 @@ from app.models import (
     Vehicle,
     Zone,
 )
+from app.panel import zone_hours
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases import plate_checks
@@ -863,6 +862,7 @@ def extend_order(
         messages.language_of(order),
         kanava,
         now,
+        extended_from=seen_end,
     )
     _tell_driver(session, kanava, order, text, "staff_extend", now)
     _finish(session, kanava, now)
@@ -1105,29 +1105,32 @@ def _form_money(form: Mapping[str, str], name: str, limit_cents: int) -> str:
     return money_to_decimal_str(cents)
 
 
-def _form_paid_hours(text: str) -> dict[str, str]:
-    """The editor's paid hours, one ``days: hours`` pair a line, days in any of the three
-    languages (``ma-pe: 08:00-18:00``), as zones-file keys (``mon-fri``).
+def _form_paid_hours(text: str, field: str = "paid_hours") -> dict[str, str]:
+    """The editor's paid hours, one line of days and hours each, as people write them in
+    any of the three languages (``ma-pe: 08:00-18:00``, ``ma-pe 8-18``, ``lauantaisin
+    9-15``, see :mod:`app.panel.zone_hours`), as zones-file keys (``mon-fri``).
 
-    Raises ``PanelError`` ``bad_paid_hours`` (a line without ``:``), ``bad_day`` (with
-    the ``day`` not understood) and ``day_twice`` (a day on two lines, with the ``line``).
+    Raises ``PanelError`` ``bad_hours`` with the ``field``, the ``line`` as typed and the
+    ``problem`` (a :class:`zone_hours.HoursProblem` code) and its details; a day that is
+    no day is ``bad_day`` (with the ``day``), a day on two lines ``day_twice``.
     """
     paid: dict[str, str] = {}
     seen: set[int] = set()
     for line in text.splitlines():
         if not line.strip():
             continue
-        days_text, sep, hours = line.partition(":")
-        if not sep:
-            raise PanelError("bad_paid_hours", line=line.strip())
         try:
-            days = parse_days(days_text)
-        except UnknownDayError as exc:
-            raise PanelError("bad_day", day=exc.day, line=line.strip()) from exc
-        except TariffError as exc:
-            raise PanelError("day_twice", line=line.strip()) from exc
+            days_text, hours = zone_hours.split_line(line)
+            days = zone_hours.line_days(days_text, line.strip())
+            zone_hours.check_hours(hours, line.strip())
+        except zone_hours.HoursProblem as exc:
+            if exc.code in ("bad_day", "day_twice"):
+                raise PanelError(exc.code, line=exc.line, field=field, **exc.details) from exc
+            raise PanelError(
+                "bad_hours", line=exc.line, field=field, problem=exc.code, **exc.details
+            ) from exc
         if seen & set(days):
-            raise PanelError("day_twice", line=line.strip())
+            raise PanelError("day_twice", line=line.strip(), field=field)
         seen.update(days)
         paid[format_days(days, "en")] = hours.strip()
     return paid
@@ -1184,7 +1187,7 @@ def _form_booking_terms(form: Mapping[str, str]) -> dict[str, Any]:
                 raise PanelError("bad_number", field=name)
             terms[name] = int(raw)
     if form.get("booking_hours", "").strip():
-        terms["booking_hours"] = _form_paid_hours(form["booking_hours"])
+        terms["booking_hours"] = _form_paid_hours(form["booking_hours"], "booking_hours")
     if form.get("booking_rate_per_hour", "").strip():
         terms["booking_rate_per_hour"] = _form_money(
             form, "booking_rate_per_hour", MAX_RATE_PER_HOUR_CENTS
@@ -1245,7 +1248,7 @@ def save_zone(
     With ``new``, an existing zone of the same code is never overwritten:
     ``PanelError("zone_exists", zone=code)``. Returns the zone code. Raises
     ``PanelError`` ``invalid_zone`` (with ``reason``), ``bad_money``, ``money_too_high``,
-    ``bad_number``, ``bad_paid_hours``, ``bad_day``, ``day_twice`` and ``bad_phone_code``
+    ``bad_number``, ``bad_hours``, ``bad_day``, ``day_twice`` and ``bad_phone_code``
     (with the validator's ``reason``, ``phone_code`` and the ``other`` zone). Commits.
     """
     entry = zone_from_form(form)

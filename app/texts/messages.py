@@ -10,7 +10,8 @@ longest cases in every language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 
@@ -90,17 +91,44 @@ def money(cents: int, currency: str, lang: str) -> str:
     return sms_safe(format_currency(Decimal(cents) / 100, currency, locale=_BABEL_LOCALE[lang]))
 
 
+# One rule per message (see :func:`_render`): while a text is built, whether every time
+# in it is dated (True), and the times that were not today (a list the first pass fills).
+_DATED: ContextVar[bool] = ContextVar("dated", default=False)
+_NOT_TODAY: ContextVar[list[datetime] | None] = ContextVar("not_today", default=None)
+
+
 def local_time(at: datetime, lang: str, kanava: Kanava, now: datetime) -> str:
-    """Clock time in ``APP_TIMEZONE``; with the date when it is not today."""
+    """Clock time in ``APP_TIMEZONE``; with the date when it is not today, or when another
+    time in the same message is not today (inside :func:`_render`)."""
     tz = kanava.settings.tz
     same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
-    pattern = _TIME_PATTERN[lang] if same_day else _DATE_TIME_PATTERN[lang]
+    not_today = _NOT_TODAY.get()
+    if not same_day and not_today is not None:
+        not_today.append(at)
+    dated = _DATED.get() or not same_day
+    pattern = _DATE_TIME_PATTERN[lang] if dated else _TIME_PATTERN[lang]
     return sms_safe(format_datetime(at, pattern, tzinfo=tz, locale=_BABEL_LOCALE[lang]))
 
 
-def _render(lang: str, build: object) -> str:
+def _render(lang: str, build: Callable[[], str] | object) -> str:
+    """``build()`` in ``lang``, SMS-safe. One rule for the times of one message: all as
+    clock times when all are today, else every one with its date (never "22.17" beside
+    "1.12. klo 0.01")."""
     with force_locale(lang):
-        text = build() if callable(build) else str(build)
+        if not callable(build):
+            return sms_safe(str(build))
+        found: list[datetime] = []
+        token = _NOT_TODAY.set(found)
+        try:
+            text = build()
+        finally:
+            _NOT_TODAY.reset(token)
+        if found:
+            dated = _DATED.set(True)
+            try:
+                text = build()
+            finally:
+                _DATED.reset(dated)
     return sms_safe(str(text))
 
 
@@ -127,6 +155,59 @@ def _free_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
         "Parking is free until %(until)s, then %(rate)s/h.",
         until=local_time(change, lang, kanava, now),
         rate=money(order.zone.rate_per_hour_cents, order.currency, lang),
+    )
+
+
+def _paid_end_part(order: Order, lang: str, kanava: Kanava, start: datetime, now: datetime) -> str:
+    """ "Paid until 18.00, then free." when the paid time running at ``start`` ends before
+    the parking does (an open-ended one: always when it ends), with the end of the free
+    time when the parking reaches the next paid time; "" otherwise."""
+    tz = kanava.settings.tz
+    tariff = tariff_of(order.zone)
+    if not is_paid_time(tariff, start, tz):
+        return ""
+    paid_end = next_paid_change(tariff, start, tz)
+    if paid_end is None or (order.ends_at is not None and order.ends_at <= paid_end):
+        return ""
+    free_end = next_paid_change(tariff, paid_end, tz)
+    paid = local_time(paid_end, lang, kanava, now)
+    if free_end is not None and (order.ends_at is None or free_end < order.ends_at):
+        return _(
+            "Paid until %(paid)s, then free until %(free)s.",
+            paid=paid,
+            free=local_time(free_end, lang, kanava, now),
+        )
+    return _("Paid until %(paid)s, then free.", paid=paid)
+
+
+def _free_extension(order: Order, kanava: Kanava, extended_from: datetime | None) -> bool:
+    """Whether all the time added after ``extended_from`` is outside the paid hours."""
+    if extended_from is None or order.ends_at is None:
+        return False
+    tz = kanava.settings.tz
+    tariff = tariff_of(order.zone)
+    if is_paid_time(tariff, extended_from, tz):
+        return False
+    change = next_paid_change(tariff, extended_from, tz)
+    return change is None or change >= order.ends_at
+
+
+def _lapse_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """When an extended parking's payment is due, and what happens if it is not paid: an
+    active parking's extension lapses, an unpaid parking is cancelled; "" otherwise."""
+    if order.payment_due_at is None:
+        return ""
+    if order.status is OrderStatus.AWAITING_PAYMENT:
+        return _(
+            "If it is not paid by %(due)s, the parking is cancelled.",
+            due=local_time(order.payment_due_at, lang, kanava, now),
+        )
+    if order.status is not OrderStatus.ACTIVE or order.unpaid_from is None:
+        return ""
+    return _(
+        "If it is not paid by %(due)s, the extension lapses and the parking ends at %(paid)s.",
+        due=local_time(order.payment_due_at, lang, kanava, now),
+        paid=local_time(order.unpaid_from, lang, kanava, now),
     )
 
 
@@ -205,7 +286,9 @@ def parking_started(
                     )
                 )
             rate = money(zone.rate_per_hour_cents, order.currency, lang)
+            paid_end = "" if free else _paid_end_part(order, lang, kanava, now, now)
             parts.append(free or _("%(rate)s/h by the minute.", rate=rate))
+            parts.append(paid_end)
         else:
             assert order.ends_at is not None
             parts.append(
@@ -218,12 +301,11 @@ def parking_started(
                     price=money(order.amount_cents, order.currency, lang),
                 )
             )
-            if free:
-                parts.append(free)
+            parts.append(free or _paid_end_part(order, lang, kanava, now, now))
         if link is None and not order.open_ended and ledger.outstanding_cents(order) > 0:
             # Below the provider's minimum: carried on the order, not asked.
             parts.append(_not_charged(order.currency, lang))
-        text = " ".join(parts)
+        text = " ".join(part for part in parts if part)
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.
@@ -358,24 +440,43 @@ def parking_extended(
     kanava: Kanava,
     now: datetime,
     to_pay_cents: int | None = None,
+    extended_from: datetime | None = None,
 ) -> str:
-    """The answer to an extension: the new end and the added price; with ``to_pay_cents``
-    the link names what it asks (the extension, and anything still unpaid before it)."""
+    """The answer to an extension: the new end and the added price (or that the added time
+    is free, given the old end ``extended_from``), when its paid time turns free; with a
+    link, the pay deadline and that an unpaid extension lapses; with ``to_pay_cents`` the
+    link names what it asks (the extension, and anything still unpaid before it)."""
 
     def build() -> str:
         assert order.ends_at is not None
-        text = _(
-            "%(plate)s in zone %(zone)s now until %(end)s. Added %(price)s.",
-            plate=order.plate_display,
-            zone=order.zone.code,
-            end=local_time(order.ends_at, lang, kanava, now),
-            price=money(added_cents, order.currency, lang),
-        )
+        end = local_time(order.ends_at, lang, kanava, now)
+        free_extension = added_cents == 0 and _free_extension(order, kanava, extended_from)
+        if free_extension:
+            text = _(
+                "%(plate)s in zone %(zone)s now until %(end)s. The added time is free.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=end,
+            )
+        else:
+            text = _(
+                "%(plate)s in zone %(zone)s now until %(end)s. Added %(price)s.",
+                plate=order.plate_display,
+                zone=order.zone.code,
+                end=end,
+                price=money(added_cents, order.currency, lang),
+            )
         if capped:
             text += " " + _("That is the longest stay in this zone.")
-        free = _free_part(order, lang, kanava, now)
+        free = "" if free_extension else _free_part(order, lang, kanava, now)
+        if not free and extended_from is not None and not free_extension:
+            free = _paid_end_part(order, lang, kanava, max(extended_from, now), now)
         if free:
             text += " " + free
+        if link:
+            lapse = _lapse_part(order, lang, kanava, now)
+            if lapse:
+                text += " " + lapse
         if link and to_pay_cents is not None:
             text += " " + _(
                 "Pay %(amount)s: %(link)s",

@@ -8,7 +8,9 @@ so that "ABC-123" is read "A, B, C, 1, 2, 3" and never "abc one hundred twenty-t
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import re
+
+from flask_babel import gettext, ngettext
 
 from app.domain.plates import normalize_plate
 from app.kernel.calls import SPELL
@@ -28,6 +30,19 @@ def _(text: str, **variables: object) -> str:
 def spell(text: str) -> str:
     """Mark ``text`` to be read character by character (plates, phone numbers)."""
     return SPELL + normalize_plate(text) + SPELL
+
+
+_BRACKETS = re.compile(r"\s*[(\[]\s*(.*?)\s*[)\]]")
+_HOURS = re.compile(r"\b(\d+)\s?h\b")
+
+
+def spoken_name(name: str) -> str:
+    """A zone's name as it is read aloud: brackets become a pause and an hour sign a
+    word ("Satama (24 h)" -> "Satama, 24 hours"), so the voice reads no symbols."""
+    text = _BRACKETS.sub(lambda m: f", {m[1]}", name).strip()
+    return _HOURS.sub(
+        lambda m: str(ngettext("%(num)s hour", "%(num)s hours", int(m[1]))), text
+    )
 
 
 def zone_words(code: str) -> str:
@@ -127,6 +142,10 @@ def invalid_key(key: str) -> str:
     return _("The key %(key)s is not in this menu.", key=key)
 
 
+def use_the_keys() -> str:
+    return _("Please answer with the keys of your phone.")
+
+
 def not_understood() -> str:
     return _("I did not understand that.")
 
@@ -206,14 +225,14 @@ def zones_intro() -> str:
 
 
 def zone_item(code: str, name: str) -> str:
-    return _("Zone %(zone)s, %(name)s.", zone=code, name=name)
+    return _("Zone %(zone)s, %(name)s.", zone=code, name=spoken_name(name))
 
 
 def lettered_zone_item(code: str, name: str, keys: str) -> str:
     return _(
         "Zone %(zone)s, %(name)s: key %(keys)s.",
         zone=spell(code),
-        name=name,
+        name=spoken_name(name),
         keys=spell(keys),
     )
 
@@ -226,7 +245,7 @@ def confirm_zone(code: str, name: str) -> str:
     return _(
         "Zone %(zone)s, %(name)s. If this is right, press 1. To enter another zone, press 2.",
         zone=zone_words(code),
-        name=name,
+        name=spoken_name(name),
     )
 
 

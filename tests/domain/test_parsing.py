@@ -221,7 +221,7 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("apua!", pm(Intent.HELP, language="fi")),
     ("HJÄLP", pm(Intent.HELP, language="sv")),
     ("hjalp", pm(Intent.HELP, language="sv")),
-    ("help", pm(Intent.HELP, language="en")),
+    ("help", pm(Intent.HELP)),  # used in every language: reveals none
     ("INFO", pm(Intent.HELP)),
     ("?", pm(Intent.HELP)),
     (" ?? ", pm(Intent.HELP)),

@@ -133,6 +133,43 @@ def _started(open_ended: bool, ends_at: datetime | None, free: bool = False) -> 
     return render
 
 
+def _extended_unpaid(status: OrderStatus) -> Render:
+    """An extension whose payment is due, named with its deadline and what then lapses."""
+
+    def render(lang: str, k: Kanava) -> str:
+        order = make_order(lang=lang, status=status)
+        order.unpaid_from = OTHER_DAY - timedelta(hours=3)
+        order.payment_due_at = OTHER_DAY - timedelta(hours=2)
+        return messages.parking_extended(
+            order,
+            BIG_CENTS,
+            True,
+            LINK,
+            lang,
+            k,
+            NOW,
+            to_pay_cents=BIG_CENTS,
+            extended_from=order.unpaid_from,
+        )
+
+    return render
+
+
+def _started_into_free_time(open_ended: bool) -> Render:
+    """Paid now, then free, then paid again before the parking ends: both ends named."""
+
+    def render(lang: str, k: Kanava) -> str:
+        zone = make_zone(paid_hours={"mon-sun": "08:00-18:00"})
+        order = make_order(lang=lang, open_ended=open_ended, zone=zone)
+        previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
+        make_payment(previous, status=PaymentStatus.PENDING)
+        return messages.parking_started(
+            order, make_payment(order, status=PaymentStatus.PENDING), LINK, lang, k, NOW, [previous]
+        )
+
+    return render
+
+
 def _already(open_ended: bool, ends_at: datetime | None) -> Render:
     def render(lang: str, k: Kanava) -> str:
         order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at)
@@ -259,6 +296,10 @@ CASES: dict[str, Render] = {
         NOW,
         to_pay_cents=BIG_CENTS,
     ),
+    "parking_extended of an unpaid extension": _extended_unpaid(OrderStatus.ACTIVE),
+    "parking_extended of an unpaid parking": _extended_unpaid(OrderStatus.AWAITING_PAYMENT),
+    "parking_started fixed into free time": _started_into_free_time(False),
+    "parking_started open-ended into free time": _started_into_free_time(True),
     "status four fixed": _status(4, OTHER_DAY),
     "status five until stopped": _status(5, None),
     "status none": _status(0, None),
@@ -367,6 +408,8 @@ WITH_LINKS = {
     "parking_started open-ended without limit",
     "parking_started fixed in free time",
     "parking_started open-ended in free time",
+    "parking_started fixed into free time",
+    "parking_started open-ended into free time",
     "payment_confirmed_text ended",
     "payment_confirmed_text until stopped",
     "payment_confirmed_text until end",

@@ -488,7 +488,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 customer=self.customer,
                 vehicle=vehicle,
-                plate=plate,
+                plate=vehicle.plate_display,
                 zone=zone,
                 minutes=minutes,
                 channel=Channel.SMS,
@@ -674,6 +674,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 link = ledger.link_to_pay(self.kanava, ledger.open_payment_of(order))
                 text = messages.already_parked(order, link, self.lang, self.kanava, self.now)
                 return self._reply(text, order=order)
+        extended_from = order.ends_at
         try:
             extended = orders.extend_parking(
                 self.session, self.kanava, order, minutes, now=self.now, channel=Channel.SMS
@@ -699,6 +700,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 to_pay_cents=extended.payment.amount_cents if link and extended.payment else None,
+                extended_from=extended_from,
             ),
             order=order,
         )

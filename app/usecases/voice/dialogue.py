@@ -184,7 +184,10 @@ class Dialogue:
         return self.prompt()
 
     def invalid(self, digits: str) -> VoiceTurn:
-        return self.reject(P.invalid_key, digits[:1] or "?")
+        if not digits[:1]:
+            # Spoken where a key is asked: never read out a placeholder for the key.
+            return self.reject(P.use_the_keys)
+        return self.reject(P.invalid_key, digits[:1])
 
     def goto(self, state: CallState) -> VoiceTurn:
         self.call.state = state
