@@ -85,6 +85,7 @@ def make_order(
     ended_at: datetime | None = None,
 ) -> Order:
     return Order(
+        id=9_999_999,  # the widest receipt number of the worst case
         kind=OrderKind.PARKING,
         status=status,
         zone=zone or make_zone(),
