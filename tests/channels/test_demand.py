@@ -141,9 +141,10 @@ def test_the_api_gives_the_figures_of_the_days_asked(
         "101": {"contacts": 4, "failure": 1},
         "102": {"contacts": 1, "failure": 0},
     }
+    no_orders = {"completed_orders": 0, "contacts_per_completed_order": None}
     assert figures["by_sign"] == {
-        "101-A": {"contacts": 1, "failure": 0},
-        "KT-B": {"contacts": 1, "failure": 0},
+        "101-A": {"contacts": 1, "failure": 0, **no_orders},
+        "KT-B": {"contacts": 1, "failure": 0, **no_orders},
     }
     assert figures["by_day"] == {
         "2026-11-23": {"contacts": 10, "failure": 7},
