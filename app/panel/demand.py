@@ -101,6 +101,10 @@ def parse_range(first: str | None, last: str | None) -> tuple[date, date]:
         raise RangeError("bad_dates") from exc
     if end < start or (end - start).days >= MAX_DAYS:
         raise RangeError("bad_dates")
+    if start <= date.min or end >= date.max:
+        # A day's bounds are its local midnight and the next one, in UTC: at the calendar's
+        # ends one of them does not exist (OverflowError, found by make fuzz).
+        raise RangeError("bad_dates")
     return start, end
 
 

@@ -250,3 +250,15 @@ def test_the_sign_code_rides_the_qr_link_and_survives_a_language_switch(
     again = client.get("/p/101?lang=en").get_data(as_text=True)
     assert '<input type="hidden" name="s" value="101-A">' in again
     assert 'value="ABC-1"' in again
+
+
+@pytest.mark.parametrize(
+    "query", ["from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=0001-01-01"]
+)
+def test_days_at_the_ends_of_the_calendar_are_refused_not_a_500(
+    client: FlaskClient, api_token: str, query: str
+) -> None:
+    """Found by make fuzz: the day after 9999-12-31 does not exist (OverflowError)."""
+    auth = {"Authorization": f"Bearer {api_token}"}
+    response = client.get("/api/v1/stats/demand?" + query, headers=auth)
+    assert response.status_code == 400 and response.get_json() == {"error": "bad_dates"}
