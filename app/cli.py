@@ -138,15 +138,24 @@ def customers_erase(phone: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase the customer {phone}? This cannot be undone", abort=True)
     try:
-        erased = privacy_usecase.erase_customer(db.session(), customer, _cli_actor(), _now())
+        erased = privacy_usecase.erase_customer(
+            db.session(), customer, _cli_actor(), _now(), payments=kanava().payments
+        )
     except CustomerBusy as exc:
         raise click.ClickException(
             "the customer has a parking or booking running; erase after it ends"
         ) from exc
+    except privacy_usecase.PaymentProviderUnavailable as exc:
+        raise click.ClickException(
+            "the payment provider could not be reached to delete the saved cards; "
+            "nothing was erased, try again"
+        ) from exc
+    cards = erased.payment_customer == "deleted"
     click.echo(
         f"customer erased: {erased.events_blanked} events and {erased.messages_blanked} "
         f"messages blanked, {erased.vehicles_removed} vehicles removed, "
         f"{erased.orders_kept} orders kept for accounting"
+        + ("; saved cards deleted at the payment provider" if cards else "")
     )
 
 

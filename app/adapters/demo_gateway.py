@@ -53,6 +53,9 @@ class DemoGateway:
     def create_customer(self, customer: CustomerDetails, *, idempotency_key: str) -> str:
         raise NotImplementedError("the demo gateway saves no cards")
 
+    def delete_customer(self, ref: str) -> bool:
+        return False  # it never created one
+
     def charge_saved_card(
         self,
         *,

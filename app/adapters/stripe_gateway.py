@@ -165,6 +165,15 @@ class StripeGateway:
         )
         return str(created.id)
 
+    def delete_customer(self, ref: str) -> bool:
+        try:
+            self._client.v1.customers.delete(ref)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:  # resource_missing: deleted already
+                return False
+            raise
+        return True
+
     def charge_saved_card(
         self,
         *,

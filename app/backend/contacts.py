@@ -75,9 +75,10 @@ def classify_web(session: Session, event: Event, *, sign_code: str | None, now: 
 
 
 def classify_call(session: Session, call: CallSession) -> None:
-    """Classify a call (its ``call_start`` event) by how it has gone so far: transferred
-    to a person, given up on (silence, an error) or two invalid answers in a row, or
-    served. Called after every step and at the end; a failure once seen stays."""
+    """Classify a call (its ``call_start`` event) by how it has gone so far: to a person
+    (transferred, or handed to the staff inbox), given up on (silence, an error) or two
+    invalid answers in a row, help (the help key, no person), or served. Called after
+    every step and at the end; a failure once seen stays."""
     start = session.scalar(
         select(Event)
         .where(
@@ -91,9 +92,10 @@ def classify_call(session: Session, call: CallSession) -> None:
         return
     reason = call.end_reason or ""
     at = call.ended_at or call.updated_at or start.created_at
+    data = call.data or {}
     facts = ContactFacts(
-        intent="call",
-        to_person=reason == "transferred",
+        intent="help" if data.get("asked_help") else "call",
+        to_person=reason == "transferred" or bool(data.get("to_person")),
         understood=not (reason in _CALL_NOT_UNDERSTOOD or call.invalid_count >= 2),
         after_failed_payment=call.customer_id is not None
         and _after_failed_payment(session, call.customer_id, at),

@@ -223,9 +223,12 @@ class Erased:
     messages_blanked: int
     calls_blanked: int
     vehicles_removed: int
+    # The payment provider's customer (saved cards): none, deleted, already_deleted.
+    payment_customer: str = "none"
 
-    def as_data(self) -> dict[str, int]:
+    def as_data(self) -> dict[str, int | str]:
         return {
+            "payment_customer": self.payment_customer,
             "orders_kept": self.orders_kept,
             "events_blanked": self.events_blanked,
             "messages_blanked": self.messages_blanked,

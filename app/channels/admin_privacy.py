@@ -131,10 +131,22 @@ def customer_erase(customer_id: int) -> WerkzeugResponse:
     if request.form.get("confirmed") != "1":
         return redirect(url_for("admin.confirm_erase", customer_id=customer_id), code=303)
     try:
-        erased = privacy_usecase.erase_customer(db.session(), customer, _actor(), kanava().clock())
+        k = kanava()
+        erased = privacy_usecase.erase_customer(
+            db.session(), customer, _actor(), k.clock(), payments=k.payments
+        )
     except privacy.CustomerBusy:
         flash(
             _("This customer has a parking or booking running. Erase after it has ended."), "error"
+        )
+        return redirect(url_for("admin.confirm_erase", customer_id=customer_id), code=303)
+    except privacy_usecase.PaymentProviderUnavailable:
+        flash(
+            _(
+                "The payment provider could not be reached to delete the saved cards. "
+                "Nothing was erased: try again."
+            ),
+            "error",
         )
         return redirect(url_for("admin.confirm_erase", customer_id=customer_id), code=303)
     flash(
@@ -143,4 +155,6 @@ def customer_erase(customer_id: int) -> WerkzeugResponse:
             orders=erased.orders_kept,
         )
     )
+    if erased.payment_customer == "deleted":
+        flash(_("Their saved cards were deleted at the payment provider."))
     return redirect(url_for("admin.timeline"), code=303)

@@ -121,6 +121,9 @@ def availability() -> Response | tuple[Response, int]:
         day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         return _error(400, "bad_date")
+    if not date.min < day < date.max:
+        # Its local day's bounds in UTC would not exist (OverflowError; found by make fuzz).
+        return _error(400, "bad_date")
     found = booking_reads.availability(db.session(), k, code, day, k.clock())
     if found is None:
         return _error(404, "not_bookable")

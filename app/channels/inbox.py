@@ -28,7 +28,7 @@ REASON_WORDS = {
     "complaint": _l("Complaint"),
     "question": _l("Question"),
     "not_understood": _l("Not understood twice"),
-    "call": _l("Call"),
+    "call": _l("Phone call"),
 }
 INBOX_ERRORS = {
     "unknown_case": _l("No such case."),

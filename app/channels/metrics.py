@@ -1,7 +1,7 @@
 """``GET /metrics``: Prometheus text format, and the request instruments behind it.
 
 Two kinds of figures. What the database knows (SMS in and out, failures, the outbox, the
-clock's lag per duty, payment failures) is read at scrape time by
+clock's lag per duty, payment failures, staff inbox cases open) is read at scrape time by
 :mod:`app.panel.operations`, so every worker, node and the clock process agree. What only
 a web process sees (requests by route and status, webhook latency) is counted in memory
 with prometheus-client; under gunicorn's several workers that uses prometheus-client's
@@ -35,7 +35,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.extensions import db, kanava
-from app.panel import operations
+from app.panel import inbox, operations
 
 bp = Blueprint("metrics", __name__)
 
@@ -130,6 +130,11 @@ class DatabaseCollector(Collector):
         for duty, seconds in sorted(snap.clock_lag_seconds.items()):
             lag.add_metric([duty], seconds)
         yield lag
+        yield GaugeMetricFamily(
+            "kanava_cases_open",
+            "Staff inbox cases open (waiting for a person).",
+            value=inbox.open_count(db.session()),
+        )
 
 
 def _registry() -> CollectorRegistry:

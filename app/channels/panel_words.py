@@ -573,6 +573,10 @@ def _call_text(e: _Event) -> str | None:
         return str(_("Asked to hear it again (%(state)s)", state=state_words))
     if intent == "transfer":
         return str(_("Transferred to an operator"))
+    if intent == "call_to_person":
+        return str(_("Asked for a person on the phone: in the staff inbox"))
+    if intent == "call_not_understood":
+        return str(_("Not understood twice on the phone: in the staff inbox"))
     if intent == "error":
         return str(_("Technical problem: the call ended"))
     if intent == "pay":

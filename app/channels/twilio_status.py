@@ -2,7 +2,8 @@
 
 Twilio posts ``MessageSid``, ``MessageStatus`` and, for undelivered or failed messages,
 ``ErrorCode`` (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status).
-Signed like every Twilio webhook; the service applies the status once and never backwards.
+Signed like every Twilio webhook; ``MessageSid`` must have Twilio's shape (400 otherwise,
+nothing stored); the service applies the status once and never backwards.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from app.channels.twilio_auth import twilio_signed
+from app.domain.inputs import MESSAGE_SID_RE
 from app.extensions import csrf, db, kanava
 from app.usecases.outbox_dispatch import record_delivery_status
 
@@ -23,6 +25,10 @@ def delivery_status() -> Response:
     status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
     if not sid or not status:
         return Response("MessageSid and MessageStatus are required", 400, mimetype="text/plain")
+    if not MESSAGE_SID_RE.fullmatch(sid):
+        # Twilio's own (SM/MM + 32 hex), as POST /twilio/sms checks: nothing else reaches
+        # the database (a NUL or an overlong sid would answer 500 on PostgreSQL).
+        return Response("MessageSid is not Twilio's", 400, mimetype="text/plain")
     record_delivery_status(
         db.session(),
         message_sid=sid,

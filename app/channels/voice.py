@@ -51,6 +51,7 @@ def incoming_call() -> Response:
         k,
         call_sid=sid,
         from_number=clean_text(form.get("From", ""), 32).strip(),
+        to_number=clean_text(form.get("To", ""), 32).strip(),
         now=k.clock(),
     )
     return render(turn)

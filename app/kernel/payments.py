@@ -121,6 +121,12 @@ class PaymentGateway(Protocol):
         """A provider customer for the driver, to save a card on."""
         ...
 
+    def delete_customer(self, ref: str) -> bool:
+        """Delete the provider customer ``ref`` and every card saved on it (erasure).
+        True when deleted; False when the provider has no such customer (deleted already).
+        Raises on any other failure (the provider unreachable), so nothing is erased."""
+        ...
+
     def charge_saved_card(
         self,
         *,

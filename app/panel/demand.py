@@ -9,7 +9,8 @@ Definitions (the README's "Failure demand"):
 
 - failure share: failure contacts / contacts;
 - contacts per completed order: contacts / parkings that ended (stopped or expired) in the
-  range; a breakdown row counts its own contacts and orders (channel: the order's channel);
+  range; a breakdown row counts its own contacts and orders (channel: the order's channel;
+  sign: the sign of the order's first contact that came with one, as its contacts inherit);
 - first-contact resolution: the share of contacts that were value demand and were not
   followed by a failure contact of the same customer within 30 minutes (a web contact
   without a phone number has no customer and counts by its own demand);
@@ -100,6 +101,10 @@ def parse_range(first: str | None, last: str | None) -> tuple[date, date]:
         raise RangeError("bad_dates") from exc
     if end < start or (end - start).days >= MAX_DAYS:
         raise RangeError("bad_dates")
+    if start <= date.min or end >= date.max:
+        # A day's bounds are its local midnight and the next one, in UTC: at the calendar's
+        # ends one of them does not exist (OverflowError, found by make fuzz).
+        raise RangeError("bad_dates")
     return start, end
 
 
@@ -185,10 +190,18 @@ def _first_contact_resolved(rows: list[Any]) -> int:
 def _count_completed_orders(
     session: Session, result: Figures, start: datetime, end: datetime
 ) -> None:
-    """Parkings stopped or expired in the range, overall, by channel and by zone."""
+    """Parkings stopped or expired in the range, overall, by channel, zone and sign."""
     ended = func.coalesce(Order.ended_at, Order.ends_at)
+    sign = (
+        select(Event.sign_code)
+        .where(Event.order_id == Order.id, Event.sign_code.is_not(None))
+        .order_by(Event.created_at, Event.id)
+        .limit(1)
+        .correlate(Order)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(Order.channel, Zone.code)
+        select(Order.channel, Zone.code, sign)
         .join(Zone, Order.zone_id == Zone.id)
         .where(
             Order.kind == OrderKind.PARKING,
@@ -197,11 +210,13 @@ def _count_completed_orders(
             ended < end,
         )
     ).all()
-    for channel, zone in rows:
+    for channel, zone, sign_code in rows:
         result.total.completed_orders += 1
         result.by_channel.setdefault(channel.value, Tally()).completed_orders += 1
         if zone in result.by_zone:
             result.by_zone[zone].completed_orders += 1
+        if sign_code in result.by_sign:
+            result.by_sign[sign_code].completed_orders += 1
 
 
 def as_json(found: Figures) -> dict[str, Any]:
@@ -209,6 +224,12 @@ def as_json(found: Figures) -> dict[str, Any]:
 
     def tally(t: Tally) -> dict[str, Any]:
         return {"contacts": t.contacts, "failure": t.failure}
+
+    def with_orders(t: Tally) -> dict[str, Any]:
+        return tally(t) | {
+            "completed_orders": t.completed_orders,
+            "contacts_per_completed_order": _rounded(t.per_completed_order),
+        }
 
     return {
         "from": found.first_day.isoformat(),
@@ -219,7 +240,7 @@ def as_json(found: Figures) -> dict[str, Any]:
         "by_reason": found.by_reason,
         "by_channel": {c: tally(t) for c, t in found.by_channel.items() if c in CHANNELS},
         "by_zone": {z: tally(t) for z, t in sorted(found.by_zone.items())},
-        "by_sign": {s: tally(t) for s, t in sorted(found.by_sign.items())},
+        "by_sign": {s: with_orders(t) for s, t in sorted(found.by_sign.items())},
         "by_day": {d.isoformat(): tally(t) for d, t in sorted(found.by_day.items())},
         "completed_orders": found.total.completed_orders,
         "contacts_per_completed_order": _rounded(found.total.per_completed_order),

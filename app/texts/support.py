@@ -98,3 +98,12 @@ def not_understood_twice(lang: str, kanava: Kanava, now: datetime) -> str:
 def added_to_case(lang: str, kanava: Kanava, now: datetime) -> str:
     """A message joined the driver's open case."""
     return _render(lang, kanava, now, "added_to_case")
+
+
+def call_handed_over(lang: str, kanava: Kanava, now: datetime) -> str:
+    """Said on a call that went to a person (the help key, or two answers in a row not
+    understood): someone gets back to the caller, and roughly when."""
+    today = now.astimezone(kanava.settings.tz).date()
+    with force_locale(lang):
+        when = when_phrase(answer_time(kanava, now), today, lang)
+        return _("A person from customer service will get back to you %(when)s.", when=when)

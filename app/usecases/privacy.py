@@ -3,7 +3,8 @@ the timeline as an audit trail (who, when, what; never the phone number itself).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.backend import privacy, timeline
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.kernel.payments import PaymentGateway
 from app.models import Channel, Customer, EventKind
+
+log = logging.getLogger(__name__)
 
 AUDIT_EXPORT = "privacy_export"
 AUDIT_ERASE = "privacy_erase"
@@ -20,6 +24,11 @@ AUDIT_PSEUDONYMISED = "privacy_inactive"
 
 class UnknownCustomer(LookupError):
     """No customer has that number (or it is not a phone number)."""
+
+
+class PaymentProviderUnavailable(RuntimeError):
+    """The payment provider could not delete the customer's saved cards: nothing was
+    erased; try again."""
 
 
 def find(session: Session, phone_text: str) -> Customer:
@@ -67,13 +76,24 @@ def export_customer(
 
 
 def erase_customer(
-    session: Session, customer: Customer, actor: str, now: datetime
+    session: Session,
+    customer: Customer,
+    actor: str,
+    now: datetime,
+    *,
+    payments: PaymentGateway,
 ) -> privacy.Erased:
-    """Erase the customer (see :func:`app.backend.privacy.erase`); recorded. Commits.
+    """Erase the customer (see :func:`app.backend.privacy.erase`) and delete their customer
+    at the payment provider, with every card saved on it; recorded. Commits.
 
-    Raises :class:`app.backend.privacy.CustomerBusy` while something of theirs runs.
+    Raises :class:`app.backend.privacy.CustomerBusy` while something of theirs runs, and
+    :class:`PaymentProviderUnavailable` (nothing erased) when the provider cannot delete
+    the saved cards. The provider is asked last, before the commit: a commit failing after
+    it leaves a customer whose next erasure finds the provider's customer deleted already.
     """
+    provider_ref = customer.stripe_customer_id
     erased = privacy.erase(session, customer, now)
+    erased = replace(erased, payment_customer=_delete_at_provider(session, payments, provider_ref))
     _audit(
         session,
         customer,
@@ -85,6 +105,18 @@ def erase_customer(
     )
     session.commit()
     return erased
+
+
+def _delete_at_provider(session: Session, payments: PaymentGateway, ref: str | None) -> str:
+    if not ref:
+        return "none"
+    try:
+        deleted = payments.delete_customer(ref)
+    except Exception as exc:  # any failure of the provider's: keep the data, say so
+        log.warning("payment provider customer not deleted: %s", type(exc).__name__)
+        session.rollback()
+        raise PaymentProviderUnavailable() from exc
+    return "deleted" if deleted else "already_deleted"
 
 
 @dataclass

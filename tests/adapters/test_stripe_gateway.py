@@ -184,3 +184,14 @@ def test_a_stripe_that_does_not_answer_fails_the_call_instead_of_holding_it(
         gateway = gateway_for(base)
         with pytest.raises(stripe.APIConnectionError):
             gateway.get_payment("pi_never_answered")
+
+
+def test_deleting_a_customer_deletes_their_saved_cards_once(gateway: StripeGateway) -> None:
+    import stripe
+
+    customer, _card = saved_card(gateway, "pm_card_visa")
+    assert gateway.delete_customer(customer) is True
+    with pytest.raises(stripe.InvalidRequestError):
+        gateway._client.v1.customers.retrieve(customer)
+    # Deleted already (a retried erasure): nothing left to delete, no error.
+    assert gateway.delete_customer(customer) is False

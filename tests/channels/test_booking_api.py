@@ -221,3 +221,12 @@ def test_the_confirmation_links_the_booking_calendar_file(
     assert event.decoded("dtend") == order.ends_at
     assert order.booking_ref in str(event.get("description"))
     assert client.get("/o/nosuchtoken/booking.ics").status_code == 404
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_availability_on_a_day_at_the_ends_of_the_calendar_is_refused_not_a_500(
+    client: FlaskClient, api_token: str, day: str
+) -> None:
+    """Found by make fuzz: the day after 9999-12-31 does not exist (OverflowError)."""
+    status, body = get(client, api_token, f"/api/v1/availability?zone=G1&date={day}")
+    assert (status, body) == (400, {"error": "bad_date"})

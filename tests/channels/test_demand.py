@@ -141,9 +141,10 @@ def test_the_api_gives_the_figures_of_the_days_asked(
         "101": {"contacts": 4, "failure": 1},
         "102": {"contacts": 1, "failure": 0},
     }
+    no_orders = {"completed_orders": 0, "contacts_per_completed_order": None}
     assert figures["by_sign"] == {
-        "101-A": {"contacts": 1, "failure": 0},
-        "KT-B": {"contacts": 1, "failure": 0},
+        "101-A": {"contacts": 1, "failure": 0, **no_orders},
+        "KT-B": {"contacts": 1, "failure": 0, **no_orders},
     }
     assert figures["by_day"] == {
         "2026-11-23": {"contacts": 10, "failure": 7},
@@ -249,3 +250,15 @@ def test_the_sign_code_rides_the_qr_link_and_survives_a_language_switch(
     again = client.get("/p/101?lang=en").get_data(as_text=True)
     assert '<input type="hidden" name="s" value="101-A">' in again
     assert 'value="ABC-1"' in again
+
+
+@pytest.mark.parametrize(
+    "query", ["from=9999-12-31&to=9999-12-31", "from=0001-01-01&to=0001-01-01"]
+)
+def test_days_at_the_ends_of_the_calendar_are_refused_not_a_500(
+    client: FlaskClient, api_token: str, query: str
+) -> None:
+    """Found by make fuzz: the day after 9999-12-31 does not exist (OverflowError)."""
+    auth = {"Authorization": f"Bearer {api_token}"}
+    response = client.get("/api/v1/stats/demand?" + query, headers=auth)
+    assert response.status_code == 400 and response.get_json() == {"error": "bad_dates"}

@@ -100,3 +100,46 @@ def test_with_a_token_set_metrics_need_it_from_anywhere(client: FlaskClient) -> 
         environ_base={"REMOTE_ADDR": "203.0.113.5"},
     )
     assert "kanava_outbox_backlog" in text
+
+
+def test_cases_open_is_a_gauge_of_the_staff_inbox(app: Flask, client: FlaskClient) -> None:
+    assert value(scrape(client), "kanava_cases_open") == 0
+    Phone(client, number="+358401000001").send("sain sakon vaikka maksoin")  # a complaint
+    Phone(client, number="+358401000002").send("can I park here overnight?")  # a question
+    text = scrape(client)
+    assert "# TYPE kanava_cases_open gauge" in text
+    assert value(text, "kanava_cases_open") == 2
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.backend import cases
+        from app.models import Case
+
+        first = db.session.scalars(select(Case).order_by(Case.id)).first()
+        assert first is not None
+        cases.close(first, first.opened_at)
+        db.session.commit()
+    assert value(scrape(client), "kanava_cases_open") == 1
+
+
+def test_every_figure_the_operators_asked_for_is_exposed(client: FlaskClient, phone: Phone) -> None:
+    """Issue 14: requests by route and status, webhook latency, SMS in/out and failures,
+    outbox backlog and oldest age, clock lag per duty, payment failures, cases open."""
+    phone.send("OHJE")
+    text = scrape(client)
+    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.MULTILINE))
+    assert {
+        "kanava_http_requests_total": "counter",
+        "kanava_webhook_seconds": "histogram",
+        "kanava_sms_received_total": "counter",
+        "kanava_sms_sent_total": "counter",
+        "kanava_sms_send_failures_total": "counter",
+        "kanava_outbox_backlog": "gauge",
+        "kanava_outbox_oldest_age_seconds": "gauge",
+        "kanava_clock_lag_seconds": "gauge",
+        "kanava_payment_failures_total": "counter",
+        "kanava_cases_open": "gauge",
+    }.items() <= types.items()
+    sms_ok = r'^kanava_http_requests_total\{method="POST",route="/twilio/sms",status="200"\}'
+    assert re.search(sms_ok, text, re.MULTILINE)
+    assert re.search(r'^kanava_clock_lag_seconds\{duty="\w+"\}', text, re.MULTILINE)

@@ -68,6 +68,7 @@ class Call:
     client: FlaskClient
     number: str = "+358401234567"
     sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    to: str = SERVICE_NUMBER
     root: ET.Element | None = None
     heard: str = ""
     action: str | None = None
@@ -82,7 +83,7 @@ class Call:
             "CallSid": self.sid,
             "AccountSid": "AC" + "0" * 32,
             "From": self.number,
-            "To": SERVICE_NUMBER,
+            "To": self.to,
             "CallStatus": "in-progress",
             "Direction": "inbound",
             "ApiVersion": "2010-04-01",

@@ -34,6 +34,7 @@ from app.kernel.calls import Spoken, VoiceTurn
 from app.models import CallSession, Channel, EventKind, WebhookReceipt
 from app.texts import voice_prompts as P
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.voice import support
 from app.usecases.voice.dialogue import CallInput, service_number
 from app.usecases.voice.states import CallState
 from app.usecases.voice.steps import VoiceCall
@@ -71,12 +72,14 @@ def answer_call(
     call_sid: str,
     from_number: str,
     now: datetime,
+    to_number: str | None = None,
 ) -> VoiceTurn:
     """Greet a new call and offer the main menu. Commits.
 
     The caller is known by caller ID: their language, their last parking ("press 1 to park
     ABC-123 in zone 101 again") and their live parkings. A hidden or invalid number gets
-    the menu without any of that. A retried request gets the same answer.
+    the menu without any of that. A retried request gets the same answer. A call to a
+    sign group's own number (``to_number``) is attributed to that sign.
     """
     call_sid = call_sid[:40]
     key = f"{call_sid}:0"
@@ -105,7 +108,7 @@ def answer_call(
     )
     session.add(call)
     session.flush()
-    timeline.record(
+    start = timeline.record(
         session,
         at=now,
         channel=Channel.VOICE,
@@ -117,6 +120,7 @@ def answer_call(
         intent="call_start",
         data={"step": 0, "from": from_number, "can_sms": call.can_sms},
     )
+    start.sign_code = support.sign_of_call(kanava, to_number)
     machine = VoiceCall(session, kanava, call, now)
     machine.say(P.welcome_back if machine.known else P.welcome)
     turn = machine.prompt()

@@ -28,6 +28,7 @@ from app.texts import bookings as booking_texts
 from app.texts import messages
 from app.texts import voice_prompts as P
 from app.usecases import outbox_dispatch as notifications
+from app.usecases.voice import support
 from app.usecases.voice.states import CallState
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ class Dialogue:
         self.call.invalid_count += 1
         self.problem = True
         self.say(build, *args)
+        if self.call.invalid_count == 2:
+            support.hand_over(self, "not_understood")
         return self.prompt()
 
     def invalid(self, digits: str) -> VoiceTurn:

@@ -9,6 +9,7 @@ from app.config import LANGUAGES
 from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
 from app.models import Order, OrderKind
 from app.texts import voice_prompts as P
+from app.usecases.voice import support
 from app.usecases.voice.booking import BookingFlow
 from app.usecases.voice.dialogue import service_number
 from app.usecases.voice.own_bookings import OwnBookingsFlow
@@ -115,6 +116,7 @@ class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
     def help(self) -> VoiceTurn:
         operator = self.kanava.settings.operator_number
         if operator:
+            support.hand_over(self, "to_person", say=False)
             self.record(
                 "transferred to an operator", understood=True, intent="transfer", operator=operator
             )
@@ -123,4 +125,5 @@ class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
             self.say(P.connecting_operator)
             return VoiceTurn(lang=self.lang, say=self.notes, dial=operator)
         self.say(P.help_by_sms, service_number(self.kanava), not self.call.can_sms)
+        support.hand_over(self, "to_person")
         return self.goto(CallState.MAIN)
