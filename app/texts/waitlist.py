@@ -47,7 +47,8 @@ def need_window(example_zone: str, lang: str) -> str:
 
 def offer(entry: WaitlistEntry, order: Order, lang: str, kanava: Kanava) -> str:
     """A space freed: the booking held for the driver, and the one word that takes it."""
-    assert order.hold_expires_at is not None
+    held_until = order.hold_expires_at
+    assert held_until is not None
     return _render(
         lang,
         lambda: _(
@@ -57,7 +58,7 @@ def offer(entry: WaitlistEntry, order: Order, lang: str, kanava: Kanava) -> str:
             window=order_window(order, lang, kanava),
             plate=order.plate_display,
             price=money(order.amount_cents, order.currency, lang),
-            until=clock_text(order.hold_expires_at, lang, kanava),
+            until=clock_text(held_until, lang, kanava),
             ref=order.booking_ref,
         ),
     )
