@@ -123,6 +123,8 @@ DEFAULT_MINIMUM_CHARGE_CENTS = 50
 WAIVED = "waived_below_minimum"
 # ``failure_reason`` of an extension's payment cancelled because it was not paid in time.
 LAPSED = "extension_lapsed"
+# ``failure_reason`` of a first payment cancelled with its parking, not paid in its grace.
+NOT_PAID = "not_paid"
 # ``failure_reason`` of a booking's payment cancelled because its hold lapsed unpaid: money
 # that still arrives for it books the space if one is free (``booking_space.confirm_paid``).
 HOLD_LAPSED = "hold_lapsed"
@@ -144,7 +146,7 @@ def asks_for(amount_cents: int, currency: str) -> bool:
 
 def below_minimum(amount_cents: int, currency: str) -> bool:
     """Is ``amount_cents`` something owed that is too small to ask (see :func:`asks_for`)?"""
-    return 0 < amount_cents and not asks_for(amount_cents, currency)
+    return amount_cents > 0 and not asks_for(amount_cents, currency)
 
 
 def is_waived(payment: Payment) -> bool:

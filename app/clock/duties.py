@@ -446,7 +446,12 @@ def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
             try:
                 with session.begin_nested():
                     orders.cancel_order(
-                        session, kanava, order, now=now, channel=Channel.SYSTEM, reason="not paid"
+                        session,
+                        kanava,
+                        order,
+                        now=now,
+                        channel=Channel.SYSTEM,
+                        reason=orders.NOT_PAID_REASON,
                     )
                     _notify(
                         session,

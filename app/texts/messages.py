@@ -159,6 +159,14 @@ def _replaced_part(replaced: Order, lang: str) -> str:
     return text
 
 
+def not_valid_until_paid() -> str:
+    """Why a new parking is not valid before it is paid (``orders.in_good_standing``)."""
+    return _(
+        "It is valid only once paid: a parking of this number or this car was left unpaid"
+        " in the last 24 hours."
+    )
+
+
 def _not_charged(currency: str, lang: str) -> str:
     minimum = money(ledger.minimum_charge_cents(currency), currency, lang)
     return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
@@ -224,6 +232,8 @@ def parking_started(
             # Below the provider's minimum: carried on the order, not asked.
             parts.append(_not_charged(order.currency, lang))
         text = " ".join(parts)
+        if order.grace_withheld and link is not None:
+            text += " " + not_valid_until_paid()
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.
