@@ -162,7 +162,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
     order, then waived: see :func:`app.backend.billing.settle`), so they are not owed.
     """
     pending = ledger.open_payment_of(order)
-    if pending is None or pending.amount_cents <= 0:
+    if pending is None or not ledger.asks_for(pending.amount_cents, pending.currency):
         return None
     if order.status in LIVE_STATUSES:
         if order.status is OrderStatus.AWAITING_PAYMENT:
@@ -186,7 +186,7 @@ def debt_cents(order: Order) -> int:
     asks, except for a parking until stopped whose card is not held yet (nothing is owed
     for it before it stops: the link only holds the card)."""
     pending = ledger.open_payment_of(order)
-    if pending is None or pending.amount_cents <= 0:
+    if pending is None or not ledger.asks_for(pending.amount_cents, pending.currency):
         return 0
     if order.open_ended and order.status is OrderStatus.AWAITING_PAYMENT:
         return 0

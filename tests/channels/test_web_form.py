@@ -143,13 +143,13 @@ def test_until_i_stop_quotes_the_hourly_rate_and_a_paid_choice_continues_to_paym
 ) -> None:
     page = client.get("/p/101?lang=en").get_data(as_text=True)
     assert re.search(
-        r'id="d-open"[^>]*data-price="€2\.40 per hour, by the minute, at most until 14:00\.'
-        r' A card hold of up to €9\.60; you pay only the minutes used\."',
+        r'id="d-open"[^>]*data-price="€2\.40 per hour, by the minute, at most until 14:00"'
+        r'\s*data-note="A card hold of up to €9\.60; you pay only the minutes used\."',
         page,
     )
     assert re.search(r'id="park-submit"[^>]*>Continue to payment<', page)
     fi = client.get("/p/101?lang=fi").get_data(as_text=True)
-    assert re.search(r'data-price="2,40\s€ tunnilta, minuutin tarkkuudella,', fi)
+    assert re.search(r'data-price="2,40\s€ tunnilta, minuutin tarkkuudella, enintään', fi)
 
 
 def test_a_free_zone_says_park_instead_of_continue_to_payment(
@@ -504,6 +504,6 @@ def test_until_i_stop_names_the_longest_stay_and_the_card_hold_before_and_after_
     done = client.post(f"/demo-pay/{token}?lang=en", follow_redirects=True)
     page = re.sub(r"\s+", " ", done.get_data(as_text=True))
 
-    assert "Thank you, your card is held" in page
+    assert "Thank you, the amount is held on your card" in page
     assert re.search(r"<dt>Held on card</dt><dd id=\"held\">€9\.60 \(held; you pay", page)
     assert "<dt>Amount</dt>" not in page
