@@ -159,11 +159,11 @@ def _replaced_part(replaced: Order, lang: str) -> str:
     return text
 
 
-def not_valid_until_paid() -> str:
+def _not_valid_until_paid() -> str:
     """Why a new parking is not valid before it is paid (``orders.in_good_standing``)."""
     return _(
-        "It is valid only once paid: a parking of this number or this car was left unpaid"
-        " in the last 24 hours."
+        "Valid only once paid: a parking of this number or car was left unpaid in the last"
+        " 24 hours."
     )
 
 
@@ -233,7 +233,7 @@ def parking_started(
             parts.append(_not_charged(order.currency, lang))
         text = " ".join(parts)
         if order.grace_withheld and link is not None:
-            text += " " + not_valid_until_paid()
+            text += " " + _not_valid_until_paid()
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.

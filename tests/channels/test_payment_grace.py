@@ -26,7 +26,7 @@ from app.models import Order, OrderStatus
 from tests.channels.test_web_form import submit
 from tests.conftest import HELSINKI, Clock, Phone
 
-WHY_FI = "voimassa vasta, kun se on maksettu"
+WHY_FI = "Voimassa vasta maksettuna"
 
 
 def _at(hour: int, minute: int) -> datetime:
@@ -74,7 +74,7 @@ def test_sms_a_phone_that_left_a_parking_unpaid_is_valid_only_once_paid(
 
     reply = phone.send("XYZ-789 101 1h")  # another car, the same phone
 
-    assert WHY_FI in reply and "24 tunnin" in reply
+    assert WHY_FI in reply and "viimeisen vuorokauden" in reply
     token = pay_token(reply)
     assert reply.index(WHY_FI) < reply.index("/pay/"), "why, then the link"
     answer = check(client, api_token, "XYZ-789")
