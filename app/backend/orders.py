@@ -332,6 +332,8 @@ def start_parking(
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
+    # Read before a moved car's parking ends here: its payment still has its grace.
+    standing = in_good_standing(session, kanava, customer, key, now)
     replaced: list[Order] = []
     own_phone = channel in ledger.OWN_PHONE_CHANNELS
     for existing in _live_for_plate(session, customer if own_phone else None, key, now):
@@ -343,7 +345,6 @@ def start_parking(
 
     end, amount = quote(zone, now, minutes, kanava)
     grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
-    standing = in_good_standing(session, kanava, customer, key, now)
     order = Order(
         kind=OrderKind.PARKING,
         status=OrderStatus.AWAITING_PAYMENT,

@@ -144,3 +144,17 @@ def test_a_parking_left_unpaid_more_than_a_day_ago_is_forgotten(
 
     assert WHY_FI not in reply
     assert check(client, api_token, "ABC-123")["valid"] is True
+
+
+def test_moving_the_car_within_the_grace_keeps_it(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock, api_token: str
+) -> None:
+    """The parking a move ends owes its minutes (0.56 EUR in zone 103), still in its grace."""
+    pay_token(phone.send("ABC-123 103 1h"))
+    clock.now = _at(10, 8)
+
+    reply = phone.send("ABC-123 101 1h")
+
+    assert WHY_FI not in reply
+    assert check(client, api_token, "ABC-123")["valid"] is True
+    assert orders_of(app)[1].grace_withheld is False
