@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -245,6 +246,9 @@ class Order(Base):
     # (``payment_due_at``). None when everything up to ``ends_at`` is paid, free, or (for
     # an order ``awaiting_payment``) when nothing is paid yet.
     unpaid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Made by a phone or for a plate that left a parking unpaid in the last 24 hours: no
+    # payment grace, so while ``awaiting_payment`` it is not valid (``orders.valid_until``).
+    grace_withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The token of the order's own page (``/o/<token>``): stop, extend, receipt, without
     # a phone. Anyone holding the link may manage the order, so it is never shown to staff.
     manage_token: Mapped[str | None] = mapped_column(String(32), unique=True)

@@ -20,6 +20,8 @@ from app.backend.ledger import (
     WAIVED,
     activate,
     amount_to_collect,
+    asks_for,
+    below_minimum,
     held_payment_of,
     idempotency_key,
     minimum_charge_cents,
@@ -116,7 +118,7 @@ def open_for_order(
     carried on it (returns None).
     """
     amount = amount_to_collect(order, kanava)
-    if 0 < amount < minimum_charge_cents(order.currency):
+    if below_minimum(amount, order.currency):
         # A parking until stopped owes nothing yet (its most is below the minimum): what it
         # uses is settled at stop, like the rest.
         activate(order, now)
@@ -159,7 +161,7 @@ def charge_extension(
         change_amount(session, kanava, pending, pending.amount_cents + added_cents, now=now)
         return pending
     owed = outstanding_cents(order)
-    if owed < minimum_charge_cents(order.currency):
+    if not asks_for(owed, order.currency):
         _defer(session, order, added_cents, now)
         return None
     if saved_card_pays(order, kanava):
@@ -173,7 +175,8 @@ def settle(
     """Collect ``amount_cents`` (what the parking cost) for an order that is ending.
 
     A card held for an open-ended parking is captured for that amount (released when
-    nothing is owed). Otherwise what is still owed (the cost less what was paid or waived
+    nothing is owed; released and the amount waived, recorded, when it is below the
+    provider's minimum). Otherwise what is still owed (the cost less what was paid or waived
     already) is asked: through the pending payment (an early stop with an unpaid
     extension asks only for the minutes used), a saved card, or a new pending payment.
     Less than the provider's minimum is waived and recorded instead (``_waive``).
@@ -185,6 +188,10 @@ def settle(
     held = held_payment_of(order)
     if held is not None:
         amount = min(amount_cents, held.amount_cents)
+        if below_minimum(amount, held.currency):
+            # Too small to capture: the hold is released and the amount let go, recorded.
+            release_hold(session, kanava, held, now=now)
+            return _waive(session, kanava, order, amount, now)
         if held.provider_ref:
             if amount > 0:
                 kanava.payments.capture(
@@ -212,10 +219,9 @@ def settle(
         )
         return held
     owed = outstanding_cents(order, amount_cents)
-    minimum = minimum_charge_cents(order.currency)
     pending = open_payment_of(order)
     if pending is not None:
-        if owed >= minimum:
+        if asks_for(owed, order.currency):
             change_amount(session, kanava, pending, owed, now=now)
             return pending
         if owed > 0:
@@ -226,7 +232,7 @@ def settle(
         return pending
     if owed <= 0:
         return None
-    if owed < minimum:
+    if below_minimum(owed, order.currency):
         return _waive(session, kanava, order, owed, now)
     if saved_card_pays(order, kanava):
         return charge_saved_card(session, kanava, order, owed, "stop", now)

@@ -359,7 +359,7 @@ def _ask_payment(session: Session, kanava: Kanava, order: Order, now: datetime) 
     if amount <= 0:
         booking_space.mark_booked(session, order, now, how="free")
         return None
-    if amount < ledger.minimum_charge_cents(order.currency):
+    if not ledger.asks_for(amount, order.currency):
         billing.waive_pending(
             session, kanava, ledger.new_payment(session, kanava, order, amount, now), now=now
         )

@@ -58,7 +58,11 @@ def pay_link(settings: Settings, payment: Payment) -> str:
 def link_to_pay(kanava: Kanava, payment: Payment | None) -> str | None:
     """The link a message should carry for ``payment``: only while it waits for the driver
     and asks for money; None otherwise (paid, held, cancelled, nothing owed)."""
-    if payment is None or payment.status is not PaymentStatus.PENDING or payment.amount_cents <= 0:
+    if (
+        payment is None
+        or payment.status is not PaymentStatus.PENDING
+        or not asks_for(payment.amount_cents, payment.currency)
+    ):
         return None
     return pay_link(kanava.settings, payment)
 
@@ -119,6 +123,8 @@ DEFAULT_MINIMUM_CHARGE_CENTS = 50
 WAIVED = "waived_below_minimum"
 # ``failure_reason`` of an extension's payment cancelled because it was not paid in time.
 LAPSED = "extension_lapsed"
+# ``failure_reason`` of a first payment cancelled with its parking, not paid in its grace.
+NOT_PAID = "not_paid"
 # ``failure_reason`` of a booking's payment cancelled because its hold lapsed unpaid: money
 # that still arrives for it books the space if one is free (``booking_space.confirm_paid``).
 HOLD_LAPSED = "hold_lapsed"
@@ -127,6 +133,20 @@ HOLD_LAPSED = "hold_lapsed"
 def minimum_charge_cents(currency: str) -> int:
     """The smallest amount Kanava asks a driver to pay in ``currency``."""
     return MINIMUM_CHARGE_CENTS.get(currency.upper(), DEFAULT_MINIMUM_CHARGE_CENTS)
+
+
+def asks_for(amount_cents: int, currency: str) -> bool:
+    """The small-amounts policy, decided here for every channel: is ``amount_cents`` ever
+    asked of the driver (a payment link, a hosted checkout, a saved card or a card given by
+    phone charged, a held card captured)? Only from the provider's minimum up. Less is
+    never asked: it is carried on a live order (asked with the next amount) and waived,
+    recorded, when the order ends owing it (:mod:`app.backend.billing`)."""
+    return amount_cents >= minimum_charge_cents(currency)
+
+
+def below_minimum(amount_cents: int, currency: str) -> bool:
+    """Is ``amount_cents`` something owed that is too small to ask (see :func:`asks_for`)?"""
+    return amount_cents > 0 and not asks_for(amount_cents, currency)
 
 
 def is_waived(payment: Payment) -> bool:
@@ -142,6 +162,13 @@ def outstanding_cents(order: Order, amount_cents: int | None = None) -> int:
     """What of the order's price (or of ``amount_cents``) is neither paid nor waived."""
     price_cents = order.amount_cents if amount_cents is None else amount_cents
     return price_cents - paid_total(order) - waived_total(order)
+
+
+def not_asked_cents(order: Order) -> int:
+    """What of ``order`` the small-amounts policy let be (:func:`asks_for`): waived, or
+    carried on it below the minimum with no payment asking for it; 0 when nothing."""
+    carried = outstanding_cents(order) if open_payment_of(order) is None else 0
+    return waived_total(order) + (carried if below_minimum(carried, order.currency) else 0)
 
 
 def find_by_token(session: Session, token: str) -> Payment | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
@@ -34,6 +34,10 @@ from app.models import (
 )
 
 MAX_DURATION_MINUTES = 7 * 24 * 60
+# ``cancel_order``'s reason when the clock cancels a parking not paid within its grace.
+NOT_PAID_REASON = "not paid"
+# How long a parking left unpaid costs its phone and its plate the payment grace.
+STANDING_MEMORY = timedelta(hours=24)
 
 
 class OrderError(Exception):
@@ -75,11 +79,14 @@ def valid_until(order: Order, grace: timedelta) -> datetime | None:
     """Until when the order makes the plate valid; None means until stopped.
 
     An order awaiting payment counts for the grace time after it was created, and never
-    past its own end. An active order with an extension not yet paid (``unpaid_from``)
-    counts up to the paid end, and beyond it only within the extension's payment grace
-    (``payment_due_at``), never past its own end.
+    past its own end; one made without grace (``grace_withheld``: see
+    :func:`in_good_standing`) not at all until paid. An active order with an extension
+    not yet paid (``unpaid_from``) counts up to the paid end, and beyond it only within
+    the extension's payment grace (``payment_due_at``), never past its own end.
     """
     if order.status is OrderStatus.AWAITING_PAYMENT:
+        if order.grace_withheld:
+            return order.starts_at  # valid only once paid
         due = order.payment_due_at or (order.created_at + grace)
         return min(due, order.ends_at) if order.ends_at else due
     if order.unpaid_from is not None and order.status is OrderStatus.ACTIVE:
@@ -155,7 +162,7 @@ def owed(kanava: Kanava, order: Order) -> Owed | None:
     order, then waived: see :func:`app.backend.billing.settle`), so they are not owed.
     """
     pending = ledger.open_payment_of(order)
-    if pending is None or pending.amount_cents <= 0:
+    if pending is None or not ledger.asks_for(pending.amount_cents, pending.currency):
         return None
     if order.status in LIVE_STATUSES:
         if order.status is OrderStatus.AWAITING_PAYMENT:
@@ -179,11 +186,45 @@ def debt_cents(order: Order) -> int:
     asks, except for a parking until stopped whose card is not held yet (nothing is owed
     for it before it stops: the link only holds the card)."""
     pending = ledger.open_payment_of(order)
-    if pending is None or pending.amount_cents <= 0:
+    if pending is None or not ledger.asks_for(pending.amount_cents, pending.currency):
         return 0
     if order.open_ended and order.status is OrderStatus.AWAITING_PAYMENT:
         return 0
     return pending.amount_cents
+
+
+def in_good_standing(
+    session: Session, kanava: Kanava, customer: Customer | None, plate_key: str, now: datetime
+) -> bool:
+    """May a new parking of ``plate_key`` by ``customer`` count as valid while it waits for
+    its payment (the payment grace)? Not when that phone or that plate left a parking
+    unpaid in the last :data:`STANDING_MEMORY`: cancelled for not being paid, an extension
+    lapsed unpaid, or an ended parking whose debt the provider could be asked for
+    (:func:`ledger.asks_for`) still open. This is the one place the rule is kept."""
+    since = now - STANDING_MEMORY
+    whose = Order.plate_key == plate_key
+    if customer is not None and customer.id is not None:
+        whose = or_(whose, Order.customer_id == customer.id)
+    left_unpaid = and_(
+        Payment.failure_reason.in_((ledger.NOT_PAID, ledger.LAPSED)),
+        Payment.status == PaymentStatus.CANCELLED,
+        Payment.updated_at >= since,
+    )
+    open_debt = and_(
+        Payment.status == PaymentStatus.PENDING,
+        Order.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
+        Order.ended_at >= since,
+    )
+    found = session.scalars(
+        select(Payment)
+        .join(Order, Payment.order_id == Order.id)
+        .where(whose, Order.kind == OrderKind.PARKING, or_(left_unpaid, open_debt))
+        .limit(20)
+    )
+    return not any(
+        p.status is PaymentStatus.CANCELLED or ledger.asks_for(p.amount_cents, p.currency)
+        for p in found
+    )
 
 
 def live_orders(session: Session, customer: Customer, now: datetime) -> list[Order]:
@@ -291,6 +332,8 @@ def start_parking(
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
+    # Read before a moved car's parking ends here: its payment still has its grace.
+    standing = in_good_standing(session, kanava, customer, key, now)
     replaced: list[Order] = []
     own_phone = channel in ledger.OWN_PHONE_CHANNELS
     for existing in _live_for_plate(session, customer if own_phone else None, key, now):
@@ -348,6 +391,9 @@ def start_parking(
         order.payment_due_at = None
         return ParkingStarted(order=order, payment=None, replaced=replaced)
     payment = billing.open_for_order(session, kanava, order, now=now)
+    if order.status is OrderStatus.AWAITING_PAYMENT and not standing:
+        # Left a parking unpaid lately: this one is valid only once paid.
+        order.grace_withheld = True
     return ParkingStarted(order=order, payment=payment, replaced=replaced)
 
 
@@ -611,6 +657,9 @@ def cancel_order(
     for payment in order.payments:
         if payment.status is PaymentStatus.PENDING:
             billing.cancel_pending(session, kanava, payment, now=now)
+            if reason == NOT_PAID_REASON:
+                # The driver left it unpaid: their next parking has no grace.
+                payment.failure_reason = ledger.NOT_PAID
         elif payment.status is PaymentStatus.AUTHORIZED:
             billing.release_hold(session, kanava, payment, now=now)
     order.status = OrderStatus.CANCELLED

@@ -203,6 +203,9 @@ def park(zone_code: str) -> WerkzeugResponse:
         _asked(zone, exc.order.plate_key)
         return redirect(_with_lang(f"/p/{zone.code}/parked?plate={exc.order.plate_key}"), code=303)
     remember(parked.order)
+    if parked.payment is not None and parked.order.grace_withheld:
+        # Not valid before it is paid: its page says why, with the payment button.
+        return redirect(_with_lang(f"/o/{parked.order.manage_token}"), code=303)
     if parked.payment is not None:
         return redirect(_with_lang(f"/pay/{parked.payment.token}"), code=303)
     return redirect(_with_lang(f"/o/{parked.order.manage_token}?done=parked"), code=303)

@@ -692,7 +692,12 @@ def cancel_unpaid(session: Session, kanava: Kanava, now: datetime) -> int:
             try:
                 with session.begin_nested():
                     orders.cancel_order(
-                        session, kanava, order, now=now, channel=Channel.SYSTEM, reason="not paid"
+                        session,
+                        kanava,
+                        order,
+                        now=now,
+                        channel=Channel.SYSTEM,
+                        reason=orders.NOT_PAID_REASON,
                     )
                     _notify(
                         session,
@@ -800,7 +805,7 @@ def chase_debts(session: Session, kanava: Kanava, now: datetime, sweep: DebtSwee
             pending = ledger.open_payment_of(order)
             if pending is None or _reminded_before(session, order):
                 continue
-            if pending.amount_cents < ledger.minimum_charge_cents(pending.currency):
+            if not ledger.asks_for(pending.amount_cents, pending.currency):
                 billing.waive_pending(session, kanava, pending, now=now)
                 sweep.waived += 1
                 continue

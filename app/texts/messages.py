@@ -240,6 +240,14 @@ def _replaced_part(replaced: Order, lang: str) -> str:
     return text
 
 
+def _not_valid_until_paid() -> str:
+    """Why a new parking is not valid before it is paid (``orders.in_good_standing``)."""
+    return _(
+        "Valid only once paid: a parking of this number or car was left unpaid in the last"
+        " 24 hours."
+    )
+
+
 def _not_charged(currency: str, lang: str) -> str:
     minimum = money(ledger.minimum_charge_cents(currency), currency, lang)
     return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
@@ -306,6 +314,8 @@ def parking_started(
             # Below the provider's minimum: carried on the order, not asked.
             parts.append(_not_charged(order.currency, lang))
         text = " ".join(part for part in parts if part)
+        if order.grace_withheld and link is not None:
+            text += " " + _not_valid_until_paid()
         text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.

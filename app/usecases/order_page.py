@@ -103,6 +103,9 @@ class OrderView:
     tariff: PriceNow | None  # for a live parking: free or paid now, and until when
     receipt: receipts.Receipt | None = None  # the parking's one receipt, once money moved
     extensions: list[ExtensionQuote] = field(default_factory=list)
+    # Below the provider's minimum, never asked (waived or carried): the page says so.
+    not_asked_cents: int = 0
+    minimum_cents: int = 0
 
 
 def order_for_token(session: Session, token: str) -> Order | None:
@@ -194,6 +197,8 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
         tariff=price_now(order.zone, kanava, now) if live else None,
         receipt=receipt if receipt is not None and receipt.charged_cents > 0 else None,
         extensions=extension_quotes(order, kanava, now),
+        not_asked_cents=ledger.not_asked_cents(order),
+        minimum_cents=ledger.minimum_charge_cents(order.currency),
     )
 
 

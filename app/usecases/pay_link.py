@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.backend import ledger, provider_payments
+from app.backend import billing, ledger, provider_payments
 from app.kernel import Kanava
 from app.kernel.payments import PaymentInfo
 from app.models import OrderStatus, Payment, PaymentStatus
@@ -51,6 +51,19 @@ def consent_text(lang: str) -> str:
         )
 
 
+def _waived_as_too_small(session: Session, kanava: Kanava, payment: Payment, now: datetime) -> bool:
+    """A pending ``payment`` that asks less than the provider's minimum (left from before
+    the policy, or shrunk by a correction) is never sent to a checkout: it is waived,
+    recorded, and its order counts as paid (:func:`ledger.asks_for`). Commits then."""
+    if not ledger.below_minimum(payment.amount_cents, payment.currency):
+        return False
+    billing.waive_pending(session, kanava, payment, now=now)
+    ledger.activate(payment.order, now)
+    ledger.mark_extension_paid(payment.order)
+    session.commit()
+    return True
+
+
 def checkout_for_token(
     session: Session,
     kanava: Kanava,
@@ -70,6 +83,8 @@ def checkout_for_token(
     if payment is None:
         raise PaymentNotPayable("unknown")
     if payment.status is not PaymentStatus.PENDING:
+        return CheckoutStep("done", payment)
+    if _waived_as_too_small(session, kanava, payment, now):
         return CheckoutStep("done", payment)
     gateway = kanava.payments
     if gateway.name == "demo":
@@ -152,6 +167,8 @@ def complete_demo_payment(
     order = payment.order
     if order.status is OrderStatus.CANCELLED:
         raise PaymentNotPayable("order_cancelled")
+    if _waived_as_too_small(session, kanava, payment, now):
+        raise PaymentNotPayable(PaymentStatus.CANCELLED.value)
     held = order.open_ended and order.status is not OrderStatus.ENDED
     info = PaymentInfo(
         ref=f"demo_{payment.token}",

@@ -70,6 +70,10 @@ class Quote:
     ends_at: datetime | None
     price_cents: int
     pay_now_cents: int
+    # Is ``pay_now_cents`` asked at all (:func:`ledger.asks_for`)? Below the provider's
+    # minimum it is not: the form parks without a payment and says so.
+    asked: bool = True
+    minimum_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,15 @@ def quote(zone: Zone, minutes: int | None, kanava: Kanava, now: datetime) -> Quo
         # What ledger.amount_to_collect holds for an open-ended parking.
         until = end or now + ledger.OPEN_ENDED_HOLD
         pay_now = price(tariff_of(zone), now, until, kanava.settings.tz)
-    return Quote(minutes, end, cents, pay_now)
+    currency = kanava.settings.currency
+    return Quote(
+        minutes,
+        end,
+        cents,
+        pay_now,
+        asked=ledger.asks_for(pay_now, currency),
+        minimum_cents=ledger.minimum_charge_cents(currency),
+    )
 
 
 def quotes(zone: Zone, kanava: Kanava, now: datetime) -> list[Quote]:

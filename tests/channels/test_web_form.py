@@ -142,10 +142,14 @@ def test_until_i_stop_quotes_the_hourly_rate_and_a_paid_choice_continues_to_paym
     client: FlaskClient,
 ) -> None:
     page = client.get("/p/101?lang=en").get_data(as_text=True)
-    assert re.search(r'id="d-open"[^>]*data-price="€2\.40 per hour, by the minute"', page)
+    assert re.search(
+        r'id="d-open"[^>]*data-price="€2\.40 per hour, by the minute, at most until 14:00"'
+        r'\s*data-note="A card hold of up to €9\.60; you pay only the minutes used\."',
+        page,
+    )
     assert re.search(r'id="park-submit"[^>]*>Continue to payment<', page)
     fi = client.get("/p/101?lang=fi").get_data(as_text=True)
-    assert re.search(r'data-price="2,40\s€ tunnilta, minuutin tarkkuudella"', fi)
+    assert re.search(r'data-price="2,40\s€ tunnilta, minuutin tarkkuudella, enintään', fi)
 
 
 def test_a_free_zone_says_park_instead_of_continue_to_payment(
@@ -357,7 +361,7 @@ def test_free_time_is_named_with_its_end_and_each_duration_priced(
         page,
     )
     assert re.search(
-        r'id="d-open"[^>]*data-price="free until Tue 24\.11\. 08:00, then €2\.40 per hour"', page
+        r'id="d-open"[^>]*data-price="free until Tue 24\.11\. 08:00, then €2\.40 per hour,', page
     )
     fi = client.get("/p/101?lang=fi").get_data(as_text=True)
     assert "Maksuton ti 24.11. 08:00 asti," in fi
@@ -485,3 +489,21 @@ def form_fields_of(page: str, form_id: str) -> dict[str, str]:
     start = page.index(f'id="{form_id}"')
     form = page[page.rindex("<form", 0, start + 1) : page.index("</form>", start)]
     return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_until_i_stop_names_the_longest_stay_and_the_card_hold_before_and_after_paying(
+    client: FlaskClient,
+) -> None:
+    form = client.get("/p/101?lang=en").get_data(as_text=True)
+    choice = re.search(r'<label for="d-open">(.*?)</label>', form, re.S)
+    assert choice and "at most until 14:00" in choice.group(1), "the zone's longest stay, 4 h"
+    assert "A card hold of up to €9.60; you pay only the minutes used." in form
+
+    response = submit(client, lang="en", duration="open")
+    token = response.headers["Location"].split("/pay/", 1)[1].split("?", 1)[0]
+    done = client.post(f"/demo-pay/{token}?lang=en", follow_redirects=True)
+    page = re.sub(r"\s+", " ", done.get_data(as_text=True))
+
+    assert "Thank you, the amount is held on your card" in page
+    assert re.search(r"<dt>Held on card</dt><dd id=\"held\">€9\.60 \(held; you pay", page)
+    assert "<dt>Amount</dt>" not in page

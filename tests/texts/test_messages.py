@@ -121,10 +121,13 @@ def make_payment(order: Order, *, status: PaymentStatus = PaymentStatus.SUCCEEDE
 Render = Callable[[str, Kanava], str]
 
 
-def _started(open_ended: bool, ends_at: datetime | None, free: bool = False) -> Render:
+def _started(
+    open_ended: bool, ends_at: datetime | None, free: bool = False, withheld: bool = False
+) -> Render:
     def render(lang: str, k: Kanava) -> str:
         zone = make_zone(paid_hours={"sat": "09:00-15:00"}) if free else None
         order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at, zone=zone)
+        order.grace_withheld = withheld  # left a parking unpaid lately: says why
         previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
         make_payment(previous, status=PaymentStatus.PENDING)  # not paid yet: the longest
         return messages.parking_started(
@@ -266,6 +269,7 @@ CASES: dict[str, Render] = {
     "parking_started open-ended without limit": _started(True, None),
     "parking_started fixed in free time": _started(False, OTHER_DAY, free=True),
     "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
+    "parking_started fixed without grace": _started(False, OTHER_DAY, withheld=True),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
     "already_parked with an unpaid extension": _already_extension_unpaid,
@@ -411,6 +415,7 @@ WITH_LINKS = {
     "parking_started open-ended in free time",
     "parking_started fixed into free time",
     "parking_started open-ended into free time",
+    "parking_started fixed without grace",
     "payment_confirmed_text ended",
     "payment_confirmed_text until stopped",
     "payment_confirmed_text until end",
