@@ -22,7 +22,7 @@ pytestmark = pytest.mark.postgres
 
 # Statements sent to PostgreSQL for one SMS park, BEGIN and COMMIT not counted (COMMIT is
 # the commits below). Before the speed work (issue 13): 31 statements and 12 flushes for a
-# new driver, 28 statements for a known one.
+# new driver, 28 and 11 for a known one.
 NEW_DRIVER_STATEMENTS = 17
 NEW_DRIVER_FLUSHES = 6
 KNOWN_DRIVER_STATEMENTS = 23
