@@ -295,9 +295,7 @@ def bench_plates(
         _record(run.results, prefix, result)
         run.results[f"{prefix}_failed"] = result.other + result.socket_errors
     if "plates1m_rps" in run.results:
-        run.results["plates_slowdown"] = (
-            run.results["plates10k_rps"] / run.results["plates1m_rps"]
-        )
+        run.results["plates_slowdown"] = run.results["plates10k_rps"] / run.results["plates1m_rps"]
 
 
 def bench_rss(run: Run, server: harness.Server) -> None:
@@ -736,9 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     try:
         with stopped_by_signals():
-            results, settings = measure(
-                app_dir, args.seconds, args.warmup, args.tick_limit, only
-            )
+            results, settings = measure(app_dir, args.seconds, args.warmup, args.tick_limit, only)
     except BenchError as exc:
         warn(f"make bench: {exc}")
         return 1

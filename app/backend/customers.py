@@ -104,7 +104,7 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     customer = session.scalar(locked)
     if customer is not None:
         return customer, False
-    created = session.scalar(
+    created: Customer | None = session.scalar(
         insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
     )
     if created is not None:
@@ -137,7 +137,7 @@ def remember_vehicle(
     vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint."""
     key = normalize_plate(plate)
     if new_customer:
-        added = session.scalar(
+        added: Vehicle | None = session.scalar(
             insert(Vehicle)
             .values(
                 customer_id=customer.id,

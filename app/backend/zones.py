@@ -258,9 +258,7 @@ def cached(session: Session) -> ZoneCache:
     # A session of its own on this transaction's connection: closing it detaches the
     # copies, and the caller's session never holds them.
     with Session(bind=session.connection()) as loader:
-        every = list(
-            loader.scalars(select(Zone).where(Zone.active.is_(True)).order_by(Zone.code))
-        )
+        every = list(loader.scalars(select(Zone).where(Zone.active.is_(True)).order_by(Zone.code)))
     fresh = ZoneCache(
         generation=generation,
         loaded_at=now,

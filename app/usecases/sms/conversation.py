@@ -102,7 +102,8 @@ def _claim(session: Session, message_sid: str, now: datetime) -> int | None:
     claim = insert_or_nothing(
         session, WebhookReceipt, source=SOURCE, external_id=message_sid, created_at=now
     ).returning(WebhookReceipt.id)
-    return session.scalar(claim)
+    claimed: int | None = session.scalar(claim)
+    return claimed
 
 
 def _stored_reply(session: Session, message_sid: str) -> str | None:
