@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -143,6 +143,11 @@ def find(session: Session, code: str) -> Zone | None:
     snapshot = cached(session).by_code.get(code.strip().upper())
     if snapshot is None:
         return None
+    # A zone this session already holds (perhaps changed, not yet flushed) is the one.
+    key = inspect(snapshot).key
+    held = session.identity_map.get(key) if key is not None else None
+    if isinstance(held, Zone):
+        return held
     return session.merge(snapshot, load=False)
 
 
@@ -244,8 +249,8 @@ def cached(session: Session) -> ZoneCache:
     """The active zones of the session's database, loaded through ``session``'s own
     transaction when the cache is missing, older than ``ZONE_CACHE_SECONDS`` or outdated
     by a zone change this process committed."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
     found = _caches.get(engine)
     now = time.monotonic()
     if (
@@ -265,7 +270,9 @@ def cached(session: Session) -> ZoneCache:
         codes=tuple(z.code for z in every),
         by_code=MappingProxyType({z.code: z for z in every}),
     )
-    if generation == _current_generation:  # no change committed while loading
+    # Kept unless a zone change was committed while loading, or this very transaction
+    # has written one (it may yet roll back).
+    if generation == _current_generation and not session.info.get(_CHANGED):
         _caches[engine] = fresh
     return fresh
 
