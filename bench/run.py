@@ -66,6 +66,11 @@ HISTORY_LARGE = 1_000_000
 WARMUP_BASE = 5_000_000
 
 Results = dict[str, Any]
+# What --only can pick: "sms" is the bare endpoint and the SMS park in one run (their
+# ratio is the figure), "plates10k" the plate check at 10 k orders only, "plates" at 10 k
+# and 1 M. Every web section also measures the workers' memory afterwards.
+SECTIONS = ("pure", "sms", "plates10k", "plates", "reminders")
+WEB_SECTIONS = frozenset({"sms", "plates10k", "plates"})
 
 
 # --- the app under test -------------------------------------------------------------------
@@ -184,6 +189,7 @@ class Run:
     settings: harness.GunicornSettings
     results: Results
     tick_limit: float
+    only: frozenset[str] = frozenset(SECTIONS)
 
     def wrk_posts(self, base: str, bodies: Path, *, cycle: bool, seconds: float) -> WrkResult:
         return harness.wrk(
@@ -268,7 +274,10 @@ def bench_plates(
     run: Run, server: harness.Server, db: seed.Connection, token: str, now: datetime
 ) -> None:
     seed.clear_orders(db)
-    for total, prefix in ((HISTORY_SMALL, "plates10k"), (HISTORY_LARGE, "plates1m")):
+    sizes = [(HISTORY_SMALL, "plates10k"), (HISTORY_LARGE, "plates1m")]
+    if "plates" not in run.only:
+        sizes = sizes[:1]
+    for total, prefix in sizes:
         harness.warn(f"seeding {total:,} orders ...")
         started = time.monotonic()
         seed.grow_history(db, total, now)
@@ -285,7 +294,8 @@ def bench_plates(
         )
         _record(run.results, prefix, result)
         run.results[f"{prefix}_failed"] = result.other + result.socket_errors
-    run.results["plates_slowdown"] = run.results["plates10k_rps"] / run.results["plates1m_rps"]
+    if "plates1m_rps" in run.results:
+        run.results["plates_slowdown"] = run.results["plates10k_rps"] / run.results["plates1m_rps"]
 
 
 def bench_rss(run: Run, server: harness.Server) -> None:
@@ -298,7 +308,8 @@ def bench_rss(run: Run, server: harness.Server) -> None:
 
 def bench_web(run: Run, database_url: str, port: int, token: str) -> None:
     """Bare endpoint, SMS parks and plate checks, then the workers' memory."""
-    bench_bare(run)
+    if "sms" in run.only:
+        bench_bare(run)
     api_token = run.app.flask("tokens", "create", "bench-handheld").strip().splitlines()[-1]
     with ExitStack() as stack:
         db = stack.enter_context(seed.connect(harness.psycopg_url(database_url)))
@@ -314,8 +325,10 @@ def bench_web(run: Run, database_url: str, port: int, token: str) -> None:
                 log=run.work / "kanava-gunicorn.log",
             )
         )
-        bench_sms(run, server, db, token)
-        bench_plates(run, server, db, api_token, datetime.now(UTC))
+        if "sms" in run.only:
+            bench_sms(run, server, db, token)
+        if run.only & {"plates", "plates10k"}:
+            bench_plates(run, server, db, api_token, datetime.now(UTC))
         bench_rss(run, server)
 
 
@@ -440,7 +453,7 @@ class Row:
             return ""
         try:
             return "pass" if self.passes(results) else "FAIL"
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ZeroDivisionError):
             return "n/a"
 
 
@@ -560,13 +573,35 @@ ROWS = (
 )
 
 
+def print_footer(results: Results, seconds: float, tick_limit: float) -> None:
+    """How many parkings, how long the 1 M seed and the whole tick took (what was run)."""
+    parts = []
+    if "sms_parked" in results:
+        parts.append(
+            f"SMS park: {results['sms_parked']:,} parked in {seconds:g} s "
+            f"({results['sms_ok']:,} answered 200 before the deadline)"
+        )
+    if "plates1m_seed_s" in results:
+        parts.append(f"1 M orders seeded in {results['plates1m_seed_s']:.0f} s")
+    if "reminders_tick_s" in results:
+        tick = results["reminders_tick_s"]
+        parts.append(
+            "jobs tick "
+            + (f"took {tick:.1f} s in all" if tick else f"stopped after {tick_limit:g} s")
+        )
+    if parts:
+        print("; ".join(parts))
+
+
 def print_table(now: Results, before: Results | None) -> tuple[bool, bool]:
     """Print the table; returns (all honesty rows pass, all target rows pass)."""
     lines = [("measure", "target", "before", "now", "")]
     honest = on_target = True
     for row in ROWS:
         verdict = row.verdict(now)
-        if verdict != "pass" and row.passes is not None:
+        if verdict == "n/a":  # not measured in this run (--only)
+            verdict = ""
+        elif verdict != "pass" and row.passes is not None:
             if row.honesty:
                 honest = False
             else:
@@ -625,9 +660,15 @@ def stopped_by_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def measure(app_dir: Path, seconds: float, warmup: float, tick_limit: float) -> tuple[Results, str]:
-    """Run every benchmark against ``app_dir``; returns the results and the gunicorn
-    settings measured."""
+def measure(
+    app_dir: Path,
+    seconds: float,
+    warmup: float,
+    tick_limit: float,
+    only: frozenset[str] = frozenset(SECTIONS),
+) -> tuple[Results, str]:
+    """Run the benchmarks of ``only`` (every one by default) against ``app_dir``;
+    returns the results and the gunicorn settings measured."""
     venv_bin = app_dir / ".venv" / "bin"
     if not (venv_bin / "gunicorn").exists():
         venv_bin = ROOT / ".venv" / "bin"
@@ -637,7 +678,8 @@ def measure(app_dir: Path, seconds: float, warmup: float, tick_limit: float) -> 
         results: Results = {}
         app = App(app_dir, venv_bin, {})
         app.env = app_env("", work / "instance", 0)
-        results.update(bench_pure(app))
+        if "pure" in only:
+            results.update(bench_pure(app))
         harness.warn("starting PostgreSQL ...")
         # Under /tmp, not the private work directory: the postgres user must reach it.
         cluster = Path(tempfile.mkdtemp(prefix="kanava-bench-pg-"))
@@ -647,9 +689,11 @@ def measure(app_dir: Path, seconds: float, warmup: float, tick_limit: float) -> 
         token = simulator_token(work / "instance")
         app.flask("db", "upgrade")
         app.flask("seed", "demo")
-        run = Run(app, work, seconds, warmup, settings, results, tick_limit)
-        bench_web(run, url, port, token)
-        bench_reminders(run, harness.create_database(url, "kanava_reminders"))
+        run = Run(app, work, seconds, warmup, settings, results, tick_limit, only)
+        if only & WEB_SECTIONS:
+            bench_web(run, url, port, token)
+        if "reminders" in only:
+            bench_reminders(run, harness.create_database(url, "kanava_reminders"))
         return results, str(settings)
 
 
@@ -670,7 +714,18 @@ def main(argv: list[str] | None = None) -> int:
         "--save-baseline", action="store_true", help=f"write this run's figures to {BASELINE}"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to measure, of {', '.join(SECTIONS)} (default: all); "
+        "e.g. --only sms --seconds 10 takes about a minute",
+    )
     args = parser.parse_args(argv)
+    only = frozenset(part.strip() for part in args.only.split(",") if part.strip())
+    if not only or only - set(SECTIONS):
+        parser.error(f"--only takes {', '.join(SECTIONS)}")
+    if args.save_baseline and only != set(SECTIONS):
+        parser.error("--save-baseline needs every section (no --only)")
     app_dir = args.app_dir.resolve()
     for tool in ("wrk",):
         if subprocess.run(["which", tool], capture_output=True, check=False).returncode:
@@ -679,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     try:
         with stopped_by_signals():
-            results, settings = measure(app_dir, args.seconds, args.warmup, args.tick_limit)
+            results, settings = measure(app_dir, args.seconds, args.warmup, args.tick_limit, only)
     except BenchError as exc:
         warn(f"make bench: {exc}")
         return 1
@@ -715,13 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     honest, on_target = print_table(results, baseline["results"] if baseline else None)
     print()
-    tick = results["reminders_tick_s"]
-    print(
-        f"SMS park: {results['sms_parked']:,} parked in {args.seconds:g} s "
-        f"({results['sms_ok']:,} answered 200 before the deadline); 1 M orders seeded in "
-        f"{results['plates1m_seed_s']:.0f} s; jobs tick "
-        + (f"took {tick:.1f} s in all" if tick else f"stopped after {args.tick_limit:g} s")
-    )
+    print_footer(results, args.seconds, args.tick_limit)
     if args.save_baseline:
         BASELINE.write_text(
             json.dumps(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
 from app.domain.plates import display_plate, normalize_plate
 from app.models import Customer, Vehicle
@@ -83,6 +84,36 @@ def get_or_create(session: Session, phone: str, at: datetime) -> Customer:
     return customer
 
 
+def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
+    """The customer with this E.164 number, its row locked as :func:`lock` locks it,
+    created if new; returns it and whether this transaction created it.
+
+    One statement for a known number (``SELECT … FOR NO KEY UPDATE``), two for a new one
+    (``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row this transaction inserted is its
+    own until commit). Two first messages of one new number at once: the second insert
+    waits for the first transaction, then finds the row and locks it.
+    A customer created here has, within this transaction, no vehicles, orders or events
+    that another transaction could have written: callers may skip reading them.
+    """
+    locked = (
+        select(Customer)
+        .where(Customer.phone == phone)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    customer = session.scalar(locked)
+    if customer is not None:
+        return customer, False
+    created: Customer | None = session.scalar(
+        insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
+    )
+    if created is not None:
+        return created, True
+    customer = session.scalar(locked)  # another transaction created it meanwhile
+    assert customer is not None
+    return customer, False
+
+
 def lock(session: Session, customer: Customer) -> Customer:
     """Re-read the customer row locked (PostgreSQL), serialising one driver's messages.
 
@@ -96,10 +127,30 @@ def lock(session: Session, customer: Customer) -> Customer:
     return customer
 
 
-def remember_vehicle(session: Session, customer: Customer, plate: str, at: datetime) -> Vehicle:
+def remember_vehicle(
+    session: Session, customer: Customer, plate: str, at: datetime, *, new_customer: bool = False
+) -> Vehicle:
     """The customer's vehicle for ``plate`` (any spelling), created or touched; its
-    ``plate_display`` is the spelling it was first given."""
+    ``plate_display`` is the spelling it was first given.
+
+    ``new_customer``: the customer was created in this transaction (see
+    :func:`get_or_create_locked`), so it has no vehicle and nobody else can add one: the
+    vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint."""
     key = normalize_plate(plate)
+    if new_customer:
+        added: Vehicle | None = session.scalar(
+            insert(Vehicle)
+            .values(
+                customer_id=customer.id,
+                plate_key=key,
+                plate_display=display_plate(plate),
+                created_at=at,
+                last_used_at=at,
+            )
+            .returning(Vehicle)
+        )
+        assert added is not None
+        return added
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
     )

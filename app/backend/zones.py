@@ -9,14 +9,19 @@ zones file or the editor; otherwise it is assigned once, on import, and then kep
 from __future__ import annotations
 
 import difflib
+import itertools
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.domain.booking_policy import (
@@ -131,12 +136,19 @@ def bookable_zones(session: Session) -> list[Zone]:
 
 def find(session: Session, code: str) -> Zone | None:
     """The active zone with this code, matched case-insensitively; None, unqueried, for
-    a text that cannot be a zone code."""
+    a text that cannot be a zone code. From the process's zone cache (:func:`cached`):
+    the zone is merged into ``session`` without a query."""
     if not looks_like_zone_code(code):
         return None
-    return session.scalar(
-        select(Zone).where(Zone.code == code.strip().upper(), Zone.active.is_(True))
-    )
+    snapshot = cached(session).by_code.get(code.strip().upper())
+    if snapshot is None:
+        return None
+    # A zone this session already holds (perhaps changed, not yet flushed) is the one.
+    key = inspect(snapshot).key
+    held = session.identity_map.get(key) if key is not None else None
+    if isinstance(held, Zone):
+        return held
+    return session.merge(snapshot, load=False)
 
 
 def is_digit_code(code: str) -> bool:
@@ -202,7 +214,91 @@ def assign_phone_codes(session: Session) -> list[Zone]:
 
 
 def active_codes(session: Session) -> list[str]:
-    return list(session.scalars(select(Zone.code).where(Zone.active.is_(True)).order_by(Zone.code)))
+    """Every active zone's code, sorted (from the process's zone cache)."""
+    return list(cached(session).codes)
+
+
+# --- the zone cache ----------------------------------------------------------------------
+#
+# Every SMS, call and form reads the active zones and their tariffs; they change when staff
+# edit them. Each process keeps them, per database (engine), for at most
+# ZONE_CACHE_SECONDS, and forgets them at once when a session of this process commits a
+# change of any zone (the editor, the panel, an import). A change committed by another
+# process (another worker or node) is seen within ZONE_CACHE_SECONDS.
+
+ZONE_CACHE_SECONDS = 5.0
+_CHANGED = "kanava_zones_changed"
+
+
+@dataclass(frozen=True)
+class ZoneCache:
+    """The active zones as one transaction saw them: detached, fully loaded copies."""
+
+    generation: int
+    loaded_at: float
+    codes: tuple[str, ...]
+    by_code: Mapping[str, Zone]
+
+
+_caches: weakref.WeakKeyDictionary[Engine, ZoneCache] = weakref.WeakKeyDictionary()
+_generation = itertools.count(1)
+_current_generation = 0
+
+
+def cached(session: Session) -> ZoneCache:
+    """The active zones of the session's database, loaded through ``session``'s own
+    transaction when the cache is missing, older than ``ZONE_CACHE_SECONDS`` or outdated
+    by a zone change this process committed."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    found = _caches.get(engine)
+    now = time.monotonic()
+    if (
+        found is not None
+        and found.generation == _current_generation
+        and now - found.loaded_at < ZONE_CACHE_SECONDS
+    ):
+        return found
+    generation = _current_generation
+    # A session of its own on this transaction's connection: closing it detaches the
+    # copies, and the caller's session never holds them.
+    with Session(bind=session.connection()) as loader:
+        every = list(loader.scalars(select(Zone).where(Zone.active.is_(True)).order_by(Zone.code)))
+    fresh = ZoneCache(
+        generation=generation,
+        loaded_at=now,
+        codes=tuple(z.code for z in every),
+        by_code=MappingProxyType({z.code: z for z in every}),
+    )
+    # Kept unless a zone change was committed while loading, or this very transaction
+    # has written one (it may yet roll back).
+    if generation == _current_generation and not session.info.get(_CHANGED):
+        _caches[engine] = fresh
+    return fresh
+
+
+def forget_cached_zones() -> None:
+    """Drop every process-wide zone cache (a zone changed)."""
+    global _current_generation
+    _current_generation = next(_generation)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_zone_changes(session: Session, flush_context: object) -> None:
+    if any(isinstance(o, Zone) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_zone_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        forget_cached_zones()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_after_rollback(session: Session, previous_transaction: object) -> None:
+    if not session.in_transaction():
+        session.info.pop(_CHANGED, None)
 
 
 def closest_codes(code: str, codes: list[str], limit: int = 3) -> list[str]:

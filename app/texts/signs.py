@@ -39,7 +39,6 @@ import segno
 from babel.numbers import format_currency
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 
 from app.backend import zones
 from app.config import LANGUAGES, Settings
@@ -135,6 +134,9 @@ def printable(text: str) -> str:
 
 def text_width(text: str, size_pt: float, bold: bool) -> float:
     """The advance width of ``text`` in mm, in Helvetica (bold or regular)."""
+    # Imported here: fpdf costs a web worker about 35 MiB and only sign pages need it.
+    from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
     widths = CORE_FONTS_CHARWIDTHS["helveticaB" if bold else "helvetica"]
     encoded = printable(text).encode("cp1252").decode("latin-1")
     return sum(widths.get(c, 556) for c in encoded) * size_pt / 1000 * MM_PER_PT

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.backend import orders
+from app.backend import orders, zones
 from app.domain.inputs import looks_like_zone_code
 from app.domain.plates import display_plate, normalize_plate
 from app.kernel import Kanava
@@ -51,6 +51,9 @@ def check_and_log(
     zone = (zone_code or "").strip().upper() or None
     if zone is not None and not looks_like_zone_code(zone):
         raise BadZone(zone)
+    # The zone from the process's cache, held in the session (whose identity map keeps
+    # only what is referenced): the orders found there reach their zone without a query.
+    held = zones.find(session, zone) if zone is not None else None
     result = orders.check_plate(session, kanava, plate, zone, now)
     session.add(
         PlateCheckLog(
@@ -66,4 +69,5 @@ def check_and_log(
         )
     )
     session.commit()
+    del held
     return result

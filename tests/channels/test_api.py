@@ -388,3 +388,23 @@ def test_plate_parked_until_stopped_elsewhere_has_no_end_and_ended_parkings_do_n
         "valid_until": None,
     }
     assert _check(client, api_token, "XYZ-987", zone="101")["elsewhere"] is None
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(
+    app: Flask, client: FlaskClient, api_token: str, clock: Clock
+) -> None:
+    def last_use() -> object:
+        with app.app_context():
+            return db.session.scalars(select(ApiToken)).one().last_used_at
+
+    first = clock()
+    assert client.get("/api/v1/plates/ABC-123", headers=_auth(api_token)).status_code == 200
+    assert last_use() == first
+
+    clock.advance(seconds=59)
+    assert client.get("/api/v1/plates/ABC-124", headers=_auth(api_token)).status_code == 200
+    assert last_use() == first
+
+    clock.advance(seconds=1)
+    assert client.get("/api/v1/plates/ABC-125", headers=_auth(api_token)).status_code == 200
+    assert last_use() == clock()

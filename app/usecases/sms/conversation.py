@@ -12,12 +12,12 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.backend import customers, ledger, orders, receipts, timeline, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.backend.upserts import insert_or_nothing
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.kernel import Kanava
@@ -69,18 +69,11 @@ def receive_sms(
     """
     # PostgreSQL text cannot hold NUL; other control characters are noise from some phones.
     body = "".join(c for c in body if c >= " " or c in "\n\t")
-    stored = _stored_reply(session, message_sid)
-    if stored is not None:
-        return stored
-    receipt = WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
-    session.add(receipt)
-    try:
-        # On PostgreSQL a concurrent duplicate blocks here until the first commits.
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    receipt_id = _claim(session, message_sid, now)
+    if receipt_id is None:
+        # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
+        # waited for it on PostgreSQL): its reply, nothing done again.
         return _stored_reply(session, message_sid) or ""
-
     try:
         reply_text = _converse(
             session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox, to_number
@@ -88,13 +81,30 @@ def receive_sms(
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
         session.rollback()
-        receipt = WebhookReceipt(source=SOURCE, external_id=message_sid, created_at=now)
-        session.add(receipt)
+        receipt_id = _claim(session, message_sid, now)
+        if receipt_id is None:  # committed by a duplicate meanwhile: nothing of ours stands
+            return _stored_reply(session, message_sid) or ""
         reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
-    receipt.response_body = reply_text
+    session.execute(
+        update(WebhookReceipt)
+        .where(WebhookReceipt.id == receipt_id)
+        .values(response_body=reply_text)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
     return reply_text
+
+
+def _claim(session: Session, message_sid: str, now: datetime) -> int | None:
+    """Insert the delivery's receipt; its id, or None when the ``MessageSid`` is already
+    claimed. One statement; on PostgreSQL a concurrent duplicate's claim waits here until
+    the first transaction commits (then None) or rolls back (then it claims)."""
+    claim = insert_or_nothing(
+        session, WebhookReceipt, source=SOURCE, external_id=message_sid, created_at=now
+    ).returning(WebhookReceipt.id)
+    claimed: int | None = session.scalar(claim)
+    return claimed
 
 
 def _stored_reply(session: Session, message_sid: str) -> str | None:
@@ -153,8 +163,7 @@ def _converse(
     reply_by_outbox: bool = False,
     to_number: str | None = None,
 ) -> str:
-    customer = customers.get_or_create(session, _phone_key(from_number), now)
-    customers.lock(session, customer)
+    customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
@@ -167,7 +176,7 @@ def _converse(
         body=body,
         external_id=sid,
         intent=parsed.intent.value,
-        data={"repeat": True} if _is_repeat(session, customer, now) else None,
+        data={"repeat": True} if not new_customer and _is_repeat(session, customer, now) else None,
     )
     if extra:
         inbound.data = {**(inbound.data or {}), **extra}
@@ -182,6 +191,7 @@ def _converse(
         return ""
 
     conversation = _Conversation(session, kanava, customer, parsed, lang, now, known, body)
+    conversation.new_customer = new_customer
     reply = conversation.handle()
     inbound.understood = reply.understood
     inbound.intent = reply.intent
@@ -194,7 +204,9 @@ def _converse(
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
-    reply.text, cap = capped_reply(session, kanava, customer, reply.text, lang, now)
+    reply.text, cap = capped_reply(
+        session, kanava, customer, reply.text, lang, now, first_contact=new_customer
+    )
     if cap:
         inbound.data = {**(inbound.data or {}), "reply_cap": cap}
     if reply.text and reply_by_outbox:
@@ -218,7 +230,7 @@ def _converse(
 def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
     """A repeat contact: the previous message came shortly before and was not understood."""
     previous = session.scalar(
-        select(Event)
+        select(Event.understood)
         .where(
             Event.customer_id == customer.id,
             Event.kind == EventKind.MESSAGE_IN,
@@ -227,7 +239,7 @@ def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
         .order_by(Event.created_at.desc(), Event.id.desc())
         .limit(1)
     )
-    return previous is not None and previous.understood is False
+    return previous is False
 
 
 class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
@@ -253,6 +265,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.now = now
         self.known_zones = known_zones
         self.pending = self._live_pending()
+        # Created by this message's transaction: no vehicles, orders or events to read.
+        self.new_customer = False
 
     # -- pending questions ("which car?", "did you mean …?") ----------------------------
 
@@ -481,7 +495,9 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self._clear()
         if until is not None:
             minutes = self._minutes_until(until)
-        vehicle = customers.remember_vehicle(self.session, self.customer, plate, self.now)
+        vehicle = customers.remember_vehicle(
+            self.session, self.customer, plate, self.now, new_customer=self.new_customer
+        )
         try:
             started = orders.start_parking(
                 self.session,
@@ -517,6 +533,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
 
         A known plate that is parked right now is a second car, not a typo: no question.
         """
+        if self.new_customer:
+            return None
         key = normalize_plate(plate)
         vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
         if any(v.plate_key == key for v in vehicles):

@@ -23,12 +23,20 @@ WINDOW = timedelta(hours=1)
 
 
 def capped_reply(
-    session: Session, kanava: Kanava, customer: Customer, text: str, lang: str, now: datetime
+    session: Session,
+    kanava: Kanava,
+    customer: Customer,
+    text: str,
+    lang: str,
+    now: datetime,
+    *,
+    first_contact: bool = False,
 ) -> tuple[str, str | None]:
     """The reply to send for this message (``text``, the notice, or "" for silence) and
-    what the cap did (None, ``"notice"`` or ``"silenced"``)."""
+    what the cap did (None, ``"notice"`` or ``"silenced"``). ``first_contact``: the
+    customer was created by this message, which is then the only one counted (no read)."""
     cap = kanava.settings.reply_cap_per_hour
-    if cap <= 0 or not text:
+    if cap <= 0 or not text or first_contact:
         return text, None
     received = session.scalar(
         select(func.count())
