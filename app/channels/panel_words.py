@@ -325,6 +325,20 @@ def _booking_text(e: _Event, action: str) -> str | None:
         )
     if action == "booking_ended":
         return str(_("Booking %(ref)s ended: %(where)s", ref=ref, where=where))
+    if action == "waitlist_offered":
+        text = str(
+            _(
+                "A freed space offered from the waitlist, held as booking %(ref)s: %(where)s, "
+                "%(start)s–%(end)s",
+                ref=ref,
+                where=where,
+                start=start,
+                end=end,
+            )
+        )
+        return f"{text}, {amount}" if amount else text
+    if action == "waitlist_taken":
+        return str(_("Waitlist offer taken: booking %(ref)s, %(where)s", ref=ref, where=where))
     return None
 
 
@@ -337,6 +351,8 @@ BOOKING_ACTIONS = frozenset(
         "hold_lapsed",
         "lost_after_hold",
         "booking_ended",
+        "waitlist_offered",
+        "waitlist_taken",
     }
 )
 
@@ -618,6 +634,16 @@ def _web_text(e: _Event) -> str | None:
     action = e.data.get("action")
     if action in ("stop", "extend"):
         return _order_page_text(e, str(action))
+    if action == "cancel_booking":
+        text = str(
+            _(
+                "Booking %(ref)s cancelled on its page: %(where)s",
+                ref=_text(e.data.get("ref")) or "–",
+                where=e.where(),
+            )
+        )
+        refunded = e.amount() if _cents(e.data.get("amount_cents")) else None
+        return str(_("%(text)s, %(amount)s refunded", text=text, amount=refunded)) if refunded else text
     if "minutes" not in e.data or not e.plate:
         return None
     minutes = _cents(e.data.get("minutes"))

@@ -32,6 +32,7 @@ RECORD_HELPER_KIND = {
     # booking_space.record(session, order, now, action, ...): a booking's order event
     "bookings.py": "order",
     "booking_space.py": "order",
+    "waitlist.py": "order",
 }
 # Where the action is a positional argument of a helper (name -> index).
 POSITIONAL_ACTION = {"_staff_event": 2, "_record": 3, "record": 3}
