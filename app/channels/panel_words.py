@@ -643,7 +643,9 @@ def _web_text(e: _Event) -> str | None:
             )
         )
         refunded = e.amount() if _cents(e.data.get("amount_cents")) else None
-        return str(_("%(text)s, %(amount)s refunded", text=text, amount=refunded)) if refunded else text
+        if refunded:
+            return str(_("%(text)s, %(amount)s refunded", text=text, amount=refunded))
+        return text
     if "minutes" not in e.data or not e.plate:
         return None
     minutes = _cents(e.data.get("minutes"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -49,7 +51,10 @@ def sms_to(app: Flask, number: str) -> list[str]:
 def test_caller_who_parked_by_sms_hears_their_plate_and_parks_again_with_two_keys(
     app: Flask, client: FlaskClient, phone: Phone, clock: Clock, api_token: str
 ) -> None:
-    phone.send("ABC-123 101")
+    reply = phone.send("ABC-123 101")
+    pay = re.search(r"/pay/([\w-]+)", reply)
+    assert pay, reply
+    client.post(f"/demo-pay/{pay.group(1)}")  # in good standing: the next parking has grace
     clock.advance(minutes=20)
     phone.send("LOPETA")
     clock.advance(hours=1)

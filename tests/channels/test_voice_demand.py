@@ -119,7 +119,7 @@ def test_two_keys_in_a_row_not_understood_open_a_case(app: Flask, client: FlaskC
     first = call.press("7")
     assert "not in this menu" in first and "get back to you" not in first
     assert _cases(app) == []
-    second = call.press("6")
+    second = call.press("7")  # 7 is offered only to a caller with bookings
     assert "not in this menu" in second and "get back to you today by 16:00" in second
     assert call.action is not None  # still in the menu
     assert _cases(app) == [(CALLER, "not_understood", "open", ["call_not_understood"])]

@@ -14,15 +14,32 @@ Neither commits: the call's step commits once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.orm import Session
 
 from app.backend import cases, customers, timeline
 from app.kernel import Kanava
-from app.models import Channel, EventKind
+from app.models import CallSession, Channel, Customer, EventKind
 from app.texts import support as texts
 
-if TYPE_CHECKING:
-    from app.usecases.voice.dialogue import Dialogue
+
+class Dialogue(Protocol):
+    """What a hand-over needs of the call's step
+    (:class:`app.usecases.voice.dialogue.Dialogue`, which calls it: no import back)."""
+
+    session: Session
+    kanava: Kanava
+    call: CallSession
+    now: datetime
+    customer: Customer | None
+    data: dict[str, Any]
+
+    @property
+    def lang(self) -> str: ...
+
+    def note(self, text: str, lang: str | None = None) -> None: ...
 
 Why = Literal["to_person", "not_understood"]
 # The case a call opens, by why it went to a person (the inbox words both).
