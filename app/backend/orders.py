@@ -430,7 +430,10 @@ def stop_parking(
         order.amount_cents = used
         payment = billing.settle(session, kanava, order, used, now=now)
     elif payment is not None:
+        # an unpaid extension: settling may give paid time back; the driver is told it
+        refunded_before = sum(p.refunded_cents for p in order.payments)
         payment = billing.settle(session, kanava, order, used, now=now)
+        refunded = sum(p.refunded_cents for p in order.payments) - refunded_before
         order.amount_cents = max(used, ledger.paid_total(order))
     else:
         if used < order.amount_cents:
