@@ -31,7 +31,7 @@ def test_the_home_page_lists_zones_and_says_how_to_text_in_three_languages(
 def test_the_home_page_links_booking_and_the_privacy_notice(client: FlaskClient) -> None:
     page = client.get("/?lang=sv").get_data(as_text=True)
 
-    assert 'href="/book?lang=sv"' in page and "Boka en plats" in page
+    assert 'href="/book?lang=sv"' in page and "Zoner som kan bokas" in page
     assert 'href="/privacy?lang=sv"' in page
 
 
