@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# `make run` serves clients directly, with no proxy in front: no X-Forwarded-* header is
+# trusted (PROXY_HOPS=0) unless the environment or .env says how many proxies there are.
+RUN_PROXY_HOPS := $(or $(PROXY_HOPS),$(shell sed -n 's/^PROXY_HOPS=//p' .env 2>/dev/null | tail -n 1),0)
 # The test cluster lives under /tmp: the postgres user must be able to reach it.
 ifndef PG_DIR
 PG_DIR := $(shell mktemp -u -d /tmp/kanava-test-pg.XXXXXX)
@@ -35,7 +38,7 @@ run: $(VENV)/.installed
 	@instance=$${KANAVA_INSTANCE_PATH:-instance}; mkdir -p "$$instance" && \
 	  echo "http://127.0.0.1:$(PORT)" > "$$instance/local_url"
 	@PORT=$(PORT) $(PY) scripts/banner.py
-	@trap 'kill 0' EXIT INT TERM; \
+	@trap 'kill 0' EXIT INT TERM; export PROXY_HOPS=$(RUN_PROXY_HOPS); \
 	  $(VENV)/bin/flask scheduler run & \
 	  $(VENV)/bin/gunicorn wsgi:app -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) \
 	    --log-level warning & \

@@ -276,6 +276,46 @@ def _live_for_plate(
     return [o for o in orders if o.ends_at is None or o.ends_at > now]
 
 
+def parked_in_zone(
+    session: Session, kanava: Kanava, zone: Zone, plate: str, now: datetime
+) -> Order | None:
+    """The plate's live parking in ``zone`` that is valid at ``now``, whoever made it (the
+    one valid longest); None when there is none. Every channel refuses to park a plate
+    again where this finds it."""
+    key = normalize_plate(plate)
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+    live = session.scalars(
+        select(Order).where(
+            Order.plate_key == key,
+            Order.zone_id == zone.id,
+            Order.kind == OrderKind.PARKING,
+            Order.status.in_(LIVE_STATUSES),
+        )
+    )
+    valid = [o for o in live if is_valid(o, now, grace)]
+    far = now + timedelta(days=3650)
+    return max(valid, key=lambda o: (valid_until(o, grace) or far, o.id), default=None)
+
+
+def can_be_extended_by_anyone(order: Order, now: datetime) -> bool:
+    """Whether someone who only knows the plate may add time to ``order`` (the web form).
+
+    Only a paid, fixed-duration parking made without a phone number: more time then
+    costs its payer alone. A parking with a phone number is extended by its driver (by
+    SMS or its own page), so that no stranger's extension lands on that driver's payment
+    or saved card; one still waiting for payment (a first one or an extension's,
+    :func:`is_paid`) is its driver's to pay.
+    """
+    return (
+        order.customer_id is None
+        and order.status is OrderStatus.ACTIVE
+        and is_paid(order)
+        and not order.open_ended
+        and order.ends_at is not None
+        and order.ends_at > now
+    )
+
+
 def quote(
     zone: Zone, start: datetime, minutes: int | None, kanava: Kanava
 ) -> tuple[datetime | None, int]:
@@ -327,7 +367,9 @@ def start_parking(
     that customer in another zone is ended first (the car moved), and one in the same zone
     is returned unchanged with ``already_parked``. A customer named by a typed phone number
     (the web form) proves nothing: their parkings are never touched nor returned.
-    Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days.
+    Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days,
+    and ``parked_by_another`` (``details["order"]``) when the plate is validly parked in
+    ``zone`` by anyone else (:func:`parked_in_zone`); nothing is changed then.
     """
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
@@ -336,10 +378,15 @@ def start_parking(
     standing = in_good_standing(session, kanava, customer, key, now)
     replaced: list[Order] = []
     own_phone = channel in ledger.OWN_PHONE_CHANNELS
-    for existing in _live_for_plate(session, customer if own_phone else None, key, now):
+    own = _live_for_plate(session, customer if own_phone else None, key, now)
+    for existing in own:
         if existing.zone_id == zone.id:
             pay = ledger.open_payment_of(existing)
             return ParkingStarted(order=existing, payment=pay, already_parked=True)
+    there = parked_in_zone(session, kanava, zone, key, now)
+    if there is not None:  # someone else's: never a second parking and payment of one car
+        raise OrderError("parked_by_another", order=there)
+    for existing in own:
         stop_parking(session, kanava, existing, now=now, channel=channel, reason="moved")
         replaced.append(existing)
 
@@ -429,7 +476,10 @@ def stop_parking(
         order.amount_cents = used
         payment = billing.settle(session, kanava, order, used, now=now)
     elif payment is not None:
+        # an unpaid extension: settling may give paid time back; the driver is told it
+        refunded_before = sum(p.refunded_cents for p in order.payments)
         payment = billing.settle(session, kanava, order, used, now=now)
+        refunded = sum(p.refunded_cents for p in order.payments) - refunded_before
         order.amount_cents = max(used, ledger.paid_total(order))
     else:
         if used < order.amount_cents:

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 from app.extensions import db, kanava
 from app.panel import queries as panel
 from app.texts.signs import display_number
+from app.usecases import web_bookings
 
 bp = Blueprint("home", __name__)
 
@@ -19,6 +20,7 @@ def home() -> str:
     return render_template(
         "web/home.html",
         zones=zones,
+        bookable=bool(web_bookings.bookable(db.session())),
         number=display_number(settings.service_number or ""),
         example_zone=zones[0].code if zones else "101",
         currency=settings.currency,

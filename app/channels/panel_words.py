@@ -792,15 +792,28 @@ def extend_words(quote: ExtendQuote, now: datetime) -> ConfirmWords:
     plate = order.plate_display
     added = money(quote.added_cents, order.currency)
     until = local_time(quote.new_end, now)
-    sentence = str(
-        _(
-            "Extend %(plate)s by %(minutes)s min, until %(time)s: %(amount)s more will be charged.",
-            plate=plate,
-            minutes=quote.minutes,
-            time=until,
-            amount=added,
+    if quote.by_card:
+        sentence = str(
+            _(
+                "Extend %(plate)s by %(minutes)s min, until %(time)s: %(amount)s more will be"
+                " charged.",
+                plate=plate,
+                minutes=quote.minutes,
+                time=until,
+                amount=added,
+            )
         )
-    )
+    else:
+        sentence = str(
+            _(
+                "Extend %(plate)s by %(minutes)s min, until %(time)s: %(amount)s more, asked"
+                " from the driver with a link to pay.",
+                plate=plate,
+                minutes=quote.minutes,
+                time=until,
+                amount=added,
+            )
+        )
     if quote.capped:
         sentence += " " + str(_("That is the zone's longest stay."))
     facts = _order_facts(order, now)

@@ -21,7 +21,7 @@ from app.channels.order_page import remember
 from app.config import LANGUAGES
 from app.domain.booking_capacity import Alternative, SlotAvailability
 from app.extensions import db, kanava
-from app.usecases import form_keys, web_bookings
+from app.usecases import form_keys, web_bookings, web_form
 from app.usecases.web_bookings import BookableZone
 
 bp = Blueprint("web_book", __name__)
@@ -114,6 +114,7 @@ def _page(
     html = render_template(
         "book/day.html",
         zone=found.zone,
+        can_park=found.zone.active,
         policy=found.policy,
         day=day,
         day_name=_day_name(day),
@@ -161,8 +162,20 @@ def _alternative(alt: Alternative, zone_code: str) -> dict[str, str]:
     }
 
 
+def _not_bookable(code: str) -> Response:
+    """``/book/<zone>`` of a zone that exists but cannot be booked: say so, and lead to
+    its parking form and the bookable zones (an unknown zone is a plain 404)."""
+    zone = web_form.zone_for_form(db.session(), code)
+    if zone is None:
+        abort(404)
+    html = render_template("book/not_bookable.html", zone=zone, lang=_lang())
+    return _no_store(html, 404)
+
+
 @bp.get("/book/<zone_code>")
 def day_page(zone_code: str) -> Response:
+    if web_bookings.bookable_zone(db.session(), zone_code) is None:
+        return _not_bookable(zone_code)
     found = _zone_or_404(zone_code)
     k = kanava()
     now = k.clock()

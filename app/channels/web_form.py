@@ -34,7 +34,7 @@ from app.domain.plates import normalize_plate
 from app.extensions import db, kanava
 from app.models import Zone
 from app.texts import signs
-from app.usecases import form_keys, web_form
+from app.usecases import form_keys, web_bookings, web_form
 from app.usecases.order_page import OrderPageError
 
 bp = Blueprint("web_form", __name__)
@@ -103,6 +103,7 @@ def _page(
     return render_template(
         "web/park.html",
         zone=zone,
+        bookable=web_bookings.bookable_zone(db.session(), zone.code) is not None,
         form=form,
         quotes=quotes,
         tariff=web_form.price_now(zone, k, now),

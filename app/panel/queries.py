@@ -787,6 +787,7 @@ class ExtendQuote:
     new_end: datetime
     added_cents: int
     capped: bool
+    by_card: bool = False  # the driver's saved card is charged; else a pay link is sent
 
 
 def extend_quote(
@@ -809,7 +810,8 @@ def extend_quote(
     if new_end <= order.ends_at:
         raise PanelError("at_max_stay", until=order.ends_at)
     added = price(tariff, order.starts_at, new_end, kanava.settings.tz) - order.amount_cents
-    return ExtendQuote(order, minutes, order.ends_at, new_end, added, new_end < wanted)
+    by_card = ledger.open_payment_of(order) is None and ledger.saved_card_pays(order, kanava)
+    return ExtendQuote(order, minutes, order.ends_at, new_end, added, new_end < wanted, by_card)
 
 
 def extend_order(

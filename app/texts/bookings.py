@@ -157,12 +157,24 @@ def booking_paid(order: Order, lang: str, kanava: Kanava) -> str:
     )
 
 
+def choice_numbers(count: int, lang: str) -> str:
+    """The numbers 1..``count`` a driver may reply, as a list: "1, 2 or 3"."""
+
+    def build() -> str:
+        numbers = [str(n) for n in range(1, count + 1)]
+        if len(numbers) < 2:
+            return "".join(numbers)
+        return _("%(first)s or %(last)s", first=", ".join(numbers[:-1]), last=numbers[-1])
+
+    return _render(lang, build)
+
+
 def _alternatives(found: Sequence[Alternative], lang: str, kanava: Kanava) -> str:
     items = []
     for number, alt in enumerate(found, 1):
         where = _("zone %(zone)s ", zone=alt.zone) if alt.zone else ""
         items.append(f"{number}) {where}{window_text(alt.window, lang, kanava)}")
-    numbers = ", ".join(str(n) for n in range(1, len(found) + 1))
+    numbers = choice_numbers(len(found), lang)
     return _(
         "Free: %(items)s. Reply %(numbers)s to book it.", items=" ".join(items), numbers=numbers
     )
@@ -373,7 +385,7 @@ def choose_booking(found: Sequence[Order], lang: str, kanava: Kanava) -> str:
         items = " ".join(
             f"{n}) {_booking_line(o, lang, kanava)}" for n, o in enumerate(found[:5], 1)
         )
-        numbers = ", ".join(str(n) for n in range(1, min(len(found), 5) + 1))
+        numbers = choice_numbers(min(len(found), 5), lang)
         return _(
             "Which booking to cancel? %(items)s Reply %(numbers)s.", items=items, numbers=numbers
         )

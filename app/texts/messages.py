@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from babel.dates import format_datetime
@@ -20,7 +20,7 @@ from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 
 from app.backend import ledger
-from app.backend.orders import Owed, debt_cents, manage_link
+from app.backend.orders import Owed, debt_cents, manage_link, valid_until
 from app.backend.orders import owed as owed_of
 from app.backend.receipts import Receipt
 from app.backend.zones import tariff_of
@@ -321,6 +321,53 @@ def parking_started(
         # The links on lines of their own: a phone shows where each ends.
         text += "\n" + _manage_part(order, kanava)
         return text
+
+    return _render(lang, build)
+
+
+def parked_by_another(
+    order: Order, extend_link: str | None, lang: str, kanava: Kanava, now: datetime
+) -> str:
+    """The answer to parking a plate that someone else has validly parked in the zone
+    (``order``): until when, that nothing new was parked, and what the sender can do: add
+    time on the web (``extend_link``) where anyone may, else ask the one who parked it or
+    wait. Never whose number it is."""
+
+    def build() -> str:
+        grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
+        # an open-ended parking's end is only its longest stay: it runs until stopped
+        open_ended = order.open_ended and order.status is OrderStatus.ACTIVE
+        until = None if open_ended else valid_until(order, grace)
+        args = {"plate": order.plate_display, "zone": order.zone.code}
+        by_phone = order.customer_id is not None
+        if until is None and by_phone:
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until it is stopped, from "
+                "another number.",
+                **args,
+            )
+        elif until is None:
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until it is stopped, on the web.",
+                **args,
+            )
+        elif by_phone:
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until %(end)s, from another "
+                "number.",
+                end=local_time(until, lang, kanava, now),
+                **args,
+            )
+        else:
+            text = _(
+                "%(plate)s is already parked in zone %(zone)s until %(end)s, on the web.",
+                end=local_time(until, lang, kanava, now),
+                **args,
+            )
+        text += " " + _("Nothing new was parked.")
+        if extend_link:
+            return text + " " + _("Add time to it on the web: %(link)s", link=extend_link)
+        return text + " " + _("Ask the one who parked it to add time, or wait until it ends.")
 
     return _render(lang, build)
 

@@ -333,6 +333,23 @@ def already_parked(plate: str, zone: str) -> str:
     return _("%(plate)s is already parked in zone %(zone)s.", plate=spell(plate), zone=zone)
 
 
+def parked_by_another(plate: str, zone: str, until: str | None) -> str:
+    if until is None:
+        return _(
+            "%(plate)s is already parked in zone %(zone)s by someone else, until it is "
+            "stopped. Nothing new was parked. Ask the one who parked it, or wait until it ends.",
+            plate=spell(plate),
+            zone=zone,
+        )
+    return _(
+        "%(plate)s is already parked in zone %(zone)s by someone else, until %(time)s. "
+        "Nothing new was parked. Ask the one who parked it, or wait until it ends.",
+        plate=spell(plate),
+        zone=zone,
+        time=until,
+    )
+
+
 def parked_until(until: str | None) -> str:
     if until is None:
         return _("You are parked until you stop. To stop, call again and press 4.")

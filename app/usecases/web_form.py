@@ -27,12 +27,9 @@ from app.domain.plates import normalize_plate
 from app.domain.pricing import price
 from app.kernel import Kanava
 from app.models import (
-    LIVE_STATUSES,
     Channel,
     EventKind,
     Order,
-    OrderKind,
-    OrderStatus,
     Payment,
     Zone,
 )
@@ -147,21 +144,9 @@ def field_errors(plate: str | None, phone: str | None, minutes: int | None) -> d
 def parked_here(
     session: Session, kanava: Kanava, zone: Zone, plate: str, now: datetime
 ) -> Order | None:
-    """The plate's live parking in ``zone`` that is valid at ``now``, whoever made it (the
-    one valid longest); None when there is none."""
-    key = normalize_plate(plate)
-    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
-    live = session.scalars(
-        select(Order).where(
-            Order.plate_key == key,
-            Order.zone_id == zone.id,
-            Order.kind == OrderKind.PARKING,
-            Order.status.in_(LIVE_STATUSES),
-        )
-    )
-    valid = [o for o in live if orders.is_valid(o, now, grace)]
-    far = now + timedelta(days=3650)
-    return max(valid, key=lambda o: (orders.valid_until(o, grace) or far, o.id), default=None)
+    """The plate's live parking in ``zone`` valid at ``now``, whoever made it
+    (:func:`orders.parked_in_zone`, the rule every channel keeps)."""
+    return orders.parked_in_zone(session, kanava, zone, plate, now)
 
 
 def valid_until(order: Order, kanava: Kanava) -> datetime | None:
@@ -287,21 +272,9 @@ def park_from_form(
 
 
 def can_be_extended_by_anyone(order: Order, now: datetime) -> bool:
-    """Whether someone who only knows the plate may add time to ``order`` from the form.
-
-    Only a paid, fixed-duration parking made without a phone number: more time then
-    costs its payer alone. A parking with a phone number is extended by its driver (by
-    SMS or its own page), so that no stranger's extension lands on that driver's payment
-    or saved card; one still waiting for payment (a first one or an extension's,
-    :func:`orders.is_paid`) is its driver's to pay.
-    """
-    return (
-        order.customer_id is None
-        and order.status is OrderStatus.ACTIVE
-        and orders.is_paid(order)
-        and not order.open_ended
-        and order_page.is_live(order, now)
-    )
+    """Whether someone who only knows the plate may add time to ``order`` from the form
+    (:func:`orders.can_be_extended_by_anyone`)."""
+    return orders.can_be_extended_by_anyone(order, now)
 
 
 def extensions_for_anyone(order: Order, kanava: Kanava, now: datetime) -> list[ExtensionQuote]:

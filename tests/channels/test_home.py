@@ -18,14 +18,21 @@ def test_the_home_page_lists_zones_and_says_how_to_text_in_three_languages(
     assert "Kanava on kaupungin pysäköintipalvelu" in page
     assert 'href="/p/101?lang=fi"' in page and "Kauppatori" in page
     assert "2,40\xa0€ tunnilta" in page
-    assert "Lähetä rekisteritunnus ja 101 numeroon +358 45 1234567" in page
+    assert "Lähetä rekisteritunnus ja alue 101 numeroon +358 45 1234567" in page
 
     swedish = client.get("/?lang=sv").get_data(as_text=True)
     assert "Parkering med textmeddelande" in swedish and "2,40\xa0€ per timme" in swedish
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "Kanava is the city's parking service" in english.replace("&#39;", "'")
     assert "€2.40 per hour" in english and 'href="/p/101?lang=en"' in english
-    assert "Text your plate and 101 to +358 45 1234567, e.g. ABC-123 101" in english
+    assert "Text your plate and zone 101 to +358 45 1234567, e.g. ABC-123 101" in english
+
+
+def test_the_home_page_links_booking_and_the_privacy_notice(client: FlaskClient) -> None:
+    page = client.get("/?lang=sv").get_data(as_text=True)
+
+    assert 'href="/book?lang=sv"' in page and "Zoner som kan bokas" in page
+    assert 'href="/privacy?lang=sv"' in page
 
 
 def test_the_logo_on_the_web_form_leads_to_the_home_page(client: FlaskClient) -> None:

@@ -92,7 +92,7 @@ def test_full_offers_alternatives_and_one_word_takes_one(app: Flask, phone: Phon
     reply = other.send("BOOK G1 tomorrow 10-12 XYZ-987")
     assert "Zone G1 is fully booked Tue 24 Nov 10:00-12:00." in reply
     assert "1) Tue 24 Nov 12:00-14:00" in reply or "1) Tue 24 Nov 08:00-10:00" in reply
-    assert "Reply 1, 2, 3 to book it." in reply
+    assert "Reply 1, 2 or 3 to book it." in reply
     taken = other.send("1")
     ref_in(taken)
     booked = booking_orders(app)

@@ -168,6 +168,6 @@ def test_paid_after_the_lapse_with_the_space_taken_is_refunded_and_told_with_alt
     assert the_booking(app).status is OrderStatus.EXPIRED
     [told] = sent(app, "booking_refunded")
     assert f"Your payment for booking {ref}" in told and "€4.00 refunded." in told
-    assert "Reply 1, 2, 3 to book it." in told
+    assert "Reply 1, 2 or 3 to book it." in told
     taken = phone.send("1")
     assert re.search(r"Booking [B-Z2-9]{6}: zone G1", taken), taken

@@ -327,7 +327,7 @@ def test_admin_extends_and_cancels(
     order = the_order(app)
 
     text, done = confirm(client, f"/admin/orders/{order.id}/extend", minutes="30")
-    assert "Extend ABC-123 by 30 min, until 11:30: €1.20 more will be charged." in text
+    assert "Extend ABC-123 by 30 min, until 11:30: €1.20 more, asked from the driver" in text
     assert "Parking extended until 11:30, €1.20 more." in done
     with app.app_context():
         extended = db.session.get(Order, order.id)

@@ -87,7 +87,7 @@ def test_a_double_submitted_extension_extends_once(
     text, action, fields = confirmation(
         client, f"/admin/orders/{order.id}/extend", lang="en", minutes="30"
     )
-    assert "until 11:30: €1.20 more will be charged." in text
+    assert "until 11:30: €1.20 more, asked from the driver with a link to pay." in text
 
     client.post(action, data=fields)
     second = client.post(action + "?lang=en", data=fields, follow_redirects=True)

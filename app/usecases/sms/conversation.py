@@ -511,7 +511,10 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 now=self.now,
                 language=self.lang,
             )
-        except orders.OrderError:
+        except orders.OrderError as refusal:
+            there = refusal.details.get("order")
+            if isinstance(there, Order):
+                return self._reply(self._parked_by_another(there))
             return self._reply(messages.bad_duration(self.lang), understood=False)
         link = ledger.link_to_pay(self.kanava, started.payment)
         if started.already_parked:
@@ -527,6 +530,11 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 started.replaced,
             )
         return self._reply(text, order=started.order)
+
+    def _parked_by_another(self, there: Order) -> str:
+        extend = orders.can_be_extended_by_anyone(there, self.now)
+        link = f"{self.kanava.settings.public_base_url}/p/{there.zone.code}" if extend else None
+        return messages.parked_by_another(there, link, self.lang, self.kanava, self.now)
 
     def _usual_plate_for_typo(self, plate: str) -> str | None:
         """A known plate that ``plate`` probably mistypes, or None.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,7 @@ from app.backend import customers, ledger, orders, zones
 from app.domain.pricing import is_paid_time, next_paid_change
 from app.domain.speech import asks_for_zone_list, spoken_plate, spoken_zone
 from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
-from app.models import Channel, Zone
+from app.models import Channel, Order, Zone
 from app.texts import voice_prompts as P
 from app.usecases.voice.dialogue import MAX_MENU_ITEMS, takes_cards_by_phone
 from app.usecases.voice.paying import PayingFlow
@@ -246,7 +247,13 @@ class ParkingFlow(PayingFlow):
                 now=self.now,
                 language=self.lang,
             )
-        except orders.OrderError:
+        except orders.OrderError as refusal:
+            there = refusal.details.get("order")
+            if isinstance(there, Order):  # parked there by someone else: nothing parked
+                grace = timedelta(minutes=self.kanava.settings.payment_grace_minutes)
+                until = self.time(orders.valid_until(there, grace))
+                self.say(P.parked_by_another, there.plate_display, zone.code, until)
+                return self.goto(CallState.MAIN)
             self.say(P.bad_duration)
             return self.goto(CallState.DURATION)
         order = started.order
