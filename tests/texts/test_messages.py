@@ -182,6 +182,20 @@ def _already(open_ended: bool, ends_at: datetime | None) -> Render:
     return render
 
 
+def _by_another(open_ended: bool, link: str | None) -> Render:
+    def render(lang: str, k: Kanava) -> str:
+        order = make_order(
+            lang=lang,
+            status=OrderStatus.ACTIVE,
+            open_ended=open_ended,
+            ends_at=None if open_ended else OTHER_DAY,
+        )
+        order.customer_id = 7  # parked from another number
+        return messages.parked_by_another(order, link, lang, k, NOW)
+
+    return render
+
+
 def _confirmed(status: OrderStatus, ends_at: datetime | None) -> Render:
     def render(lang: str, k: Kanava) -> str:
         order = make_order(lang=lang, status=status, ends_at=ends_at, open_ended=ends_at is None)
@@ -272,6 +286,8 @@ CASES: dict[str, Render] = {
     "parking_started fixed without grace": _started(False, OTHER_DAY, withheld=True),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
+    "parked_by_another fixed, extendable on the web": _by_another(False, LINK),
+    "parked_by_another until stopped": _by_another(True, None),
     "already_parked with an unpaid extension": _already_extension_unpaid,
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
     "payment_confirmed_text until stopped": _confirmed(OrderStatus.ACTIVE, None),
@@ -407,6 +423,7 @@ CASES: dict[str, Render] = {
 
 # Texts that may take three segments: confirmations with two links, debts named one by one.
 WITH_LINKS = {
+    "parked_by_another fixed, extendable on the web",
     "status four with unpaid extensions",
     "parking_started fixed",
     "parking_started open-ended with longest stay",
