@@ -201,6 +201,7 @@ def _converse(
     handover = support.route(
         session, kanava, customer=customer, inbound=inbound, parsed=parsed, lang=lang,
         understood=reply.understood, known_zones=known, to_number=to_number, now=now,
+        first_contact=new_customer, new_order=reply.new_order,
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
@@ -526,7 +527,9 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.now,
                 started.replaced,
             )
-        return self._reply(text, order=started.order)
+        reply = self._reply(text, order=started.order)
+        reply.new_order = not started.already_parked
+        return reply
 
     def _usual_plate_for_typo(self, plate: str) -> str | None:
         """A known plate that ``plate`` probably mistypes, or None.
