@@ -63,8 +63,7 @@ def classify_sms(
         understood=inbound.understood,
         to_person=to_person,
         repeats_reply=not order_is_new and _repeats_reply(session, inbound, customer, now),
-        after_failed_payment=not first_contact
-        and _after_failed_payment(session, customer.id, now),
+        after_failed_payment=not first_contact and _after_failed_payment(session, customer.id, now),
     )
     _stamp(
         session,

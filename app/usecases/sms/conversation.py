@@ -27,6 +27,7 @@ from app.models import (
     Event,
     EventKind,
     Order,
+    Vehicle,
     WebhookReceipt,
 )
 from app.texts import messages
@@ -268,6 +269,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.pending = self._live_pending()
         # Created by this message's transaction: no vehicles, orders or events to read.
         self.new_customer = False
+        # The customer's vehicles once read in this transaction (the typo check reads them).
+        self.vehicles: list[Vehicle] | None = None
 
     # -- pending questions ("which car?", "did you mean …?") ----------------------------
 
@@ -497,7 +500,12 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         if until is not None:
             minutes = self._minutes_until(until)
         vehicle = customers.remember_vehicle(
-            self.session, self.customer, plate, self.now, new_customer=self.new_customer
+            self.session,
+            self.customer,
+            plate,
+            self.now,
+            new_customer=self.new_customer,
+            known=self.vehicles,
         )
         try:
             started = orders.start_parking(
@@ -540,6 +548,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             return None
         key = normalize_plate(plate)
         vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
+        self.vehicles = vehicles
         if any(v.plate_key == key for v in vehicles):
             return None
         parked = {o.plate_key for o in orders.live_orders(self.session, self.customer, self.now)}
