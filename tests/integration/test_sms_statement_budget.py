@@ -28,7 +28,7 @@ pytestmark = pytest.mark.postgres
 NEW_DRIVER_STATEMENTS = 13
 NEW_DRIVER_FLUSHES = 4
 KNOWN_DRIVER_STATEMENTS = 18
-KNOWN_DRIVER_FLUSHES = 9
+KNOWN_DRIVER_FLUSHES = 8
 COMMITS_PER_PARK = 1
 # A plate check by a handheld whose last use was written less than a minute ago (before:
 # 7 statements and 2 commits, the token's last use written by every check).
