@@ -9,10 +9,12 @@ signed as Twilio signs it.
 
 from __future__ import annotations
 
+import atexit
 import cProfile
 import os
 import pstats
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -23,7 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # As under gunicorn (gunicorn.conf.py): request metrics in prometheus-client's multiprocess
 # files, chosen when prometheus_client is first imported.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="kanava-profile-"))
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kanava-profile-")
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
