@@ -46,16 +46,33 @@ def classify_sms(
     zone_code: str | None,
     sign_code: str | None,
     now: datetime,
+    first_contact: bool = False,
+    new_order: bool = False,
 ) -> None:
-    """Classify an inbound SMS (its intent, understood and order already set)."""
+    """Classify an inbound SMS (its intent, understood and order already set).
+
+    What this message's transaction created has no past, so it is not read: with
+    ``first_contact`` (the customer is new) no failed payment of theirs; with either flag
+    (``new_order``: the inbound's order is new) no earlier reply about the order to repeat
+    and no earlier contact of it whose sign to inherit. Nothing read, nothing flushed: the
+    stamp goes out with the inbound event's next write.
+    """
+    order_is_new = first_contact or new_order
     facts = ContactFacts(
         intent=inbound.intent,
         understood=inbound.understood,
         to_person=to_person,
-        repeats_reply=_repeats_reply(session, inbound, customer, now),
-        after_failed_payment=_after_failed_payment(session, customer.id, now),
+        repeats_reply=not order_is_new and _repeats_reply(session, inbound, customer, now),
+        after_failed_payment=not first_contact and _after_failed_payment(session, customer.id, now),
     )
-    _stamp(session, inbound, facts, zone_code=zone_code, sign_code=sign_code)
+    _stamp(
+        session,
+        inbound,
+        facts,
+        zone_code=zone_code,
+        sign_code=sign_code,
+        inherit_sign=not order_is_new,
+    )
 
 
 def classify_web(session: Session, event: Event, *, sign_code: str | None, now: datetime) -> None:
@@ -120,8 +137,10 @@ def _stamp(
     event.demand, event.demand_reason = classify(facts)
     order = event.order or (session.get(Order, event.order_id) if event.order_id else None)
     event.zone_code = (order.zone.code if order is not None else zone_code) or None
-    inherited = _sign_of_order(session, order.id) if order and inherit_sign else None
-    event.sign_code = sign_code or inherited
+    # The sign of the number texted wins; only without one is the order's first read.
+    if not sign_code and order is not None and inherit_sign:
+        sign_code = _sign_of_order(session, order.id)
+    event.sign_code = sign_code or None
 
 
 def _sign_of_order(session: Session, order_id: int | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import phonenumbers
@@ -128,15 +129,43 @@ def lock(session: Session, customer: Customer) -> Customer:
 
 
 def remember_vehicle(
-    session: Session, customer: Customer, plate: str, at: datetime, *, new_customer: bool = False
+    session: Session,
+    customer: Customer,
+    plate: str,
+    at: datetime,
+    *,
+    new_customer: bool = False,
+    known: Sequence[Vehicle] | None = None,
 ) -> Vehicle:
     """The customer's vehicle for ``plate`` (any spelling), created or touched; its
     ``plate_display`` is the spelling it was first given.
 
     ``new_customer``: the customer was created in this transaction (see
     :func:`get_or_create_locked`), so it has no vehicle and nobody else can add one: the
-    vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint."""
+    vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint.
+    ``known``: the customer's vehicles, read in this transaction while its row is locked:
+    the plate is looked up there, not read again, and a plate not among them is added with
+    one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (read only if it lost a race)."""
     key = normalize_plate(plate)
+    if known is not None:
+        vehicle = next((v for v in known if v.plate_key == key), None)
+        if vehicle is None:
+            vehicle = session.scalar(
+                insert_or_nothing(
+                    session,
+                    Vehicle,
+                    customer_id=customer.id,
+                    plate_key=key,
+                    plate_display=display_plate(plate),
+                    created_at=at,
+                    last_used_at=at,
+                ).returning(Vehicle)
+            ) or session.scalar(
+                select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
+            )
+            assert vehicle is not None
+        vehicle.last_used_at = at
+        return vehicle
     if new_customer:
         added: Vehicle | None = session.scalar(
             insert(Vehicle)

@@ -108,6 +108,28 @@ def test_every_contact_is_classified_on_its_event(
     ]
 
 
+def test_what_a_message_created_is_classified_without_a_past_and_the_rest_with_theirs(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    # A new driver texting a sign's number, then the service number about that parking:
+    # the second inherits the first one's sign. A known driver's second parking is new
+    # (value); the same parking asked again soon after is a repeat.
+    d = Phone(client, number="+358401000006")
+    _text_to(d, SIGN_NUMBER, "XYZ-222 102 2h")
+    clock.advance(minutes=5)
+    d.send("TILA")
+    clock.advance(minutes=1)
+    d.send("XYZ-333 101 1h")
+    clock.advance(minutes=1)
+    d.send("XYZ-333 101 1h")
+    assert _classified(app) == [
+        ("XYZ-222 102 2h", "value", None, "102", "KT-B"),
+        ("TILA", "failure", "repeat", "102", "KT-B"),
+        ("XYZ-333 101 1h", "value", None, "101", None),
+        ("XYZ-333 101 1h", "failure", "repeat", "101", None),
+    ]
+
+
 def test_the_api_gives_the_figures_of_the_days_asked(
     app: Flask, client: FlaskClient, clock: Clock, api_token: str
 ) -> None:

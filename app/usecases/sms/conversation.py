@@ -27,6 +27,7 @@ from app.models import (
     Event,
     EventKind,
     Order,
+    Vehicle,
     WebhookReceipt,
 )
 from app.texts import messages
@@ -201,6 +202,7 @@ def _converse(
     handover = support.route(
         session, kanava, customer=customer, inbound=inbound, parsed=parsed, lang=lang,
         understood=reply.understood, known_zones=known, to_number=to_number, now=now,
+        first_contact=new_customer, new_order=reply.new_order,
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
@@ -267,6 +269,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.pending = self._live_pending()
         # Created by this message's transaction: no vehicles, orders or events to read.
         self.new_customer = False
+        # The customer's vehicles once read in this transaction (the typo check reads them).
+        self.vehicles: list[Vehicle] | None = None
 
     # -- pending questions ("which car?", "did you mean …?") ----------------------------
 
@@ -496,7 +500,12 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         if until is not None:
             minutes = self._minutes_until(until)
         vehicle = customers.remember_vehicle(
-            self.session, self.customer, plate, self.now, new_customer=self.new_customer
+            self.session,
+            self.customer,
+            plate,
+            self.now,
+            new_customer=self.new_customer,
+            known=self.vehicles,
         )
         try:
             started = orders.start_parking(
@@ -529,7 +538,9 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.now,
                 started.replaced,
             )
-        return self._reply(text, order=started.order)
+        reply = self._reply(text, order=started.order)
+        reply.new_order = not started.already_parked
+        return reply
 
     def _parked_by_another(self, there: Order) -> str:
         extend = orders.can_be_extended_by_anyone(there, self.now)
@@ -545,6 +556,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             return None
         key = normalize_plate(plate)
         vehicles = customers.vehicles_by_recent_use(self.session, self.customer)
+        self.vehicles = vehicles
         if any(v.plate_key == key for v in vehicles):
             return None
         parked = {o.plate_key for o in orders.live_orders(self.session, self.customer, self.now)}

@@ -24,6 +24,8 @@ class Reply:
     understood: bool
     intent: str
     order: Order | None = None
+    # ``order`` was created by this message (no earlier contact or reply about it).
+    new_order: bool = False
 
 
 class Steps:

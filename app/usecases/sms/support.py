@@ -51,9 +51,13 @@ def route(
     lang: str,
     to_number: str | None,
     now: datetime,
+    first_contact: bool = False,
+    new_order: bool = False,
 ) -> Handover | None:
     """Hand the message to a person when it is for one (:func:`hand_over`), then count it
-    (:func:`count_contact`). Returns the hand-over, whose text replaces the reply."""
+    (:func:`count_contact`). Returns the hand-over, whose text replaces the reply.
+    ``first_contact``: the customer was created by this message (nothing of theirs to read);
+    ``new_order``: so was the inbound's order (:func:`app.backend.contacts.classify_sms`)."""
     handover = hand_over(
         session,
         kanava,
@@ -76,6 +80,8 @@ def route(
         zone_code=zone if zone in known_zones else None,
         to_number=to_number,
         now=now,
+        first_contact=first_contact,
+        new_order=new_order,
     )
     return handover
 
@@ -151,6 +157,8 @@ def count_contact(
     zone_code: str | None,
     to_number: str | None,
     now: datetime,
+    first_contact: bool = False,
+    new_order: bool = False,
 ) -> None:
     """Classify the inbound SMS. A message that joined a case is a message to a person,
     except the one whose misunderstanding opened it (failure: not understood)."""
@@ -165,4 +173,6 @@ def count_contact(
         zone_code=zone_code,
         sign_code=kanava.settings.sign_for_number(to_number),
         now=now,
+        first_contact=first_contact,
+        new_order=new_order,
     )
