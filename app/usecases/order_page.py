@@ -64,11 +64,13 @@ class ExtensionQuote:
 class StopPreview:
     """What stopping at ``now`` would do: the parking's price up to then, and what happens
     to the money: ``capture`` (taken from the held card), ``pay`` (still to pay),
-    ``refund`` (the unused time goes back) or ``nothing``."""
+    ``refund`` (the unused time goes back), ``waived`` (owed but under the provider's
+    minimum ``minimum_cents``: never asked, a held card released) or ``nothing``."""
 
     cost_cents: int
-    outcome: Literal["capture", "pay", "refund", "nothing"]
+    outcome: Literal["capture", "pay", "refund", "waived", "nothing"]
     amount_cents: int
+    minimum_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,13 @@ def stop_preview(order: Order, kanava: Kanava, now: datetime) -> StopPreview:
         tariff_of(order.zone), order.starts_at, max(end, order.starts_at), kanava.settings.tz
     )
     held = ledger.held_payment_of(order)
+    owed = min(cost, held.amount_cents) if held is not None else cost - ledger.paid_total(order)
+    if ledger.below_minimum(owed, order.currency):
+        minimum = ledger.minimum_charge_cents(order.currency)
+        return StopPreview(cost, "waived", owed, minimum)
     if held is not None:
-        return StopPreview(cost, "capture", min(cost, held.amount_cents))
-    balance = cost - ledger.paid_total(order)
+        return StopPreview(cost, "capture", owed)
+    balance = owed
     if balance > 0:
         return StopPreview(cost, "pay", balance)
     if balance < 0 and kanava.settings.refund_unused:

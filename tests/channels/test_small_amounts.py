@@ -148,3 +148,19 @@ def test_a_pending_payment_below_the_minimum_is_never_sent_to_a_checkout(
     assert (payment.status, payment.failure_reason) == (PaymentStatus.CANCELLED, ledger.WAIVED)
     assert [e["amount_cents"] for e in payment_events(app, "waived")] == [30]
     assert client.post(f"/demo-pay/{token}").status_code == 409
+
+
+def test_order_page_stop_confirmation_says_a_small_amount_is_not_taken_from_the_hold(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    clock.now = _at(10, 0)
+    paid = pay_demo(client, submit(client, duration="open").headers["Location"])  # until stopped
+    assert "Kiitos" in paid
+    order = the_order(app)
+    assert order.payments[0].status is PaymentStatus.AUTHORIZED
+    clock.now = _at(10, 1)  # 1 min: 0.04 EUR, under the minimum
+
+    page = visible_text(client.get(f"/o/{order.manage_token}/stop?lang=fi").get_data(as_text=True))
+
+    assert "veloitetaan korttiisi" not in page and "0,04 €" in page
+    assert NOT_CHARGED_FI in page

@@ -65,3 +65,24 @@ def test_a_caller_hears_the_paid_end_and_the_debt_of_an_unpaid_extension(
     again = call.press("1")
     assert "is already parked in zone 101." in again
     assert "You are parked and paid until 12:00. The extension until 12:30, €1.20," in again
+
+
+def test_an_unpaid_parking_extended_by_phone_texts_the_added_price_and_the_total_to_pay(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    phone = Phone(client, number=UK_MOBILE)
+    phone.send("ABC-123 101 1h")  # €2.40, not paid yet
+    call = Call(client, number=phone.number)
+    call.start()
+
+    call.press("3")
+    call.press("30#")
+
+    assert "€1.20" in call.heard
+    with app.app_context():
+        sent = db.session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.purpose == "voice_pay_link")
+        ).all()
+    assert len(sent) == 1
+    assert "Added €1.20" in sent[0] and "€3.60" in sent[0], sent[0]
+    assert "Added €3.60" not in sent[0]

@@ -83,6 +83,8 @@ class OwnParkingsFlow(PayingFlow):
                 self.say(P.no_live_parking)
             return self.goto(CallState.MAIN)
         self.say(P.extended, self.time(order.ends_at) or "", self.money(extended.added_cents))
+        # The pay link's SMS names the added price, and the total it asks apart.
+        self.data["extension_added_cents"] = extended.added_cents
         pay = extended.payment
         if pay is not None and pay.status is PaymentStatus.PENDING and extended.added_cents > 0:
             return self.collect(order, pay, "extend")

@@ -57,8 +57,16 @@ class PayingFlow(Dialogue):
                     order, order.amount_cents, link, self.lang, self.kanava, self.now
                 )
             elif self.data.get("paying_for") == "extend":
+                added = self.data.get("extension_added_cents")
                 text = messages.parking_extended(
-                    order, payment.amount_cents, False, link, self.lang, self.kanava, self.now
+                    order,
+                    added if isinstance(added, int) else payment.amount_cents,
+                    False,
+                    link,
+                    self.lang,
+                    self.kanava,
+                    self.now,
+                    to_pay_cents=payment.amount_cents,
                 )
             else:
                 text = messages.parking_started(
