@@ -151,6 +151,7 @@ PURPOSE_WORDS = {
     "unexpected_refund": _l("refund notice"),
     "receipt": _l("receipt"),
     "voice_pay_link": _l("payment link after a call"),
+    "voice_stopped": _l("stop confirmation after a call"),
     "voice_confirmation": _l("confirmation after a call"),
     "voice_booking": _l("booking after a call"),
     "voice_booking_cancelled": _l("cancellation after a call"),

@@ -489,6 +489,14 @@ def stopped(price: str) -> str:
     return _("The parking has ended. It cost %(price)s.", price=price)
 
 
+def stop_refunded(amount: str) -> str:
+    return _("%(amount)s of what you paid goes back to your card.", amount=amount)
+
+
+def stop_texted() -> str:
+    return _("I sent you the details by text message.")
+
+
 def status_line(plate: str, zone: str, until: str | None, awaiting_payment: bool) -> str:
     line = live_summary(plate, zone, until)
     if awaiting_payment:

@@ -86,3 +86,24 @@ def test_an_unpaid_parking_extended_by_phone_texts_the_added_price_and_the_total
     assert len(sent) == 1
     assert "Added €1.20" in sent[0] and "€3.60" in sent[0], sent[0]
     assert "Added €3.60" not in sent[0]
+
+
+def test_a_paid_parking_stopped_by_phone_says_the_refund_and_texts_the_stop(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    phone = Phone(client, number=UK_MOBILE)
+    reply = phone.send("ABC-123 101 2h")  # €4.80 paid
+    assert client.post(f"/demo-pay/{reply.split('/pay/')[1].split()[0]}").status_code == 303
+    clock.advance(minutes=30)  # €1.20 used
+    call = Call(client, number=phone.number)
+    call.start()
+
+    call.press("4")
+    call.press("1")
+
+    assert "€1.20" in call.heard and "€3.60" in call.heard
+    with app.app_context():
+        sent = db.session.scalars(
+            select(OutboundMessage.body).where(OutboundMessage.purpose == "voice_stopped")
+        ).all()
+    assert len(sent) == 1 and "€1.20" in sent[0] and "€3.60" in sent[0], sent

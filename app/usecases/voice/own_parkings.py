@@ -5,7 +5,9 @@ from __future__ import annotations
 from app.backend import orders
 from app.kernel.calls import GatherSpec, Spoken, VoiceTurn
 from app.models import LIVE_STATUSES, Channel, Order, PaymentStatus
+from app.texts import messages
 from app.texts import voice_prompts as P
+from app.usecases import outbox_dispatch as notifications
 from app.usecases.voice.dialogue import MAX_MENU_ITEMS, takes_cards_by_phone
 from app.usecases.voice.paying import PayingFlow
 from app.usecases.voice.states import CallState
@@ -118,6 +120,8 @@ class OwnParkingsFlow(PayingFlow):
             self.say(P.no_live_parking)
             return self.goto(CallState.MAIN)
         self.say(P.stopped, self.money(stopped.amount_cents))
+        if stopped.refunded_cents > 0:
+            self.say(P.stop_refunded, self.money(stopped.refunded_cents))
         pay = stopped.payment
         if pay is not None and pay.status is PaymentStatus.PENDING and pay.amount_cents > 0:
             self.data["payment_id"] = pay.id
@@ -125,8 +129,34 @@ class OwnParkingsFlow(PayingFlow):
             if takes_cards_by_phone(self.kanava):
                 return self.goto(CallState.PAY_CHOICE if self.call.can_sms else CallState.PAY_CARD)
             return self.send_link_or_wait(order, pay)
+        self._text_the_stop(order, stopped)
         self.say(P.anything_else)
         return self.goto(CallState.MAIN)
+
+    def _text_the_stop(self, order: Order, stopped: orders.ParkingStopped) -> None:
+        """The stop in writing, as a stop by SMS answers: the price, the refund, the
+        receipt (a mobile caller whose number Kanava knows)."""
+        if not self.call.can_sms or self.customer is None:
+            return
+        text = messages.parking_stopped(
+            order,
+            stopped.amount_cents,
+            None,
+            self.lang,
+            self.kanava,
+            self.now,
+            refunded_cents=stopped.refunded_cents,
+        )
+        notifications.queue_sms(
+            self.session,
+            self.kanava,
+            self.customer,
+            text,
+            purpose="voice_stopped",
+            order=order,
+            now=self.now,
+        )
+        self.say(P.stop_texted)
 
     def status(self) -> VoiceTurn:
         if self.customer is None:
