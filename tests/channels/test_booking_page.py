@@ -149,3 +149,13 @@ def test_an_unpaid_booking_page_shows_the_hold_and_the_pay_button(
     assert '<dd id="paid-state">Not paid</dd>' in page
     with app.app_context():
         assert db.session.scalars(select(Payment.token)).one() == token
+
+
+def test_the_pay_page_of_a_booking_names_the_booking_and_its_window(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = book(client, pay=False)
+    page = client.get(f"/demo-pay/{token}?lang=en").get_data(as_text=True)
+    order = the_booking(app)
+    assert "<h1>Pay for your booking</h1>" in page and "Pay for parking" not in page
+    assert order.booking_ref in page and "Tue 24.11. 10:00–12:00" in page
