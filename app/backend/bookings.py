@@ -263,13 +263,16 @@ def _full(
 def _own_booking(
     session: Session,
     customer: Customer | None,
+    channel: Channel,
     zone: Zone,
     plate_key: str,
     window: Interval,
     now: datetime,
 ) -> Order | None:
-    """The customer's live booking of the plate in ``zone`` overlapping ``window``, if any."""
-    if customer is None:
+    """The customer's live booking of the plate in ``zone`` overlapping ``window``, if any,
+    asked from their own phone only: a typed number (the web form) proves nothing, so it
+    never reaches that phone's bookings (as with parkings)."""
+    if customer is None or channel not in ledger.OWN_PHONE_CHANNELS:
         return None
     live = booking_space.live_bookings(session, zone.id, window.start, window.end, now)
     return next(
@@ -300,20 +303,20 @@ def make_booking(
     ``not_bookable`` (``zone``), ``refused`` (``refusal``: a
     :class:`~app.domain.booking_policy.WindowRefusal`), ``full`` (``alternatives``: an
     :class:`~app.domain.booking_capacity.Alternatives`). Nothing is written then.
-    The customer's own live booking of the plate here overlapping ``window`` is returned
-    (``already``) instead of a second one.
+    The customer's own live booking of the plate here overlapping ``window``, asked from
+    their own phone, is returned (``already``) instead of a second one.
     """
     policy = policy_for(zone)
     _check(session, kanava, zone, policy, window, now)
     amount = booking_price(policy, window, kanava.settings.tz)
     plate_key = normalize_plate(plate)
-    same = _own_booking(session, customer, zone, plate_key, window, now)
+    same = _own_booking(session, customer, channel, zone, plate_key, window, now)
     if same is None and not booking_space.has_room(
         session, zone.id, policy.capacity, window, now
     ):
         raise _full(session, kanava, zone, window, now)
     # Under the zone's lock now: a resend racing its original finds it here.
-    same = same or _own_booking(session, customer, zone, plate_key, window, now)
+    same = same or _own_booking(session, customer, channel, zone, plate_key, window, now)
     if same is not None:
         return BookingMade(same, ledger.open_payment_of(same), already=True)
     order = Order(

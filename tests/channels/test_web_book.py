@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.backend import zones
 from app.extensions import db
 from app.models import Channel, Order, OrderKind, OrderStatus, Payment
-from tests.conftest import PUBLIC_BASE_URL, Clock
+from tests.conftest import PUBLIC_BASE_URL, Clock, Phone
 
 GARAGE = {
     "code": "G1",
@@ -175,3 +175,19 @@ def test_the_sign_of_a_bookable_zone_leads_to_its_booking_page(client: FlaskClie
     svg = client.get("/p/G1/sign.svg").get_data(as_text=True)
     assert f"{PUBLIC_BASE_URL}/book/G1" in svg
     assert f"{PUBLIC_BASE_URL}/p/101" in client.get("/p/101/sign.svg").get_data(as_text=True)
+
+
+def test_a_typed_phone_never_reaches_that_phones_own_booking(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A phone number typed on the form proves nothing: booking the same car and window with
+    someone's number must not hand out the booking they made by SMS (its pay link or page)."""
+    phone = Phone(client, number="+358401234567")
+    assert "Booking" in phone.send("BOOK G1 tomorrow 10-12 ABC-123")
+    [theirs] = bookings(app)
+
+    response = submit(client, plate="ABC-123", phone="040 123 4567")
+
+    assert theirs.manage_token not in response.headers.get("Location", "")
+    assert "/pay/" not in response.headers.get("Location", "")
+    assert [o.id for o in bookings(app)] == [theirs.id]
