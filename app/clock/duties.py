@@ -15,21 +15,22 @@ sent for a parking that has already ended, and notices that would arrive more th
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ARRAY,
-    Boolean,
+    JSON,
     ColumnElement,
     Integer,
     Select,
     Text,
-    any_,
     bindparam,
     case,
+    cast,
     column,
     func,
     insert,
@@ -38,8 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.backend import billing, ledger, orders, timeline
 from app.clock import booking_duties, proactive, waitlist_duties
@@ -58,6 +58,7 @@ from app.models import (
     OutboundStatus,
     Payment,
     PaymentStatus,
+    Zone,
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
@@ -209,11 +210,53 @@ def _due_reminders(kanava: Kanava, now: datetime) -> Select[int]:
     )
 
 
-def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[Order]:
-    """Mark up to :data:`REMINDER_BATCH` due parkings reminded in one statement and return
-    them, loaded with what their texts need.
+# What the sweep reads of each parking it claims, returned by the claiming UPDATE itself:
+# plain columns, not ORM objects (a thousand orders with their customers and zones built
+# as objects cost more CPU than rendering and queueing their reminders).
+_CLAIMED_COLUMNS = (
+    Order.id,
+    Order.channel,
+    Order.plate_display,
+    Order.ends_at,
+    Order.open_ended,
+    # ``messages.language_of``: the driver's language now, else the order's.
+    func.coalesce(
+        select(Customer.language)
+        .where(Customer.id == Order.customer_id)
+        .correlate(Order)
+        .scalar_subquery(),
+        Order.language,
+    ).label("lang"),
+    select(Zone.code)
+    .where(Zone.id == Order.zone_id)
+    .correlate(Order)
+    .scalar_subquery()
+    .label("zone_code"),
+    # A pending payment may be owed (``orders.owed``): the reminder then names it.
+    select(Payment.id)
+    .where(Payment.order_id == Order.id, Payment.status == PaymentStatus.PENDING)
+    .correlate(Order)
+    .exists()
+    .label("pending"),
+)
 
-    ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id``: rows another
+
+class _Claimed(NamedTuple):
+    id: int
+    channel: Channel
+    plate_display: str
+    ends_at: datetime
+    open_ended: bool
+    lang: str
+    zone_code: str
+    pending: bool
+
+
+def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[_Claimed]:
+    """Mark up to :data:`REMINDER_BATCH` due parkings reminded in one statement and return
+    what their texts need.
+
+    ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …``: rows another
     clock is claiming are skipped, and a row it claimed and committed meanwhile no longer
     matches (PostgreSQL re-checks the condition on the locked row), so two clocks share
     the work and never claim one reminder twice. SQLite serialises the whole transaction
@@ -225,228 +268,233 @@ def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[Or
         .limit(REMINDER_BATCH)
         .with_for_update(skip_locked=True)
     )
-    claimed = list(
-        session.scalars(
-            update(Order)
-            .where(Order.id.in_(due.scalar_subquery()), Order.reminder_sent_at.is_(None))
-            .values(reminder_sent_at=now)
-            .returning(Order.id)
-            .execution_options(synchronize_session=False)
-        )
+    rows = session.execute(
+        update(Order)
+        .where(Order.id.in_(due.scalar_subquery()), Order.reminder_sent_at.is_(None))
+        .values(reminder_sent_at=now)
+        .returning(*_CLAIMED_COLUMNS)
+        .execution_options(synchronize_session=False)
     )
-    if not claimed:
-        return []
-    batch = list(
-        session.scalars(
-            select(Order)
-            .where(_among(session, Order.id, claimed))
-            .order_by(Order.id)
-            .options(joinedload(Order.customer), joinedload(Order.zone))
-        )
-    )
-    # The payments, for what an order still owes (``orders.owed``): one query, not one
-    # per order, set as each order's loaded collection.
-    payments: dict[int, list[Payment]] = {order.id: [] for order in batch}
-    for payment in session.scalars(
-        select(Payment).where(_among(session, Payment.order_id, claimed)).order_by(Payment.id)
-    ):
-        payments[payment.order_id].append(payment)
-    for order in batch:
-        set_committed_value(order, "payments", payments[order.id])
-    return batch
+    return [_Claimed._make(row) for row in rows]
 
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _among(
-    session: Session, column: InstrumentedAttribute[int], ids: list[int]
-) -> ColumnElement[bool]:
-    """``column IN ids``: on PostgreSQL one array parameter (``= ANY(…)``), so a thousand
-    ids are one bound value rather than a thousand placeholders for the driver to parse."""
-    if _postgres(session):
-        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
-
-
-def _reminder_text(kanava: Kanava, order: Order, now: datetime) -> str:
-    """The reminder of ``order`` in its driver's language (``messages.language_of``)."""
-    return messages.reminder(
-        order, messages.language_of(order), kanava, now, owed=orders.owed(kanava, order)
+def _orders_with_payments(session: Session, ids: list[int]) -> list[Order]:
+    """The orders ``ids`` as objects, with their customers, zones and payments: for the
+    few reminders that go through ``queue_sms`` or name what is owed."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.id.in_(ids))
+            .order_by(Order.id)
+            .options(
+                joinedload(Order.customer), joinedload(Order.zone), selectinload(Order.payments)
+            )
+        )
     )
 
 
-def _queue_reminders(session: Session, kanava: Kanava, batch: list[Order], now: datetime) -> None:
-    """Queue the reminders of a claimed ``batch`` as ``queue_sms`` would, in two INSERTs
-    per batch (the timeline events with ``RETURNING id``, then the outbox rows that point
-    at them; on PostgreSQL ``INSERT … SELECT`` over arrays) instead of two flushes per
-    reminder. The texts are rendered here, one per order in its driver's language.
+def _queue_reminders(
+    session: Session,
+    kanava: Kanava,
+    texts: messages.ReminderTexts,
+    batch: list[_Claimed],
+    now: datetime,
+) -> None:
+    """Queue the reminders of a claimed ``batch`` as ``queue_sms`` would: a timeline event
+    and an outbox row pointing at it for each, in one ``INSERT … SELECT`` per batch on
+    PostgreSQL (two on SQLite), each text in its driver's language.
 
-    A parking made on the web form goes through ``queue_sms`` itself: its first text to a
-    typed number may need the introduction that says where the number came from.
+    Texts come from ``texts`` (rendered once per language, zone, kind and minute of the
+    end). A parking that may owe money (a pending payment) has its own text naming it
+    (``messages.reminder`` with ``orders.owed``); a parking made on the web form goes
+    through ``queue_sms`` itself: its first text to a typed number may need the
+    introduction that says where the number came from.
     """
-    bulk = []
-    for order in batch:
-        assert order.customer is not None
-        if order.channel is Channel.WEB:
-            notifications.queue_sms(
-                session,
-                kanava,
-                order.customer,
-                _reminder_text(kanava, order, now),
-                purpose="reminder",
-                order=order,
-                now=now,
-                expires_at=notifications.reminded_end(order),
-            )
+    bulk: list[tuple[int, str]] = []
+    particular: list[int] = []
+    for row in batch:
+        if row.channel is Channel.WEB or row.pending:
+            particular.append(row.id)
         else:
-            bulk.append((order, _reminder_text(kanava, order, now)))
+            text = texts.text(
+                row.lang, row.plate_display, row.zone_code, row.ends_at, row.open_ended
+            )
+            bulk.append((row.id, text))
+    if particular:
+        for order in _orders_with_payments(session, particular):
+            bulk += _queue_particular(session, kanava, order, now)
     if not bulk:
         return
     if _postgres(session):
-        _insert_reminders_from_arrays(session, bulk, now)
-        return
-    # Matched by order, not by position: one event per order, in any order RETURNING gives.
-    event_of: dict[int, int] = {
-        order_id: event_id
-        for order_id, event_id in session.execute(
-            insert(Event).returning(Event.order_id, Event.id),
-            [
-                {
-                    "created_at": now,
-                    "channel": Channel.SMS,
-                    "kind": EventKind.MESSAGE_OUT,
-                    "customer_id": order.customer_id,
-                    "order_id": order.id,
-                    "body": text,
-                    "data": {
-                        "purpose": "reminder",
-                        "status": "suppressed" if _opted_out(order) else "queued",
-                    },
-                }
-                for order, text in bulk
-            ],
-        )
-        if order_id is not None
-    }
-    session.execute(
-        insert(OutboundMessage),
-        [_outbox_row(order, text, event_of[order.id], now) for order, text in bulk],
+        _insert_reminders_from_json(session, bulk, now)
+    else:
+        _insert_reminders_many(session, bulk, now)
+
+
+def _queue_particular(
+    session: Session, kanava: Kanava, order: Order, now: datetime
+) -> list[tuple[int, str]]:
+    """Queue the reminder of a web-form parking through ``queue_sms``, or return the text
+    of another that may owe money, for the batch to insert."""
+    assert order.customer is not None
+    text = messages.reminder(
+        order, messages.language_of(order), kanava, now, owed=orders.owed(kanava, order)
+    )
+    if order.channel is not Channel.WEB:
+        return [(order.id, text)]
+    notifications.queue_sms(
+        session,
+        kanava,
+        order.customer,
+        text,
+        purpose="reminder",
+        order=order,
+        now=now,
+        expires_at=notifications.reminded_end(order),
+    )
+    return []
+
+
+_EVENT_COLUMNS = ("created_at", "channel", "kind", "customer_id", "order_id", "body", "data")
+_OUTBOX_COLUMNS = (
+    "customer_id",
+    "order_id",
+    "to_number",
+    "body",
+    "purpose",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "expires_at",
+    "last_error",
+    "event_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def _outbox_select(
+    now: datetime, event_id: ColumnElement[int], body: ColumnElement[str]
+) -> Select[Any]:
+    """The outbox row ``queue_sms`` would add for a reminder, by joining its order and
+    customer: an opted-out number gets a ``suppressed`` row that is never sent; the
+    reminder is dropped after the end it warns about (``notifications.reminded_end``)."""
+    outbox = OutboundMessage.__table__.c
+    suppressed = Customer.opted_out_at.is_not(None)
+    return select(
+        Customer.id,
+        Order.id,
+        Customer.phone,
+        body,
+        literal("reminder"),
+        case(
+            (suppressed, literal(OutboundStatus.SUPPRESSED, outbox.status.type)),
+            else_=literal(OutboundStatus.QUEUED, outbox.status.type),
+        ),
+        literal(0),
+        case((suppressed, null()), else_=literal(now, outbox.next_attempt_at.type)),
+        func.coalesce(Order.unpaid_from, Order.ends_at),
+        case((suppressed, literal("opted out")), else_=null()),
+        event_id,
+        literal(now, outbox.created_at.type),
+        literal(now, outbox.updated_at.type),
     )
 
 
-def _insert_reminders_from_arrays(
-    session: Session, bulk: list[tuple[Order, str]], now: datetime
+def _insert_reminders_from_json(
+    session: Session, bulk: list[tuple[int, str]], now: datetime
 ) -> None:
-    """PostgreSQL: the same rows as two ``INSERT … SELECT`` over ``unnest`` of one array
-    per column (the texts, the order ids): the timeline events first, ``RETURNING`` their
-    ids, then the outbox rows joined to their orders and customers (the number, the end
-    the reminder warns about, and ``suppressed`` for an opted-out number)."""
-    texts = func.unnest(
-        bindparam(None, [order.id for order, _ in bulk], type_=ARRAY(Integer)),
-        bindparam(None, [order.customer_id for order, _ in bulk], type_=ARRAY(Integer)),
-        bindparam(None, [text for _, text in bulk], type_=ARRAY(Text)),
-        bindparam(None, [_opted_out(order) for order, _ in bulk], type_=ARRAY(Boolean)),
-    ).table_valued(
-        column("order_id", Integer),
-        column("customer_id", Integer),
-        column("body", Text),
-        column("suppressed", Boolean),
-    ).render_derived()
+    """PostgreSQL: the timeline events and the outbox rows of a batch in one statement,
+    ``WITH made AS (INSERT INTO events … RETURNING …) INSERT INTO outbound_messages …``.
+
+    The order ids and texts travel as one JSON parameter read by ``json_to_recordset``:
+    ``json.dumps`` is C code, where an array parameter is dumped element by element in
+    Python. Each order's customer gives the event its ``queued``/``suppressed`` status and
+    the outbox row its number."""
+    payload = json.dumps([{"order_id": order_id, "body": text} for order_id, text in bulk])
+    texts = (
+        func.json_to_recordset(cast(bindparam(None, payload, type_=Text), JSON))
+        .table_valued(column("order_id", Integer), column("body", Text))
+        .render_derived(with_types=True)
+    )
     events = Event.__table__.c
-    status = case((texts.c.suppressed, "suppressed"), else_="queued")
-    created = session.execute(
+    status = case((Customer.opted_out_at.is_not(None), "suppressed"), else_="queued")
+    made = (
         insert(Event)
         .from_select(
-            ["created_at", "channel", "kind", "customer_id", "order_id", "body", "data"],
+            _EVENT_COLUMNS,
             select(
                 literal(now, events.created_at.type),
                 literal(Channel.SMS, events.channel.type),
                 literal(EventKind.MESSAGE_OUT, events.kind.type),
-                texts.c.customer_id,
+                Order.customer_id,
                 texts.c.order_id,
                 texts.c.body,
                 func.json_build_object("purpose", "reminder", "status", status),
-            ),
+            )
+            .select_from(texts)
+            .join(Order, Order.id == texts.c.order_id)
+            .join(Customer, Customer.id == Order.customer_id),
         )
-        .returning(Event.order_id, Event.id)
-    ).all()
-    made = func.unnest(
-        bindparam(None, [order_id for order_id, _ in created], type_=ARRAY(Integer)),
-        bindparam(None, [event_id for _, event_id in created], type_=ARRAY(Integer)),
-    ).table_valued(column("order_id", Integer), column("event_id", Integer)).render_derived()
-    outbox = OutboundMessage.__table__.c
-    suppressed = Customer.opted_out_at.is_not(None)
+        .returning(events.id, events.order_id, events.body)
+        .cte("made")
+    )
     session.execute(
         insert(OutboundMessage).from_select(
-            [
-                "customer_id",
-                "order_id",
-                "to_number",
-                "body",
-                "purpose",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "expires_at",
-                "last_error",
-                "event_id",
-                "created_at",
-                "updated_at",
-            ],
-            select(
-                Customer.id,
-                Order.id,
-                Customer.phone,
-                Event.body,
-                literal("reminder"),
-                case(
-                    (suppressed, literal(OutboundStatus.SUPPRESSED, outbox.status.type)),
-                    else_=literal(OutboundStatus.QUEUED, outbox.status.type),
-                ),
-                literal(0),
-                case((suppressed, null()), else_=literal(now, outbox.next_attempt_at.type)),
-                func.coalesce(Order.unpaid_from, Order.ends_at),
-                case((suppressed, literal("opted out")), else_=null()),
-                Event.id,
-                literal(now, outbox.created_at.type),
-                literal(now, outbox.updated_at.type),
-            )
+            _OUTBOX_COLUMNS,
+            _outbox_select(now, made.c.id, made.c.body)
             .select_from(made)
-            .join(Event, Event.id == made.c.event_id)
             .join(Order, Order.id == made.c.order_id)
             .join(Customer, Customer.id == Order.customer_id),
         )
     )
 
 
-def _opted_out(order: Order) -> bool:
-    return order.customer is not None and order.customer.opted_out
-
-
-def _outbox_row(order: Order, text: str, event_id: int, now: datetime) -> dict[str, object]:
-    """The outbox row ``queue_sms`` would add for the reminder ``text`` of ``order``:
-    an opted-out number gets a ``suppressed`` row that is never sent; the reminder is
-    dropped after the end it warns about."""
-    customer = order.customer
-    assert customer is not None
-    suppressed = customer.opted_out
-    return {
-        "customer_id": customer.id,
-        "order_id": order.id,
-        "to_number": customer.phone,
-        "body": text,
-        "purpose": "reminder",
-        "status": OutboundStatus.SUPPRESSED if suppressed else OutboundStatus.QUEUED,
-        "attempts": 0,
-        "next_attempt_at": None if suppressed else now,
-        "expires_at": notifications.reminded_end(order),
-        "last_error": "opted out" if suppressed else None,
-        "event_id": event_id,
-        "created_at": now,
-        "updated_at": now,
+def _insert_reminders_many(session: Session, bulk: list[tuple[int, str]], now: datetime) -> None:
+    """SQLite: the events in one multi-row INSERT ``RETURNING`` their ids, then the outbox
+    rows by ``INSERT … SELECT`` from the events just made (matched by order)."""
+    ids = [order_id for order_id, _ in bulk]
+    customer_of: dict[int, tuple[int | None, bool]] = {
+        order_id: (customer_id, opted_out)
+        for order_id, customer_id, opted_out in session.execute(
+            select(Order.id, Order.customer_id, Customer.opted_out_at.is_not(None))
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Order.id.in_(ids))
+        )
     }
+    made = session.execute(
+        insert(Event).returning(Event.id),
+        [
+            {
+                "created_at": now,
+                "channel": Channel.SMS,
+                "kind": EventKind.MESSAGE_OUT,
+                "customer_id": customer_of[order_id][0],
+                "order_id": order_id,
+                "body": text,
+                "data": {
+                    "purpose": "reminder",
+                    "status": "suppressed" if customer_of[order_id][1] else "queued",
+                },
+            }
+            for order_id, text in bulk
+        ],
+    )
+    event_ids = list(made.scalars())
+    session.execute(
+        insert(OutboundMessage).from_select(
+            _OUTBOX_COLUMNS,
+            _outbox_select(now, Event.__table__.c.id, Event.__table__.c.body)
+            .select_from(Event)
+            .join(Order, Order.id == Event.order_id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Event.id.in_(event_ids)),
+        )
+    )
 
 
 def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
@@ -459,13 +507,15 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
     parking that has ended. Each text is in its driver's language.
 
     At most once: a batch is claimed (``reminder_sent_at`` set) and its SMS queued in the
-    same transaction, so a reminder is in the outbox exactly when its parking is marked.
-    Set-based: a batch of :data:`REMINDER_BATCH` costs a handful of statements, not a
+    same transaction, so a reminder is in the outbox exactly when its parking is marked;
+    a tick that dies mid-way loses only its open batch, which the next tick claims again.
+    Set-based: a batch of :data:`REMINDER_BATCH` costs two statements on PostgreSQL, not a
     handful per reminder. Commits per batch; returns how many reminders were claimed.
     """
+    texts = messages.ReminderTexts(kanava, now)
     claimed = 0
     while batch := _claim_reminders(session, kanava, now):
-        _queue_reminders(session, kanava, batch, now)
+        _queue_reminders(session, kanava, texts, batch, now)
         session.commit()
         claimed += len(batch)
     session.commit()

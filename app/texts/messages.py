@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
@@ -949,6 +951,72 @@ def reminder(
         return text
 
     return _render(lang, build)
+
+
+# Stands for the plate while a reminder is rendered once for many parkings (a private-use
+# character: no plate, zone code or translation holds it, and ``sms_safe`` leaves it be).
+_PLATE_SLOT = "\ue000"
+
+
+def _shows_seconds(pattern: str) -> bool:
+    """Whether a Babel date pattern shows anything finer than the minute (quoted literal
+    text such as ``'klo'`` aside)."""
+    fields = "".join(pattern.split("'")[::2])
+    return any(letter in fields for letter in "sSA")
+
+
+# Every time in a reminder is shown to the minute: parkings ending within one minute share
+# their text but for the plate (``ReminderTexts``).
+_TO_THE_MINUTE = not any(
+    _shows_seconds(p) for p in (*_TIME_PATTERN.values(), *_DATE_TIME_PATTERN.values())
+)
+
+
+@dataclass(frozen=True)
+class _ZoneCode:
+    code: str
+
+
+@dataclass(frozen=True)
+class _ReminderFor:
+    """What :func:`reminder` reads of an order when nothing is owed on it."""
+
+    plate_display: str
+    zone: _ZoneCode
+    ends_at: datetime
+    open_ended: bool
+
+
+class ReminderTexts:
+    """:func:`reminder` for the many parkings a sweep at ``now`` reminds, each text exactly
+    the one :func:`reminder` gives, without Babel for each: it renders once per language,
+    zone, kind (fixed or open-ended) and minute of the end, with a placeholder for the
+    plate, and puts each plate in afterwards (a sweep of 100 k reminders renders a few
+    hundred texts instead of 100 k). Only for parkings that owe nothing (``owed`` None);
+    a parking that owes takes :func:`reminder` itself."""
+
+    def __init__(self, kanava: Kanava, now: datetime) -> None:
+        self._kanava = kanava
+        self._now = now
+        self._tz = kanava.settings.tz
+        self._templates: dict[tuple[object, ...], str] = {}
+
+    def text(
+        self, lang: str, plate: str, zone_code: str, ends_at: datetime, open_ended: bool
+    ) -> str:
+        """The reminder of a parking of ``plate`` in ``zone_code`` ending at ``ends_at``."""
+        end = ends_at.astimezone(self._tz).replace(tzinfo=None)
+        if _TO_THE_MINUTE:
+            end = end.replace(second=0, microsecond=0)
+        key = (lang, zone_code, open_ended, end)
+        template = self._templates.get(key)
+        if template is None:
+            stand_in = _ReminderFor(_PLATE_SLOT, _ZoneCode(zone_code), ends_at, open_ended)
+            template = reminder(cast(Order, stand_in), lang, self._kanava, self._now)
+            self._templates[key] = template
+        # sms_safe maps character by character and strips the ends: on the whole text as
+        # on the template, so the plate is treated as reminder() treats it.
+        return sms_safe(template.replace(_PLATE_SLOT, plate))
 
 
 def extension_lapsed(
