@@ -6,8 +6,8 @@ the CPU extrapolated to 100 k.
 Usage: ``.venv/bin/python bench/profile_reminders.py POSTGRES_URL [N] [--profile]``
 against a throwaway cluster of your own (``scripts/test-postgres.sh start DIR`` gives
 one): its ``public`` schema is dropped and migrated afresh each round. ``N`` defaults to
-10,000. Three rounds, each on freshly seeded rows; the least CPU counts, as other
-processes on a shared machine only ever add to it. ``--profile`` adds a cProfile of one
+10,000. Three rounds (``--rounds=K``), each on freshly seeded rows; the least CPU counts,
+as other processes on a shared machine only ever add to it. ``--profile`` adds a cProfile of one
 more round (own time per package, then the costliest functions).
 
 PostgreSQL's CPU is read from ``/proc``: every process of the cluster (the backend, the
@@ -17,6 +17,7 @@ WAL writer, the checkpointer ...), so the cluster must run on this machine.
 from __future__ import annotations
 
 import cProfile
+import logging
 import pstats
 import sys
 import time
@@ -153,8 +154,17 @@ def check(url: str, n: int) -> None:
                 raise SystemExit(f"{what}: {got}, expected {n}")
 
 
+def _option(name: str, default: int) -> int:
+    """``--name=K`` from the command line, else ``default``."""
+    for arg in sys.argv[1:]:
+        if arg.startswith(f"--{name}="):
+            return int(arg.split("=", 1)[1])
+    return default
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     url = args[0]
     n = int(args[1]) if len(args) > 1 else 10_000
     settings = Settings(
@@ -165,7 +175,7 @@ def main() -> None:
     )
     app = create_app(settings)
     with app.app_context():
-        rounds = [sweep(app, url, n) for _ in range(3)]
+        rounds = [sweep(app, url, n) for _ in range(_option("rounds", 3))]
         best = min(rounds, key=lambda r: r.cpu_s + r.postgres_s)
         batches = -(-n // duties.REMINDER_BATCH)
         total = best.cpu_s + best.postgres_s

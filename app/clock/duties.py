@@ -23,11 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     ColumnElement,
     Integer,
     Select,
     Text,
+    any_,
     bindparam,
     case,
     cast,
@@ -39,7 +41,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
 from app.backend import billing, ledger, orders, timeline
 from app.clock import booking_duties, proactive, waitlist_duties
@@ -193,12 +195,16 @@ def _notify(
 REMINDER_BATCH = 1000
 
 
+# The end a reminder speaks of (``notifications.reminded_end``).
+_REMINDED_END = func.coalesce(Order.unpaid_from, Order.ends_at)
+
+
 def _due_reminders(kanava: Kanava, now: datetime) -> Select[int]:
     """Ids of the live parkings due their reminder at ``now``: the end to remind of (the
     paid end while an extension waits for its payment) within the lead time, not passed,
     and no reminder sent for this end (``extend_parking`` clears ``reminder_sent_at``)."""
     lead = timedelta(minutes=kanava.settings.reminder_lead_minutes)
-    reminded_end = func.coalesce(Order.unpaid_from, Order.ends_at)
+    reminded_end = _REMINDED_END
     return select(Order.id).where(
         Order.kind == OrderKind.PARKING,
         Order.status.in_(LIVE_STATUSES),
@@ -252,20 +258,29 @@ class _Claimed(NamedTuple):
     pending: bool
 
 
-def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[_Claimed]:
-    """Mark up to :data:`REMINDER_BATCH` due parkings reminded in one statement and return
-    what their texts need.
+def _due_reminder_ids(session: Session, kanava: Kanava, now: datetime) -> list[int]:
+    """The ids of every parking due its reminder at ``now``, first ends first: read once
+    for a whole pass of the sweep (no locks), then claimed a batch at a time by id. A
+    locked ``ORDER BY … LIMIT`` per batch would scan and sort every due row still
+    waiting again for each batch: a sweep of 100 k would sort 5 million rows."""
+    return list(session.scalars(_due_reminders(kanava, now).order_by(_REMINDED_END, Order.id)))
 
-    ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …``: rows another
-    clock is claiming are skipped, and a row it claimed and committed meanwhile no longer
-    matches (PostgreSQL re-checks the condition on the locked row), so two clocks share
-    the work and never claim one reminder twice. SQLite serialises the whole transaction
-    (``BEGIN IMMEDIATE``) and needs no row locks.
+
+def _claim_reminders(
+    session: Session, kanava: Kanava, now: datetime, ids: list[int]
+) -> list[_Claimed]:
+    """Mark those of ``ids`` still due and not locked by another clock reminded, in one
+    statement, and return what their texts need.
+
+    ``UPDATE … WHERE id IN (SELECT … WHERE id IN ids AND still due FOR UPDATE SKIP
+    LOCKED) RETURNING …``: rows another clock is claiming are skipped, and a row it
+    claimed and committed meanwhile no longer matches (PostgreSQL re-checks the condition
+    on the locked row), so two clocks share the work and never claim one reminder twice.
+    SQLite serialises the whole transaction (``BEGIN IMMEDIATE``) and needs no row locks.
     """
     due = (
         _due_reminders(kanava, now)
-        .order_by(Order.ends_at, Order.id)
-        .limit(REMINDER_BATCH)
+        .where(_among(session, Order.id, ids))
         .with_for_update(skip_locked=True)
     )
     rows = session.execute(
@@ -280,6 +295,16 @@ def _claim_reminders(session: Session, kanava: Kanava, now: datetime) -> list[_C
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _among(
+    session: Session, column: InstrumentedAttribute[int], ids: list[int]
+) -> ColumnElement[bool]:
+    """``column IN ids``: on PostgreSQL one array parameter (``= ANY(…)``), so a thousand
+    ids are one bound value rather than a thousand placeholders for the driver to parse."""
+    if _postgres(session):
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _orders_with_payments(session: Session, ids: list[int]) -> list[Order]:
@@ -514,10 +539,20 @@ def send_reminders(session: Session, kanava: Kanava, now: datetime) -> int:
     """
     texts = messages.ReminderTexts(kanava, now)
     claimed = 0
-    while batch := _claim_reminders(session, kanava, now):
-        _queue_reminders(session, kanava, texts, batch, now)
-        session.commit()
-        claimed += len(batch)
+    while due := _due_reminder_ids(session, kanava, now):
+        session.commit()  # the read took no locks; each batch is its own transaction
+        claimed_in_pass = 0
+        for first in range(0, len(due), REMINDER_BATCH):
+            batch = _claim_reminders(session, kanava, now, due[first : first + REMINDER_BATCH])
+            if batch:
+                _queue_reminders(session, kanava, texts, batch, now)
+            session.commit()
+            claimed_in_pass += len(batch)
+        claimed += claimed_in_pass
+        # Another pass for parkings that became due meanwhile or that a clock which gave
+        # up held locked; none claimed: what is left is held by a clock still at work.
+        if not claimed_in_pass:
+            break
     session.commit()
     return claimed
 
