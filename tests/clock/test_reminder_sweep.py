@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import event, insert, select
 
@@ -30,6 +31,7 @@ from app.models import (
     OutboundStatus,
     Zone,
 )
+from app.texts import messages
 from tests.conftest import Clock
 
 LANGUAGES = ("fi", "sv", "en")
@@ -156,3 +158,60 @@ def test_each_reminder_of_a_sweep_is_queued_once_in_its_drivers_language(
                 message.status is OutboundStatus.SUPPRESSED
             )
         assert Counter(t.data["status"] for _, _, t in rows) == {"queued": 29, "suppressed": 1}
+
+
+# Statements of a sweep of 25 reminders in batches of 10: the due ids read once per pass
+# (twice: the second pass finds none), then per batch the claim and, on PostgreSQL, one
+# INSERT … SELECT for the events and outbox rows together (SQLite: the customers read,
+# the events, the outbox rows).
+SWEEP_STATEMENTS = {"postgres": 2 + 3 * 2, "sqlite": 2 + 3 * 4}
+
+
+def test_a_sweep_costs_two_statements_per_batch_on_postgresql(
+    app: Flask, clock: Clock, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duties, "REMINDER_BATCH", 10)
+    now = clock()
+    _parkings_due(app, now, 25)
+
+    with _counting_statements(app) as statements, app.app_context():
+        claimed = duties.send_reminders(db.session(), _kanava(app), now)
+        db.session.remove()
+
+    assert claimed == 25
+    # SQLite's BEGIN IMMEDIATE, one per transaction, aside.
+    assert len([s for s in statements if s != "BEGIN IMMEDIATE"]) == SWEEP_STATEMENTS[backend]
+
+
+def test_each_reminder_reads_as_the_reminder_text_of_its_parking(app: Flask, clock: Clock) -> None:
+    now = clock()
+    _parkings_due(app, now, 12)
+    with app.app_context():
+        # Open-ended parkings, ends seconds apart and into the next minute, a driver who
+        # has no language of their own (the order's then).
+        for i, order in enumerate(db.session.scalars(select(Order).order_by(Order.id))):
+            order.open_ended = i % 2 == 1
+            order.ends_at = now + timedelta(minutes=4, seconds=7 * i)
+            if i == 5:
+                assert order.customer is not None
+                order.customer.language = None
+                order.language = "sv"
+        db.session.commit()
+
+    assert _sweep(app, now)[0] == 12
+
+    with app.app_context():
+        kanava = _kanava(app)
+        bodies = dict(
+            db.session.execute(
+                select(OutboundMessage.order_id, OutboundMessage.body).where(
+                    OutboundMessage.purpose == "reminder"
+                )
+            ).all()
+        )
+        orders = db.session.scalars(select(Order).order_by(Order.id)).all()
+        assert len(bodies) == len(orders) == 12
+        for order in orders:
+            lang = messages.language_of(order)
+            assert bodies[order.id] == messages.reminder(order, lang, kanava, now)
+        assert any("FÖRLÄNG" in body for body in bodies.values())
