@@ -56,6 +56,7 @@ class Round:
     statements: int
     commits: int
     queued: int
+    backend_by_statement: Counter[str]
 
 
 def cluster_pids(conn: psycopg.Connection[Any]) -> list[int]:
@@ -105,22 +106,31 @@ def sweep(app: Flask, url: str, n: int, profile: cProfile.Profile | None = None)
     at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     fresh_database(app, url, n, at)
     counts: Counter[str] = Counter()
+    # PostgreSQL CPU of the sweep's backend per kind of statement (its first two words),
+    # read from /proc around each (10 ms ticks: meaningful summed over many batches).
+    by_statement: Counter[str] = Counter()
+    backend_cpu_before = [0.0]
 
-    def counted(*_args: Any) -> None:
+    def counted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         counts["statements"] += 1
+        backend_cpu_before[0] = postgres_cpu([backend])
+
+    def measured(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        kind = " ".join(statement.split()[:2])
+        by_statement[kind] += postgres_cpu([backend]) - backend_cpu_before[0]
 
     def committed(*_args: Any) -> None:
         counts["commits"] += 1
 
-    event.listen(db.engine, "before_cursor_execute", counted)
-    event.listen(db.engine, "commit", committed)
     kanava = app.extensions["kanava"]
     session = db.session()
     # Connected before the clocks start; the pool gives this connection back after each
     # batch's commit, so its backend is the one that does the sweep's statements.
     backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     session.commit()
-    counts.clear()
+    event.listen(db.engine, "before_cursor_execute", counted)
+    event.listen(db.engine, "after_cursor_execute", measured)
+    event.listen(db.engine, "commit", committed)
     with psycopg.connect(harness.psycopg_url(url)) as probe:
         pids = cluster_pids(probe)
     pg_started, backend_started = postgres_cpu(pids), postgres_cpu([backend])
@@ -134,10 +144,13 @@ def sweep(app: Flask, url: str, n: int, profile: cProfile.Profile | None = None)
     pg = postgres_cpu(pids) - pg_started
     pg_backend = postgres_cpu([backend]) - backend_started
     event.remove(db.engine, "before_cursor_execute", counted)
+    event.remove(db.engine, "after_cursor_execute", measured)
     event.remove(db.engine, "commit", committed)
     db.session.remove()
     check(url, n)
-    return Round(cpu, pg, pg_backend, wall, counts["statements"], counts["commits"], queued)
+    return Round(
+        cpu, pg, pg_backend, wall, counts["statements"], counts["commits"], queued, by_statement
+    )
 
 
 def check(url: str, n: int) -> None:
@@ -193,6 +206,9 @@ def main() -> None:
             f"{best.statements} statements, {best.commits} commits: "
             f"{best.statements / batches:.1f} statements per batch of {duties.REMINDER_BATCH}"
         )
+        print("its backend's CPU by statement (the rest: commits):")
+        for kind, seconds in best.backend_by_statement.most_common():
+            print(f"  {kind[:40]:40} {seconds:6.2f} s")
         scale = BENCH_REMINDERS / n
         print(
             f"extrapolated to {BENCH_REMINDERS:,}: tick {best.cpu_s * scale:.1f} s + "
