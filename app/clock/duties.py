@@ -216,9 +216,9 @@ def _due_reminders(kanava: Kanava, now: datetime) -> Select[int]:
     )
 
 
-# What the sweep reads of each parking it claims, returned by the claiming UPDATE itself:
-# plain columns, not ORM objects (a thousand orders with their customers and zones built
-# as objects cost more CPU than rendering and queueing their reminders).
+# What the sweep reads of each parking it claims (on PostgreSQL returned by the claiming
+# UPDATE itself): plain columns, not ORM objects (a thousand orders with their customers
+# and zones built as objects cost more CPU than rendering and queueing their reminders).
 _CLAIMED_COLUMNS = (
     Order.id,
     Order.channel,
@@ -283,13 +283,19 @@ def _claim_reminders(
         .where(_among(session, Order.id, ids))
         .with_for_update(skip_locked=True)
     )
-    rows = session.execute(
+    claim = (
         update(Order)
         .where(Order.id.in_(due.scalar_subquery()), Order.reminder_sent_at.is_(None))
         .values(reminder_sent_at=now)
-        .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     )
+    if _postgres(session):
+        rows = session.execute(claim.returning(*_CLAIMED_COLUMNS))
+    else:
+        # SQLite's RETURNING names columns without their table, which would tie the
+        # subqueries to their own tables: the claimed rows are read by a SELECT instead.
+        claimed = list(session.scalars(claim.returning(Order.id)))
+        rows = session.execute(select(*_CLAIMED_COLUMNS).where(Order.id.in_(claimed)))
     return [_Claimed._make(row) for row in rows]
 
 
