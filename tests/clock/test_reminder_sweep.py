@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
 from app.clock import duties
 from app.extensions import db
 from app.kernel import Kanava
 from app.models import (
+    Channel,
     Customer,
     Event,
     EventKind,
@@ -215,3 +216,30 @@ def test_each_reminder_reads_as_the_reminder_text_of_its_parking(app: Flask, clo
             lang = messages.language_of(order)
             assert bodies[order.id] == messages.reminder(order, lang, kanava, now)
         assert any("FÖRLÄNG" in body for body in bodies.values())
+
+
+def test_a_web_form_parking_in_a_sweep_is_introduced_before_its_reminder(
+    app: Flask, clock: Clock
+) -> None:
+    now = clock()
+    _parkings_due(app, now, 5)
+    with app.app_context():
+        web = db.session.scalars(select(Order).order_by(Order.id).offset(2)).first()
+        assert web is not None
+        web.channel = Channel.WEB
+        web_id = web.id
+        db.session.commit()
+
+    assert _sweep(app, now)[0] == 5
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutboundMessage.order_id, OutboundMessage.purpose).order_by(OutboundMessage.id)
+        ).all()
+        web_rows = [purpose for order_id, purpose in rows if order_id == web_id]
+        assert web_rows == ["web_introduction", "reminder"]
+        assert sorted(purpose for _, purpose in rows) == ["reminder"] * 5 + ["web_introduction"]
+        events = db.session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_OUT)
+        )
+        assert events == 6
