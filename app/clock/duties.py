@@ -428,7 +428,7 @@ def _outbox_select(
         ),
         literal(0),
         case((suppressed, null()), else_=literal(now, outbox.next_attempt_at.type)),
-        func.coalesce(Order.unpaid_from, Order.ends_at),
+        _REMINDED_END,
         case((suppressed, literal("opted out")), else_=null()),
         event_id,
         literal(now, outbox.created_at.type),
