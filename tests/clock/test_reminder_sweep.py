@@ -243,3 +243,32 @@ def test_a_web_form_parking_in_a_sweep_is_introduced_before_its_reminder(
             select(func.count()).select_from(Event).where(Event.kind == EventKind.MESSAGE_OUT)
         )
         assert events == 6
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_sweep_leaves_what_another_clock_holds_and_the_next_one_finishes_it(
+    app: Flask, clock: Clock
+) -> None:
+    """Another clock has locked three due parkings and dies before committing: the sweep
+    reminds every other one and ends (it does not wait for them, nor loop on them); once
+    the dead clock's transaction is rolled back, the next sweep reminds the three."""
+    now = clock()
+    _parkings_due(app, now, 20)
+    with app.app_context():
+        engine = db.engine
+        held = list(db.session.scalars(select(Order.id).order_by(Order.id).limit(3)))
+        db.session.remove()
+    with engine.connect() as dead_clock:
+        dead_clock.execute(select(Order.id).where(Order.id.in_(held)).with_for_update())
+
+        assert _sweep(app, now)[0] == 17
+
+        dead_clock.rollback()
+
+    assert _sweep(app, now)[0] == 3
+    with app.app_context():
+        reminded = db.session.scalars(
+            select(OutboundMessage.order_id).where(OutboundMessage.purpose == "reminder")
+        ).all()
+        assert len(reminded) == len(set(reminded)) == 20
