@@ -7,7 +7,8 @@ Usage: ``.venv/bin/python bench/profile_reminders.py POSTGRES_URL [N] [--profile
 against a throwaway cluster of your own (``scripts/test-postgres.sh start DIR`` gives
 one): its ``public`` schema is dropped and migrated afresh each round. ``N`` defaults to
 10,000. Three rounds (``--rounds=K``), each on freshly seeded rows; the least CPU counts,
-as other processes on a shared machine only ever add to it. ``--profile`` adds a cProfile of one
+as other processes on a shared machine only ever add to it. ``--batch=B`` tries another
+``REMINDER_BATCH``. ``--profile`` adds a cProfile of one
 more round (own time per package, then the costliest functions).
 
 PostgreSQL's CPU is read from ``/proc``: every process of the cluster (the backend, the
@@ -178,6 +179,7 @@ def _option(name: str, default: int) -> int:
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    duties.REMINDER_BATCH = _option("batch", duties.REMINDER_BATCH)
     url = args[0]
     n = int(args[1]) if len(args) > 1 else 10_000
     settings = Settings(
