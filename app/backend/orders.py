@@ -819,7 +819,7 @@ class PlateCandidate(NamedTuple):
 CHECK_HISTORY = timedelta(hours=24)
 CHECK_HISTORY_LIMIT = 50
 _orders, _zones, _payments = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
-_now = bindparam("now", type_=Order.__table__.c.starts_at.type)
+_now = bindparam("now", type_=_orders.starts_at.type)
 # Every order a check of one plate may weigh, in this zone and elsewhere, in one round
 # trip: the parkings started by now and made in the last day, the live parkings of any
 # age (open-ended ones may be older than a day), and the bookings whose window holds now.
