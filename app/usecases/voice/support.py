@@ -41,7 +41,6 @@ class Dialogue(Protocol):
 
     def note(self, text: str, lang: str | None = None) -> None: ...
 
-
 Why = Literal["to_person", "not_understood"]
 # The case a call opens, by why it went to a person (the inbox words both).
 _CASE_REASON: dict[Why, str] = {"to_person": "call", "not_understood": "not_understood"}
