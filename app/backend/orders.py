@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
@@ -75,7 +76,7 @@ class ParkingExtended:
     capped: bool
 
 
-def valid_until(order: Order, grace: timedelta) -> datetime | None:
+def valid_until(order: OrderTimes, grace: timedelta) -> datetime | None:
     """Until when the order makes the plate valid; None means until stopped.
 
     An order awaiting payment counts for the grace time after it was created, and never
@@ -96,7 +97,7 @@ def valid_until(order: Order, grace: timedelta) -> datetime | None:
     return order.ends_at
 
 
-def effective_status(order: Order, now: datetime) -> OrderStatus:
+def effective_status(order: OrderTimes, now: datetime) -> OrderStatus:
     """The status as a user should see it at ``now``, even before the clock has swept.
 
     An active order whose extension waits for its payment is ``awaiting_payment`` while
@@ -112,7 +113,7 @@ def effective_status(order: Order, now: datetime) -> OrderStatus:
     return order.status
 
 
-def is_valid(order: Order, now: datetime, grace: timedelta) -> bool:
+def is_valid(order: OrderTimes, now: datetime, grace: timedelta) -> bool:
     if order.kind is OrderKind.BOOKING:
         # A paid booking is the plate's right to park in its zone for its window only.
         return (
@@ -768,25 +769,140 @@ class PlateCheck:
     booking_ref: str | None = None
 
 
-def _bookings_now(
-    session: Session, key: str, now: datetime, zone_key: str | None, *, other_zones: bool = False
-) -> list[Order]:
-    """The plate's booked bookings whose window holds ``now`` (in ``zone_key``, or in the
-    other zones with ``other_zones``)."""
-    query = (
-        select(Order)
-        .join(Zone)
-        .where(
-            Order.plate_key == key,
-            Order.kind == OrderKind.BOOKING,
-            Order.status == OrderStatus.BOOKED,
-            Order.starts_at <= now,
-            Order.ends_at > now,
-        )
+class OrderTimes(Protocol):
+    """What :func:`valid_until`, :func:`effective_status` and :func:`is_valid` read of an
+    order: an :class:`~app.models.Order`, or a plate check's :class:`PlateCandidate`."""
+
+    @property
+    def kind(self) -> OrderKind: ...
+    @property
+    def status(self) -> OrderStatus: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def payment_due_at(self) -> datetime | None: ...
+    @property
+    def unpaid_from(self) -> datetime | None: ...
+    @property
+    def grace_withheld(self) -> bool: ...
+
+
+class PlateCandidate(NamedTuple):
+    """An order a plate check weighs: only the columns its answer needs, in the order
+    :data:`_PLATE_CANDIDATES` selects them. A check reads orders and never changes them, so
+    plain rows do: no ORM entity, identity map or zone to load per order."""
+
+    id: int
+    kind: OrderKind
+    status: OrderStatus
+    channel: Channel
+    zone_code: str
+    plate_display: str
+    starts_at: datetime
+    ends_at: datetime | None
+    ended_at: datetime | None
+    created_at: datetime
+    payment_due_at: datetime | None
+    unpaid_from: datetime | None
+    grace_withheld: bool
+    booking_ref: str | None
+    # A payment still waits for the driver (``ledger.open_payment_of`` would find one).
+    payment_pending: bool
+
+
+# How far back a plate check looks for parkings that are over, and how many of them it
+# weighs (the latest made first).
+CHECK_HISTORY = timedelta(hours=24)
+CHECK_HISTORY_LIMIT = 50
+_orders, _zones, _payments = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
+_now = bindparam("now", type_=_orders.starts_at.type)
+# Every order a check of one plate may weigh, in this zone and elsewhere, in one round
+# trip: the parkings started by now and made in the last day, the live parkings of any
+# age (open-ended ones may be older than a day), and the bookings whose window holds now.
+# check_plate sorts them out in Python. Built once (a plate check is the handheld's hot
+# path); the WHERE leads with plate_key, so ix_orders_plate_status finds the rows.
+_PLATE_CANDIDATES = (
+    select(
+        _orders.id,
+        _orders.kind,
+        _orders.status,
+        _orders.channel,
+        _zones.code,
+        _orders.plate_display,
+        _orders.starts_at,
+        _orders.ends_at,
+        _orders.ended_at,
+        _orders.created_at,
+        _orders.payment_due_at,
+        _orders.unpaid_from,
+        _orders.grace_withheld,
+        _orders.booking_ref,
+        exists()
+        .where(_payments.order_id == _orders.id, _payments.status == PaymentStatus.PENDING)
+        .label("payment_pending"),
     )
-    if zone_key:
-        query = query.where(Zone.code != zone_key if other_zones else Zone.code == zone_key)
-    return list(session.scalars(query))
+    .select_from(Order.__table__.join(Zone.__table__, _zones.id == _orders.zone_id))
+    .where(
+        _orders.plate_key == bindparam("key"),
+        or_(
+            and_(
+                _orders.kind == OrderKind.PARKING,
+                or_(
+                    _orders.status.in_(LIVE_STATUSES),
+                    and_(_orders.starts_at <= _now, _orders.created_at >= bindparam("since")),
+                ),
+            ),
+            and_(
+                _orders.kind == OrderKind.BOOKING,
+                _orders.status == OrderStatus.BOOKED,
+                _orders.starts_at <= _now,
+                _orders.ends_at > _now,
+            ),
+        ),
+    )
+)
+
+
+def _plate_candidates(session: Session, key: str, now: datetime) -> list[PlateCandidate]:
+    rows = session.execute(
+        _PLATE_CANDIDATES, {"key": key, "now": now, "since": now - CHECK_HISTORY}
+    )
+    return [PlateCandidate._make(row) for row in rows]
+
+
+def _live_or_booked(order: PlateCandidate) -> bool:
+    """A live parking, or a booking whose window holds now (the query fetches no other)."""
+    return order.kind is OrderKind.BOOKING or order.status in LIVE_STATUSES
+
+
+def _weighed_here(found: list[PlateCandidate], now: datetime) -> list[PlateCandidate]:
+    """Of the orders found in the zone asked: the latest :data:`CHECK_HISTORY_LIMIT`
+    parkings of the last day, and every live parking and booking now besides."""
+    since = now - CHECK_HISTORY
+    history = sorted(
+        (
+            o
+            for o in found
+            if o.kind is OrderKind.PARKING and o.starts_at <= now and o.created_at >= since
+        ),
+        key=lambda o: (o.created_at, o.id),
+        reverse=True,
+    )[:CHECK_HISTORY_LIMIT]
+    weighed = {o.id for o in history}
+    return [*history, *(o for o in found if o.id not in weighed and _live_or_booked(o))]
+
+
+def _paid(order: PlateCandidate) -> bool:
+    """:func:`is_paid` of an active order or a booking, from the row's own columns."""
+    return (
+        order.status in (OrderStatus.ACTIVE, OrderStatus.BOOKED)
+        and order.unpaid_from is None
+        and not order.payment_pending
+    )
 
 
 def check_plate(
@@ -798,60 +914,29 @@ def check_plate(
     recent order of the last 24 hours, marked not valid; with none of those, nothing.
     Asked about one zone where the plate is not valid, ``elsewhere`` names the zone where
     it is validly parked now (the latest valid end first), so an attendant one street
-    away does not take a paying driver for one who did not pay.
+    away does not take a paying driver for one who did not pay. One query.
     """
     key = normalize_plate(plate)
     grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
-    query = (
-        select(Order)
-        .join(Zone)
-        .where(
-            Order.plate_key == key,
-            Order.kind == OrderKind.PARKING,
-            Order.starts_at <= now,
-            Order.created_at >= now - timedelta(hours=24),
-        )
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(50)
-    )
     zone_key = zone_code.strip().upper() if zone_code else None
-    if zone_key:
-        query = query.where(Zone.code == zone_key)
-    candidates = list(session.scalars(query))
-    # Open-ended parkings may be older than a day; they are always worth a look.
-    live_query = (
-        select(Order)
-        .join(Zone)
-        .where(
-            Order.plate_key == key, Order.status.in_(LIVE_STATUSES), Order.kind == OrderKind.PARKING
-        )
+    found = _plate_candidates(session, key, now)
+    candidates = _weighed_here(
+        [o for o in found if o.zone_code == zone_key] if zone_key else found, now
     )
-    if zone_key:
-        live_query = live_query.where(Zone.code == zone_key)
-    for order in [*session.scalars(live_query), *_bookings_now(session, key, now, zone_key)]:
-        if order not in candidates:
-            candidates.append(order)
 
     valid = [o for o in candidates if is_valid(o, now, grace)]
     far_future = now + timedelta(days=3650)
     elsewhere: ValidElsewhere | None = None
     shown = display_plate(plate)
     if zone_key and not valid:
-        others = session.scalars(
-            select(Order)
-            .join(Zone)
-            .where(
-                Order.plate_key == key,
-                Order.kind == OrderKind.PARKING,
-                Order.status.in_(LIVE_STATUSES),
-                Zone.code != zone_key,
-            )
-        )
-        others_now = [*others, *_bookings_now(session, key, now, zone_key, other_zones=True)]
-        valid_others = [o for o in others_now if is_valid(o, now, grace)]
+        valid_others = [
+            o
+            for o in found
+            if o.zone_code != zone_key and _live_or_booked(o) and is_valid(o, now, grace)
+        ]
         if valid_others:
             there = max(valid_others, key=lambda o: (valid_until(o, grace) or far_future, o.id))
-            elsewhere = ValidElsewhere(there.zone.code, valid_until(there, grace), there.id)
+            elsewhere = ValidElsewhere(there.zone_code, valid_until(there, grace), there.id)
             shown = there.plate_display
     if valid:
         best = max(valid, key=lambda o: (valid_until(o, grace) or far_future, o.id))
@@ -871,13 +956,13 @@ def check_plate(
         )
     return PlateCheck(
         plate=best.plate_display,
-        zone=best.zone.code,
+        zone=best.zone_code,
         valid=bool(valid),
         status=effective_status(best, now).value,
         valid_until=valid_until(best, grace),
         order_id=best.id,
         channel=best.channel.value,
-        paid=best.status in (OrderStatus.ACTIVE, OrderStatus.BOOKED) and is_paid(best),
+        paid=_paid(best),
         elsewhere=elsewhere,
         booking_ref=best.booking_ref,
     )

@@ -12,13 +12,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.backend import tokens
-from app.models import ApiToken
 
 
-def sign_in(session: Session, token: str, at: datetime) -> ApiToken | None:
+def sign_in(session: Session, token: str, at: datetime) -> tokens.Handheld | None:
     """The live token matching ``token``, its use recorded; None (nothing recorded) for an
-    unknown or revoked one. Commits."""
-    row = tokens.authenticate(session, token, at)
-    if row is not None and session.dirty:
-        session.commit()  # the last use changed (at most once a minute)
-    return row
+    unknown or revoked one. Commits when it recorded the use (at most once a minute)."""
+    handheld = tokens.authenticate(session, token, at)
+    if handheld is not None and handheld.use_recorded:
+        session.commit()
+    return handheld

@@ -408,3 +408,33 @@ def test_a_tokens_last_use_is_written_at_most_once_a_minute(
     clock.advance(seconds=1)
     assert client.get("/api/v1/plates/ABC-125", headers=_auth(api_token)).status_code == 200
     assert last_use() == clock()
+
+
+def test_a_tokens_use_is_recorded_even_when_the_plate_is_refused(
+    app: Flask, client: FlaskClient, api_token: str, clock: Clock
+) -> None:
+    def last_use() -> object:
+        with app.app_context():
+            return db.session.scalars(select(ApiToken)).one().last_used_at
+
+    assert client.get("/api/v1/plates/--", headers=_auth(api_token)).status_code == 400
+    assert last_use() == clock()
+    # A clock set back (a corrected server clock) writes the use again.
+    clock.advance(minutes=-5)
+    response = client.get("/api/v1/plates/ABC-123?zone=1%200", headers=_auth(api_token))
+    assert response.status_code == 400 and response.get_json() == {"error": "bad_zone"}
+    assert last_use() == clock()
+    with app.app_context():
+        from app.models import PlateCheckLog
+
+        assert db.session.scalars(select(PlateCheckLog)).all() == []
+
+
+def test_an_unknown_token_of_the_right_shape_is_refused(
+    client: FlaskClient, api_token: str
+) -> None:
+    forged = api_token[:-4] + ("AAAA" if not api_token.endswith("AAAA") else "BBBB")
+    response = client.get("/api/v1/plates/ABC-123", headers=_auth(forged))
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "unauthorized"}
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="kanava"'

@@ -1,0 +1,83 @@
+"""A plate check logged (app.usecases.plate_checks.check_and_log), as the panel makes it for
+an attendant: the answer is the backend's, and the log holds who asked and what was seen."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.backend import orders, users, zones
+from app.extensions import db
+from app.models import Channel, PlateCheckLog
+from app.usecases import plate_checks
+from tests.conftest import Clock
+
+
+def test_a_check_answers_as_the_backend_and_logs_what_it_answered(app: Flask, clock: Clock) -> None:
+    with app.app_context():
+        session = db.session()
+        kanava = app.extensions["kanava"]
+        user = users.create_user(session, "anna", "attendant", "pw-" + "x" * 12, clock())
+        zone = zones.find(session, "202")
+        assert zone is not None
+        started = orders.start_parking(
+            session,
+            kanava,
+            customer=None,
+            plate="abc-123",
+            zone=zone,
+            minutes=60,
+            channel=Channel.ADMIN,
+            now=clock(),
+            language="fi",
+        )
+        session.commit()
+        user_id, order_id = user.id, started.order.id
+
+        there = plate_checks.check_and_log(session, kanava, "ABC123", "202", clock(), user=user)
+        elsewhere = plate_checks.check_and_log(
+            session, kanava, "abc 123", "101", clock(), user=user
+        )
+
+        assert there == orders.check_plate(session, kanava, "ABC123", "202", clock())
+        assert (there.valid, there.order_id, there.zone) == (True, order_id, "202")
+        assert elsewhere == orders.check_plate(session, kanava, "abc 123", "101", clock())
+        assert elsewhere.elsewhere is not None and elsewhere.order_id is None
+        logged = [
+            (
+                c.user_id,
+                c.api_token_id,
+                c.plate_key,
+                c.plate_display,
+                c.zone_code,
+                c.valid,
+                c.status,
+                c.order_id,
+                c.checked_at,
+            )
+            for c in session.scalars(select(PlateCheckLog).order_by(PlateCheckLog.id))
+        ]
+        assert logged == [
+            (user_id, None, "ABC123", there.plate, "202", True, there.status, order_id, clock()),
+            (user_id, None, "ABC123", elsewhere.plate, "101", False, None, None, clock()),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("plate", "zone", "error"),
+    [
+        ("--", "101", plate_checks.BadPlate),
+        ("A" * 17, "101", plate_checks.BadPlate),
+        ("ABC-123", "1 0 1", plate_checks.BadZone),
+    ],
+)
+def test_a_bad_plate_or_zone_is_refused_and_nothing_is_logged(
+    app: Flask, clock: Clock, plate: str, zone: str, error: type[Exception]
+) -> None:
+    with app.app_context():
+        session = db.session()
+        with pytest.raises(error):
+            plate_checks.check_and_log(session, app.extensions["kanava"], plate, zone, clock())
+        session.rollback()
+        assert session.scalars(select(PlateCheckLog)).all() == []
