@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,15 @@ def get_or_create(session: Session, phone: str, at: datetime) -> Customer:
     return customer
 
 
+# Built once: every SMS reads its sender this way.
+_LOCKED_BY_PHONE = (
+    select(Customer)
+    .where(Customer.phone == bindparam("phone"))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
     """The customer with this E.164 number, its row locked as :func:`lock` locks it,
     created if new; returns it and whether this transaction created it.
@@ -96,13 +105,7 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     A customer created here has, within this transaction, no vehicles, orders or events
     that another transaction could have written: callers may skip reading them.
     """
-    locked = (
-        select(Customer)
-        .where(Customer.phone == phone)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    customer = session.scalar(locked)
+    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     if customer is not None:
         return customer, False
     created: Customer | None = session.scalar(
@@ -110,7 +113,8 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     )
     if created is not None:
         return created, True
-    customer = session.scalar(locked)  # another transaction created it meanwhile
+    # another transaction created it meanwhile
+    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     assert customer is not None
     return customer, False
 
@@ -126,6 +130,12 @@ def lock(session: Session, customer: Customer) -> Customer:
     )
     session.refresh(customer)
     return customer
+
+
+# A vehicle row of its own: the insert needs nothing the session holds unflushed (vehicles
+# are only ever added by these inserts), so it does not flush the session first; what is
+# pending (the message's timeline event) goes with the next flush, the new order's.
+_ADD_VEHICLE = insert(Vehicle).returning(Vehicle).execution_options(autoflush=False)
 
 
 def remember_vehicle(
@@ -159,7 +169,9 @@ def remember_vehicle(
                     plate_display=display_plate(plate),
                     created_at=at,
                     last_used_at=at,
-                ).returning(Vehicle)
+                )
+                .returning(Vehicle)
+                .execution_options(autoflush=False)
             ) or session.scalar(
                 select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
             )
@@ -168,15 +180,14 @@ def remember_vehicle(
         return vehicle
     if new_customer:
         added: Vehicle | None = session.scalar(
-            insert(Vehicle)
-            .values(
-                customer_id=customer.id,
-                plate_key=key,
-                plate_display=display_plate(plate),
-                created_at=at,
-                last_used_at=at,
-            )
-            .returning(Vehicle)
+            _ADD_VEHICLE,
+            {
+                "customer_id": customer.id,
+                "plate_key": key,
+                "plate_display": display_plate(plate),
+                "created_at": at,
+                "last_used_at": at,
+            },
         )
         assert added is not None
         return added

@@ -7,11 +7,12 @@ delivery either sees all of the work or none of it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
@@ -30,6 +31,7 @@ from app.models import (
     OrderStatus,
     Payment,
     PaymentStatus,
+    UTCDateTime,
     Vehicle,
     Zone,
 )
@@ -194,40 +196,6 @@ def debt_cents(order: Order) -> int:
     return pending.amount_cents
 
 
-def in_good_standing(
-    session: Session, kanava: Kanava, customer: Customer | None, plate_key: str, now: datetime
-) -> bool:
-    """May a new parking of ``plate_key`` by ``customer`` count as valid while it waits for
-    its payment (the payment grace)? Not when that phone or that plate left a parking
-    unpaid in the last :data:`STANDING_MEMORY`: cancelled for not being paid, an extension
-    lapsed unpaid, or an ended parking whose debt the provider could be asked for
-    (:func:`ledger.asks_for`) still open. This is the one place the rule is kept."""
-    since = now - STANDING_MEMORY
-    whose = Order.plate_key == plate_key
-    if customer is not None and customer.id is not None:
-        whose = or_(whose, Order.customer_id == customer.id)
-    left_unpaid = and_(
-        Payment.failure_reason.in_((ledger.NOT_PAID, ledger.LAPSED)),
-        Payment.status == PaymentStatus.CANCELLED,
-        Payment.updated_at >= since,
-    )
-    open_debt = and_(
-        Payment.status == PaymentStatus.PENDING,
-        Order.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
-        Order.ended_at >= since,
-    )
-    found = session.scalars(
-        select(Payment)
-        .join(Order, Payment.order_id == Order.id)
-        .where(whose, Order.kind == OrderKind.PARKING, or_(left_unpaid, open_debt))
-        .limit(20)
-    )
-    return not any(
-        p.status is PaymentStatus.CANCELLED or ledger.asks_for(p.amount_cents, p.currency)
-        for p in found
-    )
-
-
 def live_orders(session: Session, customer: Customer, now: datetime) -> list[Order]:
     """The customer's parkings that have not ended, earliest end first."""
     orders = session.scalars(
@@ -259,24 +227,6 @@ def unpaid_ended(session: Session, customer: Customer, limit: int = 2) -> list[O
     )
 
 
-def _live_for_plate(
-    session: Session, customer: Customer | None, plate_key: str, now: datetime
-) -> list[Order]:
-    """The customer's own live parkings of a plate. Another phone's parking of the same
-    plate is never touched: knowing a plate must not let anyone end someone's parking."""
-    if customer is None or customer.id is None:
-        return []
-    orders = session.scalars(
-        select(Order).where(
-            Order.customer_id == customer.id,
-            Order.plate_key == plate_key,
-            Order.kind == OrderKind.PARKING,
-            Order.status.in_(LIVE_STATUSES),
-        )
-    )
-    return [o for o in orders if o.ends_at is None or o.ends_at > now]
-
-
 def parked_in_zone(
     session: Session, kanava: Kanava, zone: Zone, plate: str, now: datetime
 ) -> Order | None:
@@ -284,7 +234,6 @@ def parked_in_zone(
     one valid longest); None when there is none. Every channel refuses to park a plate
     again where this finds it."""
     key = normalize_plate(plate)
-    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
     live = session.scalars(
         select(Order).where(
             Order.plate_key == key,
@@ -293,6 +242,12 @@ def parked_in_zone(
             Order.status.in_(LIVE_STATUSES),
         )
     )
+    return _valid_longest(kanava, live, now)
+
+
+def _valid_longest(kanava: Kanava, live: Iterable[Order], now: datetime) -> Order | None:
+    """Of the ``live`` parkings, the one valid at ``now`` the longest (None: none valid)."""
+    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
     valid = [o for o in live if is_valid(o, now, grace)]
     far = now + timedelta(days=3650)
     return max(valid, key=lambda o: (valid_until(o, grace) or far, o.id), default=None)
@@ -346,6 +301,126 @@ def lock_order(session: Session, order: Order) -> Order:
     return locked
 
 
+# ---- what a new parking must know, in one read ------------------------------------------
+#
+# start_parking runs for every park of every channel. Its three questions about the plate
+# and the phone (may the new parking have the payment grace? is the plate validly parked in
+# the zone by anyone? which of the phone's own parkings of the plate are live?) are
+# answered by one Core query of only the columns they need, built once here. Order
+# entities are loaded only when the plate has a live parking (one more read), which a new
+# plate never has.
+
+_orders = Order.__table__
+_payments = Payment.__table__
+_since = bindparam("since", type_=UTCDateTime())
+_plate = bindparam("plate_key", type_=String())
+# A payment that costs the order's phone and plate the grace (:func:`in_good_standing`):
+# cancelled for not being paid or an extension lapsed unpaid lately, or still pending on a
+# parking that ended lately (whether the provider could be asked for it is decided in
+# Python: :func:`ledger.asks_for`).
+_left_unpaid = and_(
+    _payments.c.order_id == _orders.c.id,
+    or_(
+        and_(
+            _payments.c.status == PaymentStatus.CANCELLED,
+            _payments.c.failure_reason.in_((ledger.NOT_PAID, ledger.LAPSED)),
+            _payments.c.updated_at >= _since,
+        ),
+        and_(
+            _payments.c.status == PaymentStatus.PENDING,
+            _orders.c.status.in_((OrderStatus.ENDED, OrderStatus.EXPIRED)),
+            _orders.c.ended_at >= _since,
+        ),
+    ),
+)
+
+
+def _before_parking_query(with_phone: bool) -> Select[Any]:
+    """The plate's live parkings (anyone's), and the parkings of the plate or (with a
+    phone) the phone with a payment left unpaid lately, one row per such payment."""
+    whose = _orders.c.plate_key == _plate
+    if with_phone:
+        whose = or_(whose, _orders.c.customer_id == bindparam("customer_id", type_=Integer()))
+    return (
+        select(
+            _orders.c.id,
+            _orders.c.customer_id,
+            _orders.c.zone_id,
+            _orders.c.plate_key,
+            _orders.c.status,
+            _orders.c.ends_at,
+            _payments.c.status.label("payment_status"),
+            _payments.c.amount_cents,
+            _payments.c.currency,
+        )
+        .select_from(_orders.outerjoin(_payments, _left_unpaid))
+        .where(
+            _orders.c.kind == OrderKind.PARKING,
+            whose,
+            or_(
+                and_(_orders.c.plate_key == _plate, _orders.c.status.in_(LIVE_STATUSES)),
+                _payments.c.id.is_not(None),
+            ),
+        )
+        .order_by(_orders.c.id)
+    )
+
+
+_BEFORE_PARKING_OF_PLATE = _before_parking_query(with_phone=False)
+_BEFORE_PARKING_OF_PLATE_OR_PHONE = _before_parking_query(with_phone=True)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A row of :data:`_BEFORE_PARKING_OF_PLATE`: an order, and one of its payments left
+    unpaid (None when it has none)."""
+
+    id: int
+    customer_id: int | None
+    zone_id: int
+    plate_key: str
+    status: OrderStatus
+    ends_at: datetime | None
+    payment_status: PaymentStatus | None
+    amount_cents: int | None
+    currency: str | None
+
+
+def _read_before_parking(
+    session: Session, customer: Customer | None, plate_key: str, now: datetime
+) -> list[_Found]:
+    """What :func:`start_parking` reads before it parks ``plate_key`` (see above).
+
+    Run on the session's connection, it does not flush the session first: changed orders
+    and payments not yet flushed (a caller's) are flushed here, while the rest (the
+    message's timeline event) waits for the one flush that inserts the new order."""
+    if any(isinstance(o, (Order, Payment)) for o in (*session.new, *session.dirty)):
+        session.flush()
+    params: dict[str, object] = {"plate_key": plate_key, "since": now - STANDING_MEMORY}
+    query = _BEFORE_PARKING_OF_PLATE
+    if customer is not None and customer.id is not None:
+        query = _BEFORE_PARKING_OF_PLATE_OR_PHONE
+        params["customer_id"] = customer.id
+    return [_Found(*row) for row in session.connection().execute(query, params)]
+
+
+def in_good_standing(found: Iterable[_Found]) -> bool:
+    """May a new parking of a plate by a phone count as valid while it waits for its
+    payment (the payment grace), given what :func:`_read_before_parking` found? Not when
+    that phone or that plate left a parking unpaid in the last :data:`STANDING_MEMORY`:
+    cancelled for not being paid, an extension lapsed unpaid, or an ended parking whose
+    debt the provider could be asked for (:func:`ledger.asks_for`) still open. This is the
+    one place the rule is kept (with :data:`_left_unpaid`)."""
+    return not any(
+        f.payment_status is PaymentStatus.CANCELLED
+        or (
+            f.payment_status is PaymentStatus.PENDING
+            and ledger.asks_for(f.amount_cents or 0, f.currency or "")
+        )
+        for f in found
+    )
+
+
 def start_parking(
     session: Session,
     kanava: Kanava,
@@ -376,17 +451,27 @@ def start_parking(
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
     # Read before a moved car's parking ends here: its payment still has its grace.
-    standing = in_good_standing(session, kanava, customer, key, now)
+    found = _read_before_parking(session, customer, key, now)
+    standing = in_good_standing(found)
+    live_ids = sorted({f.id for f in found if f.plate_key == key and f.status in LIVE_STATUSES})
+    own: list[Order] = []
+    if live_ids:  # the plate is parked somewhere: its orders as the callers use them
+        live = list(session.scalars(select(Order).where(Order.id.in_(live_ids)).order_by(Order.id)))
+        own_phone = channel in ledger.OWN_PHONE_CHANNELS
+        if own_phone and customer is not None and customer.id is not None:
+            own = [
+                o
+                for o in live
+                if o.customer_id == customer.id and (o.ends_at is None or o.ends_at > now)
+            ]
+        for existing in own:
+            if existing.zone_id == zone.id:
+                pay = ledger.open_payment_of(existing)
+                return ParkingStarted(order=existing, payment=pay, already_parked=True)
+        there = _valid_longest(kanava, (o for o in live if o.zone_id == zone.id), now)
+        if there is not None:  # someone else's: never a second parking and payment of one car
+            raise OrderError("parked_by_another", order=there)
     replaced: list[Order] = []
-    own_phone = channel in ledger.OWN_PHONE_CHANNELS
-    own = _live_for_plate(session, customer if own_phone else None, key, now)
-    for existing in own:
-        if existing.zone_id == zone.id:
-            pay = ledger.open_payment_of(existing)
-            return ParkingStarted(order=existing, payment=pay, already_parked=True)
-    there = parked_in_zone(session, kanava, zone, key, now)
-    if there is not None:  # someone else's: never a second parking and payment of one car
-        raise OrderError("parked_by_another", order=there)
     for existing in own:
         stop_parking(session, kanava, existing, now=now, channel=channel, reason="moved")
         replaced.append(existing)
@@ -410,11 +495,15 @@ def start_parking(
         currency=kanava.settings.currency,
         language=language,
         manage_token=ledger.new_token(),
+        # Left a parking unpaid lately: valid only once paid (kept only while it waits
+        # for its payment, below).
+        grace_withheld=not standing,
         created_at=now,
         updated_at=now,
     )
+    # Not flushed yet: the order, its event and its payment are inserted by one flush
+    # (the payment's, or the last one below), together with what the caller has pending.
     session.add(order)
-    session.flush()
     timeline.record(
         session,
         at=now,
@@ -433,15 +522,16 @@ def start_parking(
             "currency": order.currency,
         },
     )
+    payment: Payment | None = None
     if ledger.amount_to_collect(order, kanava) == 0:
         # Free time only (outside paid hours for the whole stay): nothing to pay.
         order.status = OrderStatus.ACTIVE
         order.payment_due_at = None
-        return ParkingStarted(order=order, payment=None, replaced=replaced)
-    payment = billing.open_for_order(session, kanava, order, now=now)
-    if order.status is OrderStatus.AWAITING_PAYMENT and not standing:
-        # Left a parking unpaid lately: this one is valid only once paid.
-        order.grace_withheld = True
+    else:
+        payment = billing.open_for_order(session, kanava, order, now=now)
+    if order.status is not OrderStatus.AWAITING_PAYMENT:
+        order.grace_withheld = False
+    session.flush()  # the callers use the order's id
     return ParkingStarted(order=order, payment=payment, replaced=replaced)
 
 
@@ -818,8 +908,8 @@ class PlateCandidate(NamedTuple):
 # weighs (the latest made first).
 CHECK_HISTORY = timedelta(hours=24)
 CHECK_HISTORY_LIMIT = 50
-_orders, _zones, _payments = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
-_now = bindparam("now", type_=_orders.starts_at.type)
+_order_c, _zone_c, _payment_c = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
+_now = bindparam("now", type_=_order_c.starts_at.type)
 # Every order a check of one plate may weigh, in this zone and elsewhere, in one round
 # trip: the parkings started by now and made in the last day, the live parkings of any
 # age (open-ended ones may be older than a day), and the bookings whose window holds now.
@@ -827,40 +917,40 @@ _now = bindparam("now", type_=_orders.starts_at.type)
 # path); the WHERE leads with plate_key, so ix_orders_plate_status finds the rows.
 _PLATE_CANDIDATES = (
     select(
-        _orders.id,
-        _orders.kind,
-        _orders.status,
-        _orders.channel,
-        _zones.code,
-        _orders.plate_display,
-        _orders.starts_at,
-        _orders.ends_at,
-        _orders.ended_at,
-        _orders.created_at,
-        _orders.payment_due_at,
-        _orders.unpaid_from,
-        _orders.grace_withheld,
-        _orders.booking_ref,
+        _order_c.id,
+        _order_c.kind,
+        _order_c.status,
+        _order_c.channel,
+        _zone_c.code,
+        _order_c.plate_display,
+        _order_c.starts_at,
+        _order_c.ends_at,
+        _order_c.ended_at,
+        _order_c.created_at,
+        _order_c.payment_due_at,
+        _order_c.unpaid_from,
+        _order_c.grace_withheld,
+        _order_c.booking_ref,
         exists()
-        .where(_payments.order_id == _orders.id, _payments.status == PaymentStatus.PENDING)
+        .where(_payment_c.order_id == _order_c.id, _payment_c.status == PaymentStatus.PENDING)
         .label("payment_pending"),
     )
-    .select_from(Order.__table__.join(Zone.__table__, _zones.id == _orders.zone_id))
+    .select_from(Order.__table__.join(Zone.__table__, _zone_c.id == _order_c.zone_id))
     .where(
-        _orders.plate_key == bindparam("key"),
+        _order_c.plate_key == bindparam("key"),
         or_(
             and_(
-                _orders.kind == OrderKind.PARKING,
+                _order_c.kind == OrderKind.PARKING,
                 or_(
-                    _orders.status.in_(LIVE_STATUSES),
-                    and_(_orders.starts_at <= _now, _orders.created_at >= bindparam("since")),
+                    _order_c.status.in_(LIVE_STATUSES),
+                    and_(_order_c.starts_at <= _now, _order_c.created_at >= bindparam("since")),
                 ),
             ),
             and_(
-                _orders.kind == OrderKind.BOOKING,
-                _orders.status == OrderStatus.BOOKED,
-                _orders.starts_at <= _now,
-                _orders.ends_at > _now,
+                _order_c.kind == OrderKind.BOOKING,
+                _order_c.status == OrderStatus.BOOKED,
+                _order_c.starts_at <= _now,
+                _order_c.ends_at > _now,
             ),
         ),
     )

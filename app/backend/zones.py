@@ -9,6 +9,7 @@ zones file or the editor; otherwise it is assigned once, on import, and then kep
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import time
 import weakref
@@ -88,11 +89,33 @@ class ImportResult:
 
 
 def tariff_of(zone: Zone) -> Tariff:
+    """The zone's tariff as its columns give it now (a zone edited since gives its new one).
+    Raises :class:`TariffError` for columns that make no tariff."""
+    hours = zone.paid_hours
+    columns = (zone.rate_per_hour_cents, zone.daily_cap_cents, zone.max_minutes)
+    try:
+        return _tariff(columns, tuple(hours.items()))
+    except (AttributeError, TypeError):  # not a mapping of text: said as parsing says it
+        return _parsed_tariff(columns, hours)
+
+
+# Every park, price and reply reads a zone's tariff, several times per request; parsing its
+# paid hours costs more than the price itself. A Tariff is immutable: one is kept per
+# distinct set of tariff columns (a handful of zones, each edited now and then).
+@functools.lru_cache(maxsize=256)
+def _tariff(
+    columns: tuple[int, int | None, int | None], hours: tuple[tuple[str, str], ...]
+) -> Tariff:
+    return _parsed_tariff(columns, dict(hours))
+
+
+def _parsed_tariff(columns: tuple[int, int | None, int | None], hours: Any) -> Tariff:
+    rate_per_hour_cents, daily_cap_cents, max_minutes = columns
     return Tariff(
-        rate_per_hour_cents=zone.rate_per_hour_cents,
-        paid_hours=parse_paid_hours(zone.paid_hours),
-        daily_cap_cents=zone.daily_cap_cents,
-        max_minutes=zone.max_minutes,
+        rate_per_hour_cents=rate_per_hour_cents,
+        paid_hours=parse_paid_hours(hours),
+        daily_cap_cents=daily_cap_cents,
+        max_minutes=max_minutes,
     )
 
 

@@ -403,3 +403,63 @@ def test_every_payment_event_carries_action_amount_and_currency(backend_at: Back
         data = event.data or {}
         assert isinstance(data.get("amount_cents"), int), data
         assert data.get("currency") == "EUR", data
+
+
+def test_a_parking_left_unpaid_earlier_in_the_same_transaction_withholds_the_grace(
+    backend_at: Backend,
+) -> None:
+    # start_parking reads the phone's past with one Core query, which does not autoflush:
+    # what the caller changed and did not flush yet must count all the same.
+    b = backend_at
+    first = start(b)
+    b.commit()
+    assert first.payment is not None
+    driver, zone = b.driver(), b.zone("101")
+    b.clock.advance(minutes=20)
+    first.payment.status = PaymentStatus.CANCELLED
+    first.payment.failure_reason = ledger.NOT_PAID
+    first.payment.updated_at = b.clock()
+    second = orders.start_parking(
+        b.session,
+        b.kanava,
+        customer=driver,
+        plate="XYZ-999",
+        zone=zone,
+        minutes=60,
+        channel=Channel.SMS,
+        now=b.clock(),
+        language="fi",
+    )
+    b.commit()
+    assert second.order.grace_withheld
+    grace = timedelta(minutes=b.kanava.settings.payment_grace_minutes)
+    assert not orders.is_valid(second.order, b.clock() + timedelta(minutes=1), grace)
+
+
+def test_a_new_parking_keeps_the_grace_when_nothing_was_left_unpaid(backend_at: Backend) -> None:
+    b = backend_at
+    first = start(b)
+    assert first.payment is not None
+    pay(b, first.payment)
+    b.commit()
+    b.clock.advance(minutes=20)
+    second = start(b, plate="XYZ-999")
+    other_phone = start(b, plate="DEF-456", phone=OTHER_DRIVER)
+    b.commit()
+    assert not second.order.grace_withheld and not other_phone.order.grace_withheld
+    assert second.payment is not None and second.payment.order is second.order
+    assert second.order.payments == [second.payment]
+    assert order_events(b, second.order) == ["started"]
+
+
+def test_a_zones_edited_tariff_prices_the_next_quote(backend_at: Backend) -> None:
+    b = backend_at
+    b.clock.set_local(2026, 11, 23, 12, 0)  # a Monday, paid hours in zone 101
+    zone = b.zone("101")
+    _, before = orders.quote(zone, b.clock(), 60, b.kanava)
+    zone.rate_per_hour_cents *= 2
+    _, doubled = orders.quote(zone, b.clock(), 60, b.kanava)
+    zone.paid_hours = {"sat": "8-18"}
+    _, free = orders.quote(zone, b.clock(), 60, b.kanava)
+    assert (before, doubled, free) == (240, 480, 0)
+    b.session.rollback()
