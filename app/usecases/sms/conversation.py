@@ -12,12 +12,11 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.backend import customers, ledger, orders, receipts, timeline, zones
+from app.backend import customers, ledger, orders, receipts, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
-from app.backend.upserts import insert_or_nothing
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.kernel import Kanava
@@ -28,12 +27,11 @@ from app.models import (
     EventKind,
     Order,
     Vehicle,
-    WebhookReceipt,
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
-from app.usecases.sms import support
+from app.usecases.sms import records, support
 from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
@@ -43,7 +41,6 @@ from app.usecases.sms.suggestions import SuggestionSteps
 
 log = logging.getLogger(__name__)
 
-SOURCE = "twilio_sms"
 PENDING_TTL = timedelta(minutes=15)
 REPEAT_WINDOW = timedelta(minutes=15)
 
@@ -70,11 +67,6 @@ def receive_sms(
     """
     # PostgreSQL text cannot hold NUL; other control characters are noise from some phones.
     body = "".join(c for c in body if c >= " " or c in "\n\t")
-    receipt_id = _claim(session, message_sid, now)
-    if receipt_id is None:
-        # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
-        # waited for it on PostgreSQL): its reply, nothing done again.
-        return _stored_reply(session, message_sid) or ""
     try:
         reply_text = _converse(
             session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox, to_number
@@ -82,38 +74,16 @@ def receive_sms(
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
         session.rollback()
-        receipt_id = _claim(session, message_sid, now)
-        if receipt_id is None:  # committed by a duplicate meanwhile: nothing of ours stands
-            return _stored_reply(session, message_sid) or ""
         reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
-    session.execute(
-        update(WebhookReceipt)
-        .where(WebhookReceipt.id == receipt_id)
-        .values(response_body=reply_text)
-        .execution_options(synchronize_session=False)
-    )
+    if reply_text is None:
+        # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
+        # waited for it on PostgreSQL): its reply, nothing done again.
+        stored = records.stored_reply(session, message_sid)
+        session.rollback()
+        return stored
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
     return reply_text
-
-
-def _claim(session: Session, message_sid: str, now: datetime) -> int | None:
-    """Insert the delivery's receipt; its id, or None when the ``MessageSid`` is already
-    claimed. One statement; on PostgreSQL a concurrent duplicate's claim waits here until
-    the first transaction commits (then None) or rolls back (then it claims)."""
-    claim = insert_or_nothing(
-        session, WebhookReceipt, source=SOURCE, external_id=message_sid, created_at=now
-    ).returning(WebhookReceipt.id)
-    claimed: int | None = session.scalar(claim)
-    return claimed
-
-
-def _stored_reply(session: Session, message_sid: str) -> str | None:
-    return session.scalar(
-        select(WebhookReceipt.response_body).where(
-            WebhookReceipt.source == SOURCE, WebhookReceipt.external_id == message_sid
-        )
-    )
 
 
 def _phone_key(from_number: str) -> str:
@@ -125,31 +95,25 @@ def _phone_key(from_number: str) -> str:
 
 def _record_failure(
     session: Session, kanava: Kanava, sid: str, from_number: str, body: str, now: datetime
-) -> str:
+) -> str | None:
+    """Record a message whose handling failed (rolled back): not understood, answered with
+    an apology. None when its ``MessageSid`` was claimed meanwhile by a duplicate."""
     customer = customers.get_or_create(session, _phone_key(from_number), now)
-    lang = customers.choose_language(None, customer, kanava.settings.default_language)
-    text = messages.technical_problem(lang)
-    timeline.record(
+    inbound = records.claim_and_record(
         session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_IN,
-        customer=customer,
+        customer,
+        message_sid=sid,
         body=body,
-        external_id=sid,
-        understood=False,
+        now=now,
         intent="error",
         data={"problem": "internal_error"},
     )
-    timeline.record(
-        session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_OUT,
-        customer=customer,
-        body=text,
-        data={"in_reply_to": sid},
-    )
+    if inbound is None:  # committed by a duplicate meanwhile: nothing of ours stands
+        return None
+    inbound.understood = False
+    lang = customers.choose_language(None, customer, kanava.settings.default_language)
+    text = messages.technical_problem(lang)
+    records.write_outcome(session, inbound, reply=text, reply_event=True)
     return text
 
 
@@ -163,25 +127,56 @@ def _converse(
     extra: dict[str, Any] | None,
     reply_by_outbox: bool = False,
     to_number: str | None = None,
-) -> str:
+) -> str | None:
+    """Claim the message, handle it and write its outcome; its reply, or None when its
+    ``MessageSid`` was claimed already (nothing done).
+
+    The customer's row is locked before the claim: the claim writes the inbound event,
+    which names the customer, in the same statement (:mod:`app.usecases.sms.records`).
+    """
     customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
-    inbound = timeline.record(
-        session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_IN,
-        customer=customer,
-        body=body,
-        external_id=sid,
-        intent=parsed.intent.value,
-        data={"repeat": True} if not new_customer and _is_repeat(session, customer, now) else None,
-    )
+    data = {"repeat": True} if not new_customer and _is_repeat(session, customer, now) else None
     if extra:
-        inbound.data = {**(inbound.data or {}), **extra}
+        data = {**(data or {}), **extra}
+    inbound = records.claim_and_record(
+        session,
+        customer,
+        message_sid=sid,
+        body=body,
+        now=now,
+        intent=parsed.intent.value,
+        data=data,
+    )
+    if inbound is None:
+        return None
+    reply_text = _answer(
+        session, kanava, customer, new_customer, inbound, parsed, lang, known, body, now,
+        reply_by_outbox, to_number,
+    )  # fmt: skip
+    records.write_outcome(
+        session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
+    )
+    return reply_text
 
+
+def _answer(
+    session: Session,
+    kanava: Kanava,
+    customer: Customer,
+    new_customer: bool,
+    inbound: Event,
+    parsed: ParsedMessage,
+    lang: str,
+    known: list[str],
+    body: str,
+    now: datetime,
+    reply_by_outbox: bool,
+    to_number: str | None,
+) -> str:
+    """Handle the claimed message: its reply text; ``inbound`` gets what was found."""
     if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
         inbound.understood = parsed.intent is not Intent.UNKNOWN
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
@@ -214,17 +209,6 @@ def _converse(
     if reply.text and reply_by_outbox:
         notifications.queue_sms(
             session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order
-        )
-    elif reply.text:
-        timeline.record(
-            session,
-            at=now,
-            channel=Channel.SMS,
-            kind=EventKind.MESSAGE_OUT,
-            customer=customer,
-            order=reply.order,
-            body=reply.text,
-            data={"in_reply_to": sid},
         )
     return reply.text
 
