@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.backend import customers, ledger, orders, receipts, zones
@@ -31,7 +31,7 @@ from app.models import (
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
-from app.usecases.sms import records, support
+from app.usecases.sms import records, reply_cap, support
 from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
@@ -138,7 +138,9 @@ def _converse(
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
-    data = {"repeat": True} if not new_customer and _is_repeat(session, customer, now) else None
+    # A new customer has no earlier messages: nothing to read.
+    earlier = _Earlier(False, 0) if new_customer else _earlier_messages(session, customer, now)
+    data = {"repeat": True} if earlier.repeat else None
     if extra:
         data = {**(data or {}), **extra}
     inbound = records.claim_and_record(
@@ -154,7 +156,7 @@ def _converse(
         return None
     reply_text = _answer(
         session, kanava, customer, new_customer, inbound, parsed, lang, known, body, now,
-        reply_by_outbox, to_number,
+        reply_by_outbox, to_number, received=earlier.received + 1,
     )  # fmt: skip
     records.write_outcome(
         session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
@@ -175,8 +177,11 @@ def _answer(
     now: datetime,
     reply_by_outbox: bool,
     to_number: str | None,
+    *,
+    received: int,
 ) -> str:
-    """Handle the claimed message: its reply text; ``inbound`` gets what was found."""
+    """Handle the claimed message: its reply text; ``inbound`` gets what was found.
+    ``received``: the number's inbound SMS within the reply cap's window, this one too."""
     if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
         inbound.understood = parsed.intent is not Intent.UNKNOWN
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
@@ -201,9 +206,7 @@ def _answer(
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
-    reply.text, cap = capped_reply(
-        session, kanava, customer, reply.text, lang, now, first_contact=new_customer
-    )
+    reply.text, cap = capped_reply(kanava, reply.text, lang, received=received)
     if cap:
         inbound.data = {**(inbound.data or {}), "reply_cap": cap}
     if reply.text and reply_by_outbox:
@@ -213,19 +216,46 @@ def _answer(
     return reply.text
 
 
-def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
-    """A repeat contact: the previous message came shortly before and was not understood."""
-    previous = session.scalar(
-        select(Event.understood)
-        .where(
-            Event.customer_id == customer.id,
-            Event.kind == EventKind.MESSAGE_IN,
-            Event.created_at >= now - REPEAT_WINDOW,
-        )
-        .order_by(Event.created_at.desc(), Event.id.desc())
-        .limit(1)
+class _Earlier(NamedTuple):
+    # The previous message came shortly before and was not understood: a repeat contact.
+    repeat: bool
+    # The number's inbound SMS within the reply cap's window (reply_cap.WINDOW).
+    received: int
+
+
+_EARLIER = select(
+    select(Event.understood)
+    .where(
+        Event.customer_id == bindparam("customer_id"),
+        Event.kind == EventKind.MESSAGE_IN,
+        Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
     )
-    return previous is False
+    .order_by(Event.created_at.desc(), Event.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Event)
+    .where(
+        Event.customer_id == bindparam("customer_id"),
+        Event.channel == Channel.SMS,
+        Event.kind == EventKind.MESSAGE_IN,
+        Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
+    )
+    .scalar_subquery(),
+)
+
+
+def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _Earlier:
+    """What the customer's earlier messages say about this one, in one read (a statement
+    built once) before this one is written, under the customer's row lock: every node and
+    worker counts the same for the reply cap."""
+    params = {
+        "customer_id": customer.id,
+        "repeat_since": now - REPEAT_WINDOW,
+        "cap_since": now - reply_cap.WINDOW,
+    }
+    last_understood, received = session.connection().execute(_EARLIER, params).one()
+    return _Earlier(repeat=last_understood is False, received=int(received or 0))
 
 
 class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
