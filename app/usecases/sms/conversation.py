@@ -573,13 +573,11 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.vehicles = vehicles
         if any(v.plate_key == key for v in vehicles):
             return None
+        suspects = [v for v in vehicles if is_probable_typo(plate, v.plate_display)]
+        if not suspects:  # the usual case: no read of the live parkings
+            return None
         parked = {o.plate_key for o in orders.live_orders(self.session, self.customer, self.now)}
-        for vehicle in vehicles:
-            if vehicle.plate_key in parked:
-                continue
-            if is_probable_typo(plate, vehicle.plate_display):
-                return vehicle.plate_display
-        return None
+        return next((v.plate_display for v in suspects if v.plate_key not in parked), None)
 
     def answer_yes_no(self) -> Reply:
         pending = self.pending
