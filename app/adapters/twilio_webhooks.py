@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, Pay, Say, VoiceResponse
 
 from app.kernel.calls import SPELL, Spoken, VoiceTurn
@@ -34,12 +33,20 @@ def signature_of(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     return str(RequestValidator(auth_token).compute_signature(url, dict(params)))
 
 
+# What ``str(MessagingResponse())`` gives, with and without one ``<Message>``: written out
+# here because every inbound SMS is answered with one of the two, and building the SDK's
+# element tree for it costs more than the rest of the answer (tests/adapters compare them).
+_NO_MESSAGE = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+_ONE_MESSAGE = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
+# ElementTree escapes text content so (xml.etree.ElementTree._escape_cdata).
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
 def messaging_twiml(reply: str) -> str:
     """The Messaging webhook's answer: the reply as one ``<Message>``, or none."""
-    response = MessagingResponse()
-    if reply:
-        response.message(reply)
-    return str(response)
+    if not reply:
+        return _NO_MESSAGE
+    return _ONE_MESSAGE.format(reply.translate(_TEXT_ESCAPES))
 
 
 def _say(spoken: Spoken) -> Say:
