@@ -8,6 +8,7 @@ duplicated delivery gets the stored reply and does nothing else.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -86,7 +87,9 @@ def receive_sms(
     return reply_text
 
 
+@functools.lru_cache(maxsize=4096)
 def _phone_key(from_number: str) -> str:
+    """The sender's E.164 number (parsed by phonenumbers once per number and process)."""
     try:
         return normalize_phone(from_number)
     except InvalidPhoneNumber:
