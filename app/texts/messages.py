@@ -10,6 +10,7 @@ longest cases in every language.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ def sms_segments(text: str) -> int:
     return 1 if units <= 70 else -(-units // 67)
 
 
+# Babel's formatting of an amount never changes: kept per process (every reply has one).
+@functools.lru_cache(maxsize=4096)
 def money(cents: int, currency: str, lang: str) -> str:
     return sms_safe(format_currency(Decimal(cents) / 100, currency, locale=_BABEL_LOCALE[lang]))
 

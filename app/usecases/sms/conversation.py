@@ -8,16 +8,16 @@ duplicated delivery gets the stored reply and does nothing else.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.backend import customers, ledger, orders, receipts, timeline, zones
+from app.backend import customers, ledger, orders, receipts, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
-from app.backend.upserts import insert_or_nothing
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.kernel import Kanava
@@ -28,12 +28,11 @@ from app.models import (
     EventKind,
     Order,
     Vehicle,
-    WebhookReceipt,
 )
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
-from app.usecases.sms import support
+from app.usecases.sms import records, reply_cap, support
 from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
@@ -43,7 +42,6 @@ from app.usecases.sms.suggestions import SuggestionSteps
 
 log = logging.getLogger(__name__)
 
-SOURCE = "twilio_sms"
 PENDING_TTL = timedelta(minutes=15)
 REPEAT_WINDOW = timedelta(minutes=15)
 
@@ -70,11 +68,6 @@ def receive_sms(
     """
     # PostgreSQL text cannot hold NUL; other control characters are noise from some phones.
     body = "".join(c for c in body if c >= " " or c in "\n\t")
-    receipt_id = _claim(session, message_sid, now)
-    if receipt_id is None:
-        # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
-        # waited for it on PostgreSQL): its reply, nothing done again.
-        return _stored_reply(session, message_sid) or ""
     try:
         reply_text = _converse(
             session, kanava, message_sid, from_number, body, now, extra, reply_by_outbox, to_number
@@ -82,41 +75,21 @@ def receive_sms(
     except Exception:
         log.exception("inbound SMS %s could not be handled", message_sid)
         session.rollback()
-        receipt_id = _claim(session, message_sid, now)
-        if receipt_id is None:  # committed by a duplicate meanwhile: nothing of ours stands
-            return _stored_reply(session, message_sid) or ""
         reply_text = _record_failure(session, kanava, message_sid, from_number, body, now)
-    session.execute(
-        update(WebhookReceipt)
-        .where(WebhookReceipt.id == receipt_id)
-        .values(response_body=reply_text)
-        .execution_options(synchronize_session=False)
-    )
+    if reply_text is None:
+        # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
+        # waited for it on PostgreSQL): its reply, nothing done again.
+        stored = records.stored_reply(session, message_sid)
+        session.rollback()
+        return stored
     session.commit()
     notifications.dispatch_queued(session, kanava, now=now)
     return reply_text
 
 
-def _claim(session: Session, message_sid: str, now: datetime) -> int | None:
-    """Insert the delivery's receipt; its id, or None when the ``MessageSid`` is already
-    claimed. One statement; on PostgreSQL a concurrent duplicate's claim waits here until
-    the first transaction commits (then None) or rolls back (then it claims)."""
-    claim = insert_or_nothing(
-        session, WebhookReceipt, source=SOURCE, external_id=message_sid, created_at=now
-    ).returning(WebhookReceipt.id)
-    claimed: int | None = session.scalar(claim)
-    return claimed
-
-
-def _stored_reply(session: Session, message_sid: str) -> str | None:
-    return session.scalar(
-        select(WebhookReceipt.response_body).where(
-            WebhookReceipt.source == SOURCE, WebhookReceipt.external_id == message_sid
-        )
-    )
-
-
+@functools.lru_cache(maxsize=4096)
 def _phone_key(from_number: str) -> str:
+    """The sender's E.164 number (parsed by phonenumbers once per number and process)."""
     try:
         return normalize_phone(from_number)
     except InvalidPhoneNumber:
@@ -125,31 +98,25 @@ def _phone_key(from_number: str) -> str:
 
 def _record_failure(
     session: Session, kanava: Kanava, sid: str, from_number: str, body: str, now: datetime
-) -> str:
+) -> str | None:
+    """Record a message whose handling failed (rolled back): not understood, answered with
+    an apology. None when its ``MessageSid`` was claimed meanwhile by a duplicate."""
     customer = customers.get_or_create(session, _phone_key(from_number), now)
-    lang = customers.choose_language(None, customer, kanava.settings.default_language)
-    text = messages.technical_problem(lang)
-    timeline.record(
+    inbound = records.claim_and_record(
         session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_IN,
-        customer=customer,
+        customer,
+        message_sid=sid,
         body=body,
-        external_id=sid,
-        understood=False,
+        now=now,
         intent="error",
         data={"problem": "internal_error"},
     )
-    timeline.record(
-        session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_OUT,
-        customer=customer,
-        body=text,
-        data={"in_reply_to": sid},
-    )
+    if inbound is None:  # committed by a duplicate meanwhile: nothing of ours stands
+        return None
+    inbound.understood = False
+    lang = customers.choose_language(None, customer, kanava.settings.default_language)
+    text = messages.technical_problem(lang)
+    records.write_outcome(session, inbound, reply=text, reply_event=True)
     return text
 
 
@@ -163,25 +130,61 @@ def _converse(
     extra: dict[str, Any] | None,
     reply_by_outbox: bool = False,
     to_number: str | None = None,
-) -> str:
+) -> str | None:
+    """Claim the message, handle it and write its outcome; its reply, or None when its
+    ``MessageSid`` was claimed already (nothing done).
+
+    The customer's row is locked before the claim: the claim writes the inbound event,
+    which names the customer, in the same statement (:mod:`app.usecases.sms.records`).
+    """
     customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
-    inbound = timeline.record(
-        session,
-        at=now,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_IN,
-        customer=customer,
-        body=body,
-        external_id=sid,
-        intent=parsed.intent.value,
-        data={"repeat": True} if not new_customer and _is_repeat(session, customer, now) else None,
-    )
+    # A new customer has no earlier messages: nothing to read.
+    earlier = _Earlier(False, 0) if new_customer else _earlier_messages(session, customer, now)
+    data = {"repeat": True} if earlier.repeat else None
     if extra:
-        inbound.data = {**(inbound.data or {}), **extra}
+        data = {**(data or {}), **extra}
+    inbound = records.claim_and_record(
+        session,
+        customer,
+        message_sid=sid,
+        body=body,
+        now=now,
+        intent=parsed.intent.value,
+        data=data,
+    )
+    if inbound is None:
+        return None
+    reply_text = _answer(
+        session, kanava, customer, new_customer, inbound, parsed, lang, known, body, now,
+        reply_by_outbox, to_number, received=earlier.received + 1,
+    )  # fmt: skip
+    records.write_outcome(
+        session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
+    )
+    return reply_text
 
+
+def _answer(
+    session: Session,
+    kanava: Kanava,
+    customer: Customer,
+    new_customer: bool,
+    inbound: Event,
+    parsed: ParsedMessage,
+    lang: str,
+    known: list[str],
+    body: str,
+    now: datetime,
+    reply_by_outbox: bool,
+    to_number: str | None,
+    *,
+    received: int,
+) -> str:
+    """Handle the claimed message: its reply text; ``inbound`` gets what was found.
+    ``received``: the number's inbound SMS within the reply cap's window, this one too."""
     if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
         inbound.understood = parsed.intent is not Intent.UNKNOWN
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
@@ -206,42 +209,56 @@ def _converse(
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
-    reply.text, cap = capped_reply(
-        session, kanava, customer, reply.text, lang, now, first_contact=new_customer
-    )
+    reply.text, cap = capped_reply(kanava, reply.text, lang, received=received)
     if cap:
         inbound.data = {**(inbound.data or {}), "reply_cap": cap}
     if reply.text and reply_by_outbox:
         notifications.queue_sms(
             session, kanava, customer, reply.text, purpose="reply", now=now, order=reply.order
         )
-    elif reply.text:
-        timeline.record(
-            session,
-            at=now,
-            channel=Channel.SMS,
-            kind=EventKind.MESSAGE_OUT,
-            customer=customer,
-            order=reply.order,
-            body=reply.text,
-            data={"in_reply_to": sid},
-        )
     return reply.text
 
 
-def _is_repeat(session: Session, customer: Customer, now: datetime) -> bool:
-    """A repeat contact: the previous message came shortly before and was not understood."""
-    previous = session.scalar(
-        select(Event.understood)
-        .where(
-            Event.customer_id == customer.id,
-            Event.kind == EventKind.MESSAGE_IN,
-            Event.created_at >= now - REPEAT_WINDOW,
-        )
-        .order_by(Event.created_at.desc(), Event.id.desc())
-        .limit(1)
+class _Earlier(NamedTuple):
+    # The previous message came shortly before and was not understood: a repeat contact.
+    repeat: bool
+    # The number's inbound SMS within the reply cap's window (reply_cap.WINDOW).
+    received: int
+
+
+_EARLIER = select(
+    select(Event.understood)
+    .where(
+        Event.customer_id == bindparam("customer_id"),
+        Event.kind == EventKind.MESSAGE_IN,
+        Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
     )
-    return previous is False
+    .order_by(Event.created_at.desc(), Event.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Event)
+    .where(
+        Event.customer_id == bindparam("customer_id"),
+        Event.channel == Channel.SMS,
+        Event.kind == EventKind.MESSAGE_IN,
+        Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
+    )
+    .scalar_subquery(),
+)
+
+
+def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _Earlier:
+    """What the customer's earlier messages say about this one, in one read (a statement
+    built once) before this one is written, under the customer's row lock: every node and
+    worker counts the same for the reply cap."""
+    params = {
+        "customer_id": customer.id,
+        "repeat_since": now - REPEAT_WINDOW,
+        "cap_since": now - reply_cap.WINDOW,
+    }
+    last_understood, received = session.connection().execute(_EARLIER, params).one()
+    return _Earlier(repeat=last_understood is False, received=int(received or 0))
 
 
 class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
@@ -559,13 +576,11 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.vehicles = vehicles
         if any(v.plate_key == key for v in vehicles):
             return None
+        suspects = [v for v in vehicles if is_probable_typo(plate, v.plate_display)]
+        if not suspects:  # the usual case: no read of the live parkings
+            return None
         parked = {o.plate_key for o in orders.live_orders(self.session, self.customer, self.now)}
-        for vehicle in vehicles:
-            if vehicle.plate_key in parked:
-                continue
-            if is_probable_typo(plate, vehicle.plate_display):
-                return vehicle.plate_display
-        return None
+        return next((v.plate_display for v in suspects if v.plate_key not in parked), None)
 
     def answer_yes_no(self) -> Reply:
         pending = self.pending

@@ -10,47 +10,28 @@ customer's row lock while it counts, so every node and worker agrees on the numb
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from datetime import timedelta
 
 from app.kernel import Kanava
-from app.models import Channel, Customer, Event, EventKind
 from app.texts import messages
 
 WINDOW = timedelta(hours=1)
 
 
 def capped_reply(
-    session: Session,
     kanava: Kanava,
-    customer: Customer,
     text: str,
     lang: str,
-    now: datetime,
     *,
-    first_contact: bool = False,
+    received: int,
 ) -> tuple[str, str | None]:
     """The reply to send for this message (``text``, the notice, or "" for silence) and
-    what the cap did (None, ``"notice"`` or ``"silenced"``). ``first_contact``: the
-    customer was created by this message, which is then the only one counted (no read)."""
+    what the cap did (None, ``"notice"`` or ``"silenced"``). ``received``: the number's
+    inbound SMS in the last :data:`WINDOW`, this one included (:func:`received_since`
+    read them under the customer's row lock, before this one was written)."""
     cap = kanava.settings.reply_cap_per_hour
-    if cap <= 0 or not text or first_contact:
+    if cap <= 0 or not text or received <= cap:
         return text, None
-    received = session.scalar(
-        select(func.count())
-        .select_from(Event)
-        .where(
-            Event.customer_id == customer.id,
-            Event.channel == Channel.SMS,
-            Event.kind == EventKind.MESSAGE_IN,
-            Event.created_at > now - WINDOW,
-        )
-    )
-    count = int(received or 0)
-    if count <= cap:
-        return text, None
-    if count == cap + 1:
+    if received == cap + 1:
         return messages.reply_cap_notice(lang), "notice"
     return "", "silenced"

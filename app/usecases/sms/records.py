@@ -1,0 +1,228 @@
+"""What one inbound SMS writes besides its work: the ``MessageSid``'s receipt, the inbound
+event, the reply event and the reply stored on the receipt, in as few statements as the
+database allows.
+
+Every message pays for these, so they are Core statements built once, here, at import,
+with bound parameters (SQLAlchemy compiles each once per process), executed on the
+session's connection: no unit of work, no autoflush. The inbound event is written when
+the message is claimed, so that it precedes in the timeline whatever its handling
+records, and once more at the end with what the handling found (understood, intent,
+order, case, demand). On PostgreSQL each of the two writes is one statement with
+data-modifying CTEs (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING):
+
+1. the claim and the inbound event: ``WITH claim AS (INSERT INTO webhook_receipts … ON
+   CONFLICT DO NOTHING RETURNING id) INSERT INTO events … SELECT … FROM claim RETURNING
+   id``. A claimed ``MessageSid`` inserts nothing and returns nothing; a concurrent
+   duplicate's claim waits for the first transaction, as a plain claim does.
+2. the outcome: ``WITH inbound AS (UPDATE events …), reply AS (INSERT INTO events …)
+   UPDATE webhook_receipts SET response_body …``.
+
+SQLite has no data-modifying CTEs: there, the same statements run one by one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from app.models import Channel, Customer, Event, EventKind, WebhookReceipt
+
+SOURCE = "twilio_sms"
+
+_EVENTS = Event.__table__.c
+_RECEIPTS = WebhookReceipt.__table__.c
+
+# The inbound event's columns as first written, and the ones its handling decides.
+_INBOUND_FIRST = (
+    "created_at", "customer_id", "channel", "kind", "body", "intent", "external_id", "data",
+)  # fmt: skip
+_INBOUND_FINAL = (
+    "order_id", "understood", "intent", "data", "case_id",
+    "demand", "demand_reason", "zone_code", "sign_code",
+)  # fmt: skip
+_REPLY = ("created_at", "customer_id", "order_id", "channel", "kind", "body", "data")
+
+
+def _param(prefix: str, column: KeyedColumnElement[Any]) -> BindParameter[Any]:
+    """A bound parameter of the column's type (UTC datetimes, enums, JSON processed)."""
+    return bindparam(prefix + column.key, type_=column.type)
+
+
+def _claim_values() -> dict[str, Any]:
+    return {
+        "source": bindparam("receipt_source", type_=_RECEIPTS.source.type),
+        "external_id": bindparam("receipt_sid", type_=_RECEIPTS.external_id.type),
+        "created_at": bindparam("receipt_at", type_=_RECEIPTS.created_at.type),
+    }
+
+
+def _claim(dialect: Any) -> Any:
+    return (
+        dialect.insert(WebhookReceipt)
+        .values(_claim_values())
+        .on_conflict_do_nothing()
+        .returning(WebhookReceipt.id)
+    )
+
+
+_PG_CLAIM = _claim(postgresql)
+_SQLITE_CLAIM = _claim(sqlite)
+_INBOUND_INSERT = (
+    insert(Event)
+    .values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_FIRST})
+    .returning(Event.id)
+)
+_PG_CLAIM_AND_INBOUND = (
+    insert(Event)
+    .from_select(
+        list(_INBOUND_FIRST),
+        select(*(_param("in_", _EVENTS[key]) for key in _INBOUND_FIRST)).select_from(
+            _PG_CLAIM.cte("claim")
+        ),
+    )
+    .returning(Event.id)
+)
+_INBOUND_UPDATE = (
+    update(Event)
+    .where(_EVENTS.id == bindparam("in_id", type_=_EVENTS.id.type))
+    .values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_FINAL})
+)
+_REPLY_INSERT = insert(Event).values({key: _param("out_", _EVENTS[key]) for key in _REPLY})
+_STORE_REPLY = (
+    update(WebhookReceipt)
+    .where(
+        _RECEIPTS.source == bindparam("receipt_source", type_=_RECEIPTS.source.type),
+        _RECEIPTS.external_id == bindparam("receipt_sid", type_=_RECEIPTS.external_id.type),
+    )
+    .values(response_body=bindparam("reply", type_=_RECEIPTS.response_body.type))
+)
+_PG_OUTCOME = _STORE_REPLY.add_cte(_INBOUND_UPDATE.cte("inbound"))
+_PG_OUTCOME_WITH_REPLY = _STORE_REPLY.add_cte(
+    _INBOUND_UPDATE.cte("inbound"), _REPLY_INSERT.cte("reply")
+)
+_STORED_REPLY = select(_RECEIPTS.response_body).where(
+    _RECEIPTS.source == bindparam("receipt_source"),
+    _RECEIPTS.external_id == bindparam("receipt_sid"),
+)
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def claim(session: Session, message_sid: str, now: datetime) -> bool:
+    """Claim the ``MessageSid`` alone (the failure path); False when already claimed."""
+    statement = _PG_CLAIM if _on_postgresql(session) else _SQLITE_CLAIM
+    params = {"receipt_source": SOURCE, "receipt_sid": message_sid, "receipt_at": now}
+    return session.connection().execute(statement, params).scalar() is not None
+
+
+def stored_reply(session: Session, message_sid: str) -> str:
+    """The reply stored for an already claimed ``MessageSid`` ("" for none)."""
+    params = {"receipt_source": SOURCE, "receipt_sid": message_sid}
+    return session.connection().execute(_STORED_REPLY, params).scalar() or ""
+
+
+def claim_and_record(
+    session: Session,
+    customer: Customer,
+    *,
+    message_sid: str,
+    body: str,
+    now: datetime,
+    intent: str,
+    data: dict[str, Any] | None,
+) -> Event | None:
+    """Claim the ``MessageSid`` and write its inbound event; the event, or None when the
+    ``MessageSid`` was claimed already (nothing written then).
+
+    The event returned is not in the session (it was written here) and carries its id:
+    the handling sets its fields (order, understood, case, demand …) in Python and
+    :func:`write_outcome` writes them. It must not be added to the session.
+    """
+    params: dict[str, Any] = {
+        "receipt_source": SOURCE,
+        "receipt_sid": message_sid,
+        "receipt_at": now,
+        "in_created_at": now,
+        "in_customer_id": customer.id,
+        "in_channel": Channel.SMS,
+        "in_kind": EventKind.MESSAGE_IN,
+        "in_body": body,
+        "in_intent": intent,
+        "in_external_id": message_sid,
+        "in_data": data,
+    }
+    connection = session.connection()
+    if _on_postgresql(session):
+        event_id = connection.execute(_PG_CLAIM_AND_INBOUND, params).scalar()
+    elif connection.execute(_SQLITE_CLAIM, params).scalar() is None:
+        event_id = None
+    else:
+        event_id = connection.execute(_INBOUND_INSERT, params).scalar()
+    if event_id is None:
+        return None
+    return Event(
+        id=event_id,
+        created_at=now,
+        customer=customer,
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_IN,
+        body=body,
+        intent=intent,
+        external_id=message_sid,
+        data=data,
+    )
+
+
+def write_outcome(
+    session: Session,
+    inbound: Event,
+    *,
+    reply: str,
+    reply_event: bool,
+) -> None:
+    """Write what the handling found on the inbound event, the reply as an outbound event
+    (with ``reply_event``: the reply goes back in the webhook's TwiML) and the reply on
+    the receipt, for a retry to answer the same."""
+    order = inbound.order
+    if order is not None and order in session.new:
+        session.flush()  # the order the event names must exist before the event names it
+    params: dict[str, Any] = {
+        "receipt_source": SOURCE,
+        "receipt_sid": inbound.external_id,
+        "reply": reply,
+        "in_id": inbound.id,
+        "in_order_id": order.id if order is not None else inbound.order_id,
+        "in_understood": inbound.understood,
+        "in_intent": inbound.intent,
+        "in_data": inbound.data,
+        "in_case_id": inbound.case_id,
+        "in_demand": inbound.demand,
+        "in_demand_reason": inbound.demand_reason,
+        "in_zone_code": inbound.zone_code,
+        "in_sign_code": inbound.sign_code,
+    }
+    if reply_event:
+        params.update(
+            out_created_at=inbound.created_at,
+            out_customer_id=inbound.customer.id if inbound.customer else inbound.customer_id,
+            out_order_id=params["in_order_id"],
+            out_channel=Channel.SMS,
+            out_kind=EventKind.MESSAGE_OUT,
+            out_body=reply,
+            out_data={"in_reply_to": inbound.external_id},
+        )
+    connection = session.connection()
+    if _on_postgresql(session):
+        connection.execute(_PG_OUTCOME_WITH_REPLY if reply_event else _PG_OUTCOME, params)
+        return
+    connection.execute(_INBOUND_UPDATE, params)
+    if reply_event:
+        connection.execute(_REPLY_INSERT, params)
+    connection.execute(_STORE_REPLY, params)
