@@ -50,6 +50,7 @@ from app.config import Settings, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
     babel,
+    configure_postgres_pool,
     configure_sqlite,
     csrf,
     db,
@@ -104,6 +105,7 @@ def create_app(
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgres_pool(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=web.select_locale)
     app.after_request(web.remember_language)
@@ -152,11 +154,11 @@ def create_app(
 def _engine_options(url: str) -> dict[str, Any]:
     # Fail within a few seconds rather than wait past Twilio's 15-second webhook timeout:
     # a failed SMS is then kept in the spool instead of being lost. SQL parameters (phone
-    # numbers, message texts) are kept out of exception messages and logs.
+    # numbers, message texts) are kept out of exception messages and logs. No pool_pre_ping:
+    # configure_postgres_pool checks a connection without its round trip per request.
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 5}, "hide_parameters": True}
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,

@@ -3,6 +3,8 @@ application's :class:`~app.kernel.Kanava`."""
 
 from __future__ import annotations
 
+import select
+import time
 from typing import Any
 
 from flask import current_app
@@ -11,7 +13,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from app.kernel import Kanava
@@ -77,3 +79,54 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A pooled connection idle longer than this is pinged (a round trip) before it is handed
+# out; one used more recently only gets the local check of :func:`_has_input`.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def configure_postgres_pool(engine: Engine) -> None:
+    """Never hand a request a pooled connection that PostgreSQL has closed.
+
+    This replaces ``pool_pre_ping``, which pays a ``SELECT 1`` round trip on every
+    checkout, that is on every request. When PostgreSQL restarts (or a proxy, failover
+    or ``idle_session_timeout`` ends a session), the server closes the socket, and an
+    idle connection's socket then has something to read: its FATAL message or the end of
+    the stream. So a connection whose socket is readable, or that has been idle longer
+    than :data:`PING_AFTER_IDLE_SECONDS` (a vanished host sends nothing), is pinged as
+    pre-ping would; a dead one is replaced by a new connection before the request sees
+    it (SQLAlchemy's retry on :class:`~sqlalchemy.exc.DisconnectionError` at checkout).
+    The check of the socket is one ``select()`` call, no round trip.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive_or_replaced(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None:  # connected for this checkout
+            return
+        recent = time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS
+        if recent and not _has_input(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError(str(error)) from error
+            raise
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether the server has sent anything to this idle connection (or it is closed)."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except Exception:  # no socket any more (psycopg raises): let the ping decide
+        return True
+    return bool(readable)
