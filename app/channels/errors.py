@@ -10,6 +10,7 @@ before this page is drawn.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from flask import Flask, Response, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -93,6 +94,12 @@ def _texts(error: HTTPException) -> tuple[str, str]:
     return str(title), str(message)
 
 
+@lru_cache(maxsize=8)
+def _shown(number: str) -> str:
+    """The service number as the page shows it: parsed once, not on every error page."""
+    return display_number(number)
+
+
 def error_page(error: HTTPException) -> Response | HTTPException:
     """The branded page for ``error``; machines' paths get their usual answer."""
     path = request.path
@@ -108,7 +115,7 @@ def error_page(error: HTTPException) -> Response | HTTPException:
             code=code,
             title=title,
             message=message,
-            number=display_number(kanava().settings.service_number or ""),
+            number=_shown(kanava().settings.service_number or ""),
         )
     except Exception:  # the error page must never fail: fall back to the plain answer
         log.exception("the error page for %s could not be drawn", code)
