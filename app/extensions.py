@@ -72,6 +72,8 @@ def install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+
+
 # The panel's sign-in (app/channels/admin_auth.py sets the user loader).
 login_manager = LoginManager()
 # CSRF on every form. Blueprints that machines call (webhooks signed by Twilio or
