@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from dotenv import load_dotenv
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
@@ -102,6 +104,17 @@ class _SessionInterface(SecureCookieSessionInterface):
         return cached[1]
 
 
+@lru_cache(maxsize=16)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _select_locale() -> Locale:
+    """:func:`app.channels.web.select_locale` as a parsed :class:`~babel.Locale`, parsed
+    once per language rather than by Flask-Babel on every request."""
+    return _parsed_locale(web.select_locale())
+
+
 def _lazy_current_user() -> dict[str, Any]:
     """``current_user`` in templates as Flask-Login's proxy: the user is loaded (and the
     session read) only by a template that looks at it, not for every page drawn."""
@@ -154,7 +167,7 @@ def create_app(
         configure_sqlite(db.engine)
         configure_postgres_pool(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
-    babel.init_app(app, locale_selector=web.select_locale)
+    babel.init_app(app, locale_selector=_select_locale)
     install_template_gettext(app)
     app.after_request(web.remember_language)
     app.after_request(security_headers.add_security_headers)
