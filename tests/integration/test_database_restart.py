@@ -56,6 +56,10 @@ def _app(url: str) -> Flask:
         zones.seed_demo(db.session, clock())
         db.session.commit()
         db.session.remove()
+        # The throwaway cluster runs with synchronous_commit=off: an immediate shutdown
+        # would lose the commits above with the WAL not yet written. A checkpoint writes it.
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("CHECKPOINT")
     return app
 
 
