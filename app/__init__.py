@@ -7,11 +7,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from dotenv import load_dotenv
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.bootstrap import build_kanava
@@ -50,15 +56,69 @@ from app.config import Settings, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
     babel,
+    configure_postgres_pool,
     configure_sqlite,
     csrf,
     db,
+    install_template_gettext,
     login_manager,
     migrate,
 )
 from app.kernel import Clock
 from app.kernel.notifier import Notifier
 from app.kernel.payments import PaymentGateway
+
+
+class _Flask(Flask):
+    """Flask, with its per-request work for things that never change done once."""
+
+    _MAX_SYNC = 2048
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Flask asks this of every hook and view on every request (an ``inspect`` of the
+        # function's code each time); the answer for a function never changes.
+        try:
+            return self._sync[func]
+        except KeyError:
+            sync = super().ensure_sync(func)
+            if len(self._sync) < self._MAX_SYNC:
+                self._sync[func] = sync
+            return sync
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its signer built once per key instead of per
+    request (every request opens the session, most without a cookie)."""
+
+    _signer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._signer
+        if cached is None or cached[0] != keys:
+            cached = self._signer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
+@lru_cache(maxsize=16)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _select_locale() -> Locale:
+    """:func:`app.channels.web.select_locale` as a parsed :class:`~babel.Locale`, parsed
+    once per language rather than by Flask-Babel on every request."""
+    return _parsed_locale(web.select_locale())
+
+
+def _lazy_current_user() -> dict[str, Any]:
+    """``current_user`` in templates as Flask-Login's proxy: the user is loaded (and the
+    session read) only by a template that looks at it, not for every page drawn."""
+    return {"current_user": current_user}
 
 
 def create_app(
@@ -78,7 +138,8 @@ def create_app(
         settings = load_settings()
 
     root = Path(__file__).resolve().parent.parent
-    app = Flask(__name__, instance_path=str(root / "instance"))
+    app = _Flask(__name__, instance_path=str(root / "instance"))
+    app.session_interface = _SessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -104,14 +165,20 @@ def create_app(
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgres_pool(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
-    babel.init_app(app, locale_selector=web.select_locale)
+    babel.init_app(app, locale_selector=_select_locale)
+    install_template_gettext(app)
     app.after_request(web.remember_language)
     app.after_request(security_headers.add_security_headers)
     app.before_request(guards.refuse_control_characters)
     app.before_request(limits.limit_per_address)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.template_context_processors[None] = [
+        _lazy_current_user if f.__name__ == "_user_context_processor" else f
+        for f in app.template_context_processors[None]
+    ]
 
     app.extensions["kanava"] = build_kanava(
         settings, clock=clock, payments=payments, notifier=notifier
@@ -152,11 +219,11 @@ def create_app(
 def _engine_options(url: str) -> dict[str, Any]:
     # Fail within a few seconds rather than wait past Twilio's 15-second webhook timeout:
     # a failed SMS is then kept in the spool instead of being lost. SQL parameters (phone
-    # numbers, message texts) are kept out of exception messages and logs.
+    # numbers, message texts) are kept out of exception messages and logs. No pool_pre_ping:
+    # configure_postgres_pool checks a connection without its round trip per request.
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 5}, "hide_parameters": True}
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,

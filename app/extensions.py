@@ -3,15 +3,17 @@ application's :class:`~app.kernel.Kanava`."""
 
 from __future__ import annotations
 
+import select
+import time
 from typing import Any
 
-from flask import current_app
-from flask_babel import Babel
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import Babel, Domain
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, MetaData, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from app.kernel import Kanava
@@ -33,6 +35,45 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
+
+
+class _RequestDomain(Domain):  # type: ignore[misc]
+    """Flask-Babel's message domain, whose translations are looked up once per request.
+
+    Flask-Babel 4 resolves them again for every string (the locale, its name, a cache
+    lookup), dozens of times on a page. The request's Babel context keeps them in
+    ``babel_translations``, which Flask-Babel itself resets whenever the locale changes
+    (``force_locale`` clears and restores it, ``refresh`` deletes it).
+    """
+
+    def get_translations(self) -> Any:
+        ctx = getattr(g, "_flask_babel", None) if has_app_context() else None
+        cached = getattr(ctx, "babel_translations", None)
+        if cached is not None:
+            return cached
+        translations = super().get_translations()
+        ctx = getattr(g, "_flask_babel", None) if has_app_context() else None
+        if ctx is not None:
+            ctx.babel_translations = translations
+        return translations
+
+
+babel.domain_instance = _RequestDomain()
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' ``_()``, ``ngettext()`` … straight to the request's translations (as
+    Flask-Babel's own callables do, one lookup shorter: these run for every string)."""
+    translations = babel.domain_instance.get_translations
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+
+
 # The panel's sign-in (app/channels/admin_auth.py sets the user loader).
 login_manager = LoginManager()
 # CSRF on every form. Blueprints that machines call (webhooks signed by Twilio or
@@ -77,3 +118,54 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A pooled connection idle longer than this is pinged (a round trip) before it is handed
+# out; one used more recently only gets the local check of :func:`_has_input`.
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def configure_postgres_pool(engine: Engine) -> None:
+    """Never hand a request a pooled connection that PostgreSQL has closed.
+
+    This replaces ``pool_pre_ping``, which pays a ``SELECT 1`` round trip on every
+    checkout, that is on every request. When PostgreSQL restarts (or a proxy, failover
+    or ``idle_session_timeout`` ends a session), the server closes the socket, and an
+    idle connection's socket then has something to read: its FATAL message or the end of
+    the stream. So a connection whose socket is readable, or that has been idle longer
+    than :data:`PING_AFTER_IDLE_SECONDS` (a vanished host sends nothing), is pinged as
+    pre-ping would; a dead one is replaced by a new connection before the request sees
+    it (SQLAlchemy's retry on :class:`~sqlalchemy.exc.DisconnectionError` at checkout).
+    The check of the socket is one ``select()`` call, no round trip.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _alive_or_replaced(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None:  # connected for this checkout
+            return
+        recent = time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS
+        if recent and not _has_input(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError(str(error)) from error
+            raise
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether the server has sent anything to this idle connection (or it is closed)."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except Exception:  # no socket any more (psycopg raises): let the ping decide
+        return True
+    return bool(readable)

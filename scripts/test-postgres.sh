@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL cluster for the tests.
 #   scripts/test-postgres.sh start DIR   installs PostgreSQL if needed, starts a cluster in DIR,
 #                                        prints its SQLAlchemy URL on stdout
+#   scripts/test-postgres.sh restart DIR [MODE]  restarts it (same port and data); MODE is
+#                                        pg_ctl's shutdown mode: fast (default) or immediate
 #   scripts/test-postgres.sh stop DIR    stops it and removes DIR
 # initdb refuses to run as root, so as root the cluster belongs to the postgres user.
 set -euo pipefail
@@ -48,6 +50,10 @@ start)
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U kanava kanava_test >&2
   echo "postgresql+psycopg://kanava@127.0.0.1:$port/kanava_test"
   ;;
+restart)
+  bin=$(find_bin)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -m "${3:-fast}" restart >&2
+  ;;
 stop)
   if bin=$(find_bin) && [ -d "$dir/data" ]; then
     as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
@@ -55,5 +61,5 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  echo "usage: $0 start|restart|stop DIR" >&2; exit 2 ;;
 esac

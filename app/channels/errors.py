@@ -10,8 +10,10 @@ before this page is drawn.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -93,6 +95,12 @@ def _texts(error: HTTPException) -> tuple[str, str]:
     return str(title), str(message)
 
 
+@lru_cache(maxsize=8)
+def _shown(number: str) -> str:
+    """The service number as the page shows it: parsed once, not on every error page."""
+    return display_number(number)
+
+
 def error_page(error: HTTPException) -> Response | HTTPException:
     """The branded page for ``error``; machines' paths get their usual answer."""
     path = request.path
@@ -103,13 +111,7 @@ def error_page(error: HTTPException) -> Response | HTTPException:
     code = error.code or 500
     try:
         title, message = _texts(error)
-        html = render_template(
-            "errors/error.html",
-            code=code,
-            title=title,
-            message=message,
-            number=display_number(kanava().settings.service_number or ""),
-        )
+        html = _page(code, title, message, _shown(kanava().settings.service_number or ""))
     except Exception:  # the error page must never fail: fall back to the plain answer
         log.exception("the error page for %s could not be drawn", code)
         return error
@@ -120,8 +122,35 @@ def error_page(error: HTTPException) -> Response | HTTPException:
     return response
 
 
+# Drawn pages kept per application, for the requests whose page is all in the key: without
+# a query string the page depends only on these and the language (its language links are
+# relative). Scanners ask for many missing addresses; each then costs a dict lookup, not a
+# template. Bounded: a zone's 404 names the zone asked for.
+PAGES_KEPT = 64
+
+
+def _page(code: int, title: str, message: str, number: str) -> str:
+    def draw() -> str:
+        return render_template(
+            "errors/error.html", code=code, title=title, message=message, number=number
+        )
+
+    if request.query_string:
+        return draw()
+    kept: dict[tuple[object, ...], str] = current_app.extensions["kanava_error_pages"]
+    key = (code, title, message, number, str(get_locale()))
+    html = kept.get(key)
+    if html is None:
+        html = draw()
+        if len(kept) >= PAGES_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
+
+
 def register(app: Flask) -> None:
     """Every HTTP error, and every unexpected exception (a 500), gets :func:`error_page`.
     Registered after the blueprints: it takes over the API's handler and hands API paths
     back to it."""
+    app.extensions["kanava_error_pages"] = {}
     app.register_error_handler(HTTPException, error_page)

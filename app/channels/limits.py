@@ -22,16 +22,16 @@ SIGN_IN = "/admin/login"
 
 def _scope() -> tuple[str, int] | None:
     """Which limit the current request counts against, and its size a minute."""
-    settings = kanava().settings
+    # The settings are read only for a request that counts (most do not).
     path = request.path
     if path.startswith("/api/"):
-        return "api", settings.api_per_minute
+        return "api", kanava().settings.api_per_minute
     if request.method != "POST":
         return None
     if path == SIGN_IN:
-        return "signin", settings.signin_per_minute
+        return "signin", kanava().settings.signin_per_minute
     if not path.startswith(NOT_FORMS):
-        return "form", settings.form_posts_per_minute
+        return "form", kanava().settings.form_posts_per_minute
     return None
 
 

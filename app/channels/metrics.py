@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import (
@@ -51,9 +52,16 @@ WEBHOOK_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30),
 )
 WEBHOOK_PREFIXES = {"/twilio/sms": "sms", "/twilio/voice": "voice", "/twilio/status": "status"}
+# Each label set's child, found once: ``labels()`` validates and locks on every call, and
+# this runs on every request. Bounded, as route patterns, methods and statuses are.
+_children: dict[tuple[str, str, int], Any] = {}
+_webhook_children: dict[str, Any] = {}
+MAX_CHILDREN = 4096
 
 
 def _webhook(path: str) -> str | None:
+    if not path.startswith(("/twilio/", "/stripe/")):
+        return None
     if path == "/stripe/webhook":
         return "stripe"
     for prefix, name in WEBHOOK_PREFIXES.items():
@@ -67,12 +75,21 @@ def _started() -> None:
 
 
 def _answered(response: Response) -> Response:
-    rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    REQUESTS.labels(rule, request.method, str(response.status_code)).inc()
+    rule = request.url_rule
+    key = (rule.rule if rule is not None else "unmatched", request.method, response.status_code)
+    child = _children.get(key)
+    if child is None:
+        child = REQUESTS.labels(key[0], key[1], str(key[2]))
+        if len(_children) < MAX_CHILDREN:
+            _children[key] = child
+    child.inc()
     started = g.pop("metrics_started", None)
     webhook = _webhook(request.path)
     if webhook is not None and started is not None:
-        WEBHOOK_SECONDS.labels(webhook).observe(time.perf_counter() - started)
+        timer = _webhook_children.get(webhook)
+        if timer is None:
+            timer = _webhook_children[webhook] = WEBHOOK_SECONDS.labels(webhook)
+        timer.observe(time.perf_counter() - started)
     return response
 
 

@@ -33,13 +33,24 @@ TOKEN_PATHS = ("/o/", "/pay/", "/r/", "/demo-pay/")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+DEFAULTS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    # One pass over the few headers a view set, instead of a lookup per default (a missed
+    # lookup in Werkzeug's Headers raises and catches an exception): this runs on every
+    # response.
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in DEFAULTS:
+        if name.lower() not in present:
+            headers.add(name, value)
     token_page = request.path.startswith(TOKEN_PATHS)
     headers["Referrer-Policy"] = "no-referrer" if token_page else "strict-origin-when-cross-origin"
-    if kanava().settings.environment == "production":
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    if kanava().settings.environment == "production" and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
     return response

@@ -25,6 +25,8 @@ def select_locale() -> str:
 
 def remember_language(response: Response) -> Response:
     """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie)."""
+    if not request.query_string:  # most requests: no ?lang= to remember
+        return response
     lang = request.args.get("lang")
     if lang in LANGUAGES and request.cookies.get("lang") != lang:
         response.set_cookie(

@@ -107,3 +107,29 @@ def test_an_expired_form_is_refused_with_the_form_back(app: Flask, client: Flask
     page = response.get_data(as_text=True)
     assert "The page had expired and nothing was parked." in page
     assert 'value="abc-123"' in page
+
+
+def test_an_error_page_asked_again_is_the_page_drawn_afresh(app: Flask, clock: Clock) -> None:
+    """Pages kept between requests (app/channels/errors.py) are exactly what a new server
+    draws, whatever was asked before: language, kind of page, zone, query string."""
+    asked = [
+        ("/no/such/page", {"Accept-Language": "fi"}),
+        ("/no/such/page", {"Accept-Language": "sv"}),
+        ("/other/missing", {"Accept-Language": "en"}),
+        ("/p/AAA", {"Accept-Language": "fi"}),
+        ("/p/BBB", {"Accept-Language": "fi"}),
+        ("/pay/not-a-token", {"Accept-Language": "sv"}),
+        ("/no/such/page?x=1", {"Accept-Language": "fi"}),
+        ("/no/such/page?lang=sv", {}),
+    ]
+    # No cookies: ``?lang=`` would keep its language for the requests after it.
+    warm = app.test_client(use_cookies=False)
+    for path, headers in asked + asked[::-1]:
+        warm.get(path, headers=headers)
+    settings = make_settings(app.config["SQLALCHEMY_DATABASE_URI"])
+    for path, headers in asked:
+        again = warm.get(path, headers=headers)
+        fresh = create_app(settings, clock=clock).test_client(use_cookies=False)
+        fresh_page = fresh.get(path, headers=headers)
+        assert again.status_code == fresh_page.status_code == 404
+        assert again.get_data(as_text=True) == fresh_page.get_data(as_text=True)
