@@ -8,11 +8,15 @@ so a change here is what the benchmark measures. The address stays on each comma
 import os
 
 # gthread: each worker process answers up to ``threads`` requests at once; SQL round trips
-# release the GIL, so threads overlap their waits on PostgreSQL.
+# release the GIL, so threads overlap their waits on PostgreSQL. Two threads, not four: the
+# SMS park is CPU-bound in Python, and on 2 cores with 8 clients four threads per worker cost
+# more CPU per park (GIL hand-offs: 21 ms against 17.5 ms with one thread, bench/cpu_sms.py)
+# and answered 83-92 parks/s against 90-108 with two (make bench --only sms, README
+# "Benchmarks").
 worker_class = "gthread"
 # WEB_CONCURRENCY is the platform's convention (Heroku sets it from the dyno size).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = 4
+threads = 2
 
 # /metrics adds up the request counters of every worker through prometheus-client's
 # multiprocess mode: each worker writes its counters to files in this directory, which
