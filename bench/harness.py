@@ -86,7 +86,8 @@ class GunicornSettings:
 
 def gunicorn_settings(app_dir: Path) -> GunicornSettings:
     """The checkout's own ``gunicorn.conf.py``; a checkout from before that file existed
-    (the baseline) gets this checkout's, which holds the same settings its Procfile had."""
+    (the baseline) gets this checkout's, so that before and now are measured under the same
+    worker settings (its Procfile had 2 gthread workers x 4 threads)."""
     config = app_dir / "gunicorn.conf.py"
     if not config.exists():
         config = ROOT / "gunicorn.conf.py"
