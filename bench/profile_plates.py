@@ -33,6 +33,7 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kanava-profile-")
     atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
 
+from profile_sms import plate_of, print_by_package, profile_calls
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session
 
@@ -60,13 +61,6 @@ SHAPES = ("paid_here", "awaiting_here", "expired_here", "elsewhere", "booked_els
 CHECKED_PLATES = 120
 OTHER_PLATES = 2_000
 HISTORY_PER_PLATE = 5
-
-
-def plate_of(i: int) -> str:
-    """The ``i``-th plate in ``ABC-123`` form (as bench/run.py)."""
-    block, number = divmod(i, 999)
-    letters = "".join(chr(65 + block // 26**k % 26) for k in (2, 1, 0))
-    return f"{letters}-{number + 1:03d}"
 
 
 def _order(
@@ -255,39 +249,11 @@ def main() -> None:
     if os.environ.get("PROFILE_OUT"):
         profile.dump_stats(os.environ["PROFILE_OUT"])
     stats: Any = pstats.Stats(profile)
-    print_by_package(stats, n)
+    print_by_package(stats, n, "check")
     stats.sort_stats("cumulative").print_stats(45)
     # Kanava's own functions: which step of the check costs what, libraries included.
     stats.sort_stats("cumulative").print_stats(r"/app/", 40)
     stats.sort_stats("tottime").print_stats(25)
-
-
-def package_of(filename: str) -> str:
-    """``sqlalchemy``, ``flask``, ``app.backend`` …: where a profiled function lives."""
-    if "site-packages/" in filename:
-        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
-    if "/app/" in filename:
-        parts = filename.split("/app/", 1)[1].split("/")
-        return "app." + parts[0].removesuffix(".py") if len(parts) > 1 else "app"
-    if filename.startswith("~") or filename.startswith("<"):
-        return "builtins"
-    return "stdlib" if "/lib/python" in filename else filename
-
-
-def profile_calls(profile: cProfile.Profile) -> int:
-    """Function calls profiled: what the CPU time follows, without its noise."""
-    return sum(entry[1] for entry in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]
-
-
-def print_by_package(stats: Any, n: int) -> None:
-    """Own time (tottime) per package, per check: which library the CPU goes to."""
-    own: Counter[str] = Counter()
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
-        own[package_of(filename)] += tottime
-    total = sum(own.values())
-    print("own time per package, ms per check (profiled):")
-    for package, seconds in own.most_common(15):
-        print(f"  {package:24} {seconds / n * 1000:7.2f}  {seconds / total:5.1%}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import psycopg
 import seed
 from flask import Flask
 from flask_migrate import upgrade
+from profile_sms import print_by_package
 from sqlalchemy import event, text
 
 from app import create_app
@@ -222,31 +223,9 @@ def main() -> None:
             profile = cProfile.Profile(time.process_time)
             sweep(app, url, n, profile)
             stats: Any = pstats.Stats(profile)
-            print_by_package(stats, n)
+            print_by_package(stats, n / 1000, "1,000 reminders")
             stats.sort_stats("cumulative").print_stats(r"/app/", 30)
             stats.sort_stats("tottime").print_stats(25)
-
-
-def print_by_package(stats: Any, n: int) -> None:
-    """Own time (tottime) per package, per thousand reminders: which library the CPU goes to."""
-    own: Counter[str] = Counter()
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
-        own[_package_of(filename)] += tottime
-    total = sum(own.values())
-    print("own time per package, ms per 1,000 reminders (profiled):")
-    for package, seconds in own.most_common(15):
-        print(f"  {package:24} {seconds / n * 1e6:8.1f}  {seconds / total:5.1%}")
-
-
-def _package_of(filename: str) -> str:
-    if "site-packages/" in filename:
-        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
-    if "/app/" in filename:
-        parts = filename.split("/app/", 1)[1].split("/")
-        return "app." + parts[0].removesuffix(".py") if len(parts) > 1 else "app"
-    if filename.startswith("~") or filename.startswith("<"):
-        return "builtins"
-    return "stdlib" if "/lib/python" in filename else filename
 
 
 if __name__ == "__main__":

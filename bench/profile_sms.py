@@ -152,13 +152,14 @@ def profile_calls(profile: cProfile.Profile) -> int:
     return sum(entry[1] for entry in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]
 
 
-def print_by_package(stats: Any, n: int) -> None:
-    """Own time (tottime) per package, per park: which library the CPU goes to."""
+def print_by_package(stats: Any, n: float, what: str = "park") -> None:
+    """Own time (tottime) per package, per ``what`` (``n`` of them profiled): which library
+    the CPU goes to."""
     own: Counter[str] = Counter()
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
         own[package_of(filename)] += tottime
     total = sum(own.values())
-    print("own time per package, ms per park (profiled):")
+    print(f"own time per package, ms per {what} (profiled):")
     for package, seconds in own.most_common(15):
         print(f"  {package:24} {seconds / n * 1000:7.2f}  {seconds / total:5.1%}")
 
