@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from app.adapters.demo_gateway import DemoGateway
 from app.adapters.local_outbox import LocalNotifier
-from app.adapters.stripe_gateway import StripeGateway
-from app.adapters.twilio_sms import TwilioNotifier
 from app.config import ConfigError, Settings
 from app.domain.support_hours import SupportHoursError, parse_support_hours
 from app.kernel import Clock, Kanava, system_clock
@@ -30,13 +28,21 @@ def build_payment_gateway(settings: Settings) -> PaymentGateway:
     if settings.stripe_configured:
         if not settings.stripe_webhook_secret and settings.environment == "production":
             raise PaymentConfigurationError("STRIPE_WEBHOOK_SECRET is required with Stripe")
+        # The SDKs are imported only when they will serve: Stripe's SDK with its HTTP
+        # libraries takes about 15 MiB of every web worker, Twilio's REST client about 5.
+        from app.adapters.stripe_gateway import StripeGateway
+
         return StripeGateway(settings)
     return DemoGateway(settings)
 
 
 def build_notifier(settings: Settings) -> Notifier:
     """Twilio when it is configured; otherwise the local outbox."""
-    return TwilioNotifier(settings) if settings.twilio_configured else LocalNotifier()
+    if not settings.twilio_configured:
+        return LocalNotifier()
+    from app.adapters.twilio_sms import TwilioNotifier
+
+    return TwilioNotifier(settings)
 
 
 def check_support_hours(settings: Settings) -> None:

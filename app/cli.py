@@ -17,7 +17,6 @@ from app.backend import users as users_service
 from app.backend import zones
 from app.backend.privacy import CustomerBusy
 from app.clock import duties
-from app.clock.scheduler import run_forever
 from app.extensions import db, kanava
 from app.models import Customer
 from app.usecases import operator_commands
@@ -102,6 +101,10 @@ def jobs_tick(at: str | None) -> None:
 @click.option("--interval", default=30, show_default=True, help="Seconds between sweeps.")
 def scheduler_run(interval: int) -> None:
     """Run the clock process: every duty, every INTERVAL seconds, until stopped."""
+    # Imported here: create_app registers these commands in every web worker too, and
+    # APScheduler (with its thread and process pools) is only ever run by the clock.
+    from app.clock.scheduler import run_forever
+
     run_forever(interval)
 
 
