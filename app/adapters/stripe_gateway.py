@@ -11,9 +11,9 @@ https://docs.stripe.com/webhooks#verify-official-libraries.
 from __future__ import annotations
 
 import contextlib
+import sys
+from collections.abc import Iterator
 from typing import Any, cast
-
-import stripe
 
 from app.config import Settings
 from app.kernel.payments import (
@@ -25,6 +25,31 @@ from app.kernel.payments import (
     PaymentInfo,
     WebhookEvent,
 )
+
+# Stripe's SDK picks its async HTTP client when it is imported, by importing httpx or
+# aiohttp if installed (aiohttp is, for Twilio's SDK): about 10 MiB in every web worker
+# for a client Kanava never uses (it calls Stripe synchronously, through requests).
+ASYNC_HTTP_LIBRARIES = ("httpx", "anyio", "aiohttp")
+
+
+@contextlib.contextmanager
+def _async_http_libraries_hidden() -> Iterator[None]:
+    """While importing Stripe's SDK, make its async HTTP libraries unimportable (a ``None``
+    in ``sys.modules`` raises ImportError), unless something imported them already; they
+    stay importable by anything else afterwards."""
+    hidden = [name for name in ASYNC_HTTP_LIBRARIES if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+with _async_http_libraries_hidden():
+    import stripe
 
 # Seconds to connect to Stripe and to wait for its answer (requests' (connect, read)).
 CONNECT_TIMEOUT = 3.0
