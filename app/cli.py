@@ -8,6 +8,7 @@ import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -183,6 +184,56 @@ def dev_init() -> None:
 def kanava_instance_path() -> str:
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
     return current_app.instance_path
+
+
+class _Migrations:
+    """What Flask-Migrate keeps in ``app.extensions["migrate"]`` (its ``flask db``
+    commands and its ``upgrade()`` … functions read it), standing in until first used:
+    then it builds Flask-Migrate's own, which replaces it.
+
+    Flask-Migrate imports Alembic, Mako and Pygments, about 8.5 MiB that every web
+    worker would carry for commands only an operator runs.
+    """
+
+    def __init__(self, app: Flask, db: Any, directory: str, options: dict[str, Any]) -> None:
+        self._app = app
+        self._db = db
+        self._directory = directory
+        self._options = options
+
+    def __getattr__(self, name: str) -> Any:  # only for what this stand-in lacks
+        from flask_migrate import Migrate
+
+        Migrate(self._app, self._db, directory=self._directory, **self._options)
+        real = self._app.extensions["migrate"]
+        assert real is not self
+        return getattr(real, name)
+
+
+class _MigrationCommands(click.Command):
+    """``flask db …``: Flask-Migrate's command group, imported when it is run (or its help
+    asked for); ``flask --help`` lists it without importing it."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # Click runs whatever command the context it gets back names: Flask-Migrate's group.
+        from flask_migrate.cli import db as group
+
+        context: click.Context = group.make_context(info_name, args, parent=parent, **extra)
+        return context
+
+
+def register_migrations(app: Flask, db: Any, *, directory: str, **options: Any) -> None:
+    """``flask db …`` and Flask-Migrate's functions for ``app``, as
+    ``Migrate().init_app(app, db, directory=directory, **options)`` gives them, without
+    importing Flask-Migrate (nor Alembic) until one of them is used."""
+    app.extensions["migrate"] = _Migrations(app, db, directory, options)
+    app.cli.add_command(_MigrationCommands("db", help="Perform database migrations."))
 
 
 def register(app: Flask) -> None:
