@@ -957,10 +957,19 @@ _PLATE_CANDIDATES = (
 )
 
 
+# For a caller that folds the candidates into a statement of its own (the handheld's check
+# on PostgreSQL reads its token and the candidates in one round trip): the query, and its
+# parameters for a plate key at a moment.
+PLATE_CANDIDATES = _PLATE_CANDIDATES
+
+
+def plate_candidate_params(key: str, now: datetime) -> dict[str, object]:
+    """The parameters of :data:`PLATE_CANDIDATES` for plate key ``key`` at ``now``."""
+    return {"key": key, "now": now, "since": now - CHECK_HISTORY}
+
+
 def _plate_candidates(session: Session, key: str, now: datetime) -> list[PlateCandidate]:
-    rows = session.execute(
-        _PLATE_CANDIDATES, {"key": key, "now": now, "since": now - CHECK_HISTORY}
-    )
+    rows = session.execute(_PLATE_CANDIDATES, plate_candidate_params(key, now))
     return [PlateCandidate._make(row) for row in rows]
 
 
@@ -1006,10 +1015,21 @@ def check_plate(
     it is validly parked now (the latest valid end first), so an attendant one street
     away does not take a paying driver for one who did not pay. One query.
     """
-    key = normalize_plate(plate)
+    found = _plate_candidates(session, normalize_plate(plate), now)
+    return weigh_plate(kanava, found, plate, zone_code, now)
+
+
+def weigh_plate(
+    kanava: Kanava,
+    found: list[PlateCandidate],
+    plate: str,
+    zone_code: str | None,
+    now: datetime,
+) -> PlateCheck:
+    """:func:`check_plate`'s answer from the orders :data:`PLATE_CANDIDATES` found for the
+    plate (read by the caller); reads nothing."""
     grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
     zone_key = zone_code.strip().upper() if zone_code else None
-    found = _plate_candidates(session, key, now)
     candidates = _weighed_here(
         [o for o in found if o.zone_code == zone_key] if zone_key else found, now
     )
