@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, true
+from sqlalchemy import Engine, Table, bindparam, insert, select, true
 from sqlalchemy.orm import Session
 
 from app.backend import orders, tokens
@@ -143,18 +143,24 @@ def check_by_handheld(
         if handheld is None:
             raise Unauthorized
         return check_and_log(session, kanava, plate, zone, now, token=handheld)
-    connection = session.connection()
-    params = {"digest": digest, **orders.plate_candidate_params(key, now)}
-    rows = connection.execute(_TOKEN_AND_CANDIDATES, params).all()
-    if not rows:
-        raise Unauthorized
-    token_id, last_used_at = rows[0][0], rows[0][1]
-    found = [orders.PlateCandidate._make(row[2:]) for row in rows if row[2] is not None]
-    result = orders.weigh_plate(kanava, found, plate, zone, now)
-    log = _log_params(key, zone, result, now, api_token_id=token_id)
-    if tokens.use_is_due(last_used_at, now):
-        connection.execute(_LOG_CHECK_AND_USE, {**log, "token_id": token_id, "at": now})
-    else:
-        connection.execute(_LOG_CHECK, log)
-    session.commit()
+    # Its own pooled connection in autocommit: each of the two statements is a transaction
+    # of its own (the read needs none; the write is one statement), which saves the round
+    # trips of BEGIN and COMMIT and the session's transaction bookkeeping. The pool puts
+    # the connection's isolation level back when it is returned.
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        params = {"digest": digest, **orders.plate_candidate_params(key, now)}
+        rows = connection.execute(_TOKEN_AND_CANDIDATES, params).all()
+        if not rows:
+            raise Unauthorized
+        token_id, last_used_at = rows[0][0], rows[0][1]
+        found = [orders.PlateCandidate._make(row[2:]) for row in rows if row[2] is not None]
+        result = orders.weigh_plate(kanava, found, plate, zone, now)
+        log = _log_params(key, zone, result, now, api_token_id=token_id)
+        if tokens.use_is_due(last_used_at, now):
+            connection.execute(_LOG_CHECK_AND_USE, {**log, "token_id": token_id, "at": now})
+        else:
+            connection.execute(_LOG_CHECK, log)
     return result

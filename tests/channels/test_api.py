@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -224,10 +225,21 @@ def test_revoked_token_is_refused(
         row.revoked_at = clock()
         db.session.commit()
 
+    clock.advance(minutes=2)  # a live token's use would be written again by now
+
     response = client.get("/api/v1/plates/ABC-123", headers=_auth(api_token))
+    bad_plate = client.get("/api/v1/plates/--", headers=_auth(api_token))
 
     assert response.status_code == 401
     assert "WWW-Authenticate" in response.headers
+    assert bad_plate.status_code == 401
+    with app.app_context():
+        from app.models import PlateCheckLog
+
+        assert len(db.session.scalars(select(PlateCheckLog)).all()) == 1  # the first check
+        assert db.session.scalars(select(ApiToken)).one().last_used_at == clock() - timedelta(
+            minutes=2
+        )
 
 
 def test_token_is_stored_only_as_a_hash_and_appears_nowhere_in_the_database(
