@@ -19,6 +19,8 @@ from app.panel import demand
 from app.usecases import api_tokens, booking_reads, plate_checks
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Every path of the API starts so: it answers in JSON, and keeps no cookie session.
+API_PREFIX = "/api/"
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's integer
 
@@ -26,7 +28,7 @@ MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's
 @bp.app_errorhandler(HTTPException)
 def json_errors_under_api(error: HTTPException) -> Response | HTTPException:
     """Handhelds read JSON: an unknown path or method under ``/api/`` answers in JSON too."""
-    if not request.path.startswith("/api/"):
+    if not request.path.startswith(API_PREFIX):
         return error
     response = jsonify({"error": (error.name or "error").lower().replace(" ", "_")})
     response.status_code = error.code or 500

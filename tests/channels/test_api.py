@@ -450,3 +450,24 @@ def test_an_unknown_token_of_the_right_shape_is_refused(
     assert response.status_code == 401
     assert response.get_json() == {"error": "unauthorized"}
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="kanava"'
+
+
+def test_api_answers_do_not_vary_by_cookie_nor_set_one(client: FlaskClient, api_token: str) -> None:
+    # The API is signed in by its bearer token: no session cookie is read or written, and
+    # a cache may keep an answer whatever cookies a client sends.
+    client.set_cookie("lang", "sv")
+    for response in (
+        client.get("/api/v1/plates/ABC-123?zone=101&lang=en", headers=_auth(api_token)),
+        client.get("/api/v1/plates/ABC-123?zone=1%200", headers=_auth(api_token)),
+        client.get("/api/v1/plates/ABC-123"),
+        client.get("/api/v1/nothing-here", headers=_auth(api_token)),
+    ):
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_still_vary_by_cookie(client: FlaskClient) -> None:
+    response = client.get("/admin/login")
+
+    assert "Cookie" in response.headers.get("Vary", "")
