@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -39,8 +40,18 @@ def _local_iso(at: datetime | None) -> str | None:
     return at.astimezone(kanava().settings.tz).isoformat() if at else None
 
 
+_dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _json(body: dict[str, object], status: int = 200) -> Response:
+    """``body`` as JSON, the same bytes as Flask's ``jsonify`` (its provider's defaults:
+    keys sorted, compact, ASCII, a final newline) for a fraction of its work: the plate
+    check answers every car a handheld checks."""
+    return Response(_dumps(body) + "\n", status, mimetype="application/json")
+
+
 def _error(status: int, code: str) -> tuple[Response, int]:
-    return jsonify({"error": code}), status
+    return _json({"error": code}), status
 
 
 def _bearer_token() -> str | None:
@@ -81,7 +92,7 @@ def plate(plate: str) -> Response | tuple[Response, int]:
     k = kanava()
     try:
         check = plate_checks.check_by_handheld(
-            db.session(), k, plate, request.args.get("zone"), k.clock(), token=token
+            db.session, db.engine, k, plate, request.args.get("zone"), k.clock(), token=token
         )
     except plate_checks.Unauthorized:
         return _unauthorized()
@@ -91,7 +102,7 @@ def plate(plate: str) -> Response | tuple[Response, int]:
         return _error(400, "bad_zone")
     # A booking answers with its reference too ("ref"); a parking's answer is unchanged.
     ref = {"ref": check.booking_ref} if check.booking_ref else {}
-    return jsonify(
+    return _json(
         {
             **ref,
             "plate": check.plate,

@@ -12,6 +12,7 @@ due (a data-modifying CTE). SQLite signs in, reads and logs one statement at a t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -116,7 +117,8 @@ def check_and_log(
 
 
 def check_by_handheld(
-    session: Session,
+    sessions: Callable[[], Session],
+    engine: Engine,
     kanava: Kanava,
     plate: str,
     zone_code: str | None,
@@ -126,19 +128,24 @@ def check_by_handheld(
 ) -> orders.PlateCheck:
     """A handheld's check with its bearer ``token``: signs in (the token's use recorded at
     most once a minute, :func:`tokens.use_is_due`), answers as :func:`check_and_log` and
-    logs the check with the token. Raises :class:`Unauthorized` for a token that is not
-    live (nothing read, nothing written), else :class:`BadPlate` or :class:`BadZone` for a
-    text that cannot be asked (the token's use recorded, nothing logged). Commits."""
+    logs the check with the token. ``sessions`` gives the request's session, asked for
+    only where one is used (PostgreSQL's check runs on a connection of ``engine``).
+
+    Raises :class:`Unauthorized` for a token that is not live (nothing read, nothing
+    written), else :class:`BadPlate` or :class:`BadZone` for a text that cannot be asked
+    (the token's use recorded, nothing logged). Commits (on PostgreSQL each of its two
+    statements commits itself)."""
     try:
         key, zone = _checked_input(plate, zone_code)
     except (BadPlate, BadZone):
-        if api_tokens.sign_in(session, token, now) is None:
+        if api_tokens.sign_in(sessions(), token, now) is None:
             raise Unauthorized from None
         raise
     digest = tokens.digest_of(token)
     if digest is None:
         raise Unauthorized
-    if session.get_bind().dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql":
+        session = sessions()
         handheld = api_tokens.sign_in(session, token, now)
         if handheld is None:
             raise Unauthorized
@@ -147,8 +154,6 @@ def check_by_handheld(
     # of its own (the read needs none; the write is one statement), which saves the round
     # trips of BEGIN and COMMIT and the session's transaction bookkeeping. The pool puts
     # the connection's isolation level back when it is returned.
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         params = {"digest": digest, **orders.plate_candidate_params(key, now)}

@@ -471,3 +471,15 @@ def test_pages_still_vary_by_cookie(client: FlaskClient) -> None:
     response = client.get("/admin/login")
 
     assert "Cookie" in response.headers.get("Vary", "")
+
+
+def test_a_plate_checks_json_is_byte_for_byte_flasks(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ÅÄÖ-123 101 2h")  # letters beyond ASCII are escaped, as jsonify does
+    for url in ("/api/v1/plates/ÅÄÖ-123?zone=101", "/api/v1/plates/--"):
+        response = client.get(url, headers=_auth(api_token))
+        with app.app_context():
+            flasks = app.json.response(response.get_json())
+        assert response.data == flasks.data
+        assert response.headers["Content-Type"] == flasks.headers["Content-Type"]

@@ -96,7 +96,7 @@ def test_a_handhelds_check_answers_as_the_backend_and_logs_it_with_its_token(
         token_id = session.scalars(select(ApiToken.id)).one()
 
         answer = plate_checks.check_by_handheld(
-            session, kanava, "abc 123", "101", clock(), token=token
+            db.session, db.engine, kanava, "abc 123", "101", clock(), token=token
         )
 
         assert answer == orders.check_plate(session, kanava, "abc 123", "101", clock())
@@ -111,7 +111,7 @@ def test_a_handhelds_check_answers_as_the_backend_and_logs_it_with_its_token(
         assert session.scalars(select(ApiToken.last_used_at)).one() == clock()
         with pytest.raises(plate_checks.Unauthorized):
             plate_checks.check_by_handheld(
-                session, kanava, "ABC-123", "101", clock(), token=token + "x"
+                db.session, db.engine, kanava, "ABC-123", "101", clock(), token=token + "x"
             )
         session.rollback()
         assert len(session.scalars(select(PlateCheckLog)).all()) == 1
@@ -128,7 +128,13 @@ def test_connections_come_back_to_the_pool_in_transactions_after_a_handhelds_che
         session.commit()
         for _ in range(3):
             plate_checks.check_by_handheld(
-                session, app.extensions["kanava"], "ABC-123", "101", clock(), token=token
+                db.session,
+                db.engine,
+                app.extensions["kanava"],
+                "ABC-123",
+                "101",
+                clock(),
+                token=token,
             )
         session.close()
         engine = db.engine
