@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, exists, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
@@ -910,6 +910,9 @@ CHECK_HISTORY = timedelta(hours=24)
 CHECK_HISTORY_LIMIT = 50
 _order_c, _zone_c, _payment_c = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
 _now = bindparam("now", type_=_order_c.starts_at.type)
+# The live statuses as fixed values of the statement: a plain ``in_(LIVE_STATUSES)`` is an
+# "expanding" parameter, rendered anew into the SQL on every execution.
+_LIVE_STATUS_VALUES = [literal(s, _order_c.status.type) for s in LIVE_STATUSES]
 # Every order a check of one plate may weigh, in this zone and elsewhere, in one round
 # trip: the parkings started by now and made in the last day, the live parkings of any
 # age (open-ended ones may be older than a day), and the bookings whose window holds now.
@@ -942,7 +945,7 @@ _PLATE_CANDIDATES = (
             and_(
                 _order_c.kind == OrderKind.PARKING,
                 or_(
-                    _order_c.status.in_(LIVE_STATUSES),
+                    _order_c.status.in_(_LIVE_STATUS_VALUES),
                     and_(_order_c.starts_at <= _now, _order_c.created_at >= bindparam("since")),
                 ),
             ),
