@@ -164,6 +164,13 @@ def seed(session: Session, now: datetime) -> list[str]:
     return checked
 
 
+def _cpu_of(call: Any, n: int) -> float:
+    started = time.process_time()
+    for _ in range(n):
+        call()
+    return time.process_time() - started
+
+
 def _backends(engine_url: str) -> list[int]:
     """The process ids of the database's server sessions but this one (the profile's pool)."""
     engine = create_engine(engine_url, poolclass=NullPool)
@@ -264,6 +271,13 @@ def main() -> None:
     print(f"{n} checks unprofiled: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall each")
     if server >= 0:
         print(f"  PostgreSQL's server processes: {server / n * 1000:.2f} ms CPU per check")
+    # The floor in the same harness: Flask's test client and a bare Flask endpoint
+    # (bench/bare_app.py), which gunicorn's workers do not pay for the client's part.
+    from bare_app import app as bare
+
+    bare_client = bare.test_client()
+    bare_cpu = min(_cpu_of(lambda: bare_client.get("/healthz"), n) for _ in range(3))
+    print(f"  bare Flask GET /healthz in the same test client: {bare_cpu / n * 1000:.2f} ms CPU")
     counts.clear()
     # Timed by the thread's CPU clock: waits on PostgreSQL cost nothing here.
     profile = cProfile.Profile(time.thread_time)
