@@ -14,8 +14,8 @@ from typing import Any
 
 from babel import Locale
 from dotenv import load_dotenv
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -51,6 +51,7 @@ from app.channels import (
     web_book,
     web_form,
 )
+from app.channels.api import API_PREFIX
 from app.cli import register as register_cli
 from app.config import Settings, load_settings
 from app.extensions import (
@@ -92,9 +93,19 @@ class _Flask(Flask):
 
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, its signer built once per key instead of per
-    request (every request opens the session, most without a cookie)."""
+    request (every request opens the session, most without a cookie).
+
+    The handheld API (``/api/``) is signed in by its bearer token and keeps nothing in a
+    session: it gets Flask's null session, so no cookie is parsed, read or written, and its
+    answers do not ``Vary: Cookie`` (Flask-Login's after-request hook looks into the
+    session on every request, which would mark it accessed)."""
 
     _signer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return None  # Flask's null session
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))

@@ -34,8 +34,9 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
 
 from profile_sms import plate_of, print_by_package, profile_calls
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.backend import tokens, zones
@@ -163,6 +164,40 @@ def seed(session: Session, now: datetime) -> list[str]:
     return checked
 
 
+def _cpu_of(call: Any, n: int) -> float:
+    started = time.process_time()
+    for _ in range(n):
+        call()
+    return time.process_time() - started
+
+
+def _backends(engine_url: str) -> list[int]:
+    """The process ids of the database's server sessions but this one (the profile's pool)."""
+    engine = create_engine(engine_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    engine.dispose()
+    return list(pids)
+
+
+def _server_cpu(pids: list[int]) -> float:
+    """Seconds of CPU the server processes ``pids`` have used (user and system), read from
+    /proc on a database on this machine; -1 where that cannot be read."""
+    ticks = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return -1.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     url = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
@@ -225,12 +260,24 @@ def main() -> None:
     # least of three rounds, as other processes on a shared machine only ever add to it.
     rounds = []
     for _ in range(3):
+        backends = _backends(engine_url=url)
+        server_started = _server_cpu(backends)
         cpu_started, started = time.process_time(), time.perf_counter()
         for i in range(n):
             check(i)
-        rounds.append((time.process_time() - cpu_started, time.perf_counter() - started))
-    cpu, wall = min(rounds)
+        server = _server_cpu(backends) - server_started
+        rounds.append((time.process_time() - cpu_started, time.perf_counter() - started, server))
+    cpu, wall, server = min(rounds)
     print(f"{n} checks unprofiled: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall each")
+    if server >= 0:
+        print(f"  PostgreSQL's server processes: {server / n * 1000:.2f} ms CPU per check")
+    # The floor in the same harness: Flask's test client and a bare Flask endpoint
+    # (bench/bare_app.py), which gunicorn's workers do not pay for the client's part.
+    from bare_app import app as bare
+
+    bare_client = bare.test_client()
+    bare_cpu = min(_cpu_of(lambda: bare_client.get("/healthz"), n) for _ in range(3))
+    print(f"  bare Flask GET /healthz in the same test client: {bare_cpu / n * 1000:.2f} ms CPU")
     counts.clear()
     # Timed by the thread's CPU clock: waits on PostgreSQL cost nothing here.
     profile = cProfile.Profile(time.thread_time)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, exists, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import billing, ledger, provider_payments, refunds, timeline
@@ -910,6 +910,9 @@ CHECK_HISTORY = timedelta(hours=24)
 CHECK_HISTORY_LIMIT = 50
 _order_c, _zone_c, _payment_c = Order.__table__.c, Zone.__table__.c, Payment.__table__.c
 _now = bindparam("now", type_=_order_c.starts_at.type)
+# The live statuses as fixed values of the statement: a plain ``in_(LIVE_STATUSES)`` is an
+# "expanding" parameter, rendered anew into the SQL on every execution.
+_LIVE_STATUS_VALUES = [literal(s, _order_c.status.type) for s in LIVE_STATUSES]
 # Every order a check of one plate may weigh, in this zone and elsewhere, in one round
 # trip: the parkings started by now and made in the last day, the live parkings of any
 # age (open-ended ones may be older than a day), and the bookings whose window holds now.
@@ -942,7 +945,7 @@ _PLATE_CANDIDATES = (
             and_(
                 _order_c.kind == OrderKind.PARKING,
                 or_(
-                    _order_c.status.in_(LIVE_STATUSES),
+                    _order_c.status.in_(_LIVE_STATUS_VALUES),
                     and_(_order_c.starts_at <= _now, _order_c.created_at >= bindparam("since")),
                 ),
             ),
@@ -957,10 +960,19 @@ _PLATE_CANDIDATES = (
 )
 
 
+# For a caller that folds the candidates into a statement of its own (the handheld's check
+# on PostgreSQL reads its token and the candidates in one round trip): the query, and its
+# parameters for a plate key at a moment.
+PLATE_CANDIDATES = _PLATE_CANDIDATES
+
+
+def plate_candidate_params(key: str, now: datetime) -> dict[str, object]:
+    """The parameters of :data:`PLATE_CANDIDATES` for plate key ``key`` at ``now``."""
+    return {"key": key, "now": now, "since": now - CHECK_HISTORY}
+
+
 def _plate_candidates(session: Session, key: str, now: datetime) -> list[PlateCandidate]:
-    rows = session.execute(
-        _PLATE_CANDIDATES, {"key": key, "now": now, "since": now - CHECK_HISTORY}
-    )
+    rows = session.execute(_PLATE_CANDIDATES, plate_candidate_params(key, now))
     return [PlateCandidate._make(row) for row in rows]
 
 
@@ -1006,10 +1018,21 @@ def check_plate(
     it is validly parked now (the latest valid end first), so an attendant one street
     away does not take a paying driver for one who did not pay. One query.
     """
-    key = normalize_plate(plate)
+    found = _plate_candidates(session, normalize_plate(plate), now)
+    return weigh_plate(kanava, found, plate, zone_code, now)
+
+
+def weigh_plate(
+    kanava: Kanava,
+    found: list[PlateCandidate],
+    plate: str,
+    zone_code: str | None,
+    now: datetime,
+) -> PlateCheck:
+    """:func:`check_plate`'s answer from the orders :data:`PLATE_CANDIDATES` found for the
+    plate (read by the caller); reads nothing."""
     grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
     zone_key = zone_code.strip().upper() if zone_code else None
-    found = _plate_candidates(session, key, now)
     candidates = _weighed_here(
         [o for o in found if o.zone_code == zone_key] if zone_key else found, now
     )

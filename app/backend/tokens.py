@@ -51,25 +51,41 @@ _tokens = ApiToken.__table__.c
 _BY_DIGEST = select(_tokens.id, _tokens.token_hash, _tokens.last_used_at, _tokens.revoked_at).where(
     _tokens.token_hash == bindparam("digest")
 )
-_RECORD_USE = (
+# The live (unrevoked) token of a digest, its id and last use: for a statement that reads
+# more than the token in the same round trip (the handheld's plate check on PostgreSQL).
+LIVE_BY_DIGEST = select(_tokens.id, _tokens.last_used_at).where(
+    _tokens.token_hash == bindparam("digest"), _tokens.revoked_at.is_(None)
+)
+# Parameters: ``token_id`` and ``at``.
+RECORD_USE = (
     update(cast(Table, ApiToken.__table__))
     .where(_tokens.id == bindparam("token_id"))
     .values(last_used_at=bindparam("at", type_=_tokens.last_used_at.type))
 )
 
 
+def digest_of(token: str) -> str | None:
+    """The stored digest ``token`` would have; None for a text that is no token of ours."""
+    return _digest(token) if token.startswith(PREFIX) else None
+
+
+def use_is_due(last_used_at: datetime | None, at: datetime) -> bool:
+    """Whether a use at ``at`` is to be written: at most once per
+    :data:`LAST_USE_RESOLUTION` (a handheld checks many plates a minute: one write a minute
+    says as much as one per check), and again whenever the clock went back."""
+    return last_used_at is None or not timedelta(0) <= at - last_used_at < LAST_USE_RESOLUTION
+
+
 def authenticate(session: Session, token: str, at: datetime) -> Handheld | None:
     """The live token matching ``token``, or None. Records when it was last used, at most
-    once per :data:`LAST_USE_RESOLUTION` (a handheld checks many plates a minute: one
-    write a minute says as much as one per check); the caller commits."""
-    if not token.startswith(PREFIX):
+    once per :data:`LAST_USE_RESOLUTION` (:func:`use_is_due`); the caller commits."""
+    digest = digest_of(token)
+    if digest is None:
         return None
-    digest = _digest(token)
     row = session.execute(_BY_DIGEST, {"digest": digest}).first()
     if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    last_used_at: datetime | None = row.last_used_at
-    if last_used_at is not None and timedelta(0) <= at - last_used_at < LAST_USE_RESOLUTION:
+    if not use_is_due(row.last_used_at, at):
         return Handheld(row.id, use_recorded=False)
-    session.execute(_RECORD_USE, {"token_id": row.id, "at": at})
+    session.execute(RECORD_USE, {"token_id": row.id, "at": at})
     return Handheld(row.id, use_recorded=True)

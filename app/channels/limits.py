@@ -40,6 +40,8 @@ def limit_per_address() -> Response | None:
     if scope is None:
         return None
     name, limit = scope
+    if limit <= 0:  # this limit is off: no session to open for it
+        return None
     k = kanava()
     verdict = request_limits.check(
         db.session(), name, request.remote_addr or "unknown", limit, k.clock()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import Flask, Response, request
 from flask_babel import format_currency, format_datetime, get_locale
 
+from app.channels.api import API_PREFIX
 from app.config import LANGUAGES
 from app.extensions import kanava
 
@@ -24,9 +25,10 @@ def select_locale() -> str:
 
 
 def remember_language(response: Response) -> Response:
-    """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie)."""
-    if not request.query_string:  # most requests: no ?lang= to remember
-        return response
+    """A language chosen with ``?lang=`` sticks for the pages that follow (a cookie); the
+    JSON API has no pages and sets no cookie."""
+    if not request.query_string or request.path.startswith(API_PREFIX):
+        return response  # most requests: no ?lang= to remember
     lang = request.args.get("lang")
     if lang in LANGUAGES and request.cookies.get("lang") != lang:
         response.set_cookie(

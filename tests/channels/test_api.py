@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -224,10 +225,21 @@ def test_revoked_token_is_refused(
         row.revoked_at = clock()
         db.session.commit()
 
+    clock.advance(minutes=2)  # a live token's use would be written again by now
+
     response = client.get("/api/v1/plates/ABC-123", headers=_auth(api_token))
+    bad_plate = client.get("/api/v1/plates/--", headers=_auth(api_token))
 
     assert response.status_code == 401
     assert "WWW-Authenticate" in response.headers
+    assert bad_plate.status_code == 401
+    with app.app_context():
+        from app.models import PlateCheckLog
+
+        assert len(db.session.scalars(select(PlateCheckLog)).all()) == 1  # the first check
+        assert db.session.scalars(select(ApiToken)).one().last_used_at == clock() - timedelta(
+            minutes=2
+        )
 
 
 def test_token_is_stored_only_as_a_hash_and_appears_nowhere_in_the_database(
@@ -438,3 +450,36 @@ def test_an_unknown_token_of_the_right_shape_is_refused(
     assert response.status_code == 401
     assert response.get_json() == {"error": "unauthorized"}
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="kanava"'
+
+
+def test_api_answers_do_not_vary_by_cookie_nor_set_one(client: FlaskClient, api_token: str) -> None:
+    # The API is signed in by its bearer token: no session cookie is read or written, and
+    # a cache may keep an answer whatever cookies a client sends.
+    client.set_cookie("lang", "sv")
+    for response in (
+        client.get("/api/v1/plates/ABC-123?zone=101&lang=en", headers=_auth(api_token)),
+        client.get("/api/v1/plates/ABC-123?zone=1%200", headers=_auth(api_token)),
+        client.get("/api/v1/plates/ABC-123"),
+        client.get("/api/v1/nothing-here", headers=_auth(api_token)),
+    ):
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "Set-Cookie" not in response.headers
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_still_vary_by_cookie(client: FlaskClient) -> None:
+    response = client.get("/admin/login")
+
+    assert "Cookie" in response.headers.get("Vary", "")
+
+
+def test_a_plate_checks_json_is_byte_for_byte_flasks(
+    app: Flask, client: FlaskClient, phone: Phone, api_token: str
+) -> None:
+    phone.send("ÅÄÖ-123 101 2h")  # letters beyond ASCII are escaped, as jsonify does
+    for url in ("/api/v1/plates/ÅÄÖ-123?zone=101", "/api/v1/plates/--"):
+        response = client.get(url, headers=_auth(api_token))
+        with app.app_context():
+            flasks = app.json.response(response.get_json())
+        assert response.data == flasks.data
+        assert response.headers["Content-Type"] == flasks.headers["Content-Type"]

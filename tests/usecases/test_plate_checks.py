@@ -3,13 +3,15 @@ an attendant: the answer is the backend's, and the log holds who asked and what 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.backend import orders, users, zones
+from app.backend import orders, tokens, users, zones
 from app.extensions import db
-from app.models import Channel, PlateCheckLog
+from app.models import ApiToken, Channel, PlateCheckLog
 from app.usecases import plate_checks
 from tests.conftest import Clock
 
@@ -81,3 +83,66 @@ def test_a_bad_plate_or_zone_is_refused_and_nothing_is_logged(
             plate_checks.check_and_log(session, app.extensions["kanava"], plate, zone, clock())
         session.rollback()
         assert session.scalars(select(PlateCheckLog)).all() == []
+
+
+def test_a_handhelds_check_answers_as_the_backend_and_logs_it_with_its_token(
+    app: Flask, clock: Clock
+) -> None:
+    with app.app_context():
+        session = db.session()
+        kanava = app.extensions["kanava"]
+        token = tokens.create_token(session, "handheld-1", clock())
+        session.commit()
+        token_id = session.scalars(select(ApiToken.id)).one()
+
+        answer = plate_checks.check_by_handheld(
+            db.session, db.engine, kanava, "abc 123", "101", clock(), token=token
+        )
+
+        assert answer == orders.check_plate(session, kanava, "abc 123", "101", clock())
+        session.rollback()  # the check committed what it wrote by itself
+        logged = session.scalars(select(PlateCheckLog)).one()
+        assert (logged.api_token_id, logged.plate_key, logged.zone_code, logged.valid) == (
+            token_id,
+            "ABC123",
+            "101",
+            False,
+        )
+        assert session.scalars(select(ApiToken.last_used_at)).one() == clock()
+        with pytest.raises(plate_checks.Unauthorized):
+            plate_checks.check_by_handheld(
+                db.session, db.engine, kanava, "ABC-123", "101", clock(), token=token + "x"
+            )
+        session.rollback()
+        assert len(session.scalars(select(PlateCheckLog)).all()) == 1
+
+
+def test_connections_come_back_to_the_pool_in_transactions_after_a_handhelds_check(
+    app: Flask, clock: Clock
+) -> None:
+    # On PostgreSQL the check runs in autocommit on a pooled connection: every connection
+    # the pool hands out afterwards must roll back again.
+    with app.app_context():
+        session = db.session()
+        token = tokens.create_token(session, "handheld-1", clock())
+        session.commit()
+        for _ in range(3):
+            plate_checks.check_by_handheld(
+                db.session,
+                db.engine,
+                app.extensions["kanava"],
+                "ABC-123",
+                "101",
+                clock(),
+                token=token,
+            )
+        session.close()
+        engine = db.engine
+        with ExitStack() as stack:
+            connections = [stack.enter_context(engine.connect()) for _ in range(3)]
+            for connection in connections:
+                connection.execute(
+                    ApiToken.__table__.update().values(name="changed, then rolled back")
+                )
+                connection.rollback()
+        assert db.session.scalars(select(ApiToken.name)).one() == "handheld-1"
