@@ -53,6 +53,7 @@ from app.channels import (
 )
 from app.channels.api import API_PREFIX
 from app.cli import register as register_cli
+from app.cli import register_migrations
 from app.config import Settings, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
@@ -63,7 +64,6 @@ from app.extensions import (
     db,
     install_template_gettext,
     login_manager,
-    migrate,
 )
 from app.kernel import Clock
 from app.kernel.notifier import Notifier
@@ -177,7 +177,7 @@ def create_app(
     with app.app_context():
         configure_sqlite(db.engine)
         configure_postgres_pool(db.engine)
-    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
+    register_migrations(app, db, directory=str(root / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
     install_template_gettext(app)
     app.after_request(web.remember_language)

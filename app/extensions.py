@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import Babel, Domain
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine, MetaData, event, exc
@@ -33,7 +32,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 babel = Babel()
 
 

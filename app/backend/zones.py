@@ -20,7 +20,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -542,6 +541,8 @@ def import_zones(session: Session, data: Mapping[str, Any], at: datetime) -> Imp
 
 
 def import_file(session: Session, path: Path, at: datetime) -> ImportResult:
+    import yaml  # only for an operator's zone file, not in every web worker
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

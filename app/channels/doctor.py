@@ -14,8 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
@@ -103,6 +101,10 @@ def configuration(settings: Settings) -> list[Finding]:
 
 
 def database() -> list[Finding]:
+    # Alembic only for the operator's ``flask doctor``, not in every web worker.
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

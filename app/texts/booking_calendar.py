@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import force_locale
-from icalendar import Calendar, Event
 
 from app.kernel import Kanava
 from app.models import Order
@@ -27,6 +26,9 @@ def booking_ics(order: Order, kanava: Kanava, now: datetime) -> bytes:
             ref=order.booking_ref,
             plate=order.plate_display,
         )
+    # icalendar (about 3 MiB) only when a calendar file is asked for.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Kanava//bookings//EN")
     calendar.add("version", "2.0")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Loaded only for Stripe, only for Twilio's REST API, or only by the clock process.
-WATCHED = ("stripe", "aiohttp", "twilio.rest", "apscheduler")
+# Loaded only for Stripe, only for Twilio's REST API, or only by the clock process, flask db
+# and flask doctor, an operator's zone file, or a booking's calendar file.
+WATCHED = ("stripe", "aiohttp", "twilio.rest", "apscheduler", "alembic", "icalendar", "yaml")
 
 _BUILD = """
 import json, sys
