@@ -306,7 +306,10 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.customer.pending = question
 
     def _clear(self) -> None:
-        self.customer.pending = None
+        # Set only when there is a question: setting None over None still marks the
+        # customer modified, and the commit then runs a flush that writes nothing.
+        if self.customer.pending is not None:
+            self.customer.pending = None
 
     def _reply(self, text: str, *, understood: bool = True, order: Order | None = None) -> Reply:
         return Reply(text=text, understood=understood, intent=self.parsed.intent.value, order=order)
