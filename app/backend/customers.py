@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    column,
+    exists,
+    false,
+    insert,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,25 +106,72 @@ _LOCKED_BY_PHONE = (
 )
 
 
+def _pg_locked_or_created() -> Any:
+    """PostgreSQL: the customer read and locked, or inserted when there is none, in one
+    statement (a data-modifying CTE), with whether it was inserted::
+
+        WITH found AS (SELECT … WHERE phone = :phone FOR NO KEY UPDATE),
+             created AS (INSERT INTO customers (phone, created_at) SELECT :phone, :at
+                         WHERE NOT EXISTS (SELECT id FROM found)
+                         ON CONFLICT DO NOTHING RETURNING …)
+        SELECT found.*, false AS created FROM found
+        UNION ALL SELECT created.*, true FROM created
+
+    No row when another transaction inserted the number meanwhile (the insert waited for
+    it to commit, then did nothing): the caller reads and locks it then."""
+    table = Customer.__table__
+    phone = bindparam("phone", type_=table.c.phone.type)
+    found = select(table).where(table.c.phone == phone).with_for_update(key_share=True).cte("found")
+    created = (
+        postgresql.insert(Customer)
+        .from_select(
+            ["phone", "created_at"],
+            select(phone, bindparam("at", type_=table.c.created_at.type)).where(
+                ~exists(select(found.c.id))
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(*table.c)
+        .cte("created")
+    )
+    either = union_all(
+        select(*found.c, false().label("created")), select(*created.c, true().label("created"))
+    )
+    return (
+        select(Customer, column("created", Boolean))
+        .from_statement(either)
+        .execution_options(populate_existing=True)
+    )
+
+
+_PG_LOCKED_OR_CREATED = _pg_locked_or_created()
+
+
 def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
     """The customer with this E.164 number, its row locked as :func:`lock` locks it,
     created if new; returns it and whether this transaction created it.
 
-    One statement for a known number (``SELECT … FOR NO KEY UPDATE``), two for a new one
-    (``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row this transaction inserted is its
-    own until commit). Two first messages of one new number at once: the second insert
-    waits for the first transaction, then finds the row and locks it.
+    On PostgreSQL one statement, known or new (:func:`_pg_locked_or_created`: a row this
+    transaction inserted is its own until commit). Elsewhere one statement for a known
+    number (``SELECT … FOR NO KEY UPDATE``), two for a new one (``INSERT … ON CONFLICT DO
+    NOTHING RETURNING``). Two first messages of one new number at once: the second insert
+    waits for the first transaction, then inserts nothing; the row is then read and locked.
     A customer created here has, within this transaction, no vehicles, orders or events
     that another transaction could have written: callers may skip reading them.
     """
-    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
-    if customer is not None:
-        return customer, False
-    created: Customer | None = session.scalar(
-        insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
-    )
-    if created is not None:
-        return created, True
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_PG_LOCKED_OR_CREATED, {"phone": phone, "at": at}).one_or_none()
+        if row is not None:
+            return row[0], bool(row[1])
+    else:
+        customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
+        if customer is not None:
+            return customer, False
+        created: Customer | None = session.scalar(
+            insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
+        )
+        if created is not None:
+            return created, True
     # another transaction created it meanwhile
     customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     assert customer is not None
