@@ -17,10 +17,12 @@ from sqlalchemy import (
     select,
     true,
     union_all,
+    update,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
@@ -191,10 +193,45 @@ def lock(session: Session, customer: Customer) -> Customer:
     return customer
 
 
-# A vehicle row of its own: the insert needs nothing the session holds unflushed (vehicles
-# are only ever added by these inserts), so it does not flush the session first; what is
-# pending (the message's timeline event) goes with the next flush, the new order's.
-_ADD_VEHICLE = insert(Vehicle).returning(Vehicle).execution_options(autoflush=False)
+# A vehicle row of its own, written by Core statements built once and loaded as the ORM
+# loads a query's rows (``from_statement``: no unit of work). They need nothing the session
+# holds unflushed (vehicles are only ever added here), so they do not flush the session
+# first: what is pending goes with the next flush.
+_VEHICLES = Vehicle.__table__
+_VEHICLE_VALUES = {
+    key: bindparam(key, type_=_VEHICLES.c[key].type)
+    for key in ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
+}
+
+
+def _vehicle_upsert(dialect: Any) -> Any:
+    """The vehicle added, or (a plate added meanwhile by another message) touched: either
+    way its row, in one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``."""
+    statement = dialect.insert(Vehicle).values(_VEHICLE_VALUES)
+    return (
+        select(Vehicle)
+        .from_statement(
+            statement.on_conflict_do_update(
+                index_elements=["customer_id", "plate_key"],
+                set_={"last_used_at": statement.excluded.last_used_at},
+            ).returning(*_VEHICLES.c)
+        )
+        .execution_options(autoflush=False, populate_existing=True)
+    )
+
+
+_ADD_VEHICLE = (
+    select(Vehicle)
+    .from_statement(insert(Vehicle).values(_VEHICLE_VALUES).returning(*_VEHICLES.c))
+    .execution_options(autoflush=False)
+)
+_PG_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(postgresql)
+_SQLITE_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(sqlite)
+_TOUCH_VEHICLE = (
+    update(Vehicle)
+    .where(_VEHICLES.c.id == bindparam("vehicle_id"))
+    .values(last_used_at=bindparam("last_used_at", type_=_VEHICLES.c.last_used_at.type))
+)
 
 
 def remember_vehicle(
@@ -213,42 +250,31 @@ def remember_vehicle(
     :func:`get_or_create_locked`), so it has no vehicle and nobody else can add one: the
     vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint.
     ``known``: the customer's vehicles, read in this transaction while its row is locked:
-    the plate is looked up there, not read again, and a plate not among them is added with
-    one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (read only if it lost a race)."""
+    the plate is looked up there, not read again; one found is touched with one
+    ``UPDATE``, one not found added with one ``INSERT … ON CONFLICT DO UPDATE RETURNING``
+    (touched instead if another message added it meanwhile)."""
     key = normalize_plate(plate)
+    values = {
+        "customer_id": customer.id,
+        "plate_key": key,
+        "plate_display": display_plate(plate),
+        "created_at": at,
+        "last_used_at": at,
+    }
     if known is not None:
         vehicle = next((v for v in known if v.plate_key == key), None)
-        if vehicle is None:
-            vehicle = session.scalar(
-                insert_or_nothing(
-                    session,
-                    Vehicle,
-                    customer_id=customer.id,
-                    plate_key=key,
-                    plate_display=display_plate(plate),
-                    created_at=at,
-                    last_used_at=at,
-                )
-                .returning(Vehicle)
-                .execution_options(autoflush=False)
-            ) or session.scalar(
-                select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
+        if vehicle is not None:
+            session.connection().execute(
+                _TOUCH_VEHICLE, {"vehicle_id": vehicle.id, "last_used_at": at}
             )
-            assert vehicle is not None
-        vehicle.last_used_at = at
-        return vehicle
+            set_committed_value(vehicle, "last_used_at", at)
+            return vehicle
+        on_postgresql = session.get_bind().dialect.name == "postgresql"
+        upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
+        touched: Vehicle = session.scalars(upsert, values).one()
+        return touched
     if new_customer:
-        added: Vehicle | None = session.scalar(
-            _ADD_VEHICLE,
-            {
-                "customer_id": customer.id,
-                "plate_key": key,
-                "plate_display": display_plate(plate),
-                "created_at": at,
-                "last_used_at": at,
-            },
-        )
-        assert added is not None
+        added: Vehicle = session.scalars(_ADD_VEHICLE, values).one()
         return added
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
