@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,9 @@ def normalize_phone(text: str, default_region: str = "FI") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Cached per process: every SMS of a driver without a chosen language asks it again, and
+# phonenumbers parses the number each time (the webhook parsed it already).
+@functools.lru_cache(maxsize=4096)
 def language_for_number(phone: str) -> str | None:
     """The language a number's country suggests, or None when it suggests nothing.
 
