@@ -110,10 +110,10 @@ def test_a_new_parking_holds_in_the_session_what_the_database_holds(
     for entity, model in ((started.order, Order), (payment, Payment)):
         state = inspect(entity)
         assert state.persistent and not state.unloaded and not state.modified
-        row = b.session.connection().execute(
-            select(model.__table__).where(model.__table__.c.id == entity.id)  # type: ignore[attr-defined]
-        )
-        assert {k: getattr(entity, k) for k in row.keys()} == dict(row.one()._mapping)
+        table = model.__table__  # type: ignore[attr-defined]
+        row = b.session.connection().execute(select(table).where(table.c.id == entity.id))
+        held = dict(row.one()._mapping)
+        assert {k: getattr(entity, k) for k in held} == held
     assert started.order.payments == [payment] and payment.order is started.order
     assert not b.session.new and not b.session.dirty
     b.commit()
