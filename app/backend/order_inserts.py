@@ -35,10 +35,27 @@ _ORDERS = Order.__table__.c
 _PAYMENTS = Payment.__table__.c
 _EVENTS = Event.__table__.c
 
-# Every column but the id (and the order's id, which the statement supplies).
-_ORDER_KEYS = tuple(c.key for c in Order.__table__.columns if c.key != "id")
-_PAYMENT_KEYS = tuple(c.key for c in Payment.__table__.columns if c.key not in ("id", "order_id"))
-_EVENT_KEYS = tuple(c.key for c in Event.__table__.columns if c.key not in ("id", "order_id"))
+# Columns a new parking, its first payment and its event always leave NULL: not in the
+# statements (the rows get the columns' NULL), and checked None on what is written. Fewer
+# parameters matter: psycopg caches its parsing of a query only up to 50 parameters
+# (psycopg/_queries.py, MAX_CACHED_STATEMENT_PARAMS), and parsed again it cost about a
+# tenth of an SMS park.
+_ORDER_UNSET = frozenset(
+    {"id", "ended_at", "unpaid_from", "client_key", "reminder_sent_at", "booking_ref",
+     "hold_expires_at", "start_reminder_sent_at"}
+)  # fmt: skip
+_PAYMENT_UNSET = frozenset(
+    {"id", "order_id", "provider_ref", "failure_reason", "paid_at", "checkout_ref", "save_card",
+     "refunded_at"}
+)  # fmt: skip
+_EVENT_UNSET = frozenset(
+    {"id", "order_id", "understood", "intent", "external_id", "actor", "case_id", "demand",
+     "demand_reason", "zone_code", "sign_code"}
+)  # fmt: skip
+# Every other column (the order's id is the statement's own).
+_ORDER_KEYS = tuple(c.key for c in Order.__table__.columns if c.key not in _ORDER_UNSET)
+_PAYMENT_KEYS = tuple(c.key for c in Payment.__table__.columns if c.key not in _PAYMENT_UNSET)
+_EVENT_KEYS = tuple(c.key for c in Event.__table__.columns if c.key not in _EVENT_UNSET)
 
 
 def _param(prefix: str, column: KeyedColumnElement[Any]) -> BindParameter[Any]:
@@ -84,10 +101,15 @@ _PG_WITH_PAYMENT = _pg_statement(with_payment=True)
 _PG_WITHOUT_PAYMENT = _pg_statement(with_payment=False)
 
 
-def _params(prefix: str, obj: object, keys: tuple[str, ...]) -> dict[str, Any]:
-    """The object's column values as bound parameters; every column must be set (a column
-    left unset would be expired once written, and read back with a query)."""
-    loaded = instance_state(obj).dict
+def _params(
+    prefix: str, loaded: dict[str, Any], keys: tuple[str, ...], unset: frozenset[str]
+) -> dict[str, Any]:
+    """The columns of an object (its ``__dict__``) or of a row as bound parameters. Every
+    column must be set (one left unset would be expired once written, and read back with
+    a query), those not written None."""
+    written = [k for k in unset if k not in ("id", "order_id") and loaded[k] is not None]
+    if written:
+        raise ValueError(f"a new parking's row has no value for {written}")
     return {prefix + key: loaded[key] for key in keys}
 
 
@@ -101,9 +123,10 @@ def insert_parking(
 
     The session must hold nothing added and unwritten that these rows refer to (the
     caller flushes first), since the unit of work does not see these inserts."""
-    params = _params("o_", order, _ORDER_KEYS) | {"e_" + k: v for k, v in started.items()}
+    params = _params("o_", instance_state(order).dict, _ORDER_KEYS, _ORDER_UNSET)
+    params |= _params("e_", started, _EVENT_KEYS, _EVENT_UNSET)
     if payment is not None:
-        params |= _params("p_", payment, _PAYMENT_KEYS)
+        params |= _params("p_", instance_state(payment).dict, _PAYMENT_KEYS, _PAYMENT_UNSET)
     connection = session.connection()
     if session.get_bind().dialect.name == "postgresql":
         statement = _PG_WITH_PAYMENT if payment is not None else _PG_WITHOUT_PAYMENT
