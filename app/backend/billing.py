@@ -105,6 +105,14 @@ def waive_pending(session: Session, kanava: Kanava, payment: Payment, *, now: da
     return _waive(session, kanava, payment.order, payment.amount_cents, now, payment=payment)
 
 
+def asked_by_link(order: Order, amount: int, kanava: Kanava) -> bool:
+    """Is the first payment of the new ``order`` (asking ``amount``, not 0) simply a pending
+    payment whose link the driver pays, as :func:`open_for_order` would open? Not when the
+    amount is below the provider's minimum nor when a saved card pays: those need the
+    order written first (:func:`open_for_order` decides them)."""
+    return not below_minimum(amount, order.currency) and not saved_card_pays(order, kanava)
+
+
 def open_for_order(
     session: Session, kanava: Kanava, order: Order, *, now: datetime
 ) -> Payment | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.domain.demand import ContactFacts, Demand, classify
@@ -48,22 +48,33 @@ def classify_sms(
     now: datetime,
     first_contact: bool = False,
     new_order: bool = False,
+    failed_before: bool | None = None,
 ) -> None:
     """Classify an inbound SMS (its intent, understood and order already set).
 
     What this message's transaction created has no past, so it is not read: with
     ``first_contact`` (the customer is new) no failed payment of theirs; with either flag
     (``new_order``: the inbound's order is new) no earlier reply about the order to repeat
-    and no earlier contact of it whose sign to inherit. Nothing read, nothing flushed: the
-    stamp goes out with the inbound event's next write.
+    and no earlier contact of it whose sign to inherit. ``failed_before``: whether a
+    payment of the customer's had failed within :data:`PAYMENT_FAILURE_WINDOW` before the
+    message was handled, read by the caller with its other reads
+    (:data:`FAILED_PAYMENT_LATELY`); only what this transaction failed is added to it, from
+    the session, without a read. Nothing flushed: the stamp goes out with the inbound
+    event's next write.
     """
     order_is_new = first_contact or new_order
+    if first_contact:
+        failed = False
+    elif failed_before is None:
+        failed = _after_failed_payment(session, customer.id, now)
+    else:
+        failed = failed_before or _failed_in_session(session, customer.id, now)
     facts = ContactFacts(
         intent=inbound.intent,
         understood=inbound.understood,
         to_person=to_person,
         repeats_reply=not order_is_new and _repeats_reply(session, inbound, customer, now),
-        after_failed_payment=not first_contact and _after_failed_payment(session, customer.id, now),
+        after_failed_payment=failed,
     )
     _stamp(
         session,
@@ -178,16 +189,46 @@ def _repeats_reply(session: Session, inbound: Event, customer: Customer, now: da
     return told is not None
 
 
-def _after_failed_payment(session: Session, customer_id: int, now: datetime) -> bool:
-    failed = session.scalar(
-        select(Payment.id)
-        .join(Order, Payment.order_id == Order.id)
-        .where(
-            Order.customer_id == customer_id,
-            Payment.status == PaymentStatus.FAILED,
-            Payment.updated_at >= now - PAYMENT_FAILURE_WINDOW,
-            Payment.updated_at <= now,
-        )
-        .limit(1)
+# Did a payment of the customer's fail within PAYMENT_FAILURE_WINDOW up to ``failed_until``
+# (``failed_since`` = ``failed_until`` - the window)? An EXISTS built once, for a caller
+# to read with its own reads (:func:`failed_payment_params`, ``classify_sms(failed_before=)``).
+FAILED_PAYMENT_LATELY = (
+    select(Payment.id)
+    .join(Order, Payment.order_id == Order.id)
+    .where(
+        Order.customer_id == bindparam("failed_customer_id"),
+        Payment.status == PaymentStatus.FAILED,
+        Payment.updated_at >= bindparam("failed_since", type_=Payment.updated_at.type),
+        Payment.updated_at <= bindparam("failed_until", type_=Payment.updated_at.type),
     )
-    return failed is not None
+    .exists()
+)
+
+
+def failed_payment_params(customer_id: int, now: datetime) -> dict[str, object]:
+    """The parameters of :data:`FAILED_PAYMENT_LATELY` for the customer at ``now``."""
+    return {
+        "failed_customer_id": customer_id,
+        "failed_since": now - PAYMENT_FAILURE_WINDOW,
+        "failed_until": now,
+    }
+
+
+def _after_failed_payment(session: Session, customer_id: int, now: datetime) -> bool:
+    return bool(
+        session.scalar(select(FAILED_PAYMENT_LATELY), failed_payment_params(customer_id, now))
+    )
+
+
+def _failed_in_session(session: Session, customer_id: int, now: datetime) -> bool:
+    """A payment of the customer's failed within the window that the session holds (one
+    this transaction failed, a saved card declined while handling the message, that a read
+    made before could not see)."""
+    since = now - PAYMENT_FAILURE_WINDOW
+    return any(
+        isinstance(held, Payment)
+        and held.status is PaymentStatus.FAILED
+        and since <= held.updated_at <= now
+        and held.order.customer_id == customer_id
+        for held in (*session.identity_map.values(), *session.new)
+    )

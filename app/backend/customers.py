@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    column,
+    exists,
+    false,
+    insert,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
@@ -34,6 +49,9 @@ def normalize_phone(text: str, default_region: str = "FI") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Cached per process: every SMS of a driver without a chosen language asks it again, and
+# phonenumbers parses the number each time (the webhook parsed it already).
+@functools.lru_cache(maxsize=4096)
 def language_for_number(phone: str) -> str | None:
     """The language a number's country suggests, or None when it suggests nothing.
 
@@ -94,25 +112,72 @@ _LOCKED_BY_PHONE = (
 )
 
 
+def _pg_locked_or_created() -> Any:
+    """PostgreSQL: the customer read and locked, or inserted when there is none, in one
+    statement (a data-modifying CTE), with whether it was inserted::
+
+        WITH found AS (SELECT … WHERE phone = :phone FOR NO KEY UPDATE),
+             created AS (INSERT INTO customers (phone, created_at) SELECT :phone, :at
+                         WHERE NOT EXISTS (SELECT id FROM found)
+                         ON CONFLICT DO NOTHING RETURNING …)
+        SELECT found.*, false AS created FROM found
+        UNION ALL SELECT created.*, true FROM created
+
+    No row when another transaction inserted the number meanwhile (the insert waited for
+    it to commit, then did nothing): the caller reads and locks it then."""
+    table = Customer.__table__
+    phone = bindparam("phone", type_=table.c.phone.type)
+    found = select(table).where(table.c.phone == phone).with_for_update(key_share=True).cte("found")
+    created = (
+        postgresql.insert(Customer)
+        .from_select(
+            ["phone", "created_at"],
+            select(phone, bindparam("at", type_=table.c.created_at.type)).where(
+                ~exists(select(found.c.id))
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(*table.c)
+        .cte("created")
+    )
+    either = union_all(
+        select(*found.c, false().label("created")), select(*created.c, true().label("created"))
+    )
+    return (
+        select(Customer, column("created", Boolean))
+        .from_statement(either)
+        .execution_options(populate_existing=True)
+    )
+
+
+_PG_LOCKED_OR_CREATED = _pg_locked_or_created()
+
+
 def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
     """The customer with this E.164 number, its row locked as :func:`lock` locks it,
     created if new; returns it and whether this transaction created it.
 
-    One statement for a known number (``SELECT … FOR NO KEY UPDATE``), two for a new one
-    (``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row this transaction inserted is its
-    own until commit). Two first messages of one new number at once: the second insert
-    waits for the first transaction, then finds the row and locks it.
+    On PostgreSQL one statement, known or new (:func:`_pg_locked_or_created`: a row this
+    transaction inserted is its own until commit). Elsewhere one statement for a known
+    number (``SELECT … FOR NO KEY UPDATE``), two for a new one (``INSERT … ON CONFLICT DO
+    NOTHING RETURNING``). Two first messages of one new number at once: the second insert
+    waits for the first transaction, then inserts nothing; the row is then read and locked.
     A customer created here has, within this transaction, no vehicles, orders or events
     that another transaction could have written: callers may skip reading them.
     """
-    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
-    if customer is not None:
-        return customer, False
-    created: Customer | None = session.scalar(
-        insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
-    )
-    if created is not None:
-        return created, True
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_PG_LOCKED_OR_CREATED, {"phone": phone, "at": at}).one_or_none()
+        if row is not None:
+            return row[0], bool(row[1])
+    else:
+        customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
+        if customer is not None:
+            return customer, False
+        created: Customer | None = session.scalar(
+            insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
+        )
+        if created is not None:
+            return created, True
     # another transaction created it meanwhile
     customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     assert customer is not None
@@ -132,10 +197,45 @@ def lock(session: Session, customer: Customer) -> Customer:
     return customer
 
 
-# A vehicle row of its own: the insert needs nothing the session holds unflushed (vehicles
-# are only ever added by these inserts), so it does not flush the session first; what is
-# pending (the message's timeline event) goes with the next flush, the new order's.
-_ADD_VEHICLE = insert(Vehicle).returning(Vehicle).execution_options(autoflush=False)
+# A vehicle row of its own, written by Core statements built once and loaded as the ORM
+# loads a query's rows (``from_statement``: no unit of work). They need nothing the session
+# holds unflushed (vehicles are only ever added here), so they do not flush the session
+# first: what is pending goes with the next flush.
+_VEHICLES = Vehicle.__table__
+_VEHICLE_VALUES = {
+    key: bindparam(key, type_=_VEHICLES.c[key].type)
+    for key in ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
+}
+
+
+def _vehicle_upsert(dialect: Any) -> Any:
+    """The vehicle added, or (a plate added meanwhile by another message) touched: either
+    way its row, in one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``."""
+    statement = dialect.insert(Vehicle).values(_VEHICLE_VALUES)
+    return (
+        select(Vehicle)
+        .from_statement(
+            statement.on_conflict_do_update(
+                index_elements=["customer_id", "plate_key"],
+                set_={"last_used_at": statement.excluded.last_used_at},
+            ).returning(*_VEHICLES.c)
+        )
+        .execution_options(autoflush=False, populate_existing=True)
+    )
+
+
+_ADD_VEHICLE = (
+    select(Vehicle)
+    .from_statement(insert(Vehicle).values(_VEHICLE_VALUES).returning(*_VEHICLES.c))
+    .execution_options(autoflush=False)
+)
+_PG_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(postgresql)
+_SQLITE_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(sqlite)
+_TOUCH_VEHICLE = (
+    update(Vehicle)
+    .where(_VEHICLES.c.id == bindparam("vehicle_id"))
+    .values(last_used_at=bindparam("last_used_at", type_=_VEHICLES.c.last_used_at.type))
+)
 
 
 def remember_vehicle(
@@ -154,42 +254,31 @@ def remember_vehicle(
     :func:`get_or_create_locked`), so it has no vehicle and nobody else can add one: the
     vehicle is simply added, in one ``INSERT … RETURNING``, without a read or a savepoint.
     ``known``: the customer's vehicles, read in this transaction while its row is locked:
-    the plate is looked up there, not read again, and a plate not among them is added with
-    one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (read only if it lost a race)."""
+    the plate is looked up there, not read again; one found is touched with one
+    ``UPDATE``, one not found added with one ``INSERT … ON CONFLICT DO UPDATE RETURNING``
+    (touched instead if another message added it meanwhile)."""
     key = normalize_plate(plate)
+    values = {
+        "customer_id": customer.id,
+        "plate_key": key,
+        "plate_display": display_plate(plate),
+        "created_at": at,
+        "last_used_at": at,
+    }
     if known is not None:
         vehicle = next((v for v in known if v.plate_key == key), None)
-        if vehicle is None:
-            vehicle = session.scalar(
-                insert_or_nothing(
-                    session,
-                    Vehicle,
-                    customer_id=customer.id,
-                    plate_key=key,
-                    plate_display=display_plate(plate),
-                    created_at=at,
-                    last_used_at=at,
-                )
-                .returning(Vehicle)
-                .execution_options(autoflush=False)
-            ) or session.scalar(
-                select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
+        if vehicle is not None:
+            session.connection().execute(
+                _TOUCH_VEHICLE, {"vehicle_id": vehicle.id, "last_used_at": at}
             )
-            assert vehicle is not None
-        vehicle.last_used_at = at
-        return vehicle
+            set_committed_value(vehicle, "last_used_at", at)
+            return vehicle
+        on_postgresql = session.get_bind().dialect.name == "postgresql"
+        upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
+        touched: Vehicle = session.scalars(upsert, values).one()
+        return touched
     if new_customer:
-        added: Vehicle | None = session.scalar(
-            _ADD_VEHICLE,
-            {
-                "customer_id": customer.id,
-                "plate_key": key,
-                "plate_display": display_plate(plate),
-                "created_at": at,
-                "last_used_at": at,
-            },
-        )
-        assert added is not None
+        added: Vehicle = session.scalars(_ADD_VEHICLE, values).one()
         return added
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)

@@ -227,19 +227,35 @@ def saved_card_pays(order: Order, kanava: Kanava) -> bool:
     return made_from_own_phone(order) and has_saved_card(order.customer, kanava)
 
 
-def new_payment(
-    session: Session, kanava: Kanava, order: Order, amount: int, now: datetime
-) -> Payment:
-    payment = Payment(
-        order=order,
+def pending_payment(kanava: Kanava, order: Order, amount: int, now: datetime) -> Payment:
+    """A new pending payment of ``amount`` for ``order``, not yet in any session, with
+    every column but its id and ``order_id`` set (a writer that inserts it with Core,
+    :mod:`app.backend.order_inserts`, reads them all); not linked to the order."""
+    return Payment(
         provider=kanava.payments.name,
+        provider_ref=None,
         status=PaymentStatus.PENDING,
         amount_cents=amount,
+        captured_cents=0,
+        refunded_cents=0,
         currency=order.currency,
         token=new_token(),
+        failure_reason=None,
+        paid_at=None,
+        checkout_ref=None,
+        save_card=None,
+        refunded_at=None,
         created_at=now,
         updated_at=now,
     )
+
+
+def new_payment(
+    session: Session, kanava: Kanava, order: Order, amount: int, now: datetime
+) -> Payment:
+    """A new pending payment of ``amount`` for the written ``order``, added and flushed."""
+    payment = pending_payment(kanava, order, amount, now)
+    payment.order = order
     session.add(payment)
     session.flush()
     return payment

@@ -14,8 +14,9 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.backend import billing, ledger, provider_payments, refunds, timeline
+from app.backend import billing, ledger, order_inserts, provider_payments, refunds, timeline
 from app.backend.zones import tariff_of
 from app.domain.inputs import looks_like_token
 from app.domain.plates import display_plate, normalize_plate
@@ -421,6 +422,56 @@ def in_good_standing(found: Iterable[_Found]) -> bool:
     )
 
 
+def _new_parking(
+    kanava: Kanava,
+    customer: Customer | None,
+    vehicle: Vehicle | None,
+    plate: str,
+    key: str,
+    zone: Zone,
+    minutes: int | None,
+    end: datetime | None,
+    amount: int,
+    channel: Channel,
+    now: datetime,
+    language: str,
+) -> Order:
+    """A new parking awaiting its payment, not yet written, with every column but its id
+    set (:func:`order_inserts.insert_parking` writes them all and reads none back)."""
+    order = Order(
+        kind=OrderKind.PARKING,
+        status=OrderStatus.AWAITING_PAYMENT,
+        channel=channel,
+        customer_id=customer.id if customer is not None else None,
+        vehicle_id=vehicle.id if vehicle else None,
+        zone_id=zone.id,
+        plate_key=key,
+        plate_display=display_plate(plate),
+        starts_at=now,
+        ends_at=end,
+        open_ended=minutes is None,
+        ended_at=None,
+        payment_due_at=now + timedelta(minutes=kanava.settings.payment_grace_minutes),
+        unpaid_from=None,
+        grace_withheld=False,
+        manage_token=ledger.new_token(),
+        client_key=None,
+        amount_cents=amount,
+        currency=kanava.settings.currency,
+        language=language,
+        reminder_sent_at=None,
+        booking_ref=None,
+        hold_expires_at=None,
+        start_reminder_sent_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    # Linked as if loaded: no history, so nothing to cascade or write for them.
+    set_committed_value(order, "zone", zone)
+    set_committed_value(order, "customer", customer)
+    return order
+
+
 def start_parking(
     session: Session,
     kanava: Kanava,
@@ -477,61 +528,54 @@ def start_parking(
         replaced.append(existing)
 
     end, amount = quote(zone, now, minutes, kanava)
-    grace = timedelta(minutes=kanava.settings.payment_grace_minutes)
-    order = Order(
-        kind=OrderKind.PARKING,
-        status=OrderStatus.AWAITING_PAYMENT,
-        channel=channel,
-        customer=customer,
-        vehicle_id=vehicle.id if vehicle else None,
-        zone=zone,
-        plate_key=key,
-        plate_display=display_plate(plate),
-        starts_at=now,
-        ends_at=end,
-        open_ended=minutes is None,
-        payment_due_at=now + grace,
-        amount_cents=amount,
-        currency=kanava.settings.currency,
-        language=language,
-        manage_token=ledger.new_token(),
-        # Left a parking unpaid lately: valid only once paid (kept only while it waits
-        # for its payment, below).
-        grace_withheld=not standing,
-        created_at=now,
-        updated_at=now,
+    if session.new:
+        # Written before the new rows: they may refer to it (a customer or a vehicle just
+        # added) or it happened first (the events of a moved car's parking ended above),
+        # and the timeline is ordered by id.
+        session.flush()
+    order = _new_parking(
+        kanava, customer, vehicle, plate, key, zone, minutes, end, amount, channel, now, language
     )
-    # Not flushed yet: the order, its event and its payment are inserted by one flush
-    # (the payment's, or the last one below), together with what the caller has pending.
-    session.add(order)
-    timeline.record(
-        session,
-        at=now,
-        channel=channel,
-        kind=EventKind.ORDER,
-        customer=customer,
-        order=order,
-        body=f"parking started: {order.plate_display} in {zone.code}",
-        data={
-            "action": "started",
-            "plate": order.plate_display,
-            "zone": zone.code,
-            "minutes": minutes,
-            "ends_at": end.isoformat() if end else None,
-            "amount_cents": amount,
-            "currency": order.currency,
-        },
-    )
+    # Left a parking unpaid lately: valid only once paid (kept only while it waits for
+    # its payment, below).
+    order.grace_withheld = not standing
+    to_collect = ledger.amount_to_collect(order, kanava)
     payment: Payment | None = None
-    if ledger.amount_to_collect(order, kanava) == 0:
+    if to_collect == 0:
         # Free time only (outside paid hours for the whole stay): nothing to pay.
         order.status = OrderStatus.ACTIVE
         order.payment_due_at = None
-    else:
-        payment = billing.open_for_order(session, kanava, order, now=now)
-    if order.status is not OrderStatus.AWAITING_PAYMENT:
         order.grace_withheld = False
-    session.flush()  # the callers use the order's id
+    elif billing.asked_by_link(order, to_collect, kanava):
+        payment = ledger.pending_payment(kanava, order, to_collect, now)
+    # The order, its payment and its event in one statement (Core: no unit of work).
+    order_inserts.insert_parking(
+        session,
+        order,
+        payment=payment,
+        started=timeline.event_row(
+            at=now,
+            channel=channel,
+            kind=EventKind.ORDER,
+            customer_id=customer.id if customer is not None else None,
+            body=f"parking started: {order.plate_display} in {zone.code}",
+            data={
+                "action": "started",
+                "plate": order.plate_display,
+                "zone": zone.code,
+                "minutes": minutes,
+                "ends_at": end.isoformat() if end else None,
+                "amount_cents": amount,
+                "currency": order.currency,
+            },
+        ),
+    )
+    if to_collect and payment is None:
+        # Below the provider's minimum, or a saved card pays: billing decides, on the
+        # written order (the unit of work writes what it changes).
+        payment = billing.open_for_order(session, kanava, order, now=now)
+        if order.status is not OrderStatus.AWAITING_PAYMENT:
+            order.grace_withheld = False
     return ParkingStarted(order=order, payment=payment, replaced=replaced)
 
 

@@ -50,6 +50,38 @@ def record(
     return event
 
 
+def event_row(
+    *,
+    at: datetime,
+    channel: Channel,
+    kind: EventKind,
+    body: str = "",
+    customer_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one timeline event (all but ``id`` and ``order_id``), for a writer
+    that inserts it with Core in the statement that writes its order
+    (:mod:`app.backend.order_inserts`) instead of adding it to the session with
+    :func:`record`. What :func:`record` leaves unset is None here too."""
+    return {
+        "created_at": at,
+        "customer_id": customer_id,
+        "channel": channel,
+        "kind": kind,
+        "body": body,
+        "understood": None,
+        "intent": None,
+        "external_id": None,
+        "actor": None,
+        "data": data,
+        "case_id": None,
+        "demand": None,
+        "demand_reason": None,
+        "zone_code": None,
+        "sign_code": None,
+    }
+
+
 def for_customer(session: Session, customer_id: int, limit: int = 200) -> list[Event]:
     """The customer's events, newest first."""
     return list(

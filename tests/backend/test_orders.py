@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.backend import ledger, orders, provider_payments
 from app.kernel.payments import PaymentInfo
@@ -95,6 +95,47 @@ def test_a_parking_starts_awaiting_its_payment_and_counts_for_the_grace(
     assert orders.is_valid(order, b.clock() + grace - timedelta(seconds=1), grace)
     assert not orders.is_valid(order, b.clock() + grace, grace)
     assert order_events(b, order) == ["started"]
+
+
+def test_a_new_parking_holds_in_the_session_what_the_database_holds(
+    backend_at: Backend,
+) -> None:
+    # start_parking writes the order and its payment with Core and puts them in the
+    # session as if loaded: every column must be there (none read back later) and equal
+    # to the row, and nothing left for the unit of work to write.
+    b = backend_at
+    started = start(b)
+    payment = started.payment
+    assert payment is not None
+    for entity, model in ((started.order, Order), (payment, Payment)):
+        state = inspect(entity)
+        assert state.persistent and not state.unloaded and not state.modified
+        table = model.__table__  # type: ignore[attr-defined]
+        row = b.session.connection().execute(select(table).where(table.c.id == entity.id))
+        held = dict(row.one()._mapping)
+        assert {k: getattr(entity, k) for k in held} == held
+    assert started.order.payments == [payment] and payment.order is started.order
+    assert not b.session.new and not b.session.dirty
+    b.commit()
+    assert order_events(b, started.order) == ["started"]
+
+
+def test_a_moved_car_ends_its_parking_before_the_new_one_starts_in_the_timeline(
+    backend_at: Backend,
+) -> None:
+    b = backend_at
+    first = start(b)
+    b.clock.advance(minutes=20)
+    moved = start(b, zone="102")
+    b.commit()
+    events = b.session.scalars(
+        select(Event).where(Event.kind.in_((EventKind.ORDER,))).order_by(Event.id)
+    )
+    assert [(e.order_id, (e.data or {}).get("action")) for e in events] == [
+        (first.order.id, "started"),
+        (first.order.id, "moved"),
+        (moved.order.id, "started"),
+    ]
 
 
 def test_paying_activates_the_parking_for_its_whole_time(backend_at: Backend) -> None:

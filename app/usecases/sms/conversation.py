@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.backend import customers, ledger, orders, receipts, zones
+from app.backend import contacts, customers, ledger, orders, receipts, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
@@ -142,7 +142,9 @@ def _converse(
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
     # A new customer has no earlier messages: nothing to read.
-    earlier = _Earlier(False, 0) if new_customer else _earlier_messages(session, customer, now)
+    earlier = (
+        _Earlier(False, 0, False) if new_customer else _earlier_messages(session, customer, now)
+    )
     data = {"repeat": True} if earlier.repeat else None
     if extra:
         data = {**(data or {}), **extra}
@@ -160,6 +162,7 @@ def _converse(
     reply_text = _answer(
         session, kanava, customer, new_customer, inbound, parsed, lang, known, body, now,
         reply_by_outbox, to_number, received=earlier.received + 1,
+        failed_before=earlier.failed_payment,
     )  # fmt: skip
     records.write_outcome(
         session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
@@ -182,9 +185,11 @@ def _answer(
     to_number: str | None,
     *,
     received: int,
+    failed_before: bool,
 ) -> str:
     """Handle the claimed message: its reply text; ``inbound`` gets what was found.
-    ``received``: the number's inbound SMS within the reply cap's window, this one too."""
+    ``received``: the number's inbound SMS within the reply cap's window, this one too;
+    ``failed_before``: a payment of the number's failed lately (read before handling)."""
     if customer.opted_out and parsed.intent not in (Intent.OPT_IN, Intent.OPT_OUT):
         inbound.understood = parsed.intent is not Intent.UNKNOWN
         inbound.data = {**(inbound.data or {}), "suppressed": "opted_out"}
@@ -205,7 +210,7 @@ def _answer(
     handover = support.route(
         session, kanava, customer=customer, inbound=inbound, parsed=parsed, lang=lang,
         understood=reply.understood, known_zones=known, to_number=to_number, now=now,
-        first_contact=new_customer, new_order=reply.new_order,
+        first_contact=new_customer, new_order=reply.new_order, failed_before=failed_before,
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
@@ -224,6 +229,9 @@ class _Earlier(NamedTuple):
     repeat: bool
     # The number's inbound SMS within the reply cap's window (reply_cap.WINDOW).
     received: int
+    # A payment of the number's failed lately (contacts.FAILED_PAYMENT_LATELY): read here
+    # with the rest instead of once more when the message is classified.
+    failed_payment: bool
 
 
 _EARLIER = select(
@@ -245,6 +253,7 @@ _EARLIER = select(
         Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
     )
     .scalar_subquery(),
+    contacts.FAILED_PAYMENT_LATELY,
 )
 
 
@@ -256,9 +265,12 @@ def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _E
         "customer_id": customer.id,
         "repeat_since": now - REPEAT_WINDOW,
         "cap_since": now - reply_cap.WINDOW,
+        **contacts.failed_payment_params(customer.id, now),
     }
-    last_understood, received = session.connection().execute(_EARLIER, params).one()
-    return _Earlier(repeat=last_understood is False, received=int(received or 0))
+    last_understood, received, failed = session.connection().execute(_EARLIER, params).one()
+    return _Earlier(
+        repeat=last_understood is False, received=int(received or 0), failed_payment=bool(failed)
+    )
 
 
 class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
@@ -306,7 +318,10 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         self.customer.pending = question
 
     def _clear(self) -> None:
-        self.customer.pending = None
+        # Set only when there is a question: setting None over None still marks the
+        # customer modified, and the commit then runs a flush that writes nothing.
+        if self.customer.pending is not None:
+            self.customer.pending = None
 
     def _reply(self, text: str, *, understood: bool = True, order: Order | None = None) -> Reply:
         return Reply(text=text, understood=understood, intent=self.parsed.intent.value, order=order)

@@ -53,11 +53,13 @@ def route(
     now: datetime,
     first_contact: bool = False,
     new_order: bool = False,
+    failed_before: bool | None = None,
 ) -> Handover | None:
     """Hand the message to a person when it is for one (:func:`hand_over`), then count it
     (:func:`count_contact`). Returns the hand-over, whose text replaces the reply.
     ``first_contact``: the customer was created by this message (nothing of theirs to read);
-    ``new_order``: so was the inbound's order (:func:`app.backend.contacts.classify_sms`)."""
+    ``new_order``: so was the inbound's order; ``failed_before``: a payment of the customer's
+    failed lately, read before (:func:`app.backend.contacts.classify_sms`)."""
     handover = hand_over(
         session,
         kanava,
@@ -82,6 +84,7 @@ def route(
         now=now,
         first_contact=first_contact,
         new_order=new_order,
+        failed_before=failed_before,
     )
     return handover
 
@@ -159,6 +162,7 @@ def count_contact(
     now: datetime,
     first_contact: bool = False,
     new_order: bool = False,
+    failed_before: bool | None = None,
 ) -> None:
     """Classify the inbound SMS. A message that joined a case is a message to a person,
     except the one whose misunderstanding opened it (failure: not understood)."""
@@ -175,4 +179,5 @@ def count_contact(
         now=now,
         first_contact=first_contact,
         new_order=new_order,
+        failed_before=failed_before,
     )
