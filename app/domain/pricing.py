@@ -33,7 +33,7 @@ Pricing rules (see :func:`price`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -79,6 +79,7 @@ PaidHours = Mapping[int, tuple[Window, ...]]
 MoneyInput = str | int | float | Decimal
 
 _MINUTE = timedelta(minutes=1)
+_MICROSECOND = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Weekday abbreviations as each language writes them on signs and in the panel; the
@@ -572,12 +573,20 @@ def _paid_intervals(
     tariff: Tariff, lo: datetime, hi: datetime, tz: tzinfo
 ) -> list[tuple[datetime, datetime]]:
     """Paid time within ``[lo, hi)`` (UTC) as sorted, disjoint, non-touching intervals."""
-    merged: list[tuple[datetime, datetime]] = []
+    return list(_iter_paid_intervals(tariff, lo, hi, tz))
+
+
+def _iter_paid_intervals(
+    tariff: Tariff, lo: datetime, hi: datetime, tz: tzinfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """:func:`_paid_intervals` one at a time, each as soon as it is known (the next one
+    starts later), so that a caller who needs only the first few stops early."""
     hours = tariff.paid_hours
     if not hours or lo >= hi:
-        return merged
+        return
     day = _local_date(lo, tz) - _DAY
     last = _local_date(hi, tz)
+    pending: tuple[datetime, datetime] | None = None
     while day <= last:
         windows = hours.get(day.weekday())
         if windows:
@@ -590,13 +599,17 @@ def _paid_intervals(
                     continue
                 # Dates come in order and each date's intervals are in order (see
                 # _windows_utc), so merging needs no sort.
-                if merged and a <= merged[-1][1]:
-                    if b > merged[-1][1]:
-                        merged[-1] = (merged[-1][0], b)
+                if pending is None:
+                    pending = (a, b)
+                elif a <= pending[1]:
+                    if b > pending[1]:
+                        pending = (pending[0], b)
                 else:
-                    merged.append((a, b))
+                    yield pending
+                    pending = (a, b)
         day += _DAY
-    return merged
+    if pending is not None:
+        yield pending
 
 
 def _ceil_minutes(delta: timedelta) -> int:
@@ -748,7 +761,8 @@ def paid_minutes(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> 
 def is_paid_time(tariff: Tariff, at: datetime, tz: tzinfo) -> bool:
     """Whether the instant ``at`` (aware) falls inside a paid window (half-open)."""
     at_utc = _utc(at, "at")
-    return bool(_paid_intervals(tariff, at_utc, at_utc + timedelta(microseconds=1), tz))
+    paid = _iter_paid_intervals(tariff, at_utc, at_utc + _MICROSECOND, tz)
+    return next(paid, None) is not None
 
 
 def next_paid_change(
@@ -762,7 +776,7 @@ def next_paid_change(
     """
     at_utc = _utc(at, "at")
     horizon = at_utc + timedelta(days=horizon_days)
-    for start, end in _paid_intervals(tariff, at_utc, horizon, tz):
+    for start, end in _iter_paid_intervals(tariff, at_utc, horizon, tz):
         if start > at_utc:
             return start
         if end < horizon:

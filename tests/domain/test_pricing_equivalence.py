@@ -101,7 +101,10 @@ def assert_same_as_legacy(tariff: Tariff, start: datetime, end: datetime, tz: tz
     assert pricing.capped_end(tariff, start, end) == legacy.capped_end(tariff, start, end)
     for at in (start, end):
         assert pricing.is_paid_time(tariff, at, tz) == legacy.is_paid_time(tariff, at, tz)
-        assert pricing.next_paid_change(tariff, at, tz) == legacy.next_paid_change(tariff, at, tz)
+        for days in (1, 8):
+            assert pricing.next_paid_change(
+                tariff, at, tz, horizon_days=days
+            ) == legacy.next_paid_change(tariff, at, tz, horizon_days=days)
 
 
 @given(tariffs, instants(), durations, st.sampled_from(ZONES))
