@@ -33,11 +33,11 @@ Pricing rules (see :func:`price`):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from types import MappingProxyType
 
@@ -79,6 +79,7 @@ PaidHours = Mapping[int, tuple[Window, ...]]
 MoneyInput = str | int | float | Decimal
 
 _MINUTE = timedelta(minutes=1)
+_MICROSECOND = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Weekday abbreviations as each language writes them on signs and in the panel; the
@@ -498,6 +499,16 @@ class Tariff:
 
 
 # --------------------------------------------------------------------- time math
+#
+# The price of one parking walks its local dates and, per date, the UTC instants of its
+# paid windows and of its midnight. Those instants depend only on (date, wall time, zone),
+# never on the parking or the tariff, so they are cached per process (bounded, least
+# recently used): every parking of a day asks for the same few instants, and resolving one
+# through zoneinfo costs more than the rest of the price together (issue 13). A tariff's
+# windows are part of the key of the per-date cache, so an edited tariff simply misses it.
+
+_CACHE_SIZE = 4096
+_MIDNIGHT = time(0)
 
 
 def _utc(dt: datetime, name: str) -> datetime:
@@ -513,15 +524,17 @@ def _interval(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start_utc, end_utc
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def _wall_to_utc(day: date, clock: time, tz: tzinfo) -> datetime:
     """The first instant at which the local clock in ``tz`` shows ``clock`` on ``day``.
 
     :data:`END_OF_DAY` means the next day's 00:00. An ambiguous wall time (DST fold)
     gives its first occurrence; a non-existent one (DST gap) gives the instant of the
-    jump, i.e. the first instant whose wall time is later.
+    jump, i.e. the first instant whose wall time is later. Cached per process (the
+    answer depends on nothing else).
     """
     if clock == END_OF_DAY:
-        day, clock = day + _DAY, time(0)
+        day, clock = day + _DAY, _MIDNIGHT
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=tz).astimezone(UTC)  # fold=0: first occurrence
     if first.astimezone(tz).replace(tzinfo=None) == naive:
@@ -539,6 +552,19 @@ def _wall_to_utc(day: date, clock: time, tz: tzinfo) -> datetime:
     return low + timedelta(seconds=hi)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
+def _windows_utc(
+    windows: tuple[Window, ...], day: date, tz: tzinfo
+) -> tuple[tuple[datetime, datetime], ...]:
+    """``windows`` on local date ``day`` as UTC intervals, in order, empty ones dropped.
+
+    In order because :func:`_wall_to_utc` never decreases as the wall time grows on one
+    date, and a date's windows end by the first instant of the next date.
+    """
+    intervals = ((_wall_to_utc(day, a, tz), _wall_to_utc(day, b, tz)) for a, b in windows)
+    return tuple((start, end) for start, end in intervals if start < end)
+
+
 def _local_date(instant: datetime, tz: tzinfo) -> date:
     return instant.astimezone(tz).date()
 
@@ -547,28 +573,43 @@ def _paid_intervals(
     tariff: Tariff, lo: datetime, hi: datetime, tz: tzinfo
 ) -> list[tuple[datetime, datetime]]:
     """Paid time within ``[lo, hi)`` (UTC) as sorted, disjoint, non-touching intervals."""
-    pieces: list[tuple[datetime, datetime]] = []
+    return list(_iter_paid_intervals(tariff, lo, hi, tz))
+
+
+def _iter_paid_intervals(
+    tariff: Tariff, lo: datetime, hi: datetime, tz: tzinfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """:func:`_paid_intervals` one at a time, each as soon as it is known (the next one
+    starts later), so that a caller who needs only the first few stops early."""
     hours = tariff.paid_hours
     if not hours or lo >= hi:
-        return pieces
+        return
     day = _local_date(lo, tz) - _DAY
     last = _local_date(hi, tz)
+    pending: tuple[datetime, datetime] | None = None
     while day <= last:
-        for a, b in hours.get(day.weekday(), ()):
-            start = max(_wall_to_utc(day, a, tz), lo)
-            end = min(_wall_to_utc(day, b, tz), hi)
-            if start < end:
-                pieces.append((start, end))
+        windows = hours.get(day.weekday())
+        if windows:
+            for a, b in _windows_utc(windows, day, tz):
+                if a < lo:
+                    a = lo
+                if b > hi:
+                    b = hi
+                if a >= b:
+                    continue
+                # Dates come in order and each date's intervals are in order (see
+                # _windows_utc), so merging needs no sort.
+                if pending is None:
+                    pending = (a, b)
+                elif a <= pending[1]:
+                    if b > pending[1]:
+                        pending = (pending[0], b)
+                else:
+                    yield pending
+                    pending = (a, b)
         day += _DAY
-    pieces.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in pieces:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
+    if pending is not None:
+        yield pending
 
 
 def _ceil_minutes(delta: timedelta) -> int:
@@ -619,16 +660,15 @@ def _paid_minutes_by_day(
     tariff: Tariff, start: datetime, end: datetime, tz: tzinfo
 ) -> list[tuple[date, int]]:
     start, end = _interval(start, end)
-    limited = capped_end(tariff, start, end)
-    assert limited is not None
-    end = limited
+    if tariff.max_minutes is not None:
+        end = min(end, start + timedelta(minutes=tariff.max_minutes))
     intervals = _paid_intervals(tariff, start, end, tz)
     if not intervals:
         return []
     # Paid minute indices as merged half-open ranges [k0, k1).
     ranges: list[list[int]] = []
     for a, b in intervals:
-        k0, k1 = (a - start) // _MINUTE, _ceil_minutes(b - start)
+        k0, k1 = (a - start) // _MINUTE, -(-(b - start) // _MINUTE)
         if ranges and k0 <= ranges[-1][1]:
             ranges[-1][1] = max(ranges[-1][1], k1)
         else:
@@ -639,13 +679,14 @@ def _paid_minutes_by_day(
     day = _local_date(start, tz)
     lo = 0
     index = 0
+    count_ranges = len(ranges)
     total_minutes = _ceil_minutes(end - start)
-    while index < len(ranges):
+    while index < count_ranges:
         next_day = day + _DAY
-        midnight = _wall_to_utc(next_day, time(0), tz)
-        hi = max(lo, min(total_minutes, _ceil_minutes(midnight - start)))
+        midnight = _wall_to_utc(next_day, _MIDNIGHT, tz)
+        hi = max(lo, min(total_minutes, -(-(midnight - start) // _MINUTE)))
         count = 0
-        while index < len(ranges):
+        while index < count_ranges:
             k0, k1 = ranges[index]
             count += max(0, min(k1, hi) - max(k0, lo))
             if k1 > hi:
@@ -657,6 +698,15 @@ def _paid_minutes_by_day(
     return result
 
 
+# Amounts are added up exactly in sixtieths of a cent (a paid minute costs
+# ``rate_per_hour_cents`` of them), in integers: the same exact sums as fractions of a
+# cent, without the cost of Fraction arithmetic.
+
+
+def _ceil_sixtieths(amount: int) -> int:
+    return -(-amount // 60)
+
+
 def price_breakdown(
     tariff: Tariff, start: datetime, end: datetime, tz: tzinfo
 ) -> tuple[DayCharge, ...]:
@@ -665,21 +715,18 @@ def price_breakdown(
     Same rules and errors as :func:`price`; ``price == sum(c.cents for c in ...)``.
     """
     rate, cap = tariff.rate_per_hour_cents, tariff.daily_cap_cents
+    cap_sixtieths = None if cap is None else cap * 60
     charges: list[DayCharge] = []
-    exact_total = Fraction(0)
+    exact_total = 0
     charged = 0
     for day, minutes in _paid_minutes_by_day(tariff, start, end, tz):
-        uncapped = Fraction(minutes * rate, 60)
-        exact = uncapped if cap is None else min(uncapped, Fraction(cap))
+        uncapped = minutes * rate
+        exact = uncapped if cap_sixtieths is None else min(uncapped, cap_sixtieths)
         exact_total += exact
-        share = _ceil_cents(exact_total) - charged
+        share = _ceil_sixtieths(exact_total) - charged
         charged += share
-        charges.append(DayCharge(day, minutes, _ceil_cents(uncapped), share, exact < uncapped))
+        charges.append(DayCharge(day, minutes, _ceil_sixtieths(uncapped), share, exact < uncapped))
     return tuple(charges)
-
-
-def _ceil_cents(amount: Fraction) -> int:
-    return -(-amount // 1)
 
 
 def price(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> int:
@@ -694,7 +741,13 @@ def price(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> int:
     proportional to the number of days, not minutes. Raises :class:`ValueError` for
     naive datetimes or ``end < start``.
     """
-    return sum(charge.cents for charge in price_breakdown(tariff, start, end, tz))
+    rate, cap = tariff.rate_per_hour_cents, tariff.daily_cap_cents
+    days = _paid_minutes_by_day(tariff, start, end, tz)
+    if cap is None:
+        total = sum(minutes for _, minutes in days) * rate
+    else:
+        total = sum(min(minutes * rate, cap * 60) for _, minutes in days)
+    return _ceil_sixtieths(total)
 
 
 def paid_minutes(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> int:
@@ -708,7 +761,8 @@ def paid_minutes(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> 
 def is_paid_time(tariff: Tariff, at: datetime, tz: tzinfo) -> bool:
     """Whether the instant ``at`` (aware) falls inside a paid window (half-open)."""
     at_utc = _utc(at, "at")
-    return bool(_paid_intervals(tariff, at_utc, at_utc + timedelta(microseconds=1), tz))
+    paid = _iter_paid_intervals(tariff, at_utc, at_utc + _MICROSECOND, tz)
+    return next(paid, None) is not None
 
 
 def next_paid_change(
@@ -722,7 +776,7 @@ def next_paid_change(
     """
     at_utc = _utc(at, "at")
     horizon = at_utc + timedelta(days=horizon_days)
-    for start, end in _paid_intervals(tariff, at_utc, horizon, tz):
+    for start, end in _iter_paid_intervals(tariff, at_utc, horizon, tz):
         if start > at_utc:
             return start
         if end < horizon:
