@@ -11,7 +11,9 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from app.backend import bookings, orders
 from app.extensions import db, kanava
@@ -24,6 +26,20 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_PREFIX = "/api/"
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's integer
+
+
+class _AnyPath(PathConverter):
+    """Werkzeug's ``path`` that may also start with a slash: a plate typed as ``/0``
+    (``%2F0``) is the plate ``/0``, refused as one, not the plate ``0``."""
+
+    regex = ".+?"
+    part_isolating = False  # (Werkzeug would guess True: the pattern names no "/")
+
+
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    # Converters must be known before the rules using them are added (deferred in order).
+    state.app.url_map.converters["anypath"] = _AnyPath
 
 
 @bp.app_errorhandler(HTTPException)
@@ -82,7 +98,8 @@ def token_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-@bp.get("/plates/<path:plate>")
+# Never merge slashes: Werkzeug would redirect "/plates//0" (a plate "/0") to "/plates/0".
+@bp.get("/plates/<anypath:plate>", merge_slashes=False)
 def plate(plate: str) -> Response | tuple[Response, int]:
     # The handheld's hot path signs in within the check itself (one round trip with the
     # orders on PostgreSQL), not through token_required.

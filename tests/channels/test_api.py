@@ -483,3 +483,13 @@ def test_a_plate_checks_json_is_byte_for_byte_flasks(
             flasks = app.json.response(response.get_json())
         assert response.data == flasks.data
         assert response.headers["Content-Type"] == flasks.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["%2F0", "%2F%2F0", "0%2F%2F1"])
+def test_a_plate_with_slashes_is_checked_as_written_never_redirected(
+    client: FlaskClient, api_token: str, path: str
+) -> None:
+    response = client.get(f"/api/v1/plates/{path}?zone=101", headers=_auth(api_token))
+
+    assert response.status_code == 400, response.headers.get("Location")
+    assert response.get_json() == {"error": "bad_plate"}
