@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Response, render_template, request
-from flask_babel import format_percent
+from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from app.channels.admin import ERROR_WORDS, bp
@@ -77,7 +77,8 @@ def share(value: float | None) -> str:
 
 
 def ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    """Two decimals as the viewer writes them: ``11,00`` in Finnish and Swedish."""
+    return "–" if value is None else str(format_decimal(value, "#,##0.00"))
 
 
 @bp.get("/demand")

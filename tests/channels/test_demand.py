@@ -89,6 +89,12 @@ def _seed(app: Flask, client: FlaskClient, clock: Clock) -> None:
     _text_to(e, SIGN_NUMBER, "XYZ-111 102")  # value, on sign group KT-B's own number
 
 
+def _seed_and_sign_in_an_admin(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    _seed(app, client, clock)
+    make_user(app, clock, "root", "admin", ADMIN_PASSWORD)
+    sign_in(client, "root", ADMIN_PASSWORD)
+
+
 def test_every_contact_is_classified_on_its_event(
     app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
@@ -194,9 +200,7 @@ def test_the_api_needs_the_token_and_a_range(client: FlaskClient, api_token: str
 def test_the_panel_page_and_its_csv_show_the_same_figures(
     app: Flask, client: FlaskClient, clock: Clock
 ) -> None:
-    _seed(app, client, clock)
-    make_user(app, clock, "root", "admin", ADMIN_PASSWORD)
-    sign_in(client, "root", ADMIN_PASSWORD)
+    _seed_and_sign_in_an_admin(app, client, clock)
     page = client.get("/admin/demand?from=2026-11-23&to=2026-11-24&lang=en")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -217,6 +221,20 @@ def test_the_panel_page_and_its_csv_show_the_same_figures(
     assert by_key[("day", "2026-11-23")][2:5] == ["10", "3", "7"]
     assert by_key[("sign", "KT-B")][2:5] == ["1", "1", "0"]
     assert by_key[("total", "")][2:5] == ["11", "4", "7"]
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_the_panel_page_writes_its_ratios_as_the_viewer_does(
+    app: Flask, client: FlaskClient, clock: Clock, lang: str
+) -> None:
+    _seed_and_sign_in_an_admin(app, client, clock)
+
+    text = client.get(f"/admin/demand?from=2026-11-23&to=2026-11-24&lang={lang}").get_data(
+        as_text=True
+    )
+
+    assert re.search(r'id="per-order">11,00<', text)
+    assert not re.search(r">\d+\.\d\d<", text)  # nor in the table's rows
 
 
 def test_an_attendant_cannot_open_the_figures(
