@@ -54,7 +54,7 @@ from app.channels import (
 from app.channels.api import API_PREFIX
 from app.cli import register as register_cli
 from app.cli import register_migrations
-from app.config import Settings, load_settings
+from app.config import Settings, instance_dir, load_settings
 from app.extensions import (
     CSRF_EXEMPT_BLUEPRINTS,
     babel,
@@ -149,7 +149,8 @@ def create_app(
         settings = load_settings()
 
     root = Path(__file__).resolve().parent.parent
-    app = _Flask(__name__, instance_path=str(root / "instance"))
+    # The same folder the settings and the Makefile read (KANAVA_INSTANCE_PATH).
+    app = _Flask(__name__, instance_path=str(instance_dir()))
     app.session_interface = _SessionInterface()
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -182,6 +182,8 @@ def dev_init() -> None:
 
 
 def kanava_instance_path() -> str:
+    """The app's instance folder (``KANAVA_INSTANCE_PATH``, see ``config.instance_dir``),
+    created when missing."""
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
     return current_app.instance_path
 

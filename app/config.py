@@ -190,12 +190,21 @@ def _sign_numbers(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def instance_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The instance folder (the SQLite database, secrets, the demo password, the address
+    ``make run`` serves): ``KANAVA_INSTANCE_PATH``, else ``instance``, relative to the
+    working directory, as the Makefile reads it (``${KANAVA_INSTANCE_PATH:-instance}``).
+    Reads only the environment: ``scripts/banner.py`` uses it without an app."""
+    env = os.environ if env is None else env
+    return Path(env.get("KANAVA_INSTANCE_PATH") or "instance").resolve()
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, instance_path: Path | None = None
 ) -> Settings:
     """Read the settings from ``env`` (default: ``os.environ``); fail fast on bad values."""
     env = os.environ if env is None else env
-    instance = instance_path or Path(env.get("KANAVA_INSTANCE_PATH", "instance")).resolve()
+    instance = instance_path or instance_dir(env)
     environment = env.get("KANAVA_ENV", "development")
     production = environment == "production"
 

@@ -1,11 +1,15 @@
 """Print where things are after `make run` starts (used by the Makefile)."""
 
 import os
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from app.config import instance_dir  # (the checkout's app: this runs as a script)
 
 port = os.environ.get("PORT", "8000")
 base = f"http://127.0.0.1:{port}"
-password_file = Path("instance/demo_password")
+password_file = instance_dir() / "demo_password"
 password = password_file.read_text().strip() if password_file.exists() else "(see users create)"
 twilio = bool(os.environ.get("TWILIO_AUTH_TOKEN"))
 print(

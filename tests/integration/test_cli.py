@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +14,12 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from app import create_app
 from app.extensions import db
 from app.models import ApiToken, Event, Order, OrderStatus, Payment, PaymentStatus, User, Zone
-from tests.conftest import Phone
+from tests.conftest import Clock, Phone, make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -331,6 +337,35 @@ def test_users_create_refuses_an_unknown_role(app: Flask, runner: FlaskCliRunner
     assert result.exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+# dev init and the banner of make run -----------------------------------------------------
+
+
+def test_dev_init_and_the_banner_keep_the_demo_password_in_kanava_instance_path(
+    app: Flask, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "elsewhere"
+    monkeypatch.setenv("KANAVA_INSTANCE_PATH", str(instance))
+    monkeypatch.chdir(tmp_path)  # no ./instance to fall back on
+    started = create_app(make_settings(app.config["SQLALCHEMY_DATABASE_URI"]), clock=clock)
+
+    result = started.test_cli_runner().invoke(args=["dev", "init"])
+
+    assert result.exit_code == 0, result.output
+    assert "demo admin created" in result.output
+    password = (instance / "demo_password").read_text().strip()
+    with app.app_context():
+        user = db.session.scalars(select(User)).one()
+        assert user.name == "demo" and check_password_hash(user.password_hash, password)
+    banner = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "banner.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PORT": "8123"},
+    )
+    assert f"demo / {password}" in banner.stdout
 
 
 # tokens create -----------------------------------------------------------------------------
