@@ -3,6 +3,7 @@ zones with their prices and web forms, and how to text, in Finnish, Swedish and 
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -39,6 +40,18 @@ def test_the_logo_on_the_web_form_leads_to_the_home_page(client: FlaskClient) ->
     form = client.get("/p/101?lang=en").get_data(as_text=True)
     assert 'href="/" class="brand"' in form
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/?lang=fi", "/p/101", "/book?lang=sv", "/privacy", "/admin/login", "/no-such-page"]
+)
+def test_every_page_names_an_empty_icon_so_no_browser_asks_for_favicon_ico(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(path)
+
+    assert '<link rel="icon" href="data:,">' in response.get_data(as_text=True)
+    assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
 
 
 def test_a_visitor_follows_the_logo_home_and_opens_a_zone_in_chromium(app: Flask) -> None:
