@@ -37,6 +37,8 @@ from app.domain.pricing import (
     price,
     price_breakdown,
 )
+from tests.domain import pricing_strategies as strategies
+from tests.domain.pricing_strategies import clock, day_windows, minute_marks
 
 HEL = ZoneInfo("Europe/Helsinki")
 NYC = ZoneInfo("America/New_York")
@@ -643,63 +645,22 @@ def test_tariff_to_spec_round_trip() -> None:
 
 ZONES: list[tzinfo] = [HEL, NYC, LHI, ZoneInfo("UTC")]
 OTHER_ZONES: list[tzinfo] = [*ZONES, timezone(timedelta(hours=5, minutes=30)), UTC]
-# Days around DST changes: Helsinki (Mar 29, Oct 25), New York (Mar 8, Nov 1),
-# Lord Howe (Apr 5, Oct 4), plus ordinary winter and summer days.
-BASES = [
-    datetime(2026, 3, 27, tzinfo=UTC),
-    datetime(2026, 10, 23, tzinfo=UTC),
-    datetime(2026, 3, 6, tzinfo=UTC),
-    datetime(2026, 10, 30, tzinfo=UTC),
-    datetime(2026, 4, 3, tzinfo=UTC),
-    datetime(2026, 10, 2, tzinfo=UTC),
-    datetime(2026, 1, 14, tzinfo=UTC),
-    datetime(2026, 7, 1, tzinfo=UTC),
-]
+BASES = strategies.DST_DAYS_2026
 PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def clock(minutes: int) -> time:
-    return END_OF_DAY if minutes == 1440 else time(minutes // 60, minutes % 60)
 
 
 # Minute marks biased to values near DST jumps (02:00, 02:30, 03:00, 03:30, 04:00) and
 # to the ends of the day.
-marks = st.one_of(
-    st.integers(0, 1440), st.sampled_from([0, 120, 150, 180, 210, 240, 480, 1080, 1440])
-)
-
-
-@st.composite
-def day_windows(draw: st.DrawFn) -> tuple[Window, ...]:
-    points = sorted(draw(st.lists(marks, max_size=6)))
-    return tuple(
-        (clock(a), clock(b)) for a, b in zip(points[::2], points[1::2], strict=False) if a < b
-    )
-
-
-tariffs = st.builds(
-    Tariff,
-    rate_per_hour_cents=st.one_of(st.integers(0, 1000), st.sampled_from([240, 250, 7, 61])),
-    paid_hours=st.dictionaries(st.integers(0, 6), day_windows(), max_size=7),
-    daily_cap_cents=st.one_of(st.none(), st.integers(0, 3000)),
-    max_minutes=st.one_of(st.none(), st.integers(1, 5000)),
-)
+paid_windows = day_windows(minute_marks([0, 120, 150, 180, 210, 240, 480, 1080, 1440]), max_marks=6)
+tariffs = strategies.tariffs(paid_windows, max_minutes=5000)
 capped_tariffs = tariffs.filter(lambda t: t.daily_cap_cents is not None)
 
 
-@st.composite
-def instants(draw: st.DrawFn, days: int = 4) -> datetime:
-    base = draw(st.sampled_from(BASES))
-    seconds = draw(st.integers(0, days * 86400))
-    micro = draw(st.one_of(st.just(0), st.integers(0, 999_999)))
-    return base + timedelta(seconds=seconds, microseconds=micro)
+def instants(days: int = 4) -> st.SearchStrategy[datetime]:
+    return strategies.instants(BASES, days)
 
 
-durations = st.one_of(
-    st.integers(0, 3 * 86400).map(lambda s: timedelta(seconds=s)),
-    st.integers(0, 3 * 86400 * 10**6).map(lambda us: timedelta(microseconds=us)),
-    st.integers(0, 600).map(lambda s: timedelta(seconds=s)),
-)
+durations = strategies.durations(max_days=3)
 
 
 def reference_breakdown(
@@ -862,7 +823,7 @@ def test_next_paid_change_is_a_change(tariff: Tariff, at: datetime, tz: tzinfo) 
     assert is_paid_time(tariff, at, tz) == is_paid_time(tariff, before, tz)
 
 
-@given(st.dictionaries(st.integers(0, 6), day_windows(), max_size=7))
+@given(st.dictionaries(st.integers(0, 6), paid_windows, max_size=7))
 @settings(max_examples=100)
 def test_paid_hours_spec_round_trip(hours: dict[int, tuple[Window, ...]]) -> None:
     nonempty = {day: windows for day, windows in hours.items() if windows}

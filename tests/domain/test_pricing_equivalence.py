@@ -8,15 +8,17 @@ weeks, and with the per-process caches cold, warm and after a tariff is edited.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.domain import pricing
-from app.domain.pricing import END_OF_DAY, Tariff, Window
+from app.domain.pricing import Tariff
 from tests.domain import legacy_pricing as legacy
+from tests.domain import pricing_strategies as strategies
+from tests.domain.pricing_strategies import day_windows, minute_marks
 
 HEL = ZoneInfo("Europe/Helsinki")
 ZONES: list[tzinfo] = [
@@ -30,64 +32,29 @@ ZONES: list[tzinfo] = [
 # Helsinki's DST days of 2026 (Mar 29, Oct 25) and 2027 (Mar 28, Oct 31), New York's
 # (Mar 8, Nov 1), Lord Howe's (Apr 5, Oct 4), a winter and a summer day.
 BASES = [
-    datetime(2026, 3, 27, tzinfo=UTC),
-    datetime(2026, 10, 23, tzinfo=UTC),
+    *strategies.DST_DAYS_2026[:2],
     datetime(2027, 3, 26, tzinfo=UTC),
     datetime(2027, 10, 29, tzinfo=UTC),
-    datetime(2026, 3, 6, tzinfo=UTC),
-    datetime(2026, 10, 30, tzinfo=UTC),
-    datetime(2026, 4, 3, tzinfo=UTC),
-    datetime(2026, 10, 2, tzinfo=UTC),
-    datetime(2026, 1, 14, tzinfo=UTC),
-    datetime(2026, 7, 1, tzinfo=UTC),
+    *strategies.DST_DAYS_2026[2:],
 ]
 EQUIVALENCE = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
-def clock(minutes: int) -> time:
-    return END_OF_DAY if minutes == 1440 else time(minutes // 60, minutes % 60)
-
-
 # Minute marks biased to DST jumps (02:00-04:00) and to the ends of the day.
-marks = st.one_of(
-    st.integers(0, 1440), st.sampled_from([0, 1, 120, 150, 180, 181, 210, 240, 480, 1080, 1440])
-)
-
-
-@st.composite
-def day_windows(draw: st.DrawFn) -> tuple[Window, ...]:
-    points = sorted(draw(st.lists(marks, max_size=8)))
-    return tuple(
-        (clock(a), clock(b)) for a, b in zip(points[::2], points[1::2], strict=False) if a < b
-    )
-
-
-tariffs = st.builds(
-    Tariff,
-    rate_per_hour_cents=st.one_of(st.integers(0, 1000), st.sampled_from([240, 250, 7, 61])),
-    paid_hours=st.dictionaries(st.integers(0, 6), day_windows(), max_size=7),
-    daily_cap_cents=st.one_of(st.none(), st.integers(0, 3000)),
-    max_minutes=st.one_of(st.none(), st.integers(1, 15000)),
-)
+marks = minute_marks([0, 1, 120, 150, 180, 181, 210, 240, 480, 1080, 1440])
+tariffs = strategies.tariffs(day_windows(marks, max_marks=8), max_minutes=15000)
 
 
 @st.composite
 def instants(draw: st.DrawFn) -> datetime:
-    base = draw(st.sampled_from(BASES))
-    seconds = draw(st.integers(0, 4 * 86400))
-    micro = draw(st.one_of(st.just(0), st.integers(0, 999_999)))
-    instant = base + timedelta(seconds=seconds, microseconds=micro)
+    instant = draw(strategies.instants(BASES))
     # Inputs may come in any zone; the answer must not depend on it.
     return instant.astimezone(draw(st.sampled_from([UTC, HEL])))
 
 
-durations = st.one_of(
-    st.integers(0, 10 * 86400).map(lambda s: timedelta(seconds=s)),
-    st.integers(0, 3 * 86400 * 10**6).map(lambda us: timedelta(microseconds=us)),
-    st.integers(0, 600).map(lambda s: timedelta(seconds=s)),
-)
+durations = strategies.durations(max_days=10)
 
 
 def assert_same_as_legacy(tariff: Tariff, start: datetime, end: datetime, tz: tzinfo) -> None:
