@@ -31,7 +31,6 @@ SERVICE_NUMBER = "+358451234567"
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=HELSINKI).astimezone(UTC)
 
 
-
 def _database_of_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist (``-n``) every worker gets a database of its own in the
     throwaway cluster (``kanava_test_gw0``, …), so that no worker empties the tables of a
@@ -101,6 +100,24 @@ def database_url_for(backend: str, sqlite_url: str) -> str:
             pytest.skip("no PostgreSQL cluster (KANAVA_TEST_POSTGRES_URL); make test starts one")
         return POSTGRES_URL
     return sqlite_url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database with nothing in it, for the migrations to build: a new SQLite file, or a
+    PostgreSQL database dropped and created anew, named after the test module
+    (``kanava_migrations`` for ``test_migrations.py``) and the xdist worker, if any."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/empty.db"
+    url = database_url_for("postgres", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = "kanava_" + request.path.stem.removeprefix("test_") + (f"_{worker}" if worker else "")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def _empty_tables(app: Flask) -> None:

@@ -5,29 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import create_app
 from app.cli import register_migrations
 from app.extensions import db
-from tests.conftest import database_url_for, make_settings
+from tests.conftest import make_settings
 
 MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
-
-
-@pytest.fixture
-def empty_database_url(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path}/lazy-migrations.db"
-    url = database_url_for("postgres", "")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS kanava_lazy_migrations"))
-        conn.execute(text("CREATE DATABASE kanava_lazy_migrations"))
-    engine.dispose()
-    return url.rsplit("/", 1)[0] + "/kanava_lazy_migrations"
 
 
 def _app(url: str) -> Flask:

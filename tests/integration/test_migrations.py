@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from app import create_app
 from app.extensions import Base, db
-from tests.conftest import database_url_for, make_settings
-
-
-@pytest.fixture
-def empty_database_url(backend: str, tmp_path: pytest.TempPathFactory) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path}/migrations.db"  # type: ignore[operator]
-    url = database_url_for("postgres", "")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS kanava_migrations"))
-        conn.execute(text("CREATE DATABASE kanava_migrations"))
-    engine.dispose()
-    return url.rsplit("/", 1)[0] + "/kanava_migrations"
+from tests.conftest import make_settings
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database_url: str) -> None:
