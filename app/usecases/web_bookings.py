@@ -106,8 +106,10 @@ def last_day(kanava: Kanava, policy: BookingPolicy, now: datetime) -> date:
 def day_grid(
     session: Session, kanava: Kanava, zone: Zone, day: date, now: datetime
 ) -> tuple[SlotAvailability, ...]:
-    """The slots of ``day`` with their free counts and whether each can be booked now."""
-    return bookings.availability(session, kanava, zone, day, now)
+    """The slots of ``day`` that have not started by ``now``, with their free counts and
+    whether each can be booked now: a slot that has started (or ended) is not offered."""
+    grid = bookings.availability(session, kanava, zone, day, now)
+    return tuple(slot for slot in grid if slot.start >= now)
 
 
 def lengths(

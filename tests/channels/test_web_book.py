@@ -164,6 +164,27 @@ def test_a_bad_plate_or_phone_is_shown_at_its_field_and_books_nothing(
     assert bookings(app) == []
 
 
+def test_todays_grid_offers_no_slot_that_has_started_or_ended(
+    client: FlaskClient, clock: Clock
+) -> None:
+    clock.set_local(2026, 11, 23, 10, 25)  # Monday, the slot of 10:00 has started
+
+    page = client.get("/book/G1?date=2026-11-23&lang=en").get_data(as_text=True)
+
+    times = re.findall(r'<th scope="row">([^<]+)</th>', page)
+    assert times[0] == "11:00–12:00" and "09:00–10:00" not in times
+    assert "10:00–11:00" not in times
+    assert 'aria-label="Book from 11:00–12:00, 1 free"' in page
+    assert "Not bookable" not in page
+    clock.set_local(2026, 11, 23, 22, 0)  # the last slot of the day, 22:00-23:00, starts now
+    assert re.findall(r'<th scope="row">([^<]+)</th>', client.get("/book/G1?lang=en").text) == [
+        "22:00–23:00"
+    ]
+    clock.set_local(2026, 11, 23, 22, 1)
+    late = client.get("/book/G1?date=2026-11-23&lang=en").get_data(as_text=True)
+    assert '<th scope="row">' not in late and 'id="no-slots"' in late
+
+
 def test_the_pages_speak_finnish_and_swedish(client: FlaskClient) -> None:
     fi = client.get(f"/book/EV1?date={TOMORROW}&lang=fi").get_data(as_text=True)
     assert "Vapaat paikat ti 24.11." in fi and 'lang="fi"' in fi
