@@ -189,9 +189,15 @@ def view(session: Session, kanava: Kanava, token: str, now: datetime) -> OrderVi
     if live and order.open_ended:
         cost_so_far = stop_preview(order, kanava, now).cost_cents
     receipt = receipts.receipt_of_order(kanava, order)
+    status = orders.effective_status(order, now)
+    if status is OrderStatus.AWAITING_PAYMENT and order.status is OrderStatus.ACTIVE:
+        # Paid, only an extension waits (``owed`` of kind ``extension``): the parking runs,
+        # and the page shows the extension's payment apart. (The handheld still answers
+        # ``awaiting_payment``: the plate is valid only up to the paid end.)
+        status = OrderStatus.ACTIVE
     return OrderView(
         order=order,
-        status=orders.effective_status(order, now),
+        status=status,
         valid=orders.is_valid(order, now, _grace(kanava)),
         valid_until=orders.valid_until(order, _grace(kanava)),
         live=live,

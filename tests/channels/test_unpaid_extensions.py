@@ -8,6 +8,7 @@ handheld asks ``/api/v1/plates``, and the clock's duties run at a moved clock as
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -315,6 +316,23 @@ def test_stopping_with_an_unpaid_extension_charges_only_the_time_used(
     assert (first.captured_cents, first.refunded_cents) == (480, 380)
     assert extension.status is PaymentStatus.CANCELLED
     assert orders.debt_cents(order) == 0
+
+
+def test_the_order_page_of_a_paid_parking_says_it_is_valid_and_names_the_unpaid_extension(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    extension = pay_token(paid_until_noon_then_extended(client, phone, clock))
+    clock.now = _at(10, 25)
+    link = f"/o/{the_order(app).manage_token}"
+
+    page = client.get(f"{link}?lang=en").get_data(as_text=True)
+
+    assert '<h1 id="result">Parking is valid</h1>' in page
+    assert "Paid until 12:00. The extension until 12:30 is not paid yet." in page
+    assert re.search(rf'id="pay" href="[^"]*/pay/{extension}\?lang=en">Pay €1.20<', page)
+    finnish = client.get(f"{link}?lang=fi").get_data(as_text=True)
+    assert '<h1 id="result">Pysäköinti on voimassa</h1>' in finnish
+    assert "Odottaa maksua" not in finnish
 
 
 def test_the_first_payments_page_names_the_extension_not_paid_yet(
