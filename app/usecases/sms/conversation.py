@@ -201,6 +201,7 @@ def _answer(
 
     conversation = _Conversation(session, kanava, customer, parsed, lang, now, known, body)
     conversation.new_customer = new_customer
+    asked_before = customer.pending
     reply = conversation.handle()
     inbound.understood = reply.understood
     inbound.intent = reply.intent
@@ -214,6 +215,9 @@ def _answer(
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
+        if customer.pending != asked_before:
+            # The grammar's question was never sent (the case's reply replaced it).
+            customer.pending = asked_before
     reply.text, cap = capped_reply(kanava, reply.text, lang, received=received)
     if cap:
         inbound.data = {**(inbound.data or {}), "reply_cap": cap}
