@@ -61,23 +61,29 @@ def route(
     first_contact: bool = False,
     new_order: bool = False,
     failed_before: bool | None = None,
+    in_dialogue: bool = False,
 ) -> Handover | None:
     """Hand the message to a person when it is for one (:func:`hand_over`), then count it
     (:func:`count_contact`). Returns the hand-over, whose text replaces the reply.
     ``first_contact``: the customer was created by this message (nothing of theirs to read);
     ``new_order``: so was the inbound's order; ``failed_before``: a payment of the customer's
-    failed lately, read before (:func:`app.backend.contacts.classify_sms`)."""
-    handover = hand_over(
-        session,
-        kanava,
-        customer=customer,
-        inbound=inbound,
-        intent=parsed.intent,
-        understood=understood,
-        courtesy=parsed.problem == "courtesy",
-        second_not_understood=bool((inbound.data or {}).get("repeat")),
-        lang=lang,
-        now=now,
+    failed lately, read before (:func:`app.backend.contacts.classify_sms`);
+    ``in_dialogue``: the reply asks the grammar's question again (never handed over)."""
+    handover = (
+        None
+        if in_dialogue
+        else hand_over(
+            session,
+            kanava,
+            customer=customer,
+            inbound=inbound,
+            intent=parsed.intent,
+            understood=understood,
+            courtesy=parsed.problem == "courtesy",
+            second_not_understood=bool((inbound.data or {}).get("repeat")),
+            lang=lang,
+            now=now,
+        )
     )
     zone = (parsed.zone or "").upper()
     count_contact(
