@@ -10,8 +10,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, Event, EventKind, Order
+from app.models import Case, Event, Order
 from tests.conftest import Clock, Phone
+from tests.panel.test_inbox import inbound
 
 UK_NUMBER = "+447911123456"  # answered in English
 
@@ -49,15 +50,7 @@ def test_an_unknown_zone_then_the_plate_alone_is_asked_again_and_a_zone_parks(
     assert "ABC-123" in parked and "101" in parked and "/pay/" in parked, parked
     assert _parked(app) == [("ABC-123", "101", 120)]  # the 2 h of the first message
     assert _cases(app) == []
-    with app.app_context():
-        understood = list(
-            db.session.execute(
-                select(Event.body, Event.understood, Event.case_id)
-                .where(Event.kind == EventKind.MESSAGE_IN)
-                .order_by(Event.id)
-            )
-        )
-    assert understood == [
+    assert inbound(app, Event.understood, Event.case_id) == [
         ("ABC-123 999 2h", False, None),
         ("ABC-123", False, None),
         ("101", True, None),

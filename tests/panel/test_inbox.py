@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -49,6 +50,13 @@ def _case_messages(app: Flask, case_id: int) -> list[tuple[str, str]]:
             select(Event).where(Event.case_id == case_id).order_by(Event.id)
         )
         return [(e.kind.value, e.body) for e in events]
+
+
+def inbound(app: Flask, *columns: Any) -> list[tuple[Any, ...]]:
+    """Each inbound SMS, oldest first: its body and ``columns``."""
+    with app.app_context():
+        query = select(Event.body, *columns).where(Event.kind == EventKind.MESSAGE_IN)
+        return [tuple(row) for row in db.session.execute(query.order_by(Event.id))]
 
 
 def _page(client: FlaskClient, path: str) -> str:
@@ -153,15 +161,7 @@ def test_second_message_not_understood_in_a_row_opens_a_case_with_both(
         "asdf qwerty",
         "blaa blaa zzz",
     ]
-    with app.app_context():
-        demand = list(
-            db.session.execute(
-                select(Event.body, Event.demand, Event.demand_reason)
-                .where(Event.kind == EventKind.MESSAGE_IN)
-                .order_by(Event.id)
-            )
-        )
-    assert demand == [
+    assert inbound(app, Event.demand, Event.demand_reason) == [
         ("asdf qwerty", Demand.FAILURE, DemandReason.NOT_UNDERSTOOD),
         ("blaa blaa zzz", Demand.FAILURE, DemandReason.NOT_UNDERSTOOD),
     ]
@@ -244,15 +244,7 @@ def test_follow_ups_join_the_open_case_with_one_acknowledgement_and_show_as_hand
     assert "ja kuitti oli myös väärin" in thread and "mittari oli rikki" in thread
 
     # Failure demand as before: the complaints are complaints, the others to a person.
-    with app.app_context():
-        demand = list(
-            db.session.execute(
-                select(Event.body, Event.demand, Event.demand_reason)
-                .where(Event.kind == EventKind.MESSAGE_IN)
-                .order_by(Event.id)
-            )
-        )
-    assert demand == [
+    assert inbound(app, Event.demand, Event.demand_reason) == [
         ("sain sakon vaikka maksoin", Demand.FAILURE, DemandReason.COMPLAINT),
         ("ja kuitti oli myös väärin", Demand.FAILURE, DemandReason.COMPLAINT),
         ("mittari oli rikki", Demand.FAILURE, DemandReason.OPERATOR),
