@@ -52,6 +52,8 @@ DRAFT = "web_form_draft"
 ASKED = "web_form_asked"
 ASKED_KEPT = 10
 LANGUAGE_NAMES = (("fi", "Suomi"), ("sv", "Svenska"), ("en", "English"))
+# The SMS keyword that answers with a parking's payment link, in the page's language.
+STATUS_WORD = {"fi": "TILA", "sv": "STATUS", "en": "STATUS"}
 
 
 class ParkForm(FlaskForm):  # type: ignore[misc]
@@ -247,6 +249,7 @@ def already_parked(zone_code: str) -> WerkzeugResponse:
         lang=_lang(),
         extended=request.args.get("extended") == "1",
         currency=order.currency,
+        status_word=STATUS_WORD.get(_lang(), "STATUS"),
     )
     return _no_store(html)
 

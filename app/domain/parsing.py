@@ -43,7 +43,8 @@ How a message is read
    202``), a status question (``onko autoni parkissa?``, ``time left``), a
    price question (``paljonko maksaa``, ``vad kostar``, ``how much``), a help
    question (``miten tämä toimii``, ``how do I park``, ``en ymmärrä``), a
-   receipt request, an extension (``30 min lisää``, ``add an hour``, ``en
+   receipt request (a complaint when it says the receipt is wrong: ``kuitti oli
+   väärin``, ``the receipt was wrong``), an extension (``30 min lisää``, ``add an hour``, ``en
    timme till``) or a stop (``lähden nyt``, ``jag åker nu``, ``leaving now``).
 8. Otherwise a first word that is one edit away from a command keyword
    (``LOEPTA``, ``FÖRLNG 30``, ``EXTNED``, ``STAUTS``) gives ``DID_YOU_MEAN``
@@ -2284,6 +2285,9 @@ def _read_sentence(toks: Sequence[_Tok], known: frozenset[str]) -> ParsedMessage
     if _is_help_question(ups, words):
         return ParsedMessage(Intent.HELP)
     if not words.isdisjoint(_RECEIPT_WORDS):
+        if not words.isdisjoint(_WRONG_WORDS):
+            # "the receipt was wrong": a complaint about it, not a request for it
+            return _parse_for_person(Intent.COMPLAINT, toks, known, None)
         return _parse_simple(Intent.RECEIPT, toks, known, None)
     return _read_extension(toks, ups, words, known) or _read_leaving(toks, words, known)
 

@@ -393,6 +393,18 @@ class TimelineEntry:
     plate: str | None = None
     zone: str | None = None
     currency: str | None = None
+    # The staff inbox case the message was handed to (a driver's SMS threaded into a case).
+    case_id: int | None = None
+
+    @property
+    def to_person(self) -> bool:
+        """An inbound message handed to a person: shown so, not as "not understood" (its
+        demand is counted from ``events.demand`` all the same)."""
+        return self.case_id is not None and self.kind == EventKind.MESSAGE_IN.value
+
+    @property
+    def flagged_not_understood(self) -> bool:
+        return self.understood is False and not self.to_person
 
 
 @dataclass(frozen=True)
@@ -577,6 +589,7 @@ def _event_entries(
                 plate=order.plate_display if order else None,
                 zone=order.zone.code if order else None,
                 currency=order.currency if order else None,
+                case_id=e.case_id,
             )
         )
     return entries

@@ -715,6 +715,26 @@ def need_zone(plate: str, lang: str) -> str:
     )
 
 
+# At most this many zone codes are named when "which zone?" is asked again.
+ZONES_NAMED = 8
+
+
+def need_zone_again(plate: str, codes: Sequence[str], lang: str) -> str:
+    """Ask "which zone?" again after an answer that named no known zone, with the zones."""
+    named = ", ".join(sorted(codes)[:ZONES_NAMED]) + (", …" if len(codes) > ZONES_NAMED else "")
+    example = sorted(codes)[0] if codes else "101"
+    return _render(
+        lang,
+        lambda: _(
+            "Which zone is %(plate)s in? Reply with the zone code on the sign (%(codes)s), "
+            "e.g. %(example)s",
+            plate=plate,
+            codes=named,
+            example=example,
+        ),
+    )
+
+
 def need_plate(zone: str, lang: str) -> str:
     return _render(
         lang, lambda: _("Which car? Text the plate and zone, e.g. ABC-123 %(zone)s", zone=zone)

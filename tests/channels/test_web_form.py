@@ -291,7 +291,11 @@ def test_a_plate_already_parked_here_is_not_parked_twice_and_may_get_more_time(
 def test_a_plate_parked_by_phone_is_not_parked_again_from_the_form(
     app: Flask, client: FlaskClient, phone: Phone
 ) -> None:
-    phone.send("ABC-123 101 1h")
+    reply = phone.send("ABC-123 101 1h")
+    # paid (one waiting for its payment: tests/channels/test_web_form_held.py)
+    token = re.search(r"/pay/([\w-]+)", reply)
+    assert token, reply
+    app.test_client().post(f"/demo-pay/{token.group(1)}")
     response = submit(client, lang="en", duration="60")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "ABC-123 is already parked here" in page

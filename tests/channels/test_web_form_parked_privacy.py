@@ -29,7 +29,7 @@ def test_the_browser_that_asked_for_the_plate_gets_the_answer(
     asked = submit(client, lang="en", duration="60")
     assert asked.headers["Location"] == "/p/101/parked?plate=ABC123&lang=en"
     page = client.get(asked.headers["Location"]).get_data(as_text=True)
-    assert "ABC-123 is already parked here" in page
+    assert "ABC-123 has a parking here that waits for its payment" in page
     # The same browser asking about another plate, or about it in another zone, gets nothing.
     assert client.get("/p/101/parked?plate=XYZ789&lang=en").status_code == 303
     assert client.get("/p/102/parked?plate=ABC123&lang=en").status_code in (303, 404)

@@ -527,6 +527,10 @@ CASES: list[tuple[str, ParsedMessage]] = [
     ("I was charged 3 times", pm(Intent.COMPLAINT, language="en")),
     ("jag vill ha tillbaka mina pengar", pm(Intent.COMPLAINT, language="sv")),
     ("sain lapun vaikka maksoin", pm(Intent.COMPLAINT, language="fi")),
+    # a receipt said to be wrong is a complaint about it, not a request for it
+    ("ja kuitti oli myös väärin", pm(Intent.COMPLAINT, language="fi")),
+    ("and also the receipt was wrong", pm(Intent.COMPLAINT, language="en")),
+    ("kvittot var fel", pm(Intent.COMPLAINT, language="sv")),
     ("ABC-123 101 puol tuntia", pm(P, language="fi", plate="ABC-123", zone="101",
                                    duration_minutes=30)),
     ("ABC-123 101 tunnin verran", pm(P, language="fi", plate="ABC-123", zone="101",

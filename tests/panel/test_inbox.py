@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -49,6 +50,13 @@ def _case_messages(app: Flask, case_id: int) -> list[tuple[str, str]]:
             select(Event).where(Event.case_id == case_id).order_by(Event.id)
         )
         return [(e.kind.value, e.body) for e in events]
+
+
+def inbound(app: Flask, *columns: Any) -> list[tuple[Any, ...]]:
+    """Each inbound SMS, oldest first: its body and ``columns``."""
+    with app.app_context():
+        query = select(Event.body, *columns).where(Event.kind == EventKind.MESSAGE_IN)
+        return [tuple(row) for row in db.session.execute(query.order_by(Event.id))]
 
 
 def _page(client: FlaskClient, path: str) -> str:
@@ -153,15 +161,7 @@ def test_second_message_not_understood_in_a_row_opens_a_case_with_both(
         "asdf qwerty",
         "blaa blaa zzz",
     ]
-    with app.app_context():
-        demand = list(
-            db.session.execute(
-                select(Event.body, Event.demand, Event.demand_reason)
-                .where(Event.kind == EventKind.MESSAGE_IN)
-                .order_by(Event.id)
-            )
-        )
-    assert demand == [
+    assert inbound(app, Event.demand, Event.demand_reason) == [
         ("asdf qwerty", Demand.FAILURE, DemandReason.NOT_UNDERSTOOD),
         ("blaa blaa zzz", Demand.FAILURE, DemandReason.NOT_UNDERSTOOD),
     ]
@@ -203,3 +203,73 @@ def test_an_admin_sees_the_inbox_in_the_panel_menu(
     make_user(app, clock, "root", "admin", ADMIN_PASSWORD)
     sign_in(client, "root", ADMIN_PASSWORD)
     assert 'href="/admin/inbox"' in client.get("/admin/?lang=en").get_data(as_text=True)
+
+
+def _timeline_item(timeline: str, body: str) -> str:
+    """The timeline's list item of the inbound SMS ``body``."""
+    items = re.findall(r'<li class="event kind-message_in[^"]*">.*?</li>', timeline, re.S)
+    [item] = [i for i in items if f'<p class="event-body">{body}</p>' in i]
+    return item
+
+
+def test_follow_ups_join_the_open_case_with_one_acknowledgement_and_show_as_handed_over(
+    app: Flask, attendant: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    opened = phone.send("sain sakon vaikka maksoin")
+    assert "henkilö lukee viestisi" in opened, opened
+    [case] = _cases(app)
+
+    # A follow-up minutes later: into the case, no second "a person will answer".
+    clock.advance(minutes=3)
+    assert phone.send("ja kuitti oli myös väärin") == ""
+    clock.advance(minutes=2)
+    assert phone.send("mittari oli rikki") == ""
+    # A parking still parks while the case is open, and stays out of it.
+    clock.advance(minutes=1)
+    parked = phone.send("ABC-123 101")
+    assert "Pysäköinti alkoi: ABC-123, alue 101" in parked, parked
+    # Half an hour after the last acknowledgement the driver is told again.
+    clock.advance(minutes=31)
+    later = phone.send("onko tähän jo vastattu")
+    assert "lisätty asiaasi" in later and "klo 16.00 mennessä" in later, later
+
+    assert [body for kind, body in _case_messages(app, case.id)] == [
+        "sain sakon vaikka maksoin",
+        "ja kuitti oli myös väärin",
+        "mittari oli rikki",
+        "onko tähän jo vastattu",
+    ]
+    assert len(_cases(app)) == 1
+    thread = _page(attendant, f"/admin/inbox/{case.id}?lang=en")
+    assert "ja kuitti oli myös väärin" in thread and "mittari oli rikki" in thread
+
+    # Failure demand as before: the complaints are complaints, the others to a person.
+    assert inbound(app, Event.demand, Event.demand_reason) == [
+        ("sain sakon vaikka maksoin", Demand.FAILURE, DemandReason.COMPLAINT),
+        ("ja kuitti oli myös väärin", Demand.FAILURE, DemandReason.COMPLAINT),
+        ("mittari oli rikki", Demand.FAILURE, DemandReason.OPERATOR),
+        ("ABC-123 101", Demand.VALUE, None),
+        ("onko tähän jo vastattu", Demand.FAILURE, DemandReason.OPERATOR),
+    ]
+
+    # The timeline says they went to a person (linking the case), not "not understood".
+    timeline = _page(attendant, f"/admin/timeline?q={phone.number}&lang=en")
+    for body in ("sain sakon vaikka maksoin", "ja kuitti oli myös väärin", "mittari oli rikki"):
+        item = _timeline_item(timeline, body)
+        assert f"HANDED TO A PERSON #{case.id}" in item, item
+        assert f'href="/admin/inbox/{case.id}"' in item
+        assert "NOT UNDERSTOOD" not in item and "not-understood" not in item
+    assert "HANDED TO A PERSON" not in _timeline_item(timeline, "ABC-123 101")
+    fi = _page(attendant, f"/admin/timeline?q={phone.number}&lang=fi")
+    assert "EI YMMÄRRETTY" not in fi
+    assert "ANNETTU ASIAKASPALVELULLE" in fi
+
+
+def test_a_message_not_understood_outside_a_case_is_still_marked_not_understood(
+    app: Flask, attendant: FlaskClient, phone: Phone
+) -> None:
+    phone.send("asdf qwerty")
+    item = _timeline_item(
+        _page(attendant, f"/admin/timeline?q={phone.number}&lang=en"), "asdf qwerty"
+    )
+    assert "NOT UNDERSTOOD" in item and "HANDED TO A PERSON" not in item

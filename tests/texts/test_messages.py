@@ -336,6 +336,9 @@ CASES: dict[str, Render] = {
     "stop_is_opt_out": lambda lang, k: messages.stop_is_opt_out(lang),
     "need_zone": lambda lang, k: messages.need_zone(PLATE, lang),
     "need_plate": lambda lang, k: messages.need_plate(ZONE_CODE, lang),
+    "need_zone_again": lambda lang, k: messages.need_zone_again(
+        PLATE, [f"{ZONE_CODE[:-1]}{n}" for n in range(10)], lang
+    ),
     "choose_vehicle five": lambda lang, k: messages.choose_vehicle(
         [PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV", "UIO-012BN"], ZONE_CODE, lang
     ),

@@ -201,6 +201,7 @@ def _answer(
 
     conversation = _Conversation(session, kanava, customer, parsed, lang, now, known, body)
     conversation.new_customer = new_customer
+    asked_before = customer.pending
     reply = conversation.handle()
     inbound.understood = reply.understood
     inbound.intent = reply.intent
@@ -211,9 +212,13 @@ def _answer(
         session, kanava, customer=customer, inbound=inbound, parsed=parsed, lang=lang,
         understood=reply.understood, known_zones=known, to_number=to_number, now=now,
         first_contact=new_customer, new_order=reply.new_order, failed_before=failed_before,
+        in_dialogue=reply.reasked,
     )  # fmt: skip
     if handover is not None:
         reply = Reply(handover.text, bool(inbound.understood), reply.intent, reply.order)
+        if customer.pending != asked_before:
+            # The grammar's question was never sent (the case's reply replaced it).
+            customer.pending = asked_before
     reply.text, cap = capped_reply(kanava, reply.text, lang, received=received)
     if cap:
         inbound.data = {**(inbound.data or {}), "reply_cap": cap}
@@ -437,6 +442,11 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
 
     def park(self) -> Reply:
         p = self.parsed
+        if p.zone is None and (p.problem == "bad_duration" or p.plate is not None):
+            # "-5" or a plate alone, answering "which zone?": ask it again, once
+            reasked = self._reask_zone(p.plate)
+            if reasked is not None:
+                return reasked
         if p.problem == "bad_duration":
             return self._reply(messages.bad_duration(self.lang), understood=False)
         if p.problem == "multiple_plates":
@@ -497,11 +507,45 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             return self._reply(messages.need_plate(zone.code, self.lang), understood=False)
         return self._reply(messages.choose_vehicle(plates, zone.code, self.lang))
 
-    def _unknown_zone(self, code: str) -> Reply:
+    def _unknown_zone(
+        self,
+        code: str,
+        plate: str | None = None,
+        minutes: int | None = None,
+        until: str | None = None,
+    ) -> Reply:
+        """Zone ``code`` does not exist. With the ``plate`` to park, the zone is asked
+        for (``need_zone``); an unknown zone given as the answer asks it again, once."""
+        if plate is not None:
+            reasked = self._reask_zone(plate)
+            if reasked is not None:
+                return reasked
+            if not self._asked_zone():
+                self._ask(kind="need_zone", plate=plate, minutes=minutes, until=until)
         suggestions = zones.closest_codes(code, self.known_zones)
         return self._reply(
             messages.unknown_zone(code.upper(), suggestions, self.lang), understood=False
         )
+
+    def _asked_zone(self) -> bool:
+        return (self.pending or {}).get("kind") == "need_zone"
+
+    def _reask_zone(self, plate: str | None) -> Reply | None:
+        """Ask "which zone?" again, naming the zones, when it was asked and the answer
+        did not give a known one (a plate alone, ``-5``, a number that is no zone); None
+        when it was not asked, or was asked again already (then the answer is not
+        understood, as any message: a second one in a row goes to a person)."""
+        pending = self.pending
+        if pending is None or not self._asked_zone() or pending.get("reasked"):
+            return None
+        plate = display_plate(plate) if plate else str(pending["plate"])
+        question = {k: v for k, v in pending.items() if k != "expires"}
+        self._ask(**{**question, "plate": plate, "reasked": True})
+        reply = self._reply(
+            messages.need_zone_again(plate, self.known_zones, self.lang), understood=False
+        )
+        reply.reasked = True
+        return reply
 
     def _park(
         self,
@@ -515,7 +559,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
         """Park ``plate``; ``until`` ("HH:MM" local) wins over ``minutes`` when given."""
         zone = zones.find(self.session, zone_code)
         if zone is None:
-            return self._unknown_zone(zone_code)
+            return self._unknown_zone(zone_code, plate, minutes, until)
         if check_typo:
             usual = self._usual_plate_for_typo(plate)
             if usual is not None:
@@ -626,8 +670,14 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             return self._reply(answer.text, understood=answer.understood, order=answer.order)
         if not pending or pending.get("kind") not in ("choose_vehicle", "choose_order"):
             if str(n) in self.known_zones:
+                if self._asked_zone() and pending is not None:
+                    return self._park(
+                        pending["plate"], str(n), pending.get("minutes"), until=pending.get("until")
+                    )
                 return self._park_usual_car(str(n), None)
-            return self._reply(messages.nothing_to_answer(self.lang), understood=False)
+            return self._reask_zone(None) or self._reply(
+                messages.nothing_to_answer(self.lang), understood=False
+            )
         if pending["kind"] == "choose_vehicle":
             plates = pending.get("plates") or []
             if not 1 <= n <= len(plates):

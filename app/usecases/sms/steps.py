@@ -26,6 +26,9 @@ class Reply:
     order: Order | None = None
     # ``order`` was created by this message (no earlier contact or reply about it).
     new_order: bool = False
+    # The reply asks the grammar's own question again, after an answer that did not fit:
+    # the driver is in a dialogue, so the message is not handed to a person.
+    reasked: bool = False
 
 
 class Steps:

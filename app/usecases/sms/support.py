@@ -15,7 +15,7 @@ Neither commits: the conversation commits once and then sends the outbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,13 @@ from app.texts import support as texts
 
 # Parser intents that are for a person by nature.
 FOR_A_PERSON = {Intent.COMPLAINT: "complaint", Intent.QUESTION: "question"}
+
+# A driver who has just been told a person will answer is not told again: a follow-up
+# within this time of the last message that was answered so (and no staff answer since)
+# joins the case silently. A thought split over three SMS gets one acknowledgement.
+QUIET_AFTER_ACK = timedelta(minutes=30)
+# Marks (in ``events.data``) a message that joined its case without a reply.
+SILENT = {"case_reply": "silent"}
 
 
 @dataclass(frozen=True)
@@ -54,23 +61,29 @@ def route(
     first_contact: bool = False,
     new_order: bool = False,
     failed_before: bool | None = None,
+    in_dialogue: bool = False,
 ) -> Handover | None:
     """Hand the message to a person when it is for one (:func:`hand_over`), then count it
     (:func:`count_contact`). Returns the hand-over, whose text replaces the reply.
     ``first_contact``: the customer was created by this message (nothing of theirs to read);
     ``new_order``: so was the inbound's order; ``failed_before``: a payment of the customer's
-    failed lately, read before (:func:`app.backend.contacts.classify_sms`)."""
-    handover = hand_over(
-        session,
-        kanava,
-        customer=customer,
-        inbound=inbound,
-        intent=parsed.intent,
-        understood=understood,
-        courtesy=parsed.problem == "courtesy",
-        second_not_understood=bool((inbound.data or {}).get("repeat")),
-        lang=lang,
-        now=now,
+    failed lately, read before (:func:`app.backend.contacts.classify_sms`);
+    ``in_dialogue``: the reply asks the grammar's question again (never handed over)."""
+    handover = (
+        None
+        if in_dialogue
+        else hand_over(
+            session,
+            kanava,
+            customer=customer,
+            inbound=inbound,
+            intent=parsed.intent,
+            understood=understood,
+            courtesy=parsed.problem == "courtesy",
+            second_not_understood=bool((inbound.data or {}).get("repeat")),
+            lang=lang,
+            now=now,
+        )
     )
     zone = (parsed.zone or "").upper()
     count_contact(
@@ -107,7 +120,9 @@ def hand_over(
     For a person: a complaint or question; a message not understood (or a thank-you)
     while the driver has an open case, or within a week of staff closing an answered one
     (it reopens); a second message in a row not understood (a new case, with the first
-    one threaded in too). A thank-you joins the case silently (empty reply).
+    one threaded in too). A thank-you joins the case silently (empty reply), and so does
+    a follow-up sent within :data:`QUIET_AFTER_ACK` of the last one acknowledged, unless
+    staff answered since.
     """
     reason = FOR_A_PERSON.get(intent)
     reply_like = not understood or courtesy
@@ -119,9 +134,12 @@ def hand_over(
         if case is not None:
             cases.reopen(case, now)
     if case is not None:
+        quiet = courtesy or _acknowledged_lately(session, case, inbound, now)
         cases.thread(case, inbound, now)
-        text = "" if courtesy else texts.added_to_case(lang, kanava, now)
-        return Handover(text, case, opened=False)
+        if quiet:
+            inbound.data = {**(inbound.data or {}), **SILENT}
+            return Handover("", case, opened=False)
+        return Handover(texts.added_to_case(lang, kanava, now), case, opened=False)
     if reason is not None:
         case = cases.open_case(session, customer, reason, now)
         cases.thread(case, inbound, now)
@@ -134,6 +152,23 @@ def hand_over(
         cases.thread(case, inbound, now)
         return Handover(texts.not_understood_twice(lang, kanava, now), case, opened=True)
     return None
+
+
+def _acknowledged_lately(session: Session, case: Case, inbound: Event, now: datetime) -> bool:
+    """Whether a message of the driver's in ``case`` got a "a person will answer" reply
+    within :data:`QUIET_AFTER_ACK`, after the latest staff answer."""
+    since = now - QUIET_AFTER_ACK
+    if case.answered_at is not None and case.answered_at >= since:
+        since = case.answered_at
+    recent = session.scalars(
+        select(Event.data).where(
+            Event.case_id == case.id,
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at > since,
+            Event.id != inbound.id,
+        )
+    )
+    return any((data or {}).get("case_reply") != SILENT["case_reply"] for data in recent)
 
 
 def _previous_inbound(session: Session, customer: Customer, inbound: Event) -> Event | None:
