@@ -147,7 +147,11 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
+    # Chosen by the driver (KIELI, SPRÅK, LANGUAGE; the voice menu).
     language: Mapped[str | None] = mapped_column(String(2))
+    # The language of the driver's last understood message that revealed one: answers a
+    # message that reveals none when no language was chosen (customers.choose_language).
+    last_language: Mapped[str | None] = mapped_column(String(2))
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A question the service asked and the driver's next SMS may answer ("which car?").
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)

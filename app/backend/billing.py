@@ -11,6 +11,7 @@ flushes, never commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -22,22 +23,25 @@ from app.backend.ledger import (
     amount_to_collect,
     asks_for,
     below_minimum,
+    charged_at_end,
     held_payment_of,
     idempotency_key,
     minimum_charge_cents,
     new_payment,
     open_payment_of,
     outstanding_cents,
+    paid_total,
     record_event,
     record_money_event,
     record_payment_event,
     saved_card_pays,
+    waived_total,
 )
-from app.backend.refunds import refund_unused
+from app.backend.refunds import refund_unused, unused_cents
 from app.backend.saved_cards import charge_saved_card
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
-from app.models import Order, Payment, PaymentStatus
+from app.models import Order, OrderStatus, Payment, PaymentStatus
 
 
 def _defer(session: Session, order: Order, amount: int, now: datetime) -> None:
@@ -245,6 +249,58 @@ def settle(
     if saved_card_pays(order, kanava):
         return charge_saved_card(session, kanava, order, owed, "stop", now)
     return new_payment(session, kanava, order, owed, now)
+
+
+@dataclass(frozen=True)
+class StopSettlement:
+    """What stopping a parking that cost ``cost_cents`` does with money: of it
+    ``charge_cents`` is still collected (from the card held when ``from_hold``, the saved
+    card, or by link), ``refund_cents`` of what was paid goes back to the card, and
+    ``waived_cents`` is let go (below the provider's minimum)."""
+
+    cost_cents: int
+    paid_cents: int
+    charge_cents: int
+    refund_cents: int
+    waived_cents: int
+    from_hold: bool
+
+
+def prepaid_stop(order: Order) -> bool:
+    """Does stopping ``order`` refund its unused paid time before settling (paid for, no
+    payment pending, not until stopped), as :func:`app.backend.orders.stop_parking` does?"""
+    return not (
+        order.open_ended
+        or order.status is OrderStatus.AWAITING_PAYMENT
+        or open_payment_of(order) is not None
+    )
+
+
+def stop_settlement(order: Order, used_cents: int, kanava: Kanava) -> StopSettlement:
+    """What :func:`app.backend.orders.stop_parking` will charge, refund and waive when
+    ``order`` stops having cost ``used_cents``, without doing it (the panel's preview).
+    Decided as :func:`settle` and :func:`refund_unused` decide: by :func:`charged_at_end`
+    and :func:`unused_cents`."""
+    currency = order.currency
+    paid = paid_total(order)
+    held = held_payment_of(order)
+    if held is not None:
+        amount = min(used_cents, held.amount_cents)
+        charge = charged_at_end(amount, currency)
+        return StopSettlement(used_cents, paid, charge, 0, amount - charge, from_hold=True)
+    refund, cost = 0, used_cents
+    if prepaid_stop(order):
+        kept = charged_at_end(used_cents, currency)
+        if kept < order.amount_cents:
+            refund = unused_cents(order, kept, kanava)
+        cost = max(used_cents, paid - refund)
+    owed = cost - (paid - refund) - waived_total(order)
+    if owed > 0:
+        charge = charged_at_end(owed, currency)
+        return StopSettlement(used_cents, paid, charge, refund, owed - charge, from_hold=False)
+    if owed < 0 and open_payment_of(order) is not None:
+        refund = unused_cents(order, used_cents, kanava)
+    return StopSettlement(used_cents, paid, 0, refund, 0, from_hold=False)
 
 
 def change_amount(

@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
+from app.domain.parsing import ParsedMessage
 from app.domain.plates import display_plate, normalize_plate
 from app.models import Customer, Vehicle
 
@@ -75,17 +76,45 @@ def language_for_number(phone: str) -> str | None:
     return "en" if region else None
 
 
-def choose_language(keyword_language: str | None, customer: Customer | None, default: str) -> str:
-    """The sender's language: the keyword's, else the stored preference, else the number's
-    country, else ``default``."""
+def choose_language(
+    parsed: ParsedMessage | None,
+    customer: Customer | None,
+    default: str,
+    *,
+    phone: str | None = None,
+) -> str:
+    """The language to answer ``parsed`` in (None: no message, as a call's greeting),
+    strongest first:
+
+    1. the language of the command word that opens the message (``LOPETA``, ``SLUTA``,
+       ``DONE``): for this reply only, never stored (only ``KIELI``/``SPRÅK``/``LANGUAGE``
+       store a choice);
+    2. the customer's chosen language;
+    3. a lesser word's (a unit, a number word, a greeting; a mistyped keyword) in a
+       message read whole: a message not understood never switches the language;
+    4. the language of the customer's last understood message (``last_language``);
+    5. the country of the number (``phone``, else the customer's);
+    6. ``default``.
+    """
+    number = phone or (customer.phone if customer else None)
     for candidate in (
-        keyword_language,
+        parsed.command_language if parsed else None,
         customer.language if customer else None,
-        language_for_number(customer.phone) if customer else None,
+        parsed.hinted_language if parsed else None,
+        customer.last_language if customer else None,
+        language_for_number(number) if number else None,
     ):
         if candidate in LANGUAGES:
             return candidate
     return default
+
+
+def remember_language(customer: Customer, parsed: ParsedMessage, understood: bool) -> None:
+    """Keep the language an understood message revealed as the customer's
+    ``last_language`` (the chosen language is left alone: see :func:`choose_language`)."""
+    revealed = parsed.command_language or parsed.hinted_language
+    if understood and revealed in LANGUAGES and customer.last_language != revealed:
+        customer.last_language = revealed
 
 
 def get_or_create(session: Session, phone: str, at: datetime) -> Customer:

@@ -144,6 +144,15 @@ def asks_for(amount_cents: int, currency: str) -> bool:
     return amount_cents >= minimum_charge_cents(currency)
 
 
+def charged_at_end(amount_cents: int, currency: str) -> int:
+    """What of ``amount_cents`` (what a parking cost, or what it still owes, as it ends) is
+    charged or kept: all of it from the provider's minimum up (:func:`asks_for`), nothing
+    below it (let go, recorded as waived). The same for every way a parking ends: a card
+    held, a payment link, a saved card, or a prepaid parking stopped early (which keeps
+    nothing of a cost below the minimum: all it paid is refunded)."""
+    return amount_cents if asks_for(amount_cents, currency) else 0
+
+
 def below_minimum(amount_cents: int, currency: str) -> bool:
     """Is ``amount_cents`` something owed that is too small to ask (see :func:`asks_for`)?"""
     return amount_cents > 0 and not asks_for(amount_cents, currency)

@@ -579,6 +579,14 @@ def start_parking(
     return ParkingStarted(order=order, payment=payment, replaced=replaced)
 
 
+def cost_if_stopped(order: Order, kanava: Kanava, now: datetime) -> tuple[datetime, int]:
+    """When a live ``order`` stopped at ``now`` ends (``now``, or its end if earlier) and
+    what it has cost by then: what :func:`stop_parking` charges, and previews show."""
+    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
+    tariff = tariff_of(order.zone)
+    return end, price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
+
+
 def stop_parking(
     session: Session,
     kanava: Kanava,
@@ -601,27 +609,28 @@ def stop_parking(
     order = lock_order(session, order)
     if order.status not in LIVE_STATUSES:
         raise OrderError("not_live", order_id=order.id)
-    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
-    tariff = tariff_of(order.zone)
-    used = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
+    end, used = cost_if_stopped(order, kanava, now)
     payment = ledger.open_payment_of(order)
     refunded = 0
     waived_before = ledger.waived_total(order)
-    if order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
+    if billing.prepaid_stop(order):
+        # A cost below the provider's minimum is not kept either: all paid goes back, and
+        # the cost is waived below, as any stop waives it (ledger.charged_at_end).
+        kept = ledger.charged_at_end(used, order.currency)
+        if kept < order.amount_cents:
+            refunded = refunds.refund_unused(session, kanava, order, kept, now=now)
+        order.amount_cents = max(used, ledger.paid_total(order))
+        # Anything carried on the order (below the provider's minimum) is settled now.
+        payment = billing.settle(session, kanava, order, order.amount_cents, now=now)
+    elif order.open_ended or order.status is OrderStatus.AWAITING_PAYMENT:
         order.amount_cents = used
         payment = billing.settle(session, kanava, order, used, now=now)
-    elif payment is not None:
+    else:
         # an unpaid extension: settling may give paid time back; the driver is told it
         refunded_before = sum(p.refunded_cents for p in order.payments)
         payment = billing.settle(session, kanava, order, used, now=now)
         refunded = sum(p.refunded_cents for p in order.payments) - refunded_before
         order.amount_cents = max(used, ledger.paid_total(order))
-    else:
-        if used < order.amount_cents:
-            refunded = refunds.refund_unused(session, kanava, order, used, now=now)
-        order.amount_cents = max(used, ledger.paid_total(order))
-        # Anything carried on the order (below the provider's minimum) is settled now.
-        payment = billing.settle(session, kanava, order, order.amount_cents, now=now)
     order.status = OrderStatus.ENDED
     order.ended_at = end
     order.ends_at = end

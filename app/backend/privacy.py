@@ -103,6 +103,7 @@ def export(session: Session, customer: Customer, now: datetime) -> dict[str, Any
         "customer": {
             "phone": customer.phone,
             "language": customer.language,
+            "last_language": customer.last_language,
             "created_at": _iso(customer.created_at),
             "opted_out_at": _iso(customer.opted_out_at),
             "card_saved": customer.saved_payment_method_id is not None,

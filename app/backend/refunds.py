@@ -10,10 +10,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.backend.ledger import idempotency_key, lock_payment, record_payment_event
+from app.backend.ledger import idempotency_key, lock_payment, paid_total, record_payment_event
 from app.domain.pricing import money_to_decimal_str
 from app.kernel import Kanava
 from app.models import Order, Payment, PaymentStatus
+
+
+def unused_cents(order: Order, used_cents: int, kanava: Kanava) -> int:
+    """What :func:`refund_unused` gives back of ``order`` kept at ``used_cents``."""
+    if not kanava.settings.refund_unused:
+        return 0
+    return max(0, paid_total(order) - used_cents)
 
 
 def refund_unused(
@@ -21,10 +28,8 @@ def refund_unused(
 ) -> int:
     """A prepaid parking stopped early: refund what was paid beyond ``used_cents``
     (when ``REFUND_UNUSED`` is on), newest payments first. Returns the cents refunded."""
-    if not kanava.settings.refund_unused:
-        return 0
     paid = [p for p in order.payments if p.status is PaymentStatus.SUCCEEDED]
-    excess = sum(p.captured_cents - p.refunded_cents for p in paid) - used_cents
+    excess = unused_cents(order, used_cents, kanava)
     refunded = 0
     for payment in reversed(paid):
         if excess <= 0:

@@ -26,7 +26,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.backend import orders
+from app.backend import ledger, orders
 from app.channels import admin_auth, panel_words
 from app.channels.admin_auth import admin_required, safe_next, staff
 from app.channels.panel_words import (
@@ -550,6 +550,14 @@ def _done_text(action: str, result: object) -> str:
         if result.refunded_cents:
             refunded = panel_words.money(result.refunded_cents, currency)
             text += " " + str(_("%(amount)s was refunded to the card.", amount=refunded))
+        if result.waived_cents:
+            text += " " + str(
+                _(
+                    "%(amount)s was not charged: under the %(minimum)s minimum.",
+                    amount=panel_words.money(result.waived_cents, currency),
+                    minimum=panel_words.money(ledger.minimum_charge_cents(currency), currency),
+                )
+            )
         return text + " " + str(_("The driver was told by SMS."))
     if isinstance(result, orders.ParkingExtended):
         order = result.order

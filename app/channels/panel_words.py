@@ -764,6 +764,22 @@ def stop_words(quote: StopQuote, now: datetime) -> ConfirmWords:
             plate=plate,
             amount=money(quote.charge_cents, currency),
         )
+    elif quote.waived_cents and quote.refund_cents:
+        sentence = _(
+            "Stop %(plate)s now: %(refund)s of what was paid goes back to the card, and "
+            "%(amount)s is not charged: under the %(minimum)s minimum.",
+            plate=plate,
+            refund=money(quote.refund_cents, currency),
+            amount=money(quote.waived_cents, currency),
+            minimum=money(quote.minimum_cents, currency),
+        )
+    elif quote.waived_cents:
+        sentence = _(
+            "Stop %(plate)s now: no charge, %(amount)s is under the %(minimum)s minimum.",
+            plate=plate,
+            amount=money(quote.waived_cents, currency),
+            minimum=money(quote.minimum_cents, currency),
+        )
     elif quote.refund_cents:
         sentence = _(
             "Stop %(plate)s now: %(amount)s of what was paid goes back to the card.",

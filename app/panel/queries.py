@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
+from app.backend import billing, ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.booking_policy import FieldProblem, booking_policy_problems
 from app.domain.inputs import is_ascii_number
@@ -706,8 +706,9 @@ def _live_order(session: Session, order_id: int) -> Order:
 @dataclass(frozen=True)
 class StopQuote:
     """What stopping a parking now does: it cost ``cost_cents`` up to ``at``; of that
-    ``charge_cents`` is still collected (from the card held, the saved card, or by link)
-    and ``refund_cents`` of what was paid goes back to the card."""
+    ``charge_cents`` is still collected (from the card held, the saved card, or by link),
+    ``refund_cents`` of what was paid goes back to the card, and ``waived_cents`` is not
+    charged, being under the provider's minimum ``minimum_cents``."""
 
     order: Order
     at: datetime
@@ -716,25 +717,30 @@ class StopQuote:
     charge_cents: int
     refund_cents: int
     from_hold: bool
+    waived_cents: int = 0
+    minimum_cents: int = 0
 
 
 def stop_quote(session: Session, kanava: Kanava, order_id: int, now: datetime) -> StopQuote:
-    """The amounts :func:`stop_order` would charge and refund at ``now`` (as
-    :func:`orders.stop_parking` settles them). Raises ``PanelError`` ``unknown_order``,
-    ``not_live``."""
+    """The amounts :func:`stop_order` would charge, refund and waive at ``now``, decided as
+    :func:`orders.stop_parking` settles them (:func:`billing.stop_settlement`). Raises
+    ``PanelError`` ``unknown_order``, ``not_live``."""
     order = _live_order(session, order_id)
     if order.status is OrderStatus.BOOKED:
         raise PanelError("not_live", order_id=order_id)
-    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
-    tariff = zones.tariff_of(order.zone)
-    cost = price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
-    paid = ledger.paid_total(order)
-    held = ledger.held_payment_of(order)
-    if held is not None:
-        return StopQuote(order, now, cost, paid, min(cost, held.amount_cents), 0, True)
-    owed = cost - paid
-    refund = -owed if owed < 0 and kanava.settings.refund_unused else 0
-    return StopQuote(order, now, cost, paid, max(owed, 0), refund, False)
+    _end, cost = orders.cost_if_stopped(order, kanava, now)
+    settled = billing.stop_settlement(order, cost, kanava)
+    return StopQuote(
+        order,
+        now,
+        cost,
+        settled.paid_cents,
+        settled.charge_cents,
+        settled.refund_cents,
+        settled.from_hold,
+        settled.waived_cents,
+        ledger.minimum_charge_cents(order.currency),
+    )
 
 
 def stop_order(

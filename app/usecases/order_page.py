@@ -17,7 +17,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.backend import ledger, orders, receipts, timeline
+from app.backend import billing, ledger, orders, receipts, timeline
 from app.backend.zones import tariff_of
 from app.domain.pricing import capped_end, is_paid_time, next_paid_change, price
 from app.kernel import Kanava
@@ -64,13 +64,15 @@ class ExtensionQuote:
 class StopPreview:
     """What stopping at ``now`` would do: the parking's price up to then, and what happens
     to the money: ``capture`` (taken from the held card), ``pay`` (still to pay),
-    ``refund`` (the unused time goes back), ``waived`` (owed but under the provider's
-    minimum ``minimum_cents``: never asked, a held card released) or ``nothing``."""
+    ``refund`` (the unused time goes back), ``waived`` (a cost under the provider's
+    minimum ``minimum_cents``: never asked, a held card released, and ``refund_cents`` of
+    what was paid goes back) or ``nothing``."""
 
     cost_cents: int
     outcome: Literal["capture", "pay", "refund", "waived", "nothing"]
     amount_cents: int
     minimum_cents: int = 0
+    refund_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,23 +148,18 @@ def extension_quotes(order: Order, kanava: Kanava, now: datetime) -> list[Extens
 
 
 def stop_preview(order: Order, kanava: Kanava, now: datetime) -> StopPreview:
-    """What :func:`orders.stop_parking` would charge or give back if stopped at ``now``."""
-    end = now if order.ends_at is None or now < order.ends_at else order.ends_at
-    cost = price(
-        tariff_of(order.zone), order.starts_at, max(end, order.starts_at), kanava.settings.tz
-    )
-    held = ledger.held_payment_of(order)
-    owed = min(cost, held.amount_cents) if held is not None else cost - ledger.paid_total(order)
-    if ledger.below_minimum(owed, order.currency):
+    """What :func:`orders.stop_parking` would charge or give back if stopped at ``now``
+    (:func:`billing.stop_settlement` decides it as the stop does)."""
+    _end, cost = orders.cost_if_stopped(order, kanava, now)
+    settled = billing.stop_settlement(order, cost, kanava)
+    if settled.waived_cents:
         minimum = ledger.minimum_charge_cents(order.currency)
-        return StopPreview(cost, "waived", owed, minimum)
-    if held is not None:
-        return StopPreview(cost, "capture", owed)
-    balance = owed
-    if balance > 0:
-        return StopPreview(cost, "pay", balance)
-    if balance < 0 and kanava.settings.refund_unused:
-        return StopPreview(cost, "refund", -balance)
+        return StopPreview(cost, "waived", settled.waived_cents, minimum, settled.refund_cents)
+    if settled.charge_cents:
+        outcome: Literal["capture", "pay"] = "capture" if settled.from_hold else "pay"
+        return StopPreview(cost, outcome, settled.charge_cents)
+    if settled.refund_cents:
+        return StopPreview(cost, "refund", settled.refund_cents)
     return StopPreview(cost, "nothing", 0)
 
 

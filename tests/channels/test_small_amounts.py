@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.backend import ledger, orders
+from app.backend import ledger, orders, receipts
 from app.extensions import db
 from app.models import Event, EventKind, Order, OrderStatus, Payment, PaymentStatus
 from tests.channels.test_order_page import form_fields, pay_demo
@@ -164,3 +164,59 @@ def test_order_page_stop_confirmation_says_a_small_amount_is_not_taken_from_the_
 
     assert "veloitetaan korttiisi" not in page and "0,04 €" in page
     assert NOT_CHARGED_FI in page
+
+
+def _kept_nothing_of_a_prepaid_hour(app: Flask) -> None:
+    """The order stopped after 1 min of a prepaid hour: it cost 0.04 EUR, under the minimum,
+    so all 2.40 paid went back and the 0.04 was waived, as a stop of an unpaid parking
+    waives it; the receipt shows no charge, so no VAT."""
+    order = the_order(app)
+    assert (order.status, order.amount_cents) == (OrderStatus.ENDED, 4)
+    paid, waived = order.payments
+    assert (paid.status, paid.captured_cents, paid.refunded_cents) == (
+        PaymentStatus.SUCCEEDED,
+        240,
+        240,
+    )
+    assert (waived.failure_reason, waived.amount_cents) == (ledger.WAIVED, 4)
+    assert ledger.paid_total(order) == 0 and orders.debt_cents(order) == 0
+    assert [e["amount_cents"] for e in payment_events(app, "waived")] == [4]
+    with app.app_context():
+        receipt = receipts.receipt_of_order(app.extensions["kanava"], the_order_in_session())
+        assert receipt is not None
+        assert (receipt.charged_cents, receipt.refunded_cents) == (240, 240)
+        assert (receipt.waived_cents, receipt.gross_cents, receipt.vat_cents) == (4, 0, 0)
+
+
+def the_order_in_session() -> Order:
+    return db.session.scalars(select(Order)).one()
+
+
+def test_web_a_prepaid_parking_stopped_under_the_minimum_keeps_nothing(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    clock.now = _at(10, 0)
+    pay_demo(client, submit(client, duration="60").headers["Location"])  # 2.40 EUR paid
+    link = f"/o/{the_order(app).manage_token}"
+    clock.now = _at(10, 1)
+    confirm = client.get(f"{link}/stop?lang=fi").get_data(as_text=True)
+    preview = visible_text(confirm)
+    assert "Maksamastasi summasta 2,40 € palautetaan" in preview and NOT_CHARGED_FI in preview
+
+    stopped = client.post(f"{link}/stop?lang=fi", data=form_fields(confirm, "stop-confirm"))
+
+    assert stopped.status_code == 303
+    _kept_nothing_of_a_prepaid_hour(app)
+
+
+def test_sms_a_prepaid_parking_stopped_under_the_minimum_keeps_nothing(
+    app: Flask, client: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    reply = phone.send("ABC-123 101 1h")
+    client.post(f"/demo-pay/{reply.split('/pay/')[1].split()[0].rstrip('.')}")
+    clock.now = _at(10, 1)
+
+    stopped = phone.send("LOPETA")
+
+    assert NOT_CHARGED_FI in stopped and "2,40 €" in stopped, stopped
+    _kept_nothing_of_a_prepaid_hour(app)

@@ -855,6 +855,67 @@ def test_the_keyword_language_wins_over_the_stored_preference_for_that_reply(
     assert customer(app).language == "sv"
 
 
+def not_understood_in(app: Flask, lang: str) -> str:
+    with app.test_request_context():
+        from app.texts import messages
+
+        return messages.not_understood(lang)
+
+
+@pytest.mark.parametrize("body", ["xyzzy kiitos", "blah tunti"])
+def test_a_message_not_understood_is_answered_in_the_chosen_language(
+    app: Flask, phone: Phone, body: str
+) -> None:
+    phone.send("SPRÅK SV")
+
+    reply = phone.send(body)  # a Finnish word in it, but nothing understood
+
+    assert reply == not_understood_in(app, "sv")
+    assert last_inbound(app).understood is False
+    assert customer(app).language == "sv"
+
+
+def test_a_mistyped_finnish_keyword_is_offered_in_the_chosen_language(phone: Phone) -> None:
+    phone.send("SPRÅK SV")
+
+    assert phone.send("LOEPTA 30 min") == "Menade du LOPETA 30 min? Svara J"
+
+
+def test_a_lesser_word_of_another_language_does_not_switch_the_chosen_language(
+    app: Flask, phone: Phone
+) -> None:
+    phone.send("SPRÅK SV")
+
+    reply = phone.send("ABC-123 101 2 t")  # "t": Finnish "tunti", Swedish "timme"
+
+    assert reply.startswith("Parkering startad: ABC-123, zon 101 Kauppatori, till 12:00."), reply
+    (order,) = all_orders(app)
+    assert order.language == "sv"
+
+
+def test_a_message_not_understood_keeps_the_language_of_the_last_understood_message(
+    app: Flask, phone: Phone
+) -> None:
+    assert phone.send("ABC-123 101 två timmar").startswith("Parkering startad")
+
+    reply = phone.send("xyzzy")  # a Finnish number, no language chosen
+
+    assert reply == not_understood_in(app, "sv")
+    assert customer(app).language is None  # remembered, not chosen
+    assert customer(app).last_language == "sv"
+    assert "alue 101" in phone.send("TILA")  # a command word still tells, and is kept
+    assert phone.send("qwerty") == not_understood_in(app, "fi")
+
+
+def test_a_message_not_understood_from_a_new_number_is_answered_in_its_countrys_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    swedish = Phone(client, number=SWEDISH_NUMBER)
+
+    assert swedish.send("xyzzy kiitos") == not_understood_in(app, "sv")
+    assert customer(app, SWEDISH_NUMBER).last_language is None
+
+
 # ---- 16. paying ------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from app.backend.customers import (
     language_for_number,
     normalize_phone,
 )
+from app.domain.parsing import parse_sms
 from app.models import Customer
 
 
@@ -77,12 +78,38 @@ def test_a_number_that_cannot_be_read_suggests_no_language(number: str) -> None:
     assert language_for_number(number) is None
 
 
-def _customer(phone: str = "+46701234567", language: str | None = None) -> Customer:
-    return Customer(phone=phone, language=language)
+def _customer(
+    phone: str = "+46701234567", language: str | None = None, last: str | None = None
+) -> Customer:
+    return Customer(phone=phone, language=language, last_language=last)
 
 
-def test_keyword_language_beats_everything() -> None:
-    assert choose_language("fi", _customer(language="en"), "sv") == "fi"
+def test_a_command_words_language_beats_everything() -> None:
+    assert choose_language(parse_sms("LOPETA"), _customer(language="en", last="sv"), "sv") == "fi"
+
+
+def test_a_chosen_language_beats_a_lesser_word_the_last_message_the_number_and_the_default() -> (
+    None
+):
+    parsed = parse_sms("ABC-123 101 2 t")  # "t": a Finnish unit, and a Swedish abbreviation
+    assert parsed.language == "fi" and parsed.command_language is None
+
+    assert choose_language(parsed, _customer(language="en", last="fi"), "fi") == "en"
+
+
+def test_a_lesser_word_of_an_understood_message_beats_the_last_message() -> None:
+    assert choose_language(parse_sms("ABC-123 101 two hours"), _customer(last="fi"), "fi") == "en"
+
+
+@pytest.mark.parametrize("body", ["blah tunti", "xyzzy kiitos", "onko tämä sakko oikein?", ""])
+def test_a_message_not_understood_keeps_the_last_messages_language(body: str) -> None:
+    assert choose_language(parse_sms(body), _customer(phone="+358401234567", last="sv"), "en") == (
+        "sv"
+    )
+
+
+def test_a_message_not_understood_from_a_new_number_gets_the_numbers_language() -> None:
+    assert choose_language(parse_sms("blah tunti"), _customer(), "fi") == "sv"
 
 
 def test_stored_language_beats_the_number_and_the_default() -> None:
@@ -101,12 +128,16 @@ def test_default_is_used_when_the_number_suggests_nothing() -> None:
     assert choose_language(None, _customer(phone="garbage"), "fi") == "fi"
 
 
-def test_an_unsupported_keyword_or_stored_language_is_skipped() -> None:
-    assert choose_language("de", _customer(language="xx"), "fi") == "sv"
+def test_an_unsupported_stored_language_is_skipped() -> None:
+    assert choose_language(None, _customer(language="xx", last="de"), "fi") == "sv"
 
 
-def test_keyword_language_applies_to_an_unknown_sender() -> None:
-    assert choose_language("sv", None, "fi") == "sv"
+def test_a_command_words_language_applies_to_an_unknown_sender() -> None:
+    assert choose_language(parse_sms("SLUTA"), None, "fi") == "sv"
+
+
+def test_the_number_given_stands_for_an_unknown_sender() -> None:
+    assert choose_language(parse_sms("blah"), None, "fi", phone="+447911123456") == "en"
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ def _converse(
     customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
-    lang = customers.choose_language(parsed.language, customer, kanava.settings.default_language)
+    lang = customers.choose_language(parsed, customer, kanava.settings.default_language)
     # A new customer has no earlier messages: nothing to read.
     earlier = (
         _Earlier(False, 0, False) if new_customer else _earlier_messages(session, customer, now)
@@ -164,6 +164,7 @@ def _converse(
         reply_by_outbox, to_number, received=earlier.received + 1,
         failed_before=earlier.failed_payment,
     )  # fmt: skip
+    customers.remember_language(customer, parsed, bool(inbound.understood))
     records.write_outcome(
         session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
     )

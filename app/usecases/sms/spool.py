@@ -62,15 +62,15 @@ def spool_sms(spool_root: Path, params: dict[str, str], received_at: datetime) -
 def acknowledgement(body: str, from_number: str, default_language: str) -> str:
     """What the driver hears back while the database is down, in their language.
 
-    Chosen without the database: the message's own keywords, else the number's country.
+    Chosen without the database (:func:`customers.choose_language` without the customer):
+    the message's own words, else the number's country.
     """
-    lang = parse_sms(body).language
-    if lang is None:
-        try:
-            lang = customers.language_for_number(normalize_phone(from_number))
-        except InvalidPhoneNumber:
-            lang = None
-    return messages.received_will_confirm(lang or default_language)
+    try:
+        phone: str | None = normalize_phone(from_number)
+    except InvalidPhoneNumber:
+        phone = None
+    lang = customers.choose_language(parse_sms(body), None, default_language, phone=phone)
+    return messages.received_will_confirm(lang)
 
 
 def pending(spool_root: Path) -> list[Path]:
