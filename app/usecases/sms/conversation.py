@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.backend import contacts, customers, ledger, orders, receipts, zones
+from app.backend import contacts, customers, ledger, orders, receipts, sms_records, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
@@ -32,7 +32,7 @@ from app.models import (
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
-from app.usecases.sms import records, reply_cap, support
+from app.usecases.sms import reply_cap, support
 from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
@@ -79,7 +79,7 @@ def receive_sms(
     if reply_text is None:
         # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
         # waited for it on PostgreSQL): its reply, nothing done again.
-        stored = records.stored_reply(session, message_sid)
+        stored = sms_records.stored_reply(session, message_sid)
         session.rollback()
         return stored
     session.commit()
@@ -102,7 +102,7 @@ def _record_failure(
     """Record a message whose handling failed (rolled back): not understood, answered with
     an apology. None when its ``MessageSid`` was claimed meanwhile by a duplicate."""
     customer = customers.get_or_create(session, _phone_key(from_number), now)
-    inbound = records.claim_and_record(
+    inbound = sms_records.claim_and_record(
         session,
         customer,
         message_sid=sid,
@@ -116,7 +116,7 @@ def _record_failure(
     inbound.understood = False
     lang = customers.choose_language(None, customer, kanava.settings.default_language)
     text = messages.technical_problem(lang)
-    records.write_outcome(session, inbound, reply=text, reply_event=True)
+    sms_records.write_outcome(session, inbound, reply=text, reply_event=True)
     return text
 
 
@@ -135,7 +135,7 @@ def _converse(
     ``MessageSid`` was claimed already (nothing done).
 
     The customer's row is locked before the claim: the claim writes the inbound event,
-    which names the customer, in the same statement (:mod:`app.usecases.sms.records`).
+    which names the customer, in the same statement (:mod:`app.backend.sms_records`).
     """
     customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
@@ -148,7 +148,7 @@ def _converse(
     data = {"repeat": True} if earlier.repeat else None
     if extra:
         data = {**(data or {}), **extra}
-    inbound = records.claim_and_record(
+    inbound = sms_records.claim_and_record(
         session,
         customer,
         message_sid=sid,
@@ -164,7 +164,7 @@ def _converse(
         reply_by_outbox, to_number, received=earlier.received + 1,
         failed_before=earlier.failed_payment,
     )  # fmt: skip
-    records.write_outcome(
+    sms_records.write_outcome(
         session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
     )
     return reply_text
