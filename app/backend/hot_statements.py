@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql import ClauseElement
@@ -71,7 +72,7 @@ class _Compiled:
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any]:
         missing = self.required.difference(params)
         if missing:
-            raise KeyError(f"no value for the bind parameters {sorted(missing)}")
+            raise InvalidRequestError(f"A value is required for bind parameters {sorted(missing)}")
         values = dict(self.constants)
         processors = self.processors
         for key, value in params.items():
