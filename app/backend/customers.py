@@ -299,11 +299,20 @@ def remember_vehicle(
     return vehicle
 
 
+_VEHICLES_BY_RECENT_USE = HotStatement(
+    select(*_VEHICLES.c)
+    .where(_VEHICLES.c.customer_id == bindparam("customer_id", type_=_VEHICLES.c.customer_id.type))
+    .order_by(_VEHICLES.c.last_used_at.desc(), _VEHICLES.c.id.desc())
+)
+
+
 def vehicles_by_recent_use(session: Session, customer: Customer) -> list[Vehicle]:
-    return list(
-        session.scalars(
-            select(Vehicle)
-            .where(Vehicle.customer_id == customer.id)
-            .order_by(Vehicle.last_used_at.desc(), Vehicle.id.desc())
+    """The customer's vehicles, the last used first (read on the driver's cursor: a known
+    driver's every park reads them)."""
+    rows = _VEHICLES_BY_RECENT_USE.rows(session.connection(), {"customer_id": customer.id})
+    return [
+        as_loaded(
+            session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)), populate_existing=False
         )
-    )
+        for row in rows
+    ]

@@ -152,11 +152,13 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
 _mappers_configured = False
 
 
-def as_loaded(session: Session, model: type[Any], values: Mapping[str, Any]) -> Any:
+def as_loaded(
+    session: Session, model: type[Any], values: Mapping[str, Any], *, populate_existing: bool = True
+) -> Any:
     """The ``model`` instance of ``values`` (every column, by attribute key) in the session
     as if a query had loaded it: persistent, unchanged, its relationships loaded lazily on
-    first use. An instance of that identity already in the session gets the values (as
-    ``populate_existing`` would) and is returned."""
+    first use. An instance of that identity already in the session is returned, with the
+    values unless ``populate_existing`` is false (as a query's option of that name)."""
     global _mappers_configured
     if not _mappers_configured:
         # Mappers configure on first use; building an instance without the usual
@@ -169,6 +171,8 @@ def as_loaded(session: Session, model: type[Any], values: Mapping[str, Any]) -> 
     )
     existing = session.identity_map.get(key)
     if existing is not None:
+        if not populate_existing:
+            return existing
         for name, value in values.items():
             set_committed_value(existing, name, value)
         return existing

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.backend import contacts, customers, ledger, orders, receipts, sms_records, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.backend.hot_statements import HotStatement
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.kernel import Kanava
@@ -234,26 +235,28 @@ class _Earlier(NamedTuple):
     failed_payment: bool
 
 
-_EARLIER = select(
-    select(Event.understood)
-    .where(
-        Event.customer_id == bindparam("customer_id"),
-        Event.kind == EventKind.MESSAGE_IN,
-        Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
+_EARLIER = HotStatement(
+    select(
+        select(Event.understood)
+        .where(
+            Event.customer_id == bindparam("customer_id"),
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
+        )
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(Event)
+        .where(
+            Event.customer_id == bindparam("customer_id"),
+            Event.channel == Channel.SMS,
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
+        )
+        .scalar_subquery(),
+        contacts.FAILED_PAYMENT_LATELY,
     )
-    .order_by(Event.created_at.desc(), Event.id.desc())
-    .limit(1)
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(Event)
-    .where(
-        Event.customer_id == bindparam("customer_id"),
-        Event.channel == Channel.SMS,
-        Event.kind == EventKind.MESSAGE_IN,
-        Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
-    )
-    .scalar_subquery(),
-    contacts.FAILED_PAYMENT_LATELY,
 )
 
 
@@ -267,7 +270,7 @@ def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _E
         "cap_since": now - reply_cap.WINDOW,
         **contacts.failed_payment_params(customer.id, now),
     }
-    last_understood, received, failed = session.connection().execute(_EARLIER, params).one()
+    ((last_understood, received, failed),) = _EARLIER.rows(session.connection(), params)
     return _Earlier(
         repeat=last_understood is False, received=int(received or 0), failed_payment=bool(failed)
     )
