@@ -311,9 +311,7 @@ def make_booking(
     amount = booking_price(policy, window, kanava.settings.tz)
     plate_key = normalize_plate(plate)
     same = _own_booking(session, customer, channel, zone, plate_key, window, now)
-    if same is None and not booking_space.has_room(
-        session, zone.id, policy.capacity, window, now
-    ):
+    if same is None and not booking_space.has_room(session, zone.id, policy.capacity, window, now):
         raise _full(session, kanava, zone, window, now)
     # Under the zone's lock now: a resend racing its original finds it here.
     same = same or _own_booking(session, customer, channel, zone, plate_key, window, now)

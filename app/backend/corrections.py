@@ -112,9 +112,7 @@ def correct_parking(
         order.plate_key = new_key
         order.plate_display = display_plate(plate)
         if order.customer is not None:
-            order.vehicle_id = customers.remember_vehicle(
-                session, order.customer, plate, now
-            ).id
+            order.vehicle_id = customers.remember_vehicle(session, order.customer, plate, now).id
     difference, refunded, payment = 0, 0, ledger.open_payment_of(order)
     if new_zone.id != order.zone_id:
         priced = quote(order, None, new_zone, kanava)
@@ -170,9 +168,7 @@ def _reprice(
     new_total, difference = priced.amount_cents, priced.difference_cents
     order.amount_cents = new_total
     if difference > 0:
-        return difference, 0, billing.charge_extension(
-            session, kanava, order, difference, now=now
-        )
+        return difference, 0, billing.charge_extension(session, kanava, order, difference, now=now)
     if difference == 0:
         return 0, 0, pending
     if pending is not None:

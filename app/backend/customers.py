@@ -9,9 +9,7 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import (
-    Boolean,
     bindparam,
-    column,
     exists,
     false,
     insert,
@@ -25,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.backend.hot_statements import HotStatement, as_loaded, column_keys
 from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
 from app.domain.parsing import ParsedMessage
@@ -169,17 +168,16 @@ def _pg_locked_or_created() -> Any:
         .returning(*table.c)
         .cte("created")
     )
-    either = union_all(
-        select(*found.c, false().label("created")), select(*created.c, true().label("created"))
-    )
-    return (
-        select(Customer, column("created", Boolean))
-        .from_statement(either)
-        .execution_options(populate_existing=True)
+    return HotStatement(
+        union_all(
+            select(*found.c, false().label("created")), select(*created.c, true().label("created"))
+        )
     )
 
 
+# Run on the driver's cursor (app.backend.hot_statements): every SMS reads its sender so.
 _PG_LOCKED_OR_CREATED = _pg_locked_or_created()
+_CUSTOMER_KEYS = column_keys(Customer)
 
 
 def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
@@ -195,9 +193,10 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     that another transaction could have written: callers may skip reading them.
     """
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_PG_LOCKED_OR_CREATED, {"phone": phone, "at": at}).one_or_none()
+        row = _PG_LOCKED_OR_CREATED.first(session.connection(), {"phone": phone, "at": at})
         if row is not None:
-            return row[0], bool(row[1])
+            customer = as_loaded(session, Customer, dict(zip(_CUSTOMER_KEYS, row, strict=False)))
+            return customer, bool(row[-1])
     else:
         customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
         if customer is not None:
@@ -226,45 +225,44 @@ def lock(session: Session, customer: Customer) -> Customer:
     return customer
 
 
-# A vehicle row of its own, written by Core statements built once and loaded as the ORM
-# loads a query's rows (``from_statement``: no unit of work). They need nothing the session
-# holds unflushed (vehicles are only ever added here), so they do not flush the session
-# first: what is pending goes with the next flush.
+# A vehicle row of its own, written by Core statements built once and run on the driver's
+# cursor (app.backend.hot_statements), its row put in the session as loaded: no unit of
+# work. They need nothing the session holds unflushed (vehicles are only ever added here),
+# so they do not flush the session first: what is pending goes with the next flush.
 _VEHICLES = Vehicle.__table__
+_VEHICLE_KEYS = column_keys(Vehicle)
 _VEHICLE_VALUES = {
     key: bindparam(key, type_=_VEHICLES.c[key].type)
     for key in ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
 }
 
 
-def _vehicle_upsert(dialect: Any) -> Any:
+def _vehicle_upsert(dialect: Any) -> HotStatement:
     """The vehicle added, or (a plate added meanwhile by another message) touched: either
     way its row, in one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``."""
     statement = dialect.insert(Vehicle).values(_VEHICLE_VALUES)
-    return (
-        select(Vehicle)
-        .from_statement(
-            statement.on_conflict_do_update(
-                index_elements=["customer_id", "plate_key"],
-                set_={"last_used_at": statement.excluded.last_used_at},
-            ).returning(*_VEHICLES.c)
-        )
-        .execution_options(autoflush=False, populate_existing=True)
+    return HotStatement(
+        statement.on_conflict_do_update(
+            index_elements=["customer_id", "plate_key"],
+            set_={"last_used_at": statement.excluded.last_used_at},
+        ).returning(*_VEHICLES.c)
     )
 
 
-_ADD_VEHICLE = (
-    select(Vehicle)
-    .from_statement(insert(Vehicle).values(_VEHICLE_VALUES).returning(*_VEHICLES.c))
-    .execution_options(autoflush=False)
-)
+_ADD_VEHICLE = HotStatement(insert(Vehicle).values(_VEHICLE_VALUES).returning(*_VEHICLES.c))
 _PG_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(postgresql)
 _SQLITE_ADD_OR_TOUCH_VEHICLE = _vehicle_upsert(sqlite)
-_TOUCH_VEHICLE = (
+_TOUCH_VEHICLE = HotStatement(
     update(Vehicle)
-    .where(_VEHICLES.c.id == bindparam("vehicle_id"))
+    .where(_VEHICLES.c.id == bindparam("vehicle_id", type_=_VEHICLES.c.id.type))
     .values(last_used_at=bindparam("last_used_at", type_=_VEHICLES.c.last_used_at.type))
 )
+
+
+def _written_vehicle(session: Session, statement: HotStatement, values: dict[str, Any]) -> Vehicle:
+    (row,) = statement.rows(session.connection(), values)
+    vehicle: Vehicle = as_loaded(session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)))
+    return vehicle
 
 
 def remember_vehicle(
@@ -297,18 +295,15 @@ def remember_vehicle(
     if known is not None:
         vehicle = next((v for v in known if v.plate_key == key), None)
         if vehicle is not None:
-            session.connection().execute(
-                _TOUCH_VEHICLE, {"vehicle_id": vehicle.id, "last_used_at": at}
-            )
+            touch = {"vehicle_id": vehicle.id, "last_used_at": at}
+            _TOUCH_VEHICLE.rows(session.connection(), touch)
             set_committed_value(vehicle, "last_used_at", at)
             return vehicle
         on_postgresql = session.get_bind().dialect.name == "postgresql"
         upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
-        touched: Vehicle = session.scalars(upsert, values).one()
-        return touched
+        return _written_vehicle(session, upsert, values)
     if new_customer:
-        added: Vehicle = session.scalars(_ADD_VEHICLE, values).one()
-        return added
+        return _written_vehicle(session, _ADD_VEHICLE, values)
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
     )
@@ -333,11 +328,20 @@ def remember_vehicle(
     return vehicle
 
 
+_VEHICLES_BY_RECENT_USE = HotStatement(
+    select(*_VEHICLES.c)
+    .where(_VEHICLES.c.customer_id == bindparam("customer_id", type_=_VEHICLES.c.customer_id.type))
+    .order_by(_VEHICLES.c.last_used_at.desc(), _VEHICLES.c.id.desc())
+)
+
+
 def vehicles_by_recent_use(session: Session, customer: Customer) -> list[Vehicle]:
-    return list(
-        session.scalars(
-            select(Vehicle)
-            .where(Vehicle.customer_id == customer.id)
-            .order_by(Vehicle.last_used_at.desc(), Vehicle.id.desc())
+    """The customer's vehicles, the last used first (read on the driver's cursor: a known
+    driver's every park reads them)."""
+    rows = _VEHICLES_BY_RECENT_USE.rows(session.connection(), {"customer_id": customer.id})
+    return [
+        as_loaded(
+            session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)), populate_existing=False
         )
-    )
+        for row in rows
+    ]

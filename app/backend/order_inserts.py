@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from app.backend.hot_statements import HotStatement
 from app.models import Event, Order, Payment
 
 _ORDERS = Order.__table__.c
@@ -97,8 +98,9 @@ def _pg_statement(with_payment: bool) -> Any:
     return select(new_order.c.id, new_payment.c.id).select_from(joined).add_cte(started)
 
 
-_PG_WITH_PAYMENT = _pg_statement(with_payment=True)
-_PG_WITHOUT_PAYMENT = _pg_statement(with_payment=False)
+# Run on the driver's cursor (app.backend.hot_statements): every park writes so.
+_PG_WITH_PAYMENT = HotStatement(_pg_statement(with_payment=True))
+_PG_WITHOUT_PAYMENT = HotStatement(_pg_statement(with_payment=False))
 
 
 def _params(
@@ -130,7 +132,7 @@ def insert_parking(
     connection = session.connection()
     if session.get_bind().dialect.name == "postgresql":
         statement = _PG_WITH_PAYMENT if payment is not None else _PG_WITHOUT_PAYMENT
-        order_id, payment_id = connection.execute(statement, params).one()
+        ((order_id, payment_id),) = statement.rows(connection, params)
     else:
         order_id = connection.execute(_ORDER_INSERT, params).scalar_one()
         params |= {"p_order_id": order_id, "e_order_id": order_id}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend import billing, ledger, order_inserts, provider_payments, refunds, timeline
+from app.backend.hot_statements import HotStatement
 from app.backend.zones import tariff_of
 from app.domain.inputs import looks_like_token
 from app.domain.plates import display_plate, normalize_plate
@@ -367,8 +368,9 @@ def _before_parking_query(with_phone: bool) -> Select[Any]:
     )
 
 
-_BEFORE_PARKING_OF_PLATE = _before_parking_query(with_phone=False)
-_BEFORE_PARKING_OF_PLATE_OR_PHONE = _before_parking_query(with_phone=True)
+# Run on the driver's cursor (app.backend.hot_statements): every park reads them.
+_BEFORE_PARKING_OF_PLATE = HotStatement(_before_parking_query(with_phone=False))
+_BEFORE_PARKING_OF_PLATE_OR_PHONE = HotStatement(_before_parking_query(with_phone=True))
 
 
 @dataclass(frozen=True)
@@ -402,7 +404,7 @@ def _read_before_parking(
     if customer is not None and customer.id is not None:
         query = _BEFORE_PARKING_OF_PLATE_OR_PHONE
         params["customer_id"] = customer.id
-    return [_Found(*row) for row in session.connection().execute(query, params)]
+    return [_Found(*row) for row in query.rows(session.connection(), params)]
 
 
 def in_good_standing(found: Iterable[_Found]) -> bool:

@@ -1,4 +1,4 @@
-"""What every inbound SMS leaves in the database besides its work (app/usecases/sms/records.py):
+"""What every inbound SMS leaves in the database besides its work (app/backend/sms_records.py):
 the MessageSid's receipt with the reply, the inbound event with what was understood, the
 reply event; kept when the handling fails, written once for a retried MessageSid.
 

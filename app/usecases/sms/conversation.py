@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.backend import contacts, customers, ledger, orders, receipts, zones
+from app.backend import contacts, customers, ledger, orders, receipts, sms_records, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
+from app.backend.hot_statements import HotStatement
 from app.domain.parsing import Intent, ParsedMessage, parse_sms
 from app.domain.plates import display_plate, is_probable_typo, normalize_plate
 from app.kernel import Kanava
@@ -32,7 +33,7 @@ from app.models import (
 from app.texts import messages
 from app.usecases import outbox_dispatch as notifications
 from app.usecases.sms import bookings as sms_bookings
-from app.usecases.sms import records, reply_cap, support
+from app.usecases.sms import reply_cap, support
 from app.usecases.sms import waitlist as sms_waitlist
 from app.usecases.sms.corrections import CorrectionSteps
 from app.usecases.sms.prices import PriceSteps
@@ -79,7 +80,7 @@ def receive_sms(
     if reply_text is None:
         # A repeat, or a concurrent duplicate that has committed meanwhile (the claim
         # waited for it on PostgreSQL): its reply, nothing done again.
-        stored = records.stored_reply(session, message_sid)
+        stored = sms_records.stored_reply(session, message_sid)
         session.rollback()
         return stored
     session.commit()
@@ -102,7 +103,7 @@ def _record_failure(
     """Record a message whose handling failed (rolled back): not understood, answered with
     an apology. None when its ``MessageSid`` was claimed meanwhile by a duplicate."""
     customer = customers.get_or_create(session, _phone_key(from_number), now)
-    inbound = records.claim_and_record(
+    inbound = sms_records.claim_and_record(
         session,
         customer,
         message_sid=sid,
@@ -116,7 +117,7 @@ def _record_failure(
     inbound.understood = False
     lang = customers.choose_language(None, customer, kanava.settings.default_language)
     text = messages.technical_problem(lang)
-    records.write_outcome(session, inbound, reply=text, reply_event=True)
+    sms_records.write_outcome(session, inbound, reply=text, reply_event=True)
     return text
 
 
@@ -135,7 +136,7 @@ def _converse(
     ``MessageSid`` was claimed already (nothing done).
 
     The customer's row is locked before the claim: the claim writes the inbound event,
-    which names the customer, in the same statement (:mod:`app.usecases.sms.records`).
+    which names the customer, in the same statement (:mod:`app.backend.sms_records`).
     """
     customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
     known = zones.active_codes(session)
@@ -148,7 +149,7 @@ def _converse(
     data = {"repeat": True} if earlier.repeat else None
     if extra:
         data = {**(data or {}), **extra}
-    inbound = records.claim_and_record(
+    inbound = sms_records.claim_and_record(
         session,
         customer,
         message_sid=sid,
@@ -165,7 +166,7 @@ def _converse(
         failed_before=earlier.failed_payment,
     )  # fmt: skip
     customers.remember_language(customer, parsed, bool(inbound.understood))
-    records.write_outcome(
+    sms_records.write_outcome(
         session, inbound, reply=reply_text, reply_event=bool(reply_text) and not reply_by_outbox
     )
     return reply_text
@@ -240,26 +241,28 @@ class _Earlier(NamedTuple):
     failed_payment: bool
 
 
-_EARLIER = select(
-    select(Event.understood)
-    .where(
-        Event.customer_id == bindparam("customer_id"),
-        Event.kind == EventKind.MESSAGE_IN,
-        Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
+_EARLIER = HotStatement(
+    select(
+        select(Event.understood)
+        .where(
+            Event.customer_id == bindparam("customer_id"),
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
+        )
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(Event)
+        .where(
+            Event.customer_id == bindparam("customer_id"),
+            Event.channel == Channel.SMS,
+            Event.kind == EventKind.MESSAGE_IN,
+            Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
+        )
+        .scalar_subquery(),
+        contacts.FAILED_PAYMENT_LATELY,
     )
-    .order_by(Event.created_at.desc(), Event.id.desc())
-    .limit(1)
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(Event)
-    .where(
-        Event.customer_id == bindparam("customer_id"),
-        Event.channel == Channel.SMS,
-        Event.kind == EventKind.MESSAGE_IN,
-        Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
-    )
-    .scalar_subquery(),
-    contacts.FAILED_PAYMENT_LATELY,
 )
 
 
@@ -273,7 +276,7 @@ def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _E
         "cap_since": now - reply_cap.WINDOW,
         **contacts.failed_payment_params(customer.id, now),
     }
-    last_understood, received, failed = session.connection().execute(_EARLIER, params).one()
+    ((last_understood, received, failed),) = _EARLIER.rows(session.connection(), params)
     return _Earlier(
         repeat=last_understood is False, received=int(received or 0), failed_payment=bool(failed)
     )

@@ -3,21 +3,26 @@ event, the reply event and the reply stored on the receipt, in as few statements
 database allows.
 
 Every message pays for these, so they are Core statements built once, here, at import,
-with bound parameters (SQLAlchemy compiles each once per process), executed on the
-session's connection: no unit of work, no autoflush. The inbound event is written when
-the message is claimed, so that it precedes in the timeline whatever its handling
-records, and once more at the end with what the handling found (understood, intent,
-order, case, demand). On PostgreSQL each of the two writes is one statement with
-data-modifying CTEs (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING):
+run on the session's connection (on PostgreSQL on the driver's cursor:
+:mod:`app.backend.hot_statements`): no unit of work, no autoflush.
 
-1. the claim and the inbound event: ``WITH claim AS (INSERT INTO webhook_receipts … ON
-   CONFLICT DO NOTHING RETURNING id) INSERT INTO events … SELECT … FROM claim RETURNING
-   id``. A claimed ``MessageSid`` inserts nothing and returns nothing; a concurrent
-   duplicate's claim waits for the first transaction, as a plain claim does.
-2. the outcome: ``WITH inbound AS (UPDATE events …), reply AS (INSERT INTO events …)
-   UPDATE webhook_receipts SET response_body …``.
+On PostgreSQL, two statements with data-modifying CTEs
+(https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING):
 
-SQLite has no data-modifying CTEs: there, the same statements run one by one.
+1. the claim: ``WITH claim AS (INSERT INTO webhook_receipts … ON CONFLICT DO NOTHING
+   RETURNING id) SELECT nextval(<the events' id sequence>) FROM claim``. A claimed
+   ``MessageSid`` inserts nothing and returns nothing; a concurrent duplicate's claim
+   waits for the first transaction, as a plain claim does. The id taken is the inbound
+   event's: it orders the event before whatever its handling records, as the timeline
+   shows them, although the event itself is written only at the end.
+2. the outcome: ``WITH inbound AS (INSERT INTO events …), reply AS (INSERT INTO events …)
+   UPDATE webhook_receipts SET response_body …``: the inbound event written once, whole,
+   with what the handling found (understood, intent, order, case, demand), its reply, and
+   the reply on the receipt for a retry. Both in the message's one transaction: the
+   receipt never stands without its event.
+
+SQLite has neither data-modifying CTEs nor sequences: there the claim inserts the receipt
+and the inbound event, and the outcome updates the event, inserts the reply and stores it.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy import BindParameter, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from app.backend.hot_statements import HotStatement
 from app.models import Channel, Customer, Event, EventKind, WebhookReceipt
 
 SOURCE = "twilio_sms"
@@ -37,7 +43,7 @@ SOURCE = "twilio_sms"
 _EVENTS = Event.__table__.c
 _RECEIPTS = WebhookReceipt.__table__.c
 
-# The inbound event's columns as first written, and the ones its handling decides.
+# The inbound event's columns known when it is claimed, and the ones its handling decides.
 _INBOUND_FIRST = (
     "created_at", "customer_id", "channel", "kind", "body", "intent", "external_id", "data",
 )  # fmt: skip
@@ -45,6 +51,7 @@ _INBOUND_FINAL = (
     "order_id", "understood", "intent", "data", "case_id",
     "demand", "demand_reason", "zone_code", "sign_code",
 )  # fmt: skip
+_INBOUND_WHOLE = ("id", *_INBOUND_FIRST, *(k for k in _INBOUND_FINAL if k not in _INBOUND_FIRST))
 _REPLY = ("created_at", "customer_id", "order_id", "channel", "kind", "body", "data")
 
 
@@ -53,45 +60,37 @@ def _param(prefix: str, column: KeyedColumnElement[Any]) -> BindParameter[Any]:
     return bindparam(prefix + column.key, type_=column.type)
 
 
-def _claim_values() -> dict[str, Any]:
-    return {
-        "source": bindparam("receipt_source", type_=_RECEIPTS.source.type),
-        "external_id": bindparam("receipt_sid", type_=_RECEIPTS.external_id.type),
-        "created_at": bindparam("receipt_at", type_=_RECEIPTS.created_at.type),
-    }
-
-
 def _claim(dialect: Any) -> Any:
     return (
         dialect.insert(WebhookReceipt)
-        .values(_claim_values())
+        .values(
+            source=bindparam("receipt_source", type_=_RECEIPTS.source.type),
+            external_id=bindparam("receipt_sid", type_=_RECEIPTS.external_id.type),
+            created_at=bindparam("receipt_at", type_=_RECEIPTS.created_at.type),
+        )
         .on_conflict_do_nothing()
         .returning(WebhookReceipt.id)
     )
 
 
-_PG_CLAIM = _claim(postgresql)
 _SQLITE_CLAIM = _claim(sqlite)
 _INBOUND_INSERT = (
     insert(Event)
     .values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_FIRST})
     .returning(Event.id)
 )
-_PG_CLAIM_AND_INBOUND = (
-    insert(Event)
-    .from_select(
-        list(_INBOUND_FIRST),
-        select(*(_param("in_", _EVENTS[key]) for key in _INBOUND_FIRST)).select_from(
-            _PG_CLAIM.cte("claim")
-        ),
+# The claim, and the inbound event's id taken from the events' sequence.
+_PG_CLAIM = HotStatement(
+    select(func.nextval(func.pg_get_serial_sequence(text("'events'"), text("'id'")))).select_from(
+        _claim(postgresql).cte("claim")
     )
-    .returning(Event.id)
 )
 _INBOUND_UPDATE = (
     update(Event)
     .where(_EVENTS.id == bindparam("in_id", type_=_EVENTS.id.type))
     .values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_FINAL})
 )
+_INBOUND_WRITE = insert(Event).values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_WHOLE})
 _REPLY_INSERT = insert(Event).values({key: _param("out_", _EVENTS[key]) for key in _REPLY})
 _STORE_REPLY = (
     update(WebhookReceipt)
@@ -101,9 +100,9 @@ _STORE_REPLY = (
     )
     .values(response_body=bindparam("reply", type_=_RECEIPTS.response_body.type))
 )
-_PG_OUTCOME = _STORE_REPLY.add_cte(_INBOUND_UPDATE.cte("inbound"))
-_PG_OUTCOME_WITH_REPLY = _STORE_REPLY.add_cte(
-    _INBOUND_UPDATE.cte("inbound"), _REPLY_INSERT.cte("reply")
+_PG_OUTCOME = HotStatement(_STORE_REPLY.add_cte(_INBOUND_WRITE.cte("inbound")))
+_PG_OUTCOME_WITH_REPLY = HotStatement(
+    _STORE_REPLY.add_cte(_INBOUND_WRITE.cte("inbound"), _REPLY_INSERT.cte("reply"))
 )
 _STORED_REPLY = select(_RECEIPTS.response_body).where(
     _RECEIPTS.source == bindparam("receipt_source"),
@@ -113,13 +112,6 @@ _STORED_REPLY = select(_RECEIPTS.response_body).where(
 
 def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def claim(session: Session, message_sid: str, now: datetime) -> bool:
-    """Claim the ``MessageSid`` alone (the failure path); False when already claimed."""
-    statement = _PG_CLAIM if _on_postgresql(session) else _SQLITE_CLAIM
-    params = {"receipt_source": SOURCE, "receipt_sid": message_sid, "receipt_at": now}
-    return session.connection().execute(statement, params).scalar() is not None
 
 
 def stored_reply(session: Session, message_sid: str) -> str:
@@ -138,32 +130,35 @@ def claim_and_record(
     intent: str,
     data: dict[str, Any] | None,
 ) -> Event | None:
-    """Claim the ``MessageSid`` and write its inbound event; the event, or None when the
-    ``MessageSid`` was claimed already (nothing written then).
+    """Claim the ``MessageSid`` and give its inbound event an id (SQLite: write it); the
+    event, or None when the ``MessageSid`` was claimed already (nothing written then).
 
-    The event returned is not in the session (it was written here) and carries its id:
-    the handling sets its fields (order, understood, case, demand …) in Python and
-    :func:`write_outcome` writes them. It must not be added to the session.
+    The event returned is not in the session and carries its id: the handling sets its
+    fields (order, understood, case, demand …) in Python and :func:`write_outcome` writes
+    them. It must not be added to the session.
     """
     params: dict[str, Any] = {
         "receipt_source": SOURCE,
         "receipt_sid": message_sid,
         "receipt_at": now,
-        "in_created_at": now,
-        "in_customer_id": customer.id,
-        "in_channel": Channel.SMS,
-        "in_kind": EventKind.MESSAGE_IN,
-        "in_body": body,
-        "in_intent": intent,
-        "in_external_id": message_sid,
-        "in_data": data,
     }
     connection = session.connection()
     if _on_postgresql(session):
-        event_id = connection.execute(_PG_CLAIM_AND_INBOUND, params).scalar()
+        row = _PG_CLAIM.first(connection, params)
+        event_id = row[0] if row is not None else None
     elif connection.execute(_SQLITE_CLAIM, params).scalar() is None:
         event_id = None
     else:
+        params.update(
+            in_created_at=now,
+            in_customer_id=customer.id,
+            in_channel=Channel.SMS,
+            in_kind=EventKind.MESSAGE_IN,
+            in_body=body,
+            in_intent=intent,
+            in_external_id=message_sid,
+            in_data=data,
+        )
         event_id = connection.execute(_INBOUND_INSERT, params).scalar()
     if event_id is None:
         return None
@@ -187,12 +182,13 @@ def write_outcome(
     reply: str,
     reply_event: bool,
 ) -> None:
-    """Write what the handling found on the inbound event, the reply as an outbound event
-    (with ``reply_event``: the reply goes back in the webhook's TwiML) and the reply on
-    the receipt, for a retry to answer the same."""
+    """Write the inbound event with what the handling found, the reply as an outbound
+    event (with ``reply_event``: the reply goes back in the webhook's TwiML) and the reply
+    on the receipt, for a retry to answer the same."""
     order = inbound.order
     if order is not None and order in session.new:
         session.flush()  # the order the event names must exist before the event names it
+    customer_id = inbound.customer.id if inbound.customer else inbound.customer_id
     params: dict[str, Any] = {
         "receipt_source": SOURCE,
         "receipt_sid": inbound.external_id,
@@ -211,7 +207,7 @@ def write_outcome(
     if reply_event:
         params.update(
             out_created_at=inbound.created_at,
-            out_customer_id=inbound.customer.id if inbound.customer else inbound.customer_id,
+            out_customer_id=customer_id,
             out_order_id=params["in_order_id"],
             out_channel=Channel.SMS,
             out_kind=EventKind.MESSAGE_OUT,
@@ -220,7 +216,15 @@ def write_outcome(
         )
     connection = session.connection()
     if _on_postgresql(session):
-        connection.execute(_PG_OUTCOME_WITH_REPLY if reply_event else _PG_OUTCOME, params)
+        params.update(
+            in_created_at=inbound.created_at,
+            in_customer_id=customer_id,
+            in_channel=Channel.SMS,
+            in_kind=EventKind.MESSAGE_IN,
+            in_body=inbound.body,
+            in_external_id=inbound.external_id,
+        )
+        (_PG_OUTCOME_WITH_REPLY if reply_event else _PG_OUTCOME).rows(connection, params)
         return
     connection.execute(_INBOUND_UPDATE, params)
     if reply_event:
