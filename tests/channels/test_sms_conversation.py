@@ -1583,3 +1583,14 @@ def test_a_language_chosen_after_parking_is_used_for_the_payment_confirmation(
 def test_a_plate_typed_with_spaces_everywhere_is_shown_tidy(phone: Phone) -> None:
     reply = phone.send("A B C - 1 2 3 101 1h")
     assert "ABC-123" in reply
+
+
+def test_a_complaint_from_a_number_nobody_knows_is_answered_in_its_own_language(
+    app: Flask, phone: Phone
+) -> None:
+    reply = phone.send("Why was I charged twice?")  # a Finnish number, nothing else known
+
+    assert reply.startswith("Thank"), reply
+    assert customer(app).language is None and customer(app).last_language is None
+    phone.send("SPRÅK SV")
+    assert phone.send("Why was I charged twice again?").startswith("Tack")
