@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from app.backend.hot_statements import HotStatement
+from app.backend.hot_statements import HotStatement, unwritten
 from app.models import Channel, Customer, Event, EventKind, WebhookReceipt
 
 SOURCE = "twilio_sms"
@@ -162,7 +162,8 @@ def claim_and_record(
         event_id = connection.execute(_INBOUND_INSERT, params).scalar()
     if event_id is None:
         return None
-    return Event(
+    inbound: Event = unwritten(
+        Event,
         id=event_id,
         created_at=now,
         customer=customer,
@@ -172,7 +173,9 @@ def claim_and_record(
         intent=intent,
         external_id=message_sid,
         data=data,
+        customer_id=customer.id,
     )
+    return inbound
 
 
 def write_outcome(
