@@ -81,10 +81,11 @@ class _Compiled:
         return values
 
     def result_processors(self, dialect: Dialect, description: Any) -> list[_Processor | None]:
-        self.results = [
+        processors = [
             type_._cached_result_processor(dialect, column.type_code)
             for type_, column in zip(self.result_types, description, strict=True)
         ]
+        self.results = processors if any(processors) else []  # []: rows as they come
         return self.results
 
 
@@ -127,8 +128,12 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
             for before in connection.dispatch.before_cursor_execute:
                 statement, values = before(connection, cursor, statement, values, None, False)
         cursor.execute(statement, values)
-        description = cursor.description
-        rows: list[Row] = list(cursor.fetchall()) if description is not None else []
+        # ``rownumber`` is None when the statement returned no rows to fetch; asked
+        # instead of ``description``, which psycopg builds anew on every access.
+        rows: list[Row] = cursor.fetchall() if cursor.rownumber is not None else []  # type: ignore[assignment]
+        processors = compiled.results
+        if processors is None and rows:
+            processors = compiled.result_processors(connection.dialect, cursor.description)
         if events:
             for after in connection.dispatch.after_cursor_execute:
                 after(connection, cursor, statement, values, None, False)
@@ -136,12 +141,7 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
         connection._handle_dbapi_exception(error, statement, values, cursor, None)
     finally:
         cursor.close()
-    if not rows:
-        return rows
-    processors = compiled.results
-    if processors is None:
-        processors = compiled.result_processors(connection.dialect, description)
-    if not any(processors):
+    if not rows or not processors:
         return rows
     return [
         tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True))
