@@ -7,7 +7,8 @@ and seeds it as ``make bench`` does, serves the checkout with gunicorn under
 ``gunicorn.conf.py`` (``--gunicorn`` overrides its settings), warms it up, then posts ``N``
 signed parks (each a new driver, plate and ``MessageSid`` in zone 301) from 8 threads at
 once (``--clients``), and prints the workers' user and system CPU (``/proc/<pid>/stat``)
-per park, the parks made, and the wall rate for information only.
+per park (with ``--pg-dir DIR``, the cluster's too), the parks made, and the wall rate for
+information only.
 """
 
 from __future__ import annotations
@@ -36,6 +37,24 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU of ``pid`` so far (its threads included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def server_cpu_seconds(pg_dir: Path) -> float:
+    """CPU of a PostgreSQL cluster so far: its postmaster, the backends alive now, and
+    (``cutime``/``cstime``) the backends that have exited."""
+    postmaster = int((pg_dir / "data" / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid = int(stat.parent.name)
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15]) / TICKS
+        elif int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
 
 
 def post_all(url: str, bodies: Path, clients: int = THREADS) -> int:
@@ -67,6 +86,11 @@ def main() -> int:
     parser.add_argument("n", nargs="?", type=int, default=400)
     parser.add_argument("--app-dir", type=Path, default=harness.ROOT)
     parser.add_argument("--clients", type=int, default=THREADS, help="requests at once")
+    parser.add_argument(
+        "--pg-dir",
+        type=Path,
+        help="the cluster's directory (scripts/test-postgres.sh start DIR): also print its CPU",
+    )
     parser.add_argument(
         "--gunicorn",
         default="",
@@ -107,14 +131,18 @@ def main() -> int:
             db = seed.connect(harness.psycopg_url(url))
             seed.wait_idle(db)
             before = {pid: cpu_seconds(pid) for pid in pids}
+            server_before = server_cpu_seconds(args.pg_dir) if args.pg_dir else 0.0
             started = time.perf_counter()
             answered = post_all(sms_url, work / "sms.txt", args.clients)
             wall = time.perf_counter() - started
             cpu = sum(cpu_seconds(pid) - before[pid] for pid in pids)
+            server = server_cpu_seconds(args.pg_dir) - server_before if args.pg_dir else 0.0
             parked = seed.count(db, "SELECT count(*) FROM orders")
     print(f"{app_dir}, {settings}, {args.clients} clients:")
     print(f"{answered}/{args.n} answered 200, {parked - WARMUP} parked")
     print(f"workers' CPU: {cpu / args.n * 1000:.2f} ms per park ({len(pids)} workers)")
+    if args.pg_dir:
+        print(f"PostgreSQL's CPU: {server / args.n * 1000:.2f} ms per park")
     print(f"wall (information only, the machine is shared): {args.n / wall:.1f} parks/s")
     return 0 if answered == args.n == parked - WARMUP else 1
 

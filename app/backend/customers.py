@@ -9,10 +9,13 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import (
+    BigInteger,
     bindparam,
+    cast,
     exists,
     false,
     insert,
+    null,
     select,
     true,
     union_all,
@@ -143,7 +146,7 @@ _LOCKED_BY_PHONE = (
 )
 
 
-def _pg_locked_or_created() -> Any:
+def pg_locked_or_created(along: Any = None) -> HotStatement:
     """PostgreSQL: the customer read and locked, or inserted when there is none, in one
     statement (a data-modifying CTE), with whether it was inserted::
 
@@ -151,11 +154,15 @@ def _pg_locked_or_created() -> Any:
              created AS (INSERT INTO customers (phone, created_at) SELECT :phone, :at
                          WHERE NOT EXISTS (SELECT id FROM found)
                          ON CONFLICT DO NOTHING RETURNING …)
-        SELECT found.*, false AS created FROM found
-        UNION ALL SELECT created.*, true FROM created
+        SELECT found.*, false AS created, NULL FROM found
+        UNION ALL SELECT created.*, true, NULL FROM created
+        [UNION ALL SELECT NULL, …, NULL, along.* FROM along]
 
-    No row when another transaction inserted the number meanwhile (the insert waited for
-    it to commit, then did nothing): the caller reads and locks it then."""
+    No customer row when another transaction inserted the number meanwhile (the insert
+    waited for it to commit, then did nothing): the caller reads and locks it then.
+    ``along``: a select of one column that the message's other work needs at the same
+    time (its ``MessageSid`` claimed: :mod:`app.backend.sms_records`), its rows marked by
+    a last column that is not NULL; read them with :func:`locked_or_created`."""
     table = Customer.__table__
     phone = bindparam("phone", type_=table.c.phone.type)
     found = select(table).where(table.c.phone == phone).with_for_update(key_share=True).cte("found")
@@ -171,23 +178,47 @@ def _pg_locked_or_created() -> Any:
         .returning(*table.c)
         .cte("created")
     )
-    return HotStatement(
-        union_all(
-            select(*found.c, false().label("created")), select(*created.c, true().label("created"))
-        )
-    )
+    no_along = cast(null(), BigInteger).label("along")
+    branches = [
+        select(*found.c, false().label("created"), no_along),
+        select(*created.c, true().label("created"), no_along),
+    ]
+    if along is not None:
+        along = along.subquery("along")
+        (value,) = along.c
+        blanks = (null().label(column.key) for column in table.c)
+        branches.append(select(*blanks, null().label("created"), value).select_from(along))
+    return HotStatement(union_all(*branches))
 
 
 # Run on the driver's cursor (app.backend.hot_statements): every SMS reads its sender so.
-_PG_LOCKED_OR_CREATED = _pg_locked_or_created()
+_PG_LOCKED_OR_CREATED = pg_locked_or_created()
 _CUSTOMER_KEYS = column_keys(Customer)
+
+
+def locked_or_created(
+    session: Session, statement: HotStatement, params: dict[str, Any]
+) -> tuple[Customer | None, bool, list[Any]]:
+    """Run a statement of :func:`pg_locked_or_created`: the customer (None when another
+    transaction created it meanwhile), whether it was created, and the values of
+    ``along``'s rows."""
+    customer: Customer | None = None
+    new = False
+    along: list[Any] = []
+    for row in statement.rows(session.connection(), params):
+        if row[-1] is not None:
+            along.append(row[-1])
+            continue
+        values = dict(zip(_CUSTOMER_KEYS, row, strict=False))
+        customer, new = as_loaded(session, Customer, values), bool(row[-2])
+    return customer, new, along
 
 
 def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Customer, bool]:
     """The customer with this E.164 number, its row locked as :func:`lock` locks it,
     created if new; returns it and whether this transaction created it.
 
-    On PostgreSQL one statement, known or new (:func:`_pg_locked_or_created`: a row this
+    On PostgreSQL one statement, known or new (:func:`pg_locked_or_created`: a row this
     transaction inserted is its own until commit). Elsewhere one statement for a known
     number (``SELECT … FOR NO KEY UPDATE``), two for a new one (``INSERT … ON CONFLICT DO
     NOTHING RETURNING``). Two first messages of one new number at once: the second insert
@@ -196,23 +227,27 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     that another transaction could have written: callers may skip reading them.
     """
     if session.get_bind().dialect.name == "postgresql":
-        row = _PG_LOCKED_OR_CREATED.first(session.connection(), {"phone": phone, "at": at})
-        if row is not None:
-            customer = as_loaded(session, Customer, dict(zip(_CUSTOMER_KEYS, row, strict=False)))
-            return customer, bool(row[-1])
-    else:
-        customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
+        params = {"phone": phone, "at": at}
+        customer, new, _ = locked_or_created(session, _PG_LOCKED_OR_CREATED, params)
         if customer is not None:
-            return customer, False
-        created: Customer | None = session.scalar(
-            insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
-        )
-        if created is not None:
-            return created, True
-    # another transaction created it meanwhile
+            return customer, new
+        return lock_by_phone(session, phone), False
+    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
+    if customer is not None:
+        return customer, False
+    created: Customer | None = session.scalar(
+        insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
+    )
+    if created is not None:
+        return created, True
+    return lock_by_phone(session, phone), False
+
+
+def lock_by_phone(session: Session, phone: str) -> Customer:
+    """The customer of a number that exists, its row locked (as :func:`lock`)."""
     customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     assert customer is not None
-    return customer, False
+    return customer
 
 
 def lock(session: Session, customer: Customer) -> Customer:

@@ -81,10 +81,11 @@ class _Compiled:
         return values
 
     def result_processors(self, dialect: Dialect, description: Any) -> list[_Processor | None]:
-        self.results = [
+        processors = [
             type_._cached_result_processor(dialect, column.type_code)
             for type_, column in zip(self.result_types, description, strict=True)
         ]
+        self.results = processors if any(processors) else []  # []: rows as they come
         return self.results
 
 
@@ -127,8 +128,12 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
             for before in connection.dispatch.before_cursor_execute:
                 statement, values = before(connection, cursor, statement, values, None, False)
         cursor.execute(statement, values)
-        description = cursor.description
-        rows: list[Row] = list(cursor.fetchall()) if description is not None else []
+        # ``rownumber`` is None when the statement returned no rows to fetch; asked
+        # instead of ``description``, which psycopg builds anew on every access.
+        rows: list[Row] = cursor.fetchall() if cursor.rownumber is not None else []  # type: ignore[assignment]
+        processors = compiled.results
+        if processors is None and rows:
+            processors = compiled.result_processors(connection.dialect, cursor.description)
         if events:
             for after in connection.dispatch.after_cursor_execute:
                 after(connection, cursor, statement, values, None, False)
@@ -136,12 +141,7 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
         connection._handle_dbapi_exception(error, statement, values, cursor, None)
     finally:
         cursor.close()
-    if not rows:
-        return rows
-    processors = compiled.results
-    if processors is None:
-        processors = compiled.result_processors(connection.dialect, description)
-    if not any(processors):
+    if not rows or not processors:
         return rows
     return [
         tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True))
@@ -152,6 +152,29 @@ def _run(connection: Connection, compiled: _Compiled, params: Mapping[str, Any])
 _mappers_configured = False
 
 
+def _configured() -> None:
+    global _mappers_configured
+    if not _mappers_configured:
+        # Mappers configure on first use; building an instance without the usual
+        # constructor must not be that first use (a fresh worker's first message).
+        configure_mappers()
+        _mappers_configured = True
+
+
+def unwritten(model: type[Any], **values: Any) -> Any:
+    """A new ``model`` instance holding ``values`` (columns and related objects), built
+    without the constructor's attribute events (a tenth of a new parking's Python): for
+    rows a Core statement writes (:mod:`app.backend.order_inserts`), or that the unit of
+    work inserts, which reads every column value it holds. A related object given here
+    is there to be read, as if loaded: the unit of work does not copy its key into the
+    foreign key column, so give that column too, or set the relationship afterwards
+    (attributes set afterwards are tracked as usual)."""
+    _configured()
+    instance = model.__mapper__.class_manager.new_instance()
+    instance_state(instance).dict.update(values)
+    return instance
+
+
 def as_loaded(
     session: Session, model: type[Any], values: Mapping[str, Any], *, populate_existing: bool = True
 ) -> Any:
@@ -159,12 +182,7 @@ def as_loaded(
     as if a query had loaded it: persistent, unchanged, its relationships loaded lazily on
     first use. An instance of that identity already in the session is returned, with the
     values unless ``populate_existing`` is false (as a query's option of that name)."""
-    global _mappers_configured
-    if not _mappers_configured:
-        # Mappers configure on first use; building an instance without the usual
-        # constructor must not be that first use (a fresh worker's first message).
-        configure_mappers()
-        _mappers_configured = True
+    _configured()
     mapper = model.__mapper__
     key = mapper.identity_key_from_primary_key(
         [values[column.key] for column in mapper.primary_key]

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.backend import timeline
+from app.backend.hot_statements import unwritten
 from app.backend.zones import tariff_of
 from app.config import Settings
 from app.domain.inputs import looks_like_token
@@ -240,7 +241,8 @@ def pending_payment(kanava: Kanava, order: Order, amount: int, now: datetime) ->
     """A new pending payment of ``amount`` for ``order``, not yet in any session, with
     every column but its id and ``order_id`` set (a writer that inserts it with Core,
     :mod:`app.backend.order_inserts`, reads them all); not linked to the order."""
-    return Payment(
+    payment: Payment = unwritten(
+        Payment,
         provider=kanava.payments.name,
         provider_ref=None,
         status=PaymentStatus.PENDING,
@@ -257,6 +259,7 @@ def pending_payment(kanava: Kanava, order: Order, amount: int, now: datetime) ->
         created_at=now,
         updated_at=now,
     )
+    return payment
 
 
 def new_payment(

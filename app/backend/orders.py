@@ -14,10 +14,9 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.backend import billing, ledger, order_inserts, provider_payments, refunds, timeline
-from app.backend.hot_statements import HotStatement
+from app.backend.hot_statements import HotStatement, unwritten
 from app.backend.zones import tariff_of
 from app.domain.inputs import looks_like_token
 from app.domain.plates import display_plate, normalize_plate
@@ -440,7 +439,8 @@ def _new_parking(
 ) -> Order:
     """A new parking awaiting its payment, not yet written, with every column but its id
     set (:func:`order_inserts.insert_parking` writes them all and reads none back)."""
-    order = Order(
+    order: Order = unwritten(
+        Order,
         kind=OrderKind.PARKING,
         status=OrderStatus.AWAITING_PAYMENT,
         channel=channel,
@@ -467,10 +467,10 @@ def _new_parking(
         start_reminder_sent_at=None,
         created_at=now,
         updated_at=now,
+        # Linked as if loaded: no history, so nothing to cascade or write for them.
+        zone=zone,
+        customer=customer,
     )
-    # Linked as if loaded: no history, so nothing to cascade or write for them.
-    set_committed_value(order, "zone", zone)
-    set_committed_value(order, "customer", customer)
     return order
 
 

@@ -35,7 +35,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from app.backend.hot_statements import HotStatement
+from app.backend import customers
+from app.backend.hot_statements import HotStatement, unwritten
 from app.models import Channel, Customer, Event, EventKind, WebhookReceipt
 
 SOURCE = "twilio_sms"
@@ -44,9 +45,7 @@ _EVENTS = Event.__table__.c
 _RECEIPTS = WebhookReceipt.__table__.c
 
 # The inbound event's columns known when it is claimed, and the ones its handling decides.
-_INBOUND_FIRST = (
-    "created_at", "customer_id", "channel", "kind", "body", "intent", "external_id", "data",
-)  # fmt: skip
+_INBOUND_FIRST = ("created_at", "customer_id", "channel", "kind", "body", "external_id")
 _INBOUND_FINAL = (
     "order_id", "understood", "intent", "data", "case_id",
     "demand", "demand_reason", "zone_code", "sign_code",
@@ -79,11 +78,12 @@ _INBOUND_INSERT = (
     .values({key: _param("in_", _EVENTS[key]) for key in _INBOUND_FIRST})
     .returning(Event.id)
 )
-# The claim, and the inbound event's id taken from the events' sequence.
-_PG_CLAIM = HotStatement(
-    select(func.nextval(func.pg_get_serial_sequence(text("'events'"), text("'id'")))).select_from(
-        _claim(postgresql).cte("claim")
-    )
+# The sender read and locked (or created), the claim, and the inbound event's id taken
+# from the events' sequence, in one statement.
+_PG_SENDER_AND_CLAIM = customers.pg_locked_or_created(
+    along=select(
+        func.nextval(func.pg_get_serial_sequence(text("'events'"), text("'id'")))
+    ).select_from(_claim(postgresql).cte("claim"))
 )
 _INBOUND_UPDATE = (
     update(Event)
@@ -120,59 +120,59 @@ def stored_reply(session: Session, message_sid: str) -> str:
     return session.connection().execute(_STORED_REPLY, params).scalar() or ""
 
 
-def claim_and_record(
-    session: Session,
-    customer: Customer,
-    *,
-    message_sid: str,
-    body: str,
-    now: datetime,
-    intent: str,
-    data: dict[str, Any] | None,
-) -> Event | None:
-    """Claim the ``MessageSid`` and give its inbound event an id (SQLite: write it); the
-    event, or None when the ``MessageSid`` was claimed already (nothing written then).
+def claim(
+    session: Session, phone: str, *, message_sid: str, body: str, now: datetime
+) -> tuple[Customer, bool, Event | None]:
+    """Read and lock the sender's customer (created if new: see
+    :func:`customers.get_or_create_locked`) and claim the ``MessageSid``: the customer,
+    whether it was created, and the message's inbound event, or None when the
+    ``MessageSid`` was claimed already (nothing written then).
 
-    The event returned is not in the session and carries its id: the handling sets its
-    fields (order, understood, case, demand …) in Python and :func:`write_outcome` writes
-    them. It must not be added to the session.
+    On PostgreSQL one statement (the customer's with the claim along, which gives the
+    inbound event its id); elsewhere the customer's, the claim and the inbound event's
+    first write. The event returned is not in the session and carries its id: the
+    handling sets its fields (intent, data, order, understood, case, demand …) in Python
+    and :func:`write_outcome` writes them. It must not be added to the session.
     """
     params: dict[str, Any] = {
         "receipt_source": SOURCE,
         "receipt_sid": message_sid,
         "receipt_at": now,
     }
-    connection = session.connection()
     if _on_postgresql(session):
-        row = _PG_CLAIM.first(connection, params)
-        event_id = row[0] if row is not None else None
-    elif connection.execute(_SQLITE_CLAIM, params).scalar() is None:
-        event_id = None
+        params |= {"phone": phone, "at": now}
+        customer, new, along = customers.locked_or_created(session, _PG_SENDER_AND_CLAIM, params)
+        if customer is None:  # created meanwhile by another transaction
+            customer = customers.lock_by_phone(session, phone)
+        event_id = along[0] if along else None
     else:
-        params.update(
-            in_created_at=now,
-            in_customer_id=customer.id,
-            in_channel=Channel.SMS,
-            in_kind=EventKind.MESSAGE_IN,
-            in_body=body,
-            in_intent=intent,
-            in_external_id=message_sid,
-            in_data=data,
-        )
-        event_id = connection.execute(_INBOUND_INSERT, params).scalar()
+        customer, new = customers.get_or_create_locked(session, phone, now)
+        connection = session.connection()
+        event_id = None
+        if connection.execute(_SQLITE_CLAIM, params).scalar() is not None:
+            params.update(
+                in_created_at=now,
+                in_customer_id=customer.id,
+                in_channel=Channel.SMS,
+                in_kind=EventKind.MESSAGE_IN,
+                in_body=body,
+                in_external_id=message_sid,
+            )
+            event_id = connection.execute(_INBOUND_INSERT, params).scalar()
     if event_id is None:
-        return None
-    return Event(
+        return customer, new, None
+    inbound: Event = unwritten(
+        Event,
         id=event_id,
         created_at=now,
         customer=customer,
+        customer_id=customer.id,
         channel=Channel.SMS,
         kind=EventKind.MESSAGE_IN,
         body=body,
-        intent=intent,
         external_id=message_sid,
-        data=data,
     )
+    return customer, new, inbound
 
 
 def write_outcome(

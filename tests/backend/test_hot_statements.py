@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import bindparam, event, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.backend.hot_statements import HotStatement, as_loaded, column_keys
+from app.backend.hot_statements import HotStatement, as_loaded, column_keys, unwritten
 from app.models import Channel, Customer, Event, EventKind, Vehicle
 from tests.backend.conftest import Backend
 
@@ -194,3 +194,30 @@ with Session(engine) as session:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["+358401234567", "True"]
+
+
+def test_an_unwritten_instance_is_inserted_whole_by_the_unit_of_work(backend_at: Backend) -> None:
+    customer = backend_at.driver()
+    backend_at.session.commit()
+    now = backend_at.clock()
+    built = unwritten(
+        Event,
+        created_at=now,
+        customer_id=customer.id,  # a foreign key as a column: see unwritten()
+        channel=Channel.SMS,
+        kind=EventKind.MESSAGE_IN,
+        body="ABC-123 101",
+        data={"k": 1},
+    )
+    assert built not in backend_at.session and built.case_id is None
+    built.understood = True  # set afterwards: tracked as usual
+    backend_at.session.add(built)
+    backend_at.commit()
+    (written,) = backend_at.all(Event)
+    assert isinstance(written, Event)
+    assert (written.customer_id, written.body, written.data) == (
+        customer.id,
+        "ABC-123 101",
+        {"k": 1},
+    )
+    assert written.understood is True and written.created_at == now

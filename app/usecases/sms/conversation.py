@@ -102,20 +102,15 @@ def _record_failure(
 ) -> str | None:
     """Record a message whose handling failed (rolled back): not understood, answered with
     an apology. None when its ``MessageSid`` was claimed meanwhile by a duplicate."""
-    customer = customers.get_or_create(session, _phone_key(from_number), now)
-    inbound = sms_records.claim_and_record(
-        session,
-        customer,
-        message_sid=sid,
-        body=body,
-        now=now,
-        intent="error",
-        data={"problem": "internal_error"},
+    _, _, inbound = sms_records.claim(
+        session, _phone_key(from_number), message_sid=sid, body=body, now=now
     )
     if inbound is None:  # committed by a duplicate meanwhile: nothing of ours stands
         return None
+    inbound.intent = "error"
+    inbound.data = {"problem": "internal_error"}
     inbound.understood = False
-    lang = customers.choose_language(None, customer, kanava.settings.default_language)
+    lang = customers.choose_language(None, inbound.customer, kanava.settings.default_language)
     text = messages.technical_problem(lang)
     sms_records.write_outcome(session, inbound, reply=text, reply_event=True)
     return text
@@ -135,31 +130,28 @@ def _converse(
     """Claim the message, handle it and write its outcome; its reply, or None when its
     ``MessageSid`` was claimed already (nothing done).
 
-    The customer's row is locked before the claim: the claim writes the inbound event,
-    which names the customer, in the same statement (:mod:`app.backend.sms_records`).
+    The customer's row is locked with the claim, in one statement on PostgreSQL
+    (:func:`app.backend.sms_records.claim`).
     """
-    customer, new_customer = customers.get_or_create_locked(session, _phone_key(from_number), now)
+    customer, new_customer, inbound = sms_records.claim(
+        session, _phone_key(from_number), message_sid=sid, body=body, now=now
+    )
+    if inbound is None:
+        return None
     known = zones.active_codes(session)
     parsed = parse_sms(body, known_zones=known)
     lang = customers.choose_language(parsed, customer, kanava.settings.default_language)
     # A new customer has no earlier messages: nothing to read.
     earlier = (
-        _Earlier(False, 0, False) if new_customer else _earlier_messages(session, customer, now)
+        _Earlier(False, 0, False)
+        if new_customer
+        else _earlier_messages(session, customer, inbound, now)
     )
     data = {"repeat": True} if earlier.repeat else None
     if extra:
         data = {**(data or {}), **extra}
-    inbound = sms_records.claim_and_record(
-        session,
-        customer,
-        message_sid=sid,
-        body=body,
-        now=now,
-        intent=parsed.intent.value,
-        data=data,
-    )
-    if inbound is None:
-        return None
+    inbound.intent = parsed.intent.value
+    inbound.data = data
     reply_text = _answer(
         session, kanava, customer, new_customer, inbound, parsed, lang, known, body, now,
         reply_by_outbox, to_number, received=earlier.received + 1,
@@ -248,6 +240,7 @@ _EARLIER = HotStatement(
             Event.customer_id == bindparam("customer_id"),
             Event.kind == EventKind.MESSAGE_IN,
             Event.created_at >= bindparam("repeat_since", type_=Event.created_at.type),
+            Event.id < bindparam("inbound_id"),
         )
         .order_by(Event.created_at.desc(), Event.id.desc())
         .limit(1)
@@ -259,6 +252,7 @@ _EARLIER = HotStatement(
             Event.channel == Channel.SMS,
             Event.kind == EventKind.MESSAGE_IN,
             Event.created_at > bindparam("cap_since", type_=Event.created_at.type),
+            Event.id < bindparam("inbound_id"),
         )
         .scalar_subquery(),
         contacts.FAILED_PAYMENT_LATELY,
@@ -266,12 +260,15 @@ _EARLIER = HotStatement(
 )
 
 
-def _earlier_messages(session: Session, customer: Customer, now: datetime) -> _Earlier:
+def _earlier_messages(
+    session: Session, customer: Customer, inbound: Event, now: datetime
+) -> _Earlier:
     """What the customer's earlier messages say about this one, in one read (a statement
     built once) before this one is written, under the customer's row lock: every node and
     worker counts the same for the reply cap."""
     params = {
         "customer_id": customer.id,
+        "inbound_id": inbound.id,
         "repeat_since": now - REPEAT_WINDOW,
         "cap_since": now - reply_cap.WINDOW,
         **contacts.failed_payment_params(customer.id, now),
