@@ -150,6 +150,10 @@ def not_understood() -> str:
     return _("I did not understand that.")
 
 
+def cannot_understand() -> str:
+    return _("I am sorry, I could not understand your answers.")
+
+
 def goodbye_after_silence(service_number: str | None) -> str:
     if not service_number:
         return _("I will end the call now. You can also park by text message. Goodbye.")

@@ -114,16 +114,9 @@ class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
         return self.goto(CallState.MAIN)
 
     def help(self) -> VoiceTurn:
-        operator = self.kanava.settings.operator_number
-        if operator:
-            support.hand_over(self, "to_person", say=False)
-            self.record(
-                "transferred to an operator", understood=True, intent="transfer", operator=operator
-            )
-            self.call.end_reason = "transferred"
-            self.call.step += 1
-            self.say(P.connecting_operator)
-            return VoiceTurn(lang=self.lang, say=self.notes, dial=operator)
+        transfer = self.transfer()
+        if transfer is not None:
+            return transfer
         self.say(P.help_by_sms, service_number(self.kanava), not self.call.can_sms)
         support.hand_over(self, "to_person")
         return self.goto(CallState.MAIN)

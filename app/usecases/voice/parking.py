@@ -75,9 +75,9 @@ class ParkingFlow(PayingFlow):
 
     def zone_refused(self, build: Any, *args: Any) -> VoiceTurn:
         """An unknown or unheard zone: say why and which zones there are, ask again."""
-        self.call.invalid_count += 1
-        self.problem = True
         self.say(build, *args)
+        if (end := self.missed()) is not None:
+            return end
         self.say_zone_list()
         return self.prompt()
 
