@@ -216,6 +216,10 @@ def ask_zone() -> str:
     )
 
 
+def ask_zone_again() -> str:
+    return _("Enter the zone again, or press 8 and the hash key to hear the zones.")
+
+
 def unknown_zone(code: str) -> str:
     return _("There is no zone %(zone)s.", zone=spell(code))
 
