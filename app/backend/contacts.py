@@ -34,7 +34,7 @@ PAYMENT_FAILURE_WINDOW = timedelta(minutes=30)
 # Intents that ask for what a reply already told.
 _ASKING_AGAIN = frozenset({"status", "receipt", "park"})
 # Calls that ended like this were not understood.
-_CALL_NOT_UNDERSTOOD = frozenset({"silence", "error"})
+_CALL_NOT_UNDERSTOOD = frozenset({"silence", "not_understood", "error"})
 
 
 def classify_sms(

@@ -594,6 +594,8 @@ def _call_text(e: _Event) -> str | None:
         return str(_("Asked for a person on the phone: in the staff inbox"))
     if intent == "call_not_understood":
         return str(_("Not understood twice on the phone: in the staff inbox"))
+    if intent == "call_gave_up":
+        return str(_("Not understood three times: the call ended (%(state)s)", state=state_words))
     if intent == "error":
         return str(_("Technical problem: the call ended"))
     if intent == "pay":

@@ -150,6 +150,10 @@ def not_understood() -> str:
     return _("I did not understand that.")
 
 
+def cannot_understand() -> str:
+    return _("I am sorry, I could not understand your answers.")
+
+
 def goodbye_after_silence(service_number: str | None) -> str:
     if not service_number:
         return _("I will end the call now. You can also park by text message. Goodbye.")
@@ -210,6 +214,10 @@ def ask_zone() -> str:
     return _(
         "Enter the zone number from the sign, then press the hash key. You can also say the zone."
     )
+
+
+def ask_zone_again() -> str:
+    return _("Enter the zone again, or press 8 and the hash key to hear the zones.")
 
 
 def unknown_zone(code: str) -> str:

@@ -174,3 +174,110 @@ def test_contacts_per_completed_order_per_sign(
     page = client.get("/admin/demand?from=2026-11-23&to=2026-11-23&lang=en").get_data(as_text=True)
     by_sign = page[page.index("By sign") :]
     assert re.search(r'<th scope="row">KT-B</th><td>3</td><td>0\s?%</td><td>3.00</td>', by_sign)
+
+
+def _steps(app: Flask, call: Call) -> list[tuple[str, str]]:
+    """(intent, body) of every step of ``call`` on the timeline."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Event.intent, Event.body)
+            .where(Event.kind == EventKind.CALL_STEP, Event.external_id == call.sid)
+            .order_by(Event.id)
+        ).all()
+        return [(str(i), str(b)) for i, b in rows]
+
+
+def test_three_wrong_keys_at_one_prompt_end_the_call_politely_as_failure_demand(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client, number=CALLER)
+    call.start()
+    call.press("7")
+    call.press("7")
+    assert call.action is not None and not call.hung_up
+
+    last = call.press("7")
+
+    assert last.startswith("The key 7 is not in this menu. I am sorry, I could not understand")
+    assert "You can also park by text message" in last and last.endswith("Goodbye.")
+    assert call.hung_up and call.action is None and call.dialled is None
+    assert _steps(app, call) == [
+        ("call_start", "call started"),
+        ("main", "main: 7"),
+        ("call_not_understood", "not understood twice"),
+        ("main", "main: 7"),
+        ("call_gave_up", "main: ended after 3 answers missed"),
+        ("main", "main: 7"),
+    ]
+    assert _cases(app) == [(CALLER, "not_understood", "open", ["call_not_understood"])]
+    assert _call_starts(app) == [("failure", "not_understood", None)]
+
+
+def test_wrong_keys_and_silence_count_together_and_a_new_question_starts_afresh(
+    app: Flask, client: FlaskClient
+) -> None:
+    call = Call(client, number="anonymous")
+    call.start()
+    call.press("7")
+    call.silence()
+    call.press("1")  # understood: the zone question starts with no misses
+    call.press("999#")
+    call.silence()
+    assert not call.hung_up
+    call.say("hello")
+
+    assert call.hung_up and "could not understand" in call.heard
+    intents = [intent for intent, _body in _steps(app, call)]
+    assert intents == [
+        "call_start",
+        "main",
+        "silence",
+        "main",
+        "zone",
+        "silence",
+        "call_gave_up",
+        "zone",
+    ]
+    assert _call_starts(app) == [("failure", "not_understood", None)]
+
+
+def _staffed_app(app: Flask, clock: Clock, overrides: dict[str, object]) -> FlaskClient:
+    from app import create_app
+    from tests.conftest import make_settings
+
+    with app.app_context():
+        url = str(db.engine.url.render_as_string(hide_password=False))
+    staffed = create_app(
+        make_settings(url, **overrides, operator_number="+358401110000"), clock=clock
+    )
+    return staffed.test_client()
+
+
+def test_in_support_hours_the_third_miss_is_put_through_to_a_person(
+    app: Flask, clock: Clock, settings_overrides: dict[str, object]
+) -> None:
+    clock.set_local(2026, 11, 23, 10, 0)  # Monday 10:00, within mon-fri 08:00-16:00
+    call = Call(_staffed_app(app, clock, settings_overrides), number=CALLER)
+    call.start()
+    call.press("7")
+    call.silence()
+    call.press("7")
+
+    assert call.dialled == "+358401110000"
+    assert "Connecting you to customer service" in call.heard
+    assert [i for i, _b in _steps(app, call)][-3:] == ["call_to_person", "transfer", "main"]
+    assert _call_starts(app) == [("failure", "operator", None)]
+
+
+def test_outside_support_hours_the_third_miss_ends_the_call_without_dialling(
+    app: Flask, clock: Clock, settings_overrides: dict[str, object]
+) -> None:
+    clock.set_local(2026, 11, 23, 20, 0)  # Monday 20:00: nobody answers
+    call = Call(_staffed_app(app, clock, settings_overrides), number=CALLER)
+    call.start()
+    for _ in range(3):
+        call.press("7")
+
+    assert call.hung_up and call.dialled is None
+    assert "tomorrow after 08:00" in " ".join(call.history)
+    assert _call_starts(app) == [("failure", "not_understood", None)]

@@ -33,7 +33,10 @@ from app.usecases.voice.states import CallState
 
 log = logging.getLogger(__name__)
 
-MAX_SILENT_REPROMPTS = 2
+# Answers missed in a row at one prompt (a key not in the menu, words not understood, or
+# silence) before the call stops asking the same question: put through to a person
+# while one answers, else ended politely with the SMS alternative.
+MAX_MISSES = 3
 MAX_MENU_ITEMS = 8
 # A day as it is said: the weekday and the month by name ("Tuesday 24 November"); in
 # Finnish the weekday in its own form ("tiistai"), which reads right in every sentence.
@@ -178,13 +181,58 @@ class Dialogue:
         return order
 
     def reject(self, build: Any, *args: Any) -> VoiceTurn:
-        """Explain what was wrong with the input and ask the same question again."""
+        """Explain what was wrong with the input and ask the same question again (or,
+        after :data:`MAX_MISSES`, stop asking: :meth:`give_up`)."""
+        self.say(build, *args)
+        return self.missed() or self.prompt()
+
+    def missed(self) -> VoiceTurn | None:
+        """Count an answer not taken at this prompt. The second in a row goes to the staff
+        inbox (:func:`support.hand_over`); the last one the call takes ends the asking,
+        and its turn is returned. None while the question may be asked again."""
         self.call.invalid_count += 1
         self.problem = True
-        self.say(build, *args)
         if self.call.invalid_count == 2:
             support.hand_over(self, "not_understood")
-        return self.prompt()
+        return self.give_up() if self._missed_too_often() else None
+
+    def _missed_too_often(self) -> bool:
+        misses = int(self.data.get("misses") or 0) + 1
+        self.data["misses"] = misses
+        return misses >= MAX_MISSES
+
+    def give_up(self) -> VoiceTurn:
+        """The same question missed :data:`MAX_MISSES` times: no fourth time. While
+        customer service is staffed (``SUPPORT_HOURS``) and ``OPERATOR_NUMBER`` is set, the
+        call is put through to a person; otherwise it ends politely with the SMS
+        alternative (a known caller's case was opened at the second miss)."""
+        transfer = self.transfer() if support.staffed(self.kanava, self.now) else None
+        if transfer is not None:
+            return transfer
+        self.record(
+            f"{self.call.state}: ended after {MAX_MISSES} answers missed",
+            understood=False,
+            intent="call_gave_up",
+        )
+        self.call.end_reason = "not_understood"
+        self.say(P.cannot_understand)
+        self.say(P.goodbye_after_silence, service_number(self.kanava))
+        return VoiceTurn(lang=self.lang, say=self.notes, hangup=True)
+
+    def transfer(self) -> VoiceTurn | None:
+        """Put the call through to ``OPERATOR_NUMBER`` (None when there is none): in the
+        staff inbox as a call to a person, and noted on the timeline."""
+        operator = self.kanava.settings.operator_number
+        if not operator:
+            return None
+        support.hand_over(self, "to_person", say=False)
+        self.record(
+            "transferred to an operator", understood=True, intent="transfer", operator=operator
+        )
+        self.call.end_reason = "transferred"
+        self.call.step += 1
+        self.say(P.connecting_operator)
+        return VoiceTurn(lang=self.lang, say=self.notes, dial=operator)
 
     def invalid(self, digits: str) -> VoiceTurn:
         if not digits[:1]:
@@ -193,9 +241,14 @@ class Dialogue:
         return self.reject(P.invalid_key, digits[:1])
 
     def goto(self, state: CallState) -> VoiceTurn:
+        self.move(state)
+        return self.prompt()
+
+    def move(self, state: CallState) -> None:
+        """Go to ``state``: a new question, with no answers missed yet."""
         self.call.state = state
         self.call.invalid_count = 0
-        return self.prompt()
+        self.data.pop("misses", None)
 
     def step_of_state(self) -> Step[Any]:
         """The step of the call's stored state. A state this release does not know (left by
@@ -210,8 +263,7 @@ class Dialogue:
             f"{stored}: unknown state", understood=False, intent="unknown_state", stored=stored
         )
         self.say(P.lost_our_place)
-        self.call.state = CallState.MAIN
-        self.call.invalid_count = 0
+        self.move(CallState.MAIN)
         return self.steps[CallState.MAIN]
 
     def handle(self, given: CallInput) -> VoiceTurn:
@@ -238,7 +290,7 @@ class Dialogue:
         if not digits and not speech:
             self.call.silence_count += 1
             self.record(f"{state}: silence", understood=False, intent="silence")
-            if self.call.silence_count > MAX_SILENT_REPROMPTS:
+            if self._missed_too_often():
                 self.call.end_reason = "silence"
                 self.say(P.goodbye_after_silence, service_number(self.kanava))
                 return VoiceTurn(lang=self.lang, say=self.notes, hangup=True)

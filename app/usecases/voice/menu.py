@@ -16,6 +16,10 @@ from app.usecases.voice.own_bookings import OwnBookingsFlow
 from app.usecases.voice.own_parkings import OwnParkingsFlow
 from app.usecases.voice.states import CallState
 
+# Seconds the main menu waits for a key after it has been read, and after a key for the
+# next one (Twilio's one <Gather timeout> is both).
+MAIN_MENU_TIMEOUT = 4
+
 
 class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
     """What the caller hears first and comes back to."""
@@ -66,9 +70,20 @@ class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
             self.t(P.menu_help),
         ]
         self.call.data = dict(self.data)
-        return self.lines(*texts), GatherSpec(action="")
+        # More than one key: a zone's code keyed as its sign says ("101#"). A single key
+        # is taken after the timeout, or at once with # (README, "The voice menu").
+        return self.lines(*texts), GatherSpec(
+            action="", num_digits=None, finish_on_key="#", timeout=MAIN_MENU_TIMEOUT
+        )
 
     def on_main(self, digits: str, speech: str) -> VoiceTurn:
+        keyed = digits.rstrip("#")
+        if len(keyed) > 1 and keyed.isdigit():
+            # A zone keyed at the main menu: park there (confirmed before anything else).
+            self.data.pop("booking", None)
+            self.data.pop("plate", None)
+            self.move(CallState.ZONE)
+            return self.zone_keyed(keyed)
         key = digits[:1]
         if key in ("1", "2"):
             self.data.pop("booking", None)
@@ -114,16 +129,9 @@ class MenuFlow(OwnBookingsFlow, BookingFlow, OwnParkingsFlow):
         return self.goto(CallState.MAIN)
 
     def help(self) -> VoiceTurn:
-        operator = self.kanava.settings.operator_number
-        if operator:
-            support.hand_over(self, "to_person", say=False)
-            self.record(
-                "transferred to an operator", understood=True, intent="transfer", operator=operator
-            )
-            self.call.end_reason = "transferred"
-            self.call.step += 1
-            self.say(P.connecting_operator)
-            return VoiceTurn(lang=self.lang, say=self.notes, dial=operator)
+        transfer = self.transfer()
+        if transfer is not None:
+            return transfer
         self.say(P.help_by_sms, service_number(self.kanava), not self.call.can_sms)
         support.hand_over(self, "to_person")
         return self.goto(CallState.MAIN)

@@ -23,13 +23,22 @@ ALPHANUMERIC_HINT = "$OOV_CLASS_ALPHANUMERIC_SEQUENCE"
 # codes no sign shows as the zone's own number.
 MAX_LISTED_ZONES = 12
 MAX_ZONE_HINTS = 60
+# Keyed where a zone is asked: the list of zones (as 8 is on the main menu), unless a
+# zone is keyed so.
+ZONE_LIST_KEY = "8"
 
 
 class ParkingFlow(PayingFlow):
     """A new parking: zone, plate, duration and price, then :meth:`park`."""
 
+    # The list of zones was read in this step (the question after it need not offer it).
+    zones_read_now = False
+
     def ask_zone(self) -> tuple[list[Spoken], GatherSpec]:
-        return self.lines(self.t(P.ask_zone)), GatherSpec(
+        # After a miss, with the list heard earlier in the call: asked again briefly,
+        # with the list on 8.
+        again = self.call.invalid_count > 0 and not self.zones_read_now
+        return self.lines(self.t(P.ask_zone_again if again else P.ask_zone)), GatherSpec(
             action="",
             input="speech dtmf",
             num_digits=None,
@@ -60,6 +69,8 @@ class ParkingFlow(PayingFlow):
         """Say the zones with what to key for each: all of them when there are few, else
         those with letters (the others key the number on their sign)."""
         self._ensure_phone_codes()
+        self.data["zones_heard"] = True
+        self.zones_read_now = True
         active = zones.active_zones(self.session)
         lettered = [z for z in active if not zones.is_digit_code(z.code)]
         listed = active if len(active) <= MAX_LISTED_ZONES else lettered[:MAX_LISTED_ZONES]
@@ -74,35 +85,43 @@ class ParkingFlow(PayingFlow):
             self.say(P.more_zones_on_signs)
 
     def zone_refused(self, build: Any, *args: Any) -> VoiceTurn:
-        """An unknown or unheard zone: say why and which zones there are, ask again."""
-        self.call.invalid_count += 1
-        self.problem = True
+        """An unknown or unheard zone: say why, and ask again. The list of zones is read
+        the first time only (once in a call); after that the question offers it on 8."""
         self.say(build, *args)
-        self.say_zone_list()
+        if (end := self.missed()) is not None:
+            return end
+        if not self.data.get("zones_heard"):
+            self.say_zone_list()
         return self.prompt()
+
+    def zone_keyed(self, code: str) -> VoiceTurn:
+        """The zone keyed as ``code`` (its code, or a lettered zone's phone code), to be
+        confirmed; ``8`` alone (no zone keyed so) reads the list of zones."""
+        self._ensure_phone_codes()
+        zone = zones.find_by_keys(self.session, code)
+        if zone is None and code == ZONE_LIST_KEY:
+            self.say_zone_list()
+            return self.prompt()
+        if zone is None:
+            if not code:
+                return self.zone_refused(P.zone_not_understood)
+            return self.zone_refused(P.unknown_zone, code)
+        self.data["zone"] = zone.code
+        return self.goto(CallState.ZONE_CONFIRM)
 
     def on_zone(self, digits: str, speech: str) -> VoiceTurn:
         self._ensure_phone_codes()
         if digits:
-            code = digits.rstrip("#")
-            zone = zones.find_by_keys(self.session, code)
-            if zone is None:
-                if not code:
-                    return self.zone_refused(P.zone_not_understood)
-                return self.zone_refused(P.unknown_zone, code)
-        else:
-            active = zones.active_zones(self.session)
-            by_words = {z.code: z for z in active} | {
-                z.phone_code: z for z in active if z.phone_code
-            }
-            heard = spoken_zone(speech, by_words)
-            if heard is None:
-                if asks_for_zone_list(speech):
-                    self.say_zone_list()
-                    return self.prompt()
-                return self.zone_refused(P.zone_not_understood)
-            zone = by_words[heard]
-        self.data["zone"] = zone.code
+            return self.zone_keyed(digits.rstrip("#"))
+        active = zones.active_zones(self.session)
+        by_words = {z.code: z for z in active} | {z.phone_code: z for z in active if z.phone_code}
+        heard = spoken_zone(speech, by_words)
+        if heard is None:
+            if asks_for_zone_list(speech):
+                self.say_zone_list()
+                return self.prompt()
+            return self.zone_refused(P.zone_not_understood)
+        self.data["zone"] = by_words[heard].code
         return self.goto(CallState.ZONE_CONFIRM)
 
     def ask_zone_confirm(self) -> tuple[list[Spoken], GatherSpec]:

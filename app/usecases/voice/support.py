@@ -2,6 +2,7 @@
 (:mod:`app.usecases.sms.support`), and a call is attributed to the sign that caused it.
 
 - :func:`sign_of_call`: the sign group whose own number was called (``SIGN_NUMBERS``).
+- :func:`staffed`: whether a person answers now (``SUPPORT_HOURS``).
 - :func:`hand_over`: the help key (0), or a second answer in a row not understood, opens
   a case for a known caller (or joins their open one) with a timeline event threaded in,
   and the caller hears that a person will get back to them and roughly when
@@ -41,6 +42,7 @@ class Dialogue(Protocol):
 
     def note(self, text: str, lang: str | None = None) -> None: ...
 
+
 Why = Literal["to_person", "not_understood"]
 # The case a call opens, by why it went to a person (the inbox words both).
 _CASE_REASON: dict[Why, str] = {"to_person": "call", "not_understood": "not_understood"}
@@ -48,6 +50,13 @@ _EVENT = {
     "to_person": ("asked for a person", "call_to_person"),
     "not_understood": ("not understood twice", "call_not_understood"),
 }
+
+
+def staffed(kanava: Kanava, now: datetime) -> bool:
+    """Whether customer service is staffed at ``now`` (inside a ``SUPPORT_HOURS`` window),
+    so that a call put through finds a person."""
+    answer = texts.answer_time(kanava, now)
+    return answer is not None and answer.kind == "by"
 
 
 def sign_of_call(kanava: Kanava, to_number: str | None) -> str | None:
