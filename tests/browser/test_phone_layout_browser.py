@@ -61,11 +61,9 @@ def test_language_links_of_the_public_pages_are_thumb_sized(served: tuple[Flask,
 
 
 def sign_in_as_admin(page: Any, url: str) -> None:
-    page.goto(url + "/admin/login?lang=fi")
-    page.fill("#name", "boss")
-    page.fill("#password", "admin-password-1")
-    page.press("#password", "Enter")
-    page.wait_for_selector("#plate")
+    """Signed in, the panel in Finnish: the longest menu words of the three languages."""
+    admin_browser.sign_in(page, url, "boss", "admin-password-1")
+    page.goto(url + "/admin/?lang=fi")
 
 
 def test_panel_menu_and_order_actions_are_thumb_sized_and_cancel_stands_apart(
