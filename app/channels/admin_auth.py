@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db, kanava, login_manager
 from app.models import User
 from app.panel import queries as panel
+from app.texts.messages import page_time
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,10 +114,10 @@ def login() -> Response | str | tuple[str, int]:
             )
         except panel.PanelError as exc:
             if exc.code == "locked":
-                until = exc.details["until"]
+                until = cast(datetime, exc.details["until"])
                 error = _(
                     "Too many failed attempts. Try again after %(time)s.",
-                    time=format_datetime(until, "HH:mm"),
+                    time=page_time(until, "HH:mm"),
                 )
             else:
                 error = _("Wrong user name or password.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -25,6 +25,7 @@ from app.config import LANGUAGES
 from app.extensions import db, kanava
 from app.models import Order
 from app.texts.booking_calendar import booking_ics
+from app.texts.messages import page_time
 from app.usecases import booking_page, corrections, form_keys, order_page
 
 bp = Blueprint("order_page", __name__)
@@ -83,7 +84,7 @@ def when(at: datetime | None, now: datetime) -> str:
         return ""
     tz = kanava().settings.tz
     same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
-    return str(format_datetime(at, "HH:mm" if same_day else "EEE d.M. HH:mm"))
+    return page_time(at, "HH:mm" if same_day else "EEE d.M. HH:mm")
 
 
 def page_language(order: Order) -> str:
@@ -107,9 +108,9 @@ def booking_window(start: datetime, end: datetime) -> str:
     """A booking's window in local time: ``Thu 3.12. 10:00–12:00`` (the end's day too
     when it ends on another day)."""
     tz = kanava().settings.tz
-    first = str(format_datetime(start, "EEE d.M. HH:mm"))
+    first = page_time(start, "EEE d.M. HH:mm")
     same_day = start.astimezone(tz).date() == end.astimezone(tz).date()
-    last = str(format_datetime(end, "HH:mm" if same_day else "EEE d.M. HH:mm"))
+    last = page_time(end, "HH:mm" if same_day else "EEE d.M. HH:mm")
     return f"{first}\u2013{last}"
 
 

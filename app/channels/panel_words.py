@@ -28,6 +28,7 @@ from app.panel.queries import (
     StopQuote,
     TimelineEntry,
 )
+from app.texts.messages import page_time
 from app.usecases.corrections import CorrectionDone
 
 STATUS_WORDS = {
@@ -83,7 +84,7 @@ def money(cents: int, currency: str) -> str:
 
 def local_time(at: datetime, now: datetime) -> str:
     """``14:05`` on the viewer's local today, ``14:05 (24.11.)`` on another day."""
-    clock = str(format_datetime(at, "HH:mm"))
+    clock = page_time(at, "HH:mm")
     if format_datetime(at, "yyyy-MM-dd") == format_datetime(now, "yyyy-MM-dd"):
         return clock
     return f"{clock} ({format_datetime(at, 'd.M.')})"
@@ -1009,8 +1010,8 @@ def booking_cancelled_text(order: Order, refunded_cents: int) -> str:
 
 def booking_made_text(order: Order, pay_link: str | None) -> str:
     """What a staff booking did: its reference and window, and how the driver pays."""
-    start = format_datetime(order.starts_at, "d.M. HH:mm")
-    end = format_datetime(order.ends_at, "HH:mm") if order.ends_at else ""
+    start = page_time(order.starts_at, "d.M. HH:mm")
+    end = page_time(order.ends_at, "HH:mm") if order.ends_at else ""
     text = str(
         _(
             "Booking %(ref)s made for %(plate)s, %(start)s–%(end)s.",
@@ -1024,9 +1025,7 @@ def booking_made_text(order: Order, pay_link: str | None) -> str:
         text += " " + str(
             _(
                 "It holds its space until %(time)s; the driver pays by this link: %(link)s",
-                time=format_datetime(order.hold_expires_at, "HH:mm")
-                if order.hold_expires_at
-                else "",
+                time=page_time(order.hold_expires_at, "HH:mm") if order.hold_expires_at else "",
                 link=pay_link,
             )
         )

@@ -17,6 +17,7 @@ from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.config import DEVELOPMENT_SERVICE_NUMBER
 from app.extensions import db, kanava
 from app.models import EventKind
+from app.texts.messages import page_time
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -76,7 +77,6 @@ def conversation() -> tuple[Response, int] | Response:
     except InvalidPhoneNumber:
         return jsonify({"error": "bad_number"}), 400
     thread = timeline.sms_thread(db.session(), phone)
-    tz = kanava().settings.tz
     return jsonify(
         {
             "phone": phone,
@@ -85,7 +85,7 @@ def conversation() -> tuple[Response, int] | Response:
                     "id": m.event.id,
                     "direction": "in" if m.event.kind is EventKind.MESSAGE_IN else "out",
                     "body": m.event.body,
-                    "at": m.event.created_at.astimezone(tz).strftime("%H:%M"),
+                    "at": page_time(m.event.created_at, "HH:mm"),
                     "understood": m.event.understood,
                     "status": m.delivery_status,
                 }

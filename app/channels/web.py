@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, Response, request
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, get_locale
 
 from app.channels.api import API_PREFIX
 from app.config import LANGUAGES
 from app.extensions import kanava
+from app.texts.messages import page_time
 
 
 def select_locale() -> str:
@@ -53,7 +54,7 @@ def register(app: Flask) -> None:
     def localtime(at: datetime | None, pattern: str = "d.M.yyyy HH:mm") -> str:
         if at is None:
             return ""
-        return str(format_datetime(at, pattern))
+        return page_time(at, pattern)
 
     @app.context_processor
     def inject_lang() -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -21,6 +21,7 @@ from app.channels.order_page import remember
 from app.config import LANGUAGES
 from app.domain.booking_capacity import Alternative, SlotAvailability
 from app.extensions import db, kanava
+from app.texts.messages import page_time
 from app.usecases import form_keys, web_bookings, web_form
 from app.usecases.web_bookings import BookableZone
 
@@ -75,7 +76,7 @@ def start_param(at: datetime) -> str:
 
 
 def _clock(at: datetime) -> str:
-    return str(format_datetime(at, "HH:mm"))
+    return page_time(at, "HH:mm")
 
 
 def _span(start: datetime, end: datetime) -> str:

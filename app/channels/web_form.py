@@ -34,6 +34,7 @@ from app.domain.plates import normalize_plate
 from app.extensions import db, kanava
 from app.models import Zone
 from app.texts import signs
+from app.texts.messages import page_time
 from app.usecases import form_keys, web_bookings, web_form
 from app.usecases.order_page import OrderPageError
 
@@ -304,7 +305,7 @@ def quote(zone_code: str) -> tuple[Response, int]:
         return jsonify({"error": "bad_duration"}), 400
     from decimal import Decimal
 
-    from flask_babel import format_currency, format_datetime
+    from flask_babel import format_currency
 
     return jsonify(
         {
@@ -312,7 +313,7 @@ def quote(zone_code: str) -> tuple[Response, int]:
             "ends_at": found.ends_at.isoformat() if found.ends_at else None,
             "price_cents": found.price_cents,
             "price": format_currency(Decimal(found.price_cents) / 100, k.settings.currency),
-            "end": format_datetime(found.ends_at, "d.M. HH:mm") if found.ends_at else None,
+            "end": page_time(found.ends_at, "d.M. HH:mm") if found.ends_at else None,
         }
     ), 200
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.backend import cases, timeline
@@ -23,6 +23,7 @@ from app.usecases import outbox_dispatch as notifications
 FILTERS = ("mine", "unassigned", "all", "closed")
 MAX_ANSWER = 600  # characters: four SMS segments at most
 CLOSED_SHOWN = 50
+COURTESY = "courtesy"  # the intent of a message of only thanks or greetings
 
 
 class InboxError(Exception):
@@ -46,6 +47,9 @@ class CaseRow:
     assigned_to: str | None
     last_body: str
     last_from_driver: bool
+    #: What the list shows of the case: the driver's first question staff have not answered
+    #: yet, else the message that opened the case (never a later "thanks").
+    preview: str
     answered: bool
 
 
@@ -63,8 +67,10 @@ def inbox(session: Session, user: User, which: str, now: datetime) -> list[CaseR
         elif which == "unassigned":
             query = query.where(Case.assigned_to_id.is_(None))
     found = list(session.scalars(query))
-    last = _last_messages(session, [c.id for c in found])
-    return [_row(case, last.get(case.id), now) for case in found]
+    ids = [c.id for c in found]
+    last = _last_messages(session, ids)
+    previews = _previews(session, ids)
+    return [_row(case, last.get(case.id), now, previews.get(case.id)) for case in found]
 
 
 def open_count(session: Session) -> int:
@@ -88,7 +94,37 @@ def _last_messages(session: Session, case_ids: list[int]) -> dict[int, Event]:
     return {e.case_id: e for e in events if e.case_id is not None}
 
 
-def _row(case: Case, last: Event | None, now: datetime) -> CaseRow:
+def _previews(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """Per case, the body of its first driver message after the latest staff answer that is
+    more than a thank-you (``courtesy``), else of the message that opened it."""
+    if not case_ids:
+        return {}
+    inbound = (Event.case_id.in_(case_ids), Event.kind == EventKind.MESSAGE_IN)
+    opening = select(func.min(Event.id)).where(*inbound).group_by(Event.case_id)
+    unanswered = (
+        select(func.min(Event.id))
+        .join(Case, Case.id == Event.case_id)
+        .where(
+            *inbound,
+            or_(Case.answered_at.is_(None), Event.created_at > Case.answered_at),
+            or_(Event.intent.is_(None), Event.intent != COURTESY),
+        )
+        .group_by(Event.case_id)
+    )
+    rows = session.execute(
+        select(Event.id, Event.case_id, Event.body).where(
+            or_(Event.id.in_(opening), Event.id.in_(unanswered))
+        )
+    )
+    chosen: dict[int, tuple[int, str]] = {}
+    for event_id, case_id, body in rows:
+        # The later of the two: the open question when there is one, else the opening.
+        if case_id is not None and event_id > chosen.get(case_id, (0, ""))[0]:
+            chosen[case_id] = (event_id, body or "")
+    return {case_id: body for case_id, (_, body) in chosen.items()}
+
+
+def _row(case: Case, last: Event | None, now: datetime, preview: str | None = None) -> CaseRow:
     return CaseRow(
         id=case.id,
         phone=case.customer.phone,
@@ -99,6 +135,7 @@ def _row(case: Case, last: Event | None, now: datetime) -> CaseRow:
         assigned_to=case.assigned_to.name if case.assigned_to else None,
         last_body=last.body if last is not None else "",
         last_from_driver=last is not None and last.kind is EventKind.MESSAGE_IN,
+        preview=preview if preview is not None else (last.body if last is not None else ""),
         answered=case.answered_at is not None,
     )
 

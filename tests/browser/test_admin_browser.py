@@ -213,7 +213,7 @@ def test_finnish_admin_on_a_phone_reads_the_timeline_filters_it_and_confirms_a_r
         screenshot(page, "admin-7-timeline-fi-phone")
 
         events = page.inner_text(".timeline")  # type: ignore[attr-defined]
-        assert "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11:30 asti" in events
+        assert "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11.30 asti" in events
         assert "Hyvitetty 1,60\xa0€ (käyttämätön aika)" in events
         assert "toimitettu" in events
         assert not ISO_TIME.search(events), ISO_TIME.search(events)

@@ -94,7 +94,7 @@ def test_the_booking_page_shows_ref_zone_window_price_paid_and_terms(
     assert f'href="/o/{order.manage_token}/booking.ics"' in page
     assert f'href="/o/{order.manage_token}/cancel?lang=en"' in page
     fi = client.get(f"/o/{order.manage_token}?lang=fi").get_data(as_text=True)
-    assert "Peru varaus" in fi and "ti 24.11. 10:00–12:00" in fi
+    assert "Peru varaus" in fi and "ti 24.11. 10.00–12.00" in fi
 
 
 def test_cancelling_before_the_cutoff_asks_first_and_refunds_in_full_once(

@@ -289,4 +289,4 @@ def test_an_unpaid_extension_shows_the_paid_end_and_what_it_owes(
 
     clock.advance(minutes=10)  # 10:20: the grace is over, the clock has not swept yet
     late = client.get(link + "?lang=fi").get_data(as_text=True)
-    assert "Maksettu 11:00 asti. Jatkoa 11:30 asti ei ole vielä maksettu." in late
+    assert "Maksettu 11.00 asti. Jatkoa 11.30 asti ei ole vielä maksettu." in late

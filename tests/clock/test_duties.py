@@ -118,7 +118,7 @@ def test_a_15_minute_parking_gets_its_reminder_and_expiry_and_jatka_15_moves_bot
     reminder = received(client)[-1]
     assert "ABC-123" in reminder and "10.15" in reminder and "JATKA 15" in reminder
     assert thread(client)[-1]["status"] == "delivered"
-    assert thread(client)[-1]["at"] == "10:05"
+    assert thread(client)[-1]["at"] == "10.05"  # the simulator in Finnish, as its SMS
     tick(runner, "10:06:00")
     assert received(client).count(reminder) == 1
 

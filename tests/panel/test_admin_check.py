@@ -48,7 +48,7 @@ def test_plate_parked_in_the_next_zone_reads_valid_there_not_here(
     assert "Valid in zone 202, not here, until 12:00" in english
     assert "No parking found" not in english
     finnish = verdict(check(client, "ABC123", "201", lang="fi"))
-    assert "Voimassa alueella 202, ei täällä, klo 12:00 asti" in finnish
+    assert "Voimassa alueella 202, ei täällä, klo 12.00 asti" in finnish
     swedish = verdict(check(client, "ABC123", "201", lang="sv"))
     assert "Giltig i zon 202, inte här, till kl. 12:00" in swedish
     with app.app_context():
@@ -84,7 +84,7 @@ def test_parking_in_free_time_says_until_when_it_is_free(
     assert "awaiting payment: €6.30" in english
     assert "free until 07:00 (24.11.)" in english
     finnish = verdict(check(client, "XYZ-987", "103", lang="fi"))
-    assert "maksuton 07:00 (24.11.) asti" in finnish
+    assert "maksuton 7.00 (24.11.) asti" in finnish
 
 
 def test_parking_awaiting_payment_names_the_amount_owed(
@@ -117,7 +117,7 @@ def test_an_unpaid_extension_reads_paid_until_and_owed_on_check_board_and_timeli
     timeline = client.get("/admin/timeline?q=ABC-123&lang=en").get_data(as_text=True)
     assert owed in timeline
     finnish = verdict(check(client, "ABC-123", "101", lang="fi"))
-    assert "maksettu 12:00 asti; jatkoa 12:30 asti ei maksettu: 1,20\xa0€" in finnish
+    assert "maksettu 12.00 asti; jatkoa 12.30 asti ei maksettu: 1,20\xa0€" in finnish
 
 
 def test_a_parking_until_stopped_not_paid_yet_owes_nothing_but_a_card_hold(

@@ -37,4 +37,4 @@ def test_an_ended_parking_checked_where_it_was_reads_ended_at(
     assert "NOT VALID" in english
     assert "Ended 10:30" in english and "Until" not in english
     finnish = verdict(check(client, "ABC-123", "201", lang="fi"))
-    assert "Päättyi 10:30" in finnish
+    assert "Päättyi 10.30" in finnish

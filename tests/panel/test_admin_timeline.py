@@ -68,8 +68,8 @@ def test_finnish_timeline_words_every_event_in_finnish_and_helsinki_time(
     page = client.get("/admin/timeline?lang=fi&q=ABC-123").get_data(as_text=True)
     text = visible(page)
 
-    assert "Pysäköinti alkoi: ABC-123 alueella 101, klo 11:00 asti, 2,40\xa0€" in text
-    assert "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11:30 asti, 1,20\xa0€ lisää" in text
+    assert "Pysäköinti alkoi: ABC-123 alueella 101, klo 11.00 asti, 2,40\xa0€" in text
+    assert "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11.30 asti, 1,20\xa0€ lisää" in text
     assert "Pysäköinti lopetettu: ABC-123 alueella 101, 0,80\xa0€" in text
     assert "Maksettu 2,40\xa0€" in text and "Maksettu 1,20\xa0€" in text
     assert "Hyvitetty 1,20\xa0€ (käyttämätön aika)" in text
@@ -111,7 +111,7 @@ def test_staff_refund_reads_with_its_amount_and_note_in_the_viewers_language(
     events = events_of(client.get("/admin/timeline?lang=fi&q=ABC-123").get_data(as_text=True))
     staff = next(e for e in events if "henkilökunnan toimenpide" in e)
     assert "boss" in staff and "Hyvitetty 1,50\xa0€ «merkki peitossa»" in staff
-    payment = next(e for e in events if e.startswith("23.11. 10:00 · maksu") and "Hyvitetty" in e)
+    payment = next(e for e in events if e.startswith("23.11. 10.00 · maksu") and "Hyvitetty" in e)
     assert "Hyvitetty 1,50\xa0€ «merkki peitossa»" in payment
 
 
@@ -274,7 +274,7 @@ def test_calls_web_forms_outbox_notes_and_plate_checks_are_worded_too(app: Flask
                 **{"from": "2026-11-23T09:00:00+00:00", "to": "2026-11-23T09:30:00+00:00"},
                 added_cents=120,
             ),
-            "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11:30 asti, 1,20\xa0€ lisää",
+            "Pysäköintiä jatkettu: ABC-123 alueella 101, klo 11.30 asti, 1,20\xa0€ lisää",
         ),
     ]
     with app.test_request_context("/admin/timeline?lang=fi"):

@@ -273,3 +273,39 @@ def test_a_message_not_understood_outside_a_case_is_still_marked_not_understood(
         _page(attendant, f"/admin/timeline?q={phone.number}&lang=en"), "asdf qwerty"
     )
     assert "NOT UNDERSTOOD" in item and "HANDED TO A PERSON" not in item
+
+
+def _preview(inbox: str, case_id: int) -> str:
+    row = re.search(rf'id="case-{case_id}".*?<span class="case-last">(.*?)</span>', inbox, re.S)
+    assert row, inbox
+    return row.group(1).strip()
+
+
+def test_the_inbox_list_previews_the_open_question_never_a_later_thanks(
+    app: Flask, attendant: FlaskClient, phone: Phone, clock: Clock
+) -> None:
+    phone.send("sain sakon vaikka maksoin")
+    [case] = _cases(app)
+    path = f"/admin/inbox/{case.id}"
+    clock.advance(minutes=5)
+    phone.send("se oli alueella 101")  # a follow-up before any answer
+    inbox = _page(attendant, "/admin/inbox?lang=fi")
+    assert _preview(inbox, case.id) == "sain sakon vaikka maksoin"  # the first, unanswered
+
+    clock.advance(minutes=5)
+    attendant.post(
+        path + "/answer", data={"csrf_token": token_of(attendant, path), "text": "Hyvitetty."}
+    )
+    clock.advance(minutes=5)
+    phone.send("kiitos!")
+    assert _case_messages(app, case.id)[-1] == ("message_in", "kiitos!")  # joined the case
+    inbox = _page(attendant, "/admin/inbox?lang=fi")
+    # Answered and thanked: the message that opened the case, not "kiitos!" nor the answer.
+    assert _preview(inbox, case.id) == "sain sakon vaikka maksoin"
+
+    clock.advance(minutes=5)
+    phone.send("mutta toinen sakko tuli myös eilen")
+    clock.advance(minutes=1)
+    phone.send("kiitos")
+    inbox = _page(attendant, "/admin/inbox?lang=fi")
+    assert _preview(inbox, case.id) == "mutta toinen sakko tuli myös eilen"  # asked again
