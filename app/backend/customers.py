@@ -95,8 +95,8 @@ def choose_language(
     3. a lesser word's (a unit, a number word, a greeting; a mistyped keyword) in a
        message read whole: a message not understood never switches the language;
     4. the language of the customer's last understood message (``last_language``);
-    5. the words' of a question or complaint (:attr:`ParsedMessage.sentence_language`: a
-       complaint in English from a Finnish number nobody knows yet is answered in English);
+    5. any word's, for a sender of whom neither is known (``Why was I charged twice?``
+       from a Finnish number nobody knows yet is answered in English);
     6. the country of the number (``phone``, else the customer's);
     7. ``default``.
     """
@@ -106,7 +106,7 @@ def choose_language(
         customer.language if customer else None,
         parsed.hinted_language if parsed else None,
         customer.last_language if customer else None,
-        parsed.sentence_language if parsed else None,
+        parsed.language if parsed else None,
         language_for_number(number) if number else None,
     ):
         if candidate in LANGUAGES:

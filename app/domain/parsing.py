@@ -269,12 +269,6 @@ class ParsedMessage:
             return None
         return self.language
 
-    @property
-    def sentence_language(self) -> str | None:
-        """The language of a question or complaint for a person, told by its words: a
-        guess, for a sender nothing else is known of."""
-        return self.language if self.intent in _FOR_A_PERSON else None
-
 
 # --------------------------------------------------------------------------
 # Vocabulary
@@ -291,7 +285,6 @@ _ASCII_FOLD = str.maketrans("ÄÖÅ", "AOA")
 
 #: intents of messages whose request the parser did not read (see ``hinted_language``)
 _NOT_READ = frozenset({Intent.UNKNOWN, Intent.QUESTION, Intent.COMPLAINT})
-_FOR_A_PERSON = frozenset({Intent.QUESTION, Intent.COMPLAINT})
 
 
 def _with_ascii(words: Mapping[str, str | None]) -> dict[str, str | None]:

@@ -108,8 +108,12 @@ def test_a_message_not_understood_keeps_the_last_messages_language(body: str) ->
     )
 
 
-def test_a_message_not_understood_from_a_new_number_gets_the_numbers_language() -> None:
-    assert choose_language(parse_sms("blah tunti"), _customer(), "fi") == "sv"
+def test_a_message_not_understood_from_a_new_number_gets_its_words_else_the_numbers_language() -> (
+    None
+):
+    assert choose_language(parse_sms("blah"), _customer(), "fi") == "sv"
+    assert choose_language(parse_sms("blah tunti"), _customer(), "fi") == "fi"
+    assert choose_language(parse_sms("blah tunti"), _customer(last="sv"), "fi") == "sv"
 
 
 def test_stored_language_beats_the_number_and_the_default() -> None:

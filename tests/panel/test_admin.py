@@ -253,15 +253,16 @@ def test_zone_board_shows_live_and_recently_ended_parkings(
 def test_timeline_by_phone_or_plate_shows_every_channel_and_marks_what_was_not_understood(
     app: Flask, client: FlaskClient, phone: Phone, clock: Clock
 ) -> None:
-    phone.send("hello is this parking")
+    phone.send("qwerty zxcv")
+    phone.send("hello is this parking")  # a question: for a person
     phone.send("ABC-123 101 2h")
     make_user(app, clock, "anna", "attendant", ATTENDANT_PASSWORD)
     sign_in(client, "anna", ATTENDANT_PASSWORD)
     client.post("/admin/", data={"csrf_token": token_of(client), "plate": "ABC123"})
 
     by_phone = client.get("/admin/timeline?lang=en&q=040 1234567").get_data(as_text=True)
-    assert "hello is this parking" in by_phone
-    assert "NOT UNDERSTOOD" in by_phone
+    assert "qwerty zxcv" in by_phone and "NOT UNDERSTOOD" in by_phone
+    assert "hello is this parking" in by_phone and "HANDED TO A PERSON" in by_phone
     assert "ABC-123 101 2h" in by_phone  # the driver's SMS
     assert "Parking started: ABC-123 in zone 101, until 12:00" in by_phone  # the order event
 
