@@ -139,39 +139,32 @@ def claim(
         "receipt_sid": message_sid,
         "receipt_at": now,
     }
-    if _on_postgresql(session):
+    on_postgresql = _on_postgresql(session)
+    event_id: int | None = None
+    if on_postgresql:
         params |= {"phone": phone, "at": now}
-        customer, new, along = customers.locked_or_created(session, _PG_SENDER_AND_CLAIM, params)
-        if customer is None:  # created meanwhile by another transaction
-            customer = customers.lock_by_phone(session, phone)
+        found, new, along = customers.locked_or_created(session, _PG_SENDER_AND_CLAIM, params)
+        # None: created meanwhile by another transaction
+        customer = found if found is not None else customers.lock_by_phone(session, phone)
         event_id = along[0] if along else None
     else:
         customer, new = customers.get_or_create_locked(session, phone, now)
+    first = {
+        "created_at": now,
+        "customer_id": customer.id,
+        "channel": Channel.SMS,
+        "kind": EventKind.MESSAGE_IN,
+        "body": body,
+        "external_id": message_sid,
+    }
+    if not on_postgresql:
         connection = session.connection()
-        event_id = None
         if connection.execute(_SQLITE_CLAIM, params).scalar() is not None:
-            params.update(
-                in_created_at=now,
-                in_customer_id=customer.id,
-                in_channel=Channel.SMS,
-                in_kind=EventKind.MESSAGE_IN,
-                in_body=body,
-                in_external_id=message_sid,
-            )
+            params.update({"in_" + key: value for key, value in first.items()})
             event_id = connection.execute(_INBOUND_INSERT, params).scalar()
     if event_id is None:
         return customer, new, None
-    inbound: Event = unwritten(
-        Event,
-        id=event_id,
-        created_at=now,
-        customer=customer,
-        customer_id=customer.id,
-        channel=Channel.SMS,
-        kind=EventKind.MESSAGE_IN,
-        body=body,
-        external_id=message_sid,
-    )
+    inbound: Event = unwritten(Event, id=event_id, customer=customer, **first)
     return customer, new, inbound
 
 
