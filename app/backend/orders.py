@@ -60,6 +60,7 @@ class ParkingStarted:
     payment: Payment | None
     replaced: list[Order] = field(default_factory=list)
     already_parked: bool = False
+    shortened: bool = False  # the time asked for was cut to the zone's longest stay
 
 
 @dataclass
@@ -578,7 +579,8 @@ def start_parking(
         payment = billing.open_for_order(session, kanava, order, now=now)
         if order.status is not OrderStatus.AWAITING_PAYMENT:
             order.grace_withheld = False
-    return ParkingStarted(order=order, payment=payment, replaced=replaced)
+    shortened = minutes is not None and end is not None and end < now + timedelta(minutes=minutes)
+    return ParkingStarted(order=order, payment=payment, replaced=replaced, shortened=shortened)
 
 
 def cost_if_stopped(order: Order, kanava: Kanava, now: datetime) -> tuple[datetime, int]:

@@ -243,8 +243,9 @@ def _lapse_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
 
 
 def _commands(order: Order) -> str:
-    """The one-word commands for ``order``: stop, and extend unless it runs until stopped."""
-    if order.open_ended or order.ends_at is None:
+    """The one-word commands for ``order``: stop, and extend unless it runs until stopped
+    or ends at the zone's longest stay."""
+    if order.open_ended or order.ends_at is None or _at_longest_stay(order):
         return _("To stop: DONE")
     return _("Stop: DONE. More time: EXTEND 30")
 
@@ -279,6 +280,24 @@ def _not_valid_until_paid() -> str:
     )
 
 
+def stay_length(minutes: int) -> str:
+    """A length of stay as the texts write it: "4 h", "1 h 30 min", "45 min"."""
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} h"
+    return f"{hours} h {rest} min" if hours else f"{minutes} min"
+
+
+def _at_longest_stay(order: Order) -> bool:
+    """Does ``order`` end at its zone's longest stay (no more time can be added)?"""
+    limit = order.zone.max_minutes
+    return (
+        limit is not None
+        and order.ends_at is not None
+        and order.ends_at >= order.starts_at + timedelta(minutes=limit)
+    )
+
+
 def _not_charged(currency: str, lang: str) -> str:
     minimum = money(ledger.minimum_charge_cents(currency), currency, lang)
     return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
@@ -292,10 +311,12 @@ def parking_started(
     kanava: Kanava,
     now: datetime,
     replaced: Sequence[Order] = (),
+    shortened: bool = False,
 ) -> str:
     """The confirmation of a new parking (SMS reply, voice's SMS): where and until when,
-    its price or rate and free time, the payment link if one is due, the one-word
-    commands and the order's own page."""
+    that the time asked for was cut to the zone's longest stay (``shortened``), its price
+    or rate and free time, the payment link if one is due, the one-word commands and the
+    order's own page."""
 
     def build() -> str:
         zone = order.zone
@@ -330,16 +351,26 @@ def parking_started(
             parts.append(paid_end)
         else:
             assert order.ends_at is not None
-            parts.append(
-                _(
-                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
-                    plate=order.plate_display,
-                    zone=zone.code,
-                    name=zone.name,
-                    end=local_time(order.ends_at, lang, kanava, now),
-                    price=money(order.amount_cents, order.currency, lang),
+            fixed = {
+                "plate": order.plate_display,
+                "zone": zone.code,
+                "name": zone.name,
+                "end": local_time(order.ends_at, lang, kanava, now),
+                "price": money(order.amount_cents, order.currency, lang),
+            }
+            if shortened and zone.max_minutes is not None:
+                sentence = _(
+                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s, as the zone "
+                    "allows at most %(stay)s. Price %(price)s.",
+                    stay=stay_length(zone.max_minutes),
+                    **fixed,
                 )
-            )
+            else:
+                sentence = _(
+                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
+                    **fixed,
+                )
+            parts.append(sentence)
             parts.append(free or _paid_end_part(order, lang, kanava, now, now))
         if link is None and not order.open_ended and ledger.outstanding_cents(order) > 0:
             # Below the provider's minimum: carried on the order, not asked.
@@ -554,8 +585,10 @@ def parking_extended(
                 end=end,
                 price=money(added_cents, order.currency, lang),
             )
-        if capped:
-            text += " " + _("That is the longest stay in this zone.")
+        if capped and order.zone.max_minutes is not None:
+            text += " " + _(
+                "The zone allows at most %(stay)s.", stay=stay_length(order.zone.max_minutes)
+            )
         free = "" if free_extension else _free_part(order, lang, kanava, now)
         if not free and extended_from is not None and not free_extension:
             free = _paid_end_part(order, lang, kanava, max(extended_from, now), now)

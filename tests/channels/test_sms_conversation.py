@@ -551,7 +551,7 @@ def test_jatka_beyond_the_longest_stay_caps_at_the_longest_stay_and_says_so(
 
     assert "nyt 12.00 asti" in reply
     assert "Lisähinta 1,20 €" in reply
-    assert "Tämä on alueen pisin sallittu aika." in reply
+    assert "Alueen enimmäisaika on 2 h." in reply
     (order,) = all_orders(app)
     assert order.ends_at == local(*MONDAY, 12, 0)
     assert order.amount_cents == 240

@@ -33,6 +33,7 @@ LANGS = ("fi", "sv", "en")
 
 PLATE = "ABCD-1234"  # 9 characters, the longest display form
 PLATE_2 = "XYZ-987AB"
+LONGEST_STAY = 23 * 60 + 59  # "23 h 59 min", the widest longest stay
 ZONE_CODE = "EV101"
 ZONE_NAME = "Kauppatori Etelärant"  # 20 characters
 LINK = "https://kanava.example.com/pay/AbCdEfGhIjKl"
@@ -61,7 +62,10 @@ def kanava(app: Flask) -> Kanava:
 
 
 def make_zone(
-    code: str = ZONE_CODE, name: str = ZONE_NAME, paid_hours: dict[str, str] | None = None
+    code: str = ZONE_CODE,
+    name: str = ZONE_NAME,
+    paid_hours: dict[str, str] | None = None,
+    max_minutes: int | None = None,
 ) -> Zone:
     return Zone(
         code=code,
@@ -69,7 +73,7 @@ def make_zone(
         rate_per_hour_cents=BIG_CENTS,
         paid_hours=paid_hours or {"mon-sun": "00:00-24:00"},
         daily_cap_cents=None,
-        max_minutes=None,
+        max_minutes=max_minutes,
         active=True,
     )
 
@@ -122,16 +126,29 @@ Render = Callable[[str, Kanava], str]
 
 
 def _started(
-    open_ended: bool, ends_at: datetime | None, free: bool = False, withheld: bool = False
+    open_ended: bool,
+    ends_at: datetime | None,
+    free: bool = False,
+    withheld: bool = False,
+    shortened: bool = False,
 ) -> Render:
     def render(lang: str, k: Kanava) -> str:
         zone = make_zone(paid_hours={"sat": "09:00-15:00"}) if free else None
+        if shortened:  # asked for longer than the zone allows
+            zone = make_zone(max_minutes=LONGEST_STAY)
         order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at, zone=zone)
         order.grace_withheld = withheld  # left a parking unpaid lately: says why
         previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
         make_payment(previous, status=PaymentStatus.PENDING)  # not paid yet: the longest
         return messages.parking_started(
-            order, make_payment(order, status=PaymentStatus.PENDING), LINK, lang, k, NOW, [previous]
+            order,
+            make_payment(order, status=PaymentStatus.PENDING),
+            LINK,
+            lang,
+            k,
+            NOW,
+            [previous],
+            shortened=shortened,
         )
 
     return render
@@ -141,7 +158,7 @@ def _extended_unpaid(status: OrderStatus) -> Render:
     """An extension whose payment is due, named with its deadline and what then lapses."""
 
     def render(lang: str, k: Kanava) -> str:
-        order = make_order(lang=lang, status=status)
+        order = make_order(lang=lang, status=status, zone=make_zone(max_minutes=LONGEST_STAY))
         order.unpaid_from = OTHER_DAY - timedelta(hours=3)
         order.payment_due_at = OTHER_DAY - timedelta(hours=2)
         return messages.parking_extended(
@@ -284,6 +301,9 @@ CASES: dict[str, Render] = {
     "parking_started fixed in free time": _started(False, OTHER_DAY, free=True),
     "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
     "parking_started fixed without grace": _started(False, OTHER_DAY, withheld=True),
+    "parking_started fixed shortened to the longest stay": _started(
+        False, OTHER_DAY, withheld=True, shortened=True
+    ),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
     "parked_by_another fixed, extendable on the web": _by_another(False, LINK),
@@ -302,13 +322,29 @@ CASES: dict[str, Render] = {
         refunded_cents=BIG_CENTS,
     ),
     "parking_extended": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW
+        make_order(lang=lang, zone=make_zone(max_minutes=LONGEST_STAY)),
+        BIG_CENTS,
+        True,
+        LINK,
+        lang,
+        k,
+        NOW,
     ),
     "parking_extended with what to pay": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW, to_pay_cents=BIG_CENTS
+        make_order(lang=lang, zone=make_zone(max_minutes=LONGEST_STAY)),
+        BIG_CENTS,
+        True,
+        LINK,
+        lang,
+        k,
+        NOW,
+        to_pay_cents=BIG_CENTS,
     ),
     "parking_extended in free time": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang, zone=make_zone(paid_hours={"sat": "09:00-15:00"})),
+        make_order(
+            lang=lang,
+            zone=make_zone(paid_hours={"sat": "09:00-15:00"}, max_minutes=LONGEST_STAY),
+        ),
         BIG_CENTS,
         True,
         LINK,
@@ -436,13 +472,22 @@ WITH_LINKS = {
     "parking_started fixed into free time",
     "parking_started open-ended into free time",
     "parking_started fixed without grace",
+    "parking_started fixed shortened to the longest stay",
     "payment_confirmed_text ended",
     "payment_confirmed_text until stopped",
     "payment_confirmed_text until end",
 }
 
 # Helpers of the module that are not texts of their own.
-NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of", "privacy_link"}
+NOT_TEXTS = {
+    "sms_safe",
+    "sms_segments",
+    "money",
+    "local_time",
+    "language_of",
+    "privacy_link",
+    "stay_length",
+}
 
 
 def test_every_text_function_of_the_messages_module_has_a_worst_case_here() -> None:

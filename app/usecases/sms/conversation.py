@@ -617,6 +617,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 started.replaced,
+                shortened=started.shortened,
             )
         reply = self._reply(text, order=started.order)
         reply.new_order = not started.already_parked
