@@ -70,6 +70,8 @@ class ParkingStopped:
     payment: Payment | None
     refunded_cents: int = 0  # unused paid time given back at this stop
     waived_cents: int = 0  # owed below the provider's minimum, let go at this stop
+    held_cents: int = 0  # the card hold of an open-ended parking settled at this stop
+    released_cents: int = 0  # what of that hold was released, not captured
 
 
 @dataclass
@@ -615,6 +617,7 @@ def stop_parking(
         raise OrderError("not_live", order_id=order.id)
     end, used = cost_if_stopped(order, kanava, now)
     payment = ledger.open_payment_of(order)
+    held = ledger.held_payment_of(order)
     refunded = 0
     waived_before = ledger.waived_total(order)
     if billing.prepaid_stop(order):
@@ -666,6 +669,8 @@ def stop_parking(
         payment=payment,
         refunded_cents=refunded,
         waived_cents=ledger.waived_total(order) - waived_before,
+        held_cents=held.amount_cents if held is not None else 0,
+        released_cents=held.amount_cents - held.captured_cents if held is not None else 0,
     )
 
 

@@ -25,7 +25,7 @@ from babel.support import NullTranslations
 from flask_babel import force_locale, get_translations, gettext
 
 from app.backend import ledger
-from app.backend.orders import Owed, debt_cents, manage_link, valid_until
+from app.backend.orders import Owed, cost_if_stopped, debt_cents, manage_link, valid_until
 from app.backend.orders import owed as owed_of
 from app.backend.receipts import Receipt
 from app.backend.zones import tariff_of
@@ -170,6 +170,24 @@ def _pay_part(payment: Payment | None, link: str | None, grace: int) -> str:
     if payment is None or link is None:
         return ""
     return " " + _("Pay within %(minutes)s min: %(link)s", minutes=grace, link=link)
+
+
+def _hold_part(payment: Payment, link: str, grace: int, lang: str) -> str:
+    """The link of an open-ended parking's first payment: a card hold of the most it can
+    cost (captured at stop for the minutes parked, as the rate before it says), not a
+    payment of that amount."""
+    return _(
+        "Reserve %(amount)s on your card within %(minutes)s min: %(link)s",
+        amount=money(payment.amount_cents, payment.currency, lang),
+        minutes=grace,
+        link=link,
+    )
+
+
+def _cost_so_far(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """ ", 1,50 EUR so far": what a parking until stopped has cost by ``now``."""
+    _end, cents = cost_if_stopped(order, kanava, now)
+    return _(", %(amount)s so far", amount=money(cents, order.currency, lang))
 
 
 def _free_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
@@ -378,7 +396,11 @@ def parking_started(
         text = " ".join(part for part in parts if part)
         if order.grace_withheld and link is not None:
             text += " " + _not_valid_until_paid()
-        text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
+        grace = kanava.settings.payment_grace_minutes
+        if order.open_ended and payment is not None and link is not None:
+            text += " " + _hold_part(payment, link, grace, lang)
+        else:
+            text += _pay_part(payment, link, grace)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.
         text += "\n" + _manage_part(order, kanava)
@@ -497,7 +519,15 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
                 zone=order.zone.code,
             )
             return f"{text}\n{receipt}".strip()
-        if order.open_ended or order.ends_at is None:
+        if payment.status is PaymentStatus.AUTHORIZED:
+            text = _(
+                "%(amount)s reserved on your card; you pay only for the time parked. "
+                "%(plate)s is parked in zone %(zone)s until you stop. To stop: DONE",
+                amount=money(payment.amount_cents, payment.currency, lang),
+                plate=order.plate_display,
+                zone=order.zone.code,
+            )
+        elif order.open_ended or order.ends_at is None:
             text = _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
                 "To stop: DONE",
@@ -527,7 +557,13 @@ def parking_stopped(
     kanava: Kanava,
     now: datetime,
     refunded_cents: int = 0,
+    held_cents: int = 0,
+    released_cents: int = 0,
 ) -> str:
+    """The answer to a stop: when it ended and its price; what goes back to the card
+    (``refunded_cents``), or of a card hold of ``held_cents`` that the rest of it is
+    released (``released_cents``); the payment link if something is still to pay."""
+
     def build() -> str:
         text = _(
             "Parking of %(plate)s in zone %(zone)s ended at %(end)s. Price %(price)s.",
@@ -540,6 +576,14 @@ def parking_stopped(
             text += " " + _(
                 "%(amount)s for the unused time goes back to your card.",
                 amount=money(refunded_cents, order.currency, lang),
+            )
+        held = money(held_cents, order.currency, lang)
+        if held_cents and released_cents >= held_cents:
+            text += " " + _("The %(held)s reserved on your card is released.", held=held)
+        elif held_cents and released_cents:
+            text += " " + _(
+                "That is taken from the %(held)s reserved on your card; the rest is released.",
+                held=held,
             )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
@@ -646,7 +690,7 @@ def status(
                     "%(plate)s zone %(zone)s until you stop",
                     plate=order.plate_display,
                     zone=order.zone.code,
-                )
+                ) + _cost_so_far(order, lang, kanava, now)
             else:
                 line = _(
                     "%(plate)s zone %(zone)s until %(end)s",
@@ -654,7 +698,9 @@ def status(
                     zone=order.zone.code,
                     end=local_time(order.ends_at, lang, kanava, now),
                 )
-            if order.status is OrderStatus.AWAITING_PAYMENT:
+            if owed is not None and owed.kind == "hold":
+                line += " " + _("(not reserved)")
+            elif order.status is OrderStatus.AWAITING_PAYMENT:
                 line += " " + _("(not paid)")
             if first_debt is None and owed is not None and owed.link:
                 first_debt = owed
@@ -674,7 +720,13 @@ def status(
             )
             first_debt = first_debt or owed
         text = "\n".join(lines)
-        if first_debt is not None:
+        if first_debt is not None and first_debt.kind == "hold":
+            text += "\n" + _(
+                "Reserve %(amount)s on your card; you pay only for the time parked: %(link)s",
+                amount=money(first_debt.cents, first_debt.currency, lang),
+                link=first_debt.link,
+            )
+        elif first_debt is not None:
             text += "\n" + _(
                 "Pay %(amount)s: %(link)s",
                 amount=money(first_debt.cents, first_debt.currency, lang),

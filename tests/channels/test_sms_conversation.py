@@ -585,7 +585,7 @@ def test_tila_lists_live_parkings_with_their_end_times(
     lines = reply.splitlines()
     assert lines == [
         "ABC-123 alue 101, 12.00 asti (maksamatta)",
-        "XYZ-789 alue 102, kunnes lopetat (maksamatta)",
+        "XYZ-789 alue 102, kunnes lopetat, tähän mennessä 0,00 € (varaamatta)",
         f"Maksa 4,80 €: {PUBLIC_BASE_URL}/pay/{token}",
     ]
     assert last_inbound(app).intent == "status"

@@ -276,6 +276,41 @@ def _status_with_debts(lang: str, k: Kanava) -> str:
     return messages.status(orders, lang, k, NOW)
 
 
+def _status_with_holds(lang: str, k: Kanava) -> str:
+    """Four parkings until stopped, their cards not held yet, hours after they started:
+    each with its cost so far, and the first hold's link."""
+    orders = []
+    for plate in (PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV"):
+        order = make_order(lang=lang, plate=plate, open_ended=True, ends_at=None)
+        make_payment(order, status=PaymentStatus.PENDING)
+        orders.append(order)
+    return messages.status(orders, lang, k, NOW + timedelta(hours=9))
+
+
+def _stopped_with_hold(released_cents: int) -> Render:
+    def render(lang: str, k: Kanava) -> str:
+        order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
+        return messages.parking_stopped(
+            order,
+            BIG_CENTS,
+            None,
+            lang,
+            k,
+            NOW,
+            held_cents=BIG_CENTS,
+            released_cents=released_cents,
+        )
+
+    return render
+
+
+def _confirmed_hold(lang: str, k: Kanava) -> str:
+    order = make_order(lang=lang, status=OrderStatus.ACTIVE, ends_at=None, open_ended=True)
+    return messages.payment_confirmed_text(
+        order, make_payment(order, status=PaymentStatus.AUTHORIZED), k, now=NOW
+    )
+
+
 def _status_with_ended_debts(lang: str, k: Kanava) -> str:
     live = [make_order(lang=lang, plate=p, status=OrderStatus.ACTIVE) for p in (PLATE, PLATE_2)]
     unpaid = []
@@ -312,6 +347,9 @@ CASES: dict[str, Render] = {
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
     "payment_confirmed_text until stopped": _confirmed(OrderStatus.ACTIVE, None),
     "payment_confirmed_text until end": _confirmed(OrderStatus.ACTIVE, OTHER_DAY),
+    "payment_confirmed_text card held": _confirmed_hold,
+    "parking_stopped hold released in part": _stopped_with_hold(BIG_CENTS - 1),
+    "parking_stopped hold released": _stopped_with_hold(BIG_CENTS),
     "parking_stopped": lambda lang, k: messages.parking_stopped(
         make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY),
         BIG_CENTS,
@@ -362,6 +400,7 @@ CASES: dict[str, Render] = {
     "status none": _status(0, None),
     "status four with unpaid extensions": _status_with_debts,
     "status two with two ended debts": _status_with_ended_debts,
+    "status four until stopped with holds to make": _status_with_holds,
     "help_text": lambda lang, k: messages.help_text(lang, k),
     "not_understood": lambda lang, k: messages.not_understood(lang),
     "unknown_zone with suggestions": lambda lang, k: messages.unknown_zone(
@@ -464,6 +503,7 @@ CASES: dict[str, Render] = {
 WITH_LINKS = {
     "parked_by_another fixed, extendable on the web",
     "status four with unpaid extensions",
+    "status four until stopped with holds to make",
     "parking_started fixed",
     "parking_started open-ended with longest stay",
     "parking_started open-ended without limit",
@@ -476,6 +516,7 @@ WITH_LINKS = {
     "payment_confirmed_text ended",
     "payment_confirmed_text until stopped",
     "payment_confirmed_text until end",
+    "payment_confirmed_text card held",
 }
 
 # Helpers of the module that are not texts of their own.

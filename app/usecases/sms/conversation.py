@@ -759,6 +759,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 refunded_cents=stopped.refunded_cents,
+                held_cents=stopped.held_cents,
+                released_cents=stopped.released_cents,
             ),
             order=order,
         )
