@@ -176,6 +176,27 @@ def _extended_unpaid(status: OrderStatus) -> Render:
     return render
 
 
+def _extended_to_longest_stay(
+    paid_hours: dict[str, str] | None = None, to_pay_cents: int | None = None
+) -> Render:
+    """An extension cut to the zone's longest stay (which the text names)."""
+
+    def render(lang: str, k: Kanava) -> str:
+        zone = make_zone(paid_hours=paid_hours, max_minutes=LONGEST_STAY)
+        return messages.parking_extended(
+            make_order(lang=lang, zone=zone),
+            BIG_CENTS,
+            True,
+            LINK,
+            lang,
+            k,
+            NOW,
+            to_pay_cents=to_pay_cents,
+        )
+
+    return render
+
+
 def _started_into_free_time(open_ended: bool) -> Render:
     """Paid now, then free, then paid again before the parking ends: both ends named."""
 
@@ -359,37 +380,10 @@ CASES: dict[str, Render] = {
         NOW,
         refunded_cents=BIG_CENTS,
     ),
-    "parking_extended": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang, zone=make_zone(max_minutes=LONGEST_STAY)),
-        BIG_CENTS,
-        True,
-        LINK,
-        lang,
-        k,
-        NOW,
-    ),
-    "parking_extended with what to pay": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang, zone=make_zone(max_minutes=LONGEST_STAY)),
-        BIG_CENTS,
-        True,
-        LINK,
-        lang,
-        k,
-        NOW,
-        to_pay_cents=BIG_CENTS,
-    ),
-    "parking_extended in free time": lambda lang, k: messages.parking_extended(
-        make_order(
-            lang=lang,
-            zone=make_zone(paid_hours={"sat": "09:00-15:00"}, max_minutes=LONGEST_STAY),
-        ),
-        BIG_CENTS,
-        True,
-        LINK,
-        lang,
-        k,
-        NOW,
-        to_pay_cents=BIG_CENTS,
+    "parking_extended": _extended_to_longest_stay(),
+    "parking_extended with what to pay": _extended_to_longest_stay(to_pay_cents=BIG_CENTS),
+    "parking_extended in free time": _extended_to_longest_stay(
+        {"sat": "09:00-15:00"}, to_pay_cents=BIG_CENTS
     ),
     "parking_extended of an unpaid extension": _extended_unpaid(OrderStatus.ACTIVE),
     "parking_extended of an unpaid parking": _extended_unpaid(OrderStatus.AWAITING_PAYMENT),
