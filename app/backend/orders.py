@@ -59,6 +59,7 @@ class ParkingStarted:
     payment: Payment | None
     replaced: list[Order] = field(default_factory=list)
     already_parked: bool = False
+    shortened: bool = False  # the time asked for was cut to the zone's longest stay
 
 
 @dataclass
@@ -68,6 +69,8 @@ class ParkingStopped:
     payment: Payment | None
     refunded_cents: int = 0  # unused paid time given back at this stop
     waived_cents: int = 0  # owed below the provider's minimum, let go at this stop
+    held_cents: int = 0  # the card hold of an open-ended parking settled at this stop
+    released_cents: int = 0  # what of that hold was released, not captured
 
 
 @dataclass
@@ -578,7 +581,8 @@ def start_parking(
         payment = billing.open_for_order(session, kanava, order, now=now)
         if order.status is not OrderStatus.AWAITING_PAYMENT:
             order.grace_withheld = False
-    return ParkingStarted(order=order, payment=payment, replaced=replaced)
+    shortened = minutes is not None and end is not None and end < now + timedelta(minutes=minutes)
+    return ParkingStarted(order=order, payment=payment, replaced=replaced, shortened=shortened)
 
 
 def cost_if_stopped(order: Order, kanava: Kanava, now: datetime) -> tuple[datetime, int]:
@@ -613,6 +617,7 @@ def stop_parking(
         raise OrderError("not_live", order_id=order.id)
     end, used = cost_if_stopped(order, kanava, now)
     payment = ledger.open_payment_of(order)
+    held = ledger.held_payment_of(order)
     refunded = 0
     waived_before = ledger.waived_total(order)
     if billing.prepaid_stop(order):
@@ -664,6 +669,8 @@ def stop_parking(
         payment=payment,
         refunded_cents=refunded,
         waived_cents=ledger.waived_total(order) - waived_before,
+        held_cents=held.amount_cents if held is not None else 0,
+        released_cents=held.amount_cents - held.captured_cents if held is not None else 0,
     )
 
 

@@ -8,8 +8,10 @@ Terminology:
 * the *key* of a plate (``normalize_plate``) is what plates are compared and
   stored by: ``"abc-123"``, ``"ABC 123"`` and ``"ABC–123"`` all have the key
   ``"ABC123"``;
-* the *display form* (``display_plate``) is the driver's own spelling, tidied,
-  for showing back in messages and receipts (``"abc–123"`` -> ``"ABC-123"``).
+* the *display form* (``display_plate``) is what messages, receipts and the panel
+  show: a plate of the common Finnish shape written as Finnish plates are
+  (``"abc 123"``, ``"abc123"``, ``"abc–123"`` -> ``"ABC-123"``), any other plate the
+  driver's own spelling, tidied (``"ab 12 345"`` -> ``"AB 12345"``).
 
 Plates from the neighbouring countries have these shapes (as typed; the key drops
 the spaces and dashes): Finland ``ABC-123``, ``AB-12``; Sweden ``ABC 123``,
@@ -42,6 +44,8 @@ _EXTRA_DASHES = frozenset("\u2212\u00ad\u2043\ufe63\uff0d\u02d7\u2796")
 _NORDIC_LETTERS = frozenset("ÅÄÖÜ")
 
 _PLATE_KEY_RE = re.compile(r"[A-Z0-9ÅÄÖÜ]{2,8}")
+#: The key of a plate of the common Finnish shape: 2-3 letters, then 1-3 digits.
+_FINNISH_KEY_RE = re.compile(r"([A-ZÅÄÖ]{2,3})([0-9]{1,3})")
 #: A Russian plate with a three-digit region is the one plate longer than 8: A123BC777.
 _RUSSIAN_PLATE_KEY_RE = re.compile(r"[A-Z]\d{3}[A-Z]{2}\d{2,3}")
 
@@ -111,17 +115,25 @@ def _key_pass(text: str) -> str:
 
 
 def display_plate(text: str) -> str:
-    """Return the driver's own spelling of a plate tidied for display.
+    """Return a plate as it is shown back: the Finnish form, or the driver's own
+    spelling tidied.
 
-    Contract: NFKC-normalise, strip surrounding whitespace, uppercase, replace
-    the Cyrillic look-alike letters with Latin ones (as :func:`normalize_plate`),
-    replace every dash-like character with ``-``; keep one space between a
-    letter and a digit where the driver typed one, drop spaces inside a run of
-    letters or digits and next to a dash. Letters, digits and their order are
-    kept as typed (``"abc 123"`` -> ``"ABC 123"``, ``"abc–123"`` -> ``"ABC-123"``,
-    ``"A B C - 1 2 3"`` -> ``"ABC-123"``).
-    ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds.
+    Contract: a plate whose key (:func:`normalize_plate`) is 2-3 letters (A-Z, Å,
+    Ä, Ö) then 1-3 digits, typed with any separator or none and in any case, is
+    written as Finnish plates are, upper case with one hyphen (``"abc 126"``,
+    ``"abc126"``, ``"A B C - 1 2 6"`` -> ``"ABC-126"``). Any other plate (foreign,
+    diplomatic, special) keeps the driver's spelling, tidied: NFKC-normalise, strip
+    surrounding whitespace, uppercase, replace the Cyrillic look-alike letters with
+    Latin ones, replace every dash-like character with ``-``; keep one space
+    between a letter and a digit where the driver typed one, drop spaces inside a
+    run of letters or digits and next to a dash (``"cd-1234"`` -> ``"CD-1234"``,
+    ``"ab 12 345"`` -> ``"AB 12345"``, ``"а123вс 77"`` -> ``"A123BC 77"``).
+    ``normalize_plate(display_plate(x)) == normalize_plate(x)`` always holds, and
+    ``display_plate`` is idempotent.
     """
+    finnish = _FINNISH_KEY_RE.fullmatch(normalize_plate(text))
+    if finnish is not None:
+        return f"{finnish[1]}-{finnish[2]}"
     if text.isascii():
         tidy = text.upper()  # (in ASCII, NFKC changes nothing and "-" is the only dash)
     else:

@@ -789,6 +789,8 @@ def stop_order(
         kanava,
         now,
         refunded_cents=stopped.refunded_cents,
+        held_cents=stopped.held_cents,
+        released_cents=stopped.released_cents,
     )
     _tell_driver(session, kanava, order, text, "staff_stop", now)
     _finish(session, kanava, now)

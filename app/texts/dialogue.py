@@ -12,7 +12,7 @@ from app.backend.zones import tariff_of
 from app.domain.pricing import is_paid_time, localized_paid_hours, next_paid_change
 from app.kernel import Kanava
 from app.models import Order, Zone
-from app.texts.messages import STOP_WORD, _, _render, local_time, money
+from app.texts.messages import STOP_WORD, _, _render, local_time, money, stay_length
 
 #: The one-letter yes the driver is asked for, in the language of the question.
 YES_WORD = {"fi": "K", "sv": "J", "en": "Y"}
@@ -32,13 +32,6 @@ def did_you_mean(suggestion: str, lang: str) -> str:
 
 def nothing_done(lang: str) -> str:
     return _render(lang, lambda: _("OK, nothing was done."))
-
-
-def _stay(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if rest == 0:
-        return f"{hours} h"
-    return f"{hours} h {rest} min" if hours else f"{minutes} min"
 
 
 def zone_price(
@@ -87,12 +80,12 @@ def zone_price(
                 _("At most %(cap)s a day.", cap=money(zone.daily_cap_cents, currency, lang))
             )
         if zone.max_minutes is not None:
-            parts.append(_("Longest stay %(stay)s.", stay=_stay(zone.max_minutes)))
+            parts.append(_("Longest stay %(stay)s.", stay=stay_length(zone.max_minutes)))
         if minutes is not None and quoted_cents is not None:
             parts.append(
                 _(
                     "%(stay)s from now: %(price)s.",
-                    stay=_stay(minutes),
+                    stay=stay_length(minutes),
                     price=money(quoted_cents, currency, lang),
                 )
             )

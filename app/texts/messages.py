@@ -26,7 +26,7 @@ from flask_babel import force_locale, get_locale, get_translations, gettext
 from flask_babel import format_datetime as format_in_request
 
 from app.backend import ledger
-from app.backend.orders import Owed, debt_cents, manage_link, valid_until
+from app.backend.orders import Owed, cost_if_stopped, debt_cents, manage_link, valid_until
 from app.backend.orders import owed as owed_of
 from app.backend.receipts import Receipt
 from app.backend.zones import tariff_of
@@ -189,6 +189,24 @@ def _pay_part(payment: Payment | None, link: str | None, grace: int) -> str:
     return " " + _("Pay within %(minutes)s min: %(link)s", minutes=grace, link=link)
 
 
+def _hold_part(payment: Payment, link: str, grace: int, lang: str) -> str:
+    """The link of an open-ended parking's first payment: a card hold of the most it can
+    cost (captured at stop for the minutes parked, as the rate before it says), not a
+    payment of that amount."""
+    return _(
+        "Reserve %(amount)s on your card within %(minutes)s min: %(link)s",
+        amount=money(payment.amount_cents, payment.currency, lang),
+        minutes=grace,
+        link=link,
+    )
+
+
+def _cost_so_far(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
+    """ ", 1,50 EUR so far": what a parking until stopped has cost by ``now``."""
+    _end, cents = cost_if_stopped(order, kanava, now)
+    return _(", %(amount)s so far", amount=money(cents, order.currency, lang))
+
+
 def _free_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
     """ "Parking is free until 8.00, then 2,40 EUR/h." when ``now`` is outside the zone's
     paid hours (with the date when the free time ends on another day); "" otherwise."""
@@ -260,8 +278,9 @@ def _lapse_part(order: Order, lang: str, kanava: Kanava, now: datetime) -> str:
 
 
 def _commands(order: Order) -> str:
-    """The one-word commands for ``order``: stop, and extend unless it runs until stopped."""
-    if order.open_ended or order.ends_at is None:
+    """The one-word commands for ``order``: stop, and extend unless it runs until stopped
+    or ends at the zone's longest stay."""
+    if order.open_ended or order.ends_at is None or _at_longest_stay(order):
         return _("To stop: DONE")
     return _("Stop: DONE. More time: EXTEND 30")
 
@@ -296,6 +315,24 @@ def _not_valid_until_paid() -> str:
     )
 
 
+def stay_length(minutes: int) -> str:
+    """A length of stay as the texts write it: "4 h", "1 h 30 min", "45 min"."""
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} h"
+    return f"{hours} h {rest} min" if hours else f"{minutes} min"
+
+
+def _at_longest_stay(order: Order) -> bool:
+    """Does ``order`` end at its zone's longest stay (no more time can be added)?"""
+    limit = order.zone.max_minutes
+    return (
+        limit is not None
+        and order.ends_at is not None
+        and order.ends_at >= order.starts_at + timedelta(minutes=limit)
+    )
+
+
 def _not_charged(currency: str, lang: str) -> str:
     minimum = money(ledger.minimum_charge_cents(currency), currency, lang)
     return _("Amounts under %(minimum)s are not charged.", minimum=minimum)
@@ -309,10 +346,12 @@ def parking_started(
     kanava: Kanava,
     now: datetime,
     replaced: Sequence[Order] = (),
+    shortened: bool = False,
 ) -> str:
     """The confirmation of a new parking (SMS reply, voice's SMS): where and until when,
-    its price or rate and free time, the payment link if one is due, the one-word
-    commands and the order's own page."""
+    that the time asked for was cut to the zone's longest stay (``shortened``), its price
+    or rate and free time, the payment link if one is due, the one-word commands and the
+    order's own page."""
 
     def build() -> str:
         zone = order.zone
@@ -347,16 +386,26 @@ def parking_started(
             parts.append(paid_end)
         else:
             assert order.ends_at is not None
-            parts.append(
-                _(
-                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
-                    plate=order.plate_display,
-                    zone=zone.code,
-                    name=zone.name,
-                    end=local_time(order.ends_at, lang, kanava, now),
-                    price=money(order.amount_cents, order.currency, lang),
+            fixed = {
+                "plate": order.plate_display,
+                "zone": zone.code,
+                "name": zone.name,
+                "end": local_time(order.ends_at, lang, kanava, now),
+                "price": money(order.amount_cents, order.currency, lang),
+            }
+            if shortened and zone.max_minutes is not None:
+                sentence = _(
+                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s, as the zone "
+                    "allows at most %(stay)s. Price %(price)s.",
+                    stay=stay_length(zone.max_minutes),
+                    **fixed,
                 )
-            )
+            else:
+                sentence = _(
+                    "Parked %(plate)s in zone %(zone)s %(name)s until %(end)s. Price %(price)s.",
+                    **fixed,
+                )
+            parts.append(sentence)
             parts.append(free or _paid_end_part(order, lang, kanava, now, now))
         if link is None and not order.open_ended and ledger.outstanding_cents(order) > 0:
             # Below the provider's minimum: carried on the order, not asked.
@@ -364,7 +413,11 @@ def parking_started(
         text = " ".join(part for part in parts if part)
         if order.grace_withheld and link is not None:
             text += " " + _not_valid_until_paid()
-        text += _pay_part(payment, link, kanava.settings.payment_grace_minutes)
+        grace = kanava.settings.payment_grace_minutes
+        if order.open_ended and payment is not None and link is not None:
+            text += " " + _hold_part(payment, link, grace, lang)
+        else:
+            text += _pay_part(payment, link, grace)
         text += " " + _commands(order)
         # The links on lines of their own: a phone shows where each ends.
         text += "\n" + _manage_part(order, kanava)
@@ -483,7 +536,15 @@ def payment_confirmed_text(order: Order, payment: Payment, kanava: Kanava, *, no
                 zone=order.zone.code,
             )
             return f"{text}\n{receipt}".strip()
-        if order.open_ended or order.ends_at is None:
+        if payment.status is PaymentStatus.AUTHORIZED:
+            text = _(
+                "%(amount)s reserved on your card; you pay only for the time parked. "
+                "%(plate)s is parked in zone %(zone)s until you stop. To stop: DONE",
+                amount=money(payment.amount_cents, payment.currency, lang),
+                plate=order.plate_display,
+                zone=order.zone.code,
+            )
+        elif order.open_ended or order.ends_at is None:
             text = _(
                 "Payment received. %(plate)s is parked in zone %(zone)s until you stop. "
                 "To stop: DONE",
@@ -513,7 +574,13 @@ def parking_stopped(
     kanava: Kanava,
     now: datetime,
     refunded_cents: int = 0,
+    held_cents: int = 0,
+    released_cents: int = 0,
 ) -> str:
+    """The answer to a stop: when it ended and its price; what goes back to the card
+    (``refunded_cents``), or of a card hold of ``held_cents`` that the rest of it is
+    released (``released_cents``); the payment link if something is still to pay."""
+
     def build() -> str:
         text = _(
             "Parking of %(plate)s in zone %(zone)s ended at %(end)s. Price %(price)s.",
@@ -526,6 +593,14 @@ def parking_stopped(
             text += " " + _(
                 "%(amount)s for the unused time goes back to your card.",
                 amount=money(refunded_cents, order.currency, lang),
+            )
+        held = money(held_cents, order.currency, lang)
+        if held_cents and released_cents >= held_cents:
+            text += " " + _("The %(held)s reserved on your card is released.", held=held)
+        elif held_cents and released_cents:
+            text += " " + _(
+                "That is taken from the %(held)s reserved on your card; the rest is released.",
+                held=held,
             )
         if link:
             text += " " + _("Pay: %(link)s", link=link)
@@ -571,8 +646,10 @@ def parking_extended(
                 end=end,
                 price=money(added_cents, order.currency, lang),
             )
-        if capped:
-            text += " " + _("That is the longest stay in this zone.")
+        if capped and order.zone.max_minutes is not None:
+            text += " " + _(
+                "The zone allows at most %(stay)s.", stay=stay_length(order.zone.max_minutes)
+            )
         free = "" if free_extension else _free_part(order, lang, kanava, now)
         if not free and extended_from is not None and not free_extension:
             free = _paid_end_part(order, lang, kanava, max(extended_from, now), now)
@@ -630,7 +707,7 @@ def status(
                     "%(plate)s zone %(zone)s until you stop",
                     plate=order.plate_display,
                     zone=order.zone.code,
-                )
+                ) + _cost_so_far(order, lang, kanava, now)
             else:
                 line = _(
                     "%(plate)s zone %(zone)s until %(end)s",
@@ -638,7 +715,9 @@ def status(
                     zone=order.zone.code,
                     end=local_time(order.ends_at, lang, kanava, now),
                 )
-            if order.status is OrderStatus.AWAITING_PAYMENT:
+            if owed is not None and owed.kind == "hold":
+                line += " " + _("(not reserved)")
+            elif order.status is OrderStatus.AWAITING_PAYMENT:
                 line += " " + _("(not paid)")
             if first_debt is None and owed is not None and owed.link:
                 first_debt = owed
@@ -658,7 +737,13 @@ def status(
             )
             first_debt = first_debt or owed
         text = "\n".join(lines)
-        if first_debt is not None:
+        if first_debt is not None and first_debt.kind == "hold":
+            text += "\n" + _(
+                "Reserve %(amount)s on your card; you pay only for the time parked: %(link)s",
+                amount=money(first_debt.cents, first_debt.currency, lang),
+                link=first_debt.link,
+            )
+        elif first_debt is not None:
             text += "\n" + _(
                 "Pay %(amount)s: %(link)s",
                 amount=money(first_debt.cents, first_debt.currency, lang),

@@ -279,6 +279,8 @@ def stop(session: Session, kanava: Kanava, token: str, key: str | None, now: dat
             kanava,
             now,
             refunded_cents=stopped.refunded_cents,
+            held_cents=stopped.held_cents,
+            released_cents=stopped.released_cents,
         )
         notifications.queue_sms(
             session, kanava, order.customer, text, purpose="web_stop", order=order, now=now

@@ -551,7 +551,7 @@ def test_jatka_beyond_the_longest_stay_caps_at_the_longest_stay_and_says_so(
 
     assert "nyt 12.00 asti" in reply
     assert "Lisähinta 1,20 €" in reply
-    assert "Tämä on alueen pisin sallittu aika." in reply
+    assert "Alueen enimmäisaika on 2 h." in reply
     (order,) = all_orders(app)
     assert order.ends_at == local(*MONDAY, 12, 0)
     assert order.amount_cents == 240
@@ -585,7 +585,7 @@ def test_tila_lists_live_parkings_with_their_end_times(
     lines = reply.splitlines()
     assert lines == [
         "ABC-123 alue 101, 12.00 asti (maksamatta)",
-        "XYZ-789 alue 102, kunnes lopetat (maksamatta)",
+        "XYZ-789 alue 102, kunnes lopetat, tähän mennessä 0,00 € (varaamatta)",
         f"Maksa 4,80 €: {PUBLIC_BASE_URL}/pay/{token}",
     ]
     assert last_inbound(app).intent == "status"

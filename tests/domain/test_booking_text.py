@@ -122,7 +122,7 @@ BOOKINGS: list[tuple[str, Ok | Bad]] = [
     ("varaa 101 huomenna klo 8", Ok("101", TOMORROW, t("8"))),
     ("varaa 101 tänään 14", Ok("101", TODAY, t("14"))),
     ("varaa 101 huomenna", Ok("101", TOMORROW)),
-    ("varaa 101 huomenna ABC 123", Ok("101", TOMORROW, None, "ABC 123")),
+    ("varaa 101 huomenna ABC 123", Ok("101", TOMORROW, None, "ABC-123")),
     ("varaa 101 huomenna 10-12 ABC-123:lle", Ok("101", TOMORROW, t("10-12"), "ABC-123")),
     ("Hei! Varaisin paikan 101 huomiseksi klo 10-12, kiitos", Ok("101", TOMORROW, t("10-12"))),
     ("haluan varata alueen 101 huomenna klo 9-17", Ok("101", TOMORROW, t("9-17"))),
@@ -271,7 +271,7 @@ BOOKINGS: list[tuple[str, Ok | Bad]] = [
     ("book zone EV1 tomorrow 10-12 ABC-123", Ok("EV1", TOMORROW, t("10-12"), "ABC-123")),
     ("book ev1 tomorrow 10-12", Ok("EV1", TOMORROW, t("10-12"))),
     ("please book 101 for tomorrow 10-12, thanks", Ok("101", TOMORROW, t("10-12"))),
-    ("book 101 tomorrow 10-12 plate abc123", Ok("101", TOMORROW, t("10-12"), "ABC123")),
+    ("book 101 tomorrow 10-12 plate abc123", Ok("101", TOMORROW, t("10-12"), "ABC-123")),
     ("book 101 tomorrow", Ok("101", TOMORROW)),
     ("book tomorrow 10-12", Bad("no_zone", None, TOMORROW)),
     ("book 101 10-12", Bad("no_date", "101")),
@@ -302,7 +302,7 @@ BOOKINGS: list[tuple[str, Ok | Bad]] = [
     ("varaa huomenna 10 2h 12", Ok("12", TOMORROW, t("10", 120))),
     ("varaa 15 2h huomenna klo 10", Ok("15", TOMORROW, t("10", 120))),
     ("varaa ABC - 123 101 huomenna 10-12", Ok("101", TOMORROW, t("10-12"), "ABC-123")),
-    ("book 101 tomorrow 10-12 abc 123", Ok("101", TOMORROW, t("10-12"), "ABC 123")),
+    ("book 101 tomorrow 10-12 abc 123", Ok("101", TOMORROW, t("10-12"), "ABC-123")),
 ]
 
 

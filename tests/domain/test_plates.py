@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,17 +71,30 @@ def test_normalize_keeps_letters(typed: str, key: str) -> None:
 @pytest.mark.parametrize(
     ("typed", "shown"),
     [
+        # the common Finnish shape, 2-3 letters and 1-3 digits: written ABC-123
         ("abc–123", "ABC-123"),
         ("abc-123", "ABC-123"),
-        ("abc 123", "ABC 123"),
-        ("  abc   123  ", "ABC 123"),
-        ("abc\t\n123", "ABC 123"),
+        ("abc 123", "ABC-123"),
+        ("ABC 126", "ABC-126"),
+        ("abc126", "ABC-126"),
+        ("  abc   123  ", "ABC-123"),
+        ("abc\t\n123", "ABC-123"),
         ("ABC\u2212123", "ABC-123"),
         ("ABC\u2011123", "ABC-123"),
-        ("abc123", "ABC123"),
+        ("A B C - 1 2 3", "ABC-123"),
+        ("abc.123", "ABC-123"),
         ("åäö-12", "ÅÄÖ-12"),
+        ("zz9", "ZZ-9"),
         ("ＡＢＣ－１２３", "ABC-123"),
+        # any other plate: the driver's spelling, upper case, trimmed
         ("b-ab-1234", "B-AB-1234"),
+        (" cd-1234 ", "CD-1234"),  # diplomatic
+        ("cd 1234", "CD 1234"),
+        ("abc 12d", "ABC 12D"),  # Swedish
+        ("123 abc", "123 ABC"),  # Estonian
+        ("ab 12345", "AB 12345"),  # Norwegian
+        ("abcd 123", "ABCD 123"),  # four letters: not the Finnish shape
+        ("a 123", "A 123"),
         ("", ""),
     ],
 )
@@ -222,6 +237,35 @@ def test_all_spellings_share_one_key(letters: str, digits: str, sep: str, lower:
         typed = typed.lower()
     assert normalize_plate(typed) == letters + digits
     assert looks_like_plate(typed) == (2 <= len(letters + digits) <= 8)
+
+
+@given(
+    st.text(alphabet="ABCDEFGHJKLMNPRTUVXYZÅÄÖ", min_size=2, max_size=3),
+    st.text(alphabet="0123456789", min_size=1, max_size=3),
+    st.sampled_from(["-", " ", "", "–", "—", "\u2212", " - ", ".", "\t", "  "]),
+    st.booleans(),
+    st.sampled_from(["", " ", "  \n"]),
+)
+def test_a_finnish_shaped_plate_is_shown_the_finnish_way(
+    letters: str, digits: str, sep: str, lower: bool, around: str
+) -> None:
+    typed = f"{around}{letters}{sep}{digits}{around}"
+    if lower:
+        typed = typed.lower()
+    assert display_plate(typed) == f"{letters}-{digits}"
+
+
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9 -]{0,9}", fullmatch=True))
+def test_another_plate_is_shown_upper_case_and_trimmed(typed: str) -> None:
+    key = normalize_plate(typed)
+    if re.fullmatch(r"[A-Z]{2,3}[0-9]{1,3}", key):
+        return  # the Finnish shape: written ABC-123 (above)
+    shown = display_plate(typed)
+    assert shown == shown.strip()
+    assert shown == shown.upper()
+    assert normalize_plate(shown) == key
+    # its letters and digits, in the order typed
+    assert [c for c in shown if c.isalnum()] == [c for c in typed.upper() if c.isalnum()]
 
 
 @given(st.text(), st.text())

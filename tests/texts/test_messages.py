@@ -33,6 +33,7 @@ LANGS = ("fi", "sv", "en")
 
 PLATE = "ABCD-1234"  # 9 characters, the longest display form
 PLATE_2 = "XYZ-987AB"
+LONGEST_STAY = 23 * 60 + 59  # "23 h 59 min", the widest longest stay
 ZONE_CODE = "EV101"
 ZONE_NAME = "Kauppatori Etelärant"  # 20 characters
 LINK = "https://kanava.example.com/pay/AbCdEfGhIjKl"
@@ -61,7 +62,10 @@ def kanava(app: Flask) -> Kanava:
 
 
 def make_zone(
-    code: str = ZONE_CODE, name: str = ZONE_NAME, paid_hours: dict[str, str] | None = None
+    code: str = ZONE_CODE,
+    name: str = ZONE_NAME,
+    paid_hours: dict[str, str] | None = None,
+    max_minutes: int | None = None,
 ) -> Zone:
     return Zone(
         code=code,
@@ -69,7 +73,7 @@ def make_zone(
         rate_per_hour_cents=BIG_CENTS,
         paid_hours=paid_hours or {"mon-sun": "00:00-24:00"},
         daily_cap_cents=None,
-        max_minutes=None,
+        max_minutes=max_minutes,
         active=True,
     )
 
@@ -122,16 +126,29 @@ Render = Callable[[str, Kanava], str]
 
 
 def _started(
-    open_ended: bool, ends_at: datetime | None, free: bool = False, withheld: bool = False
+    open_ended: bool,
+    ends_at: datetime | None,
+    free: bool = False,
+    withheld: bool = False,
+    shortened: bool = False,
 ) -> Render:
     def render(lang: str, k: Kanava) -> str:
         zone = make_zone(paid_hours={"sat": "09:00-15:00"}) if free else None
+        if shortened:  # asked for longer than the zone allows
+            zone = make_zone(max_minutes=LONGEST_STAY)
         order = make_order(lang=lang, open_ended=open_ended, ends_at=ends_at, zone=zone)
         order.grace_withheld = withheld  # left a parking unpaid lately: says why
         previous = make_order(lang=lang, zone=make_zone("EV102"), status=OrderStatus.ENDED)
         make_payment(previous, status=PaymentStatus.PENDING)  # not paid yet: the longest
         return messages.parking_started(
-            order, make_payment(order, status=PaymentStatus.PENDING), LINK, lang, k, NOW, [previous]
+            order,
+            make_payment(order, status=PaymentStatus.PENDING),
+            LINK,
+            lang,
+            k,
+            NOW,
+            [previous],
+            shortened=shortened,
         )
 
     return render
@@ -141,7 +158,7 @@ def _extended_unpaid(status: OrderStatus) -> Render:
     """An extension whose payment is due, named with its deadline and what then lapses."""
 
     def render(lang: str, k: Kanava) -> str:
-        order = make_order(lang=lang, status=status)
+        order = make_order(lang=lang, status=status, zone=make_zone(max_minutes=LONGEST_STAY))
         order.unpaid_from = OTHER_DAY - timedelta(hours=3)
         order.payment_due_at = OTHER_DAY - timedelta(hours=2)
         return messages.parking_extended(
@@ -154,6 +171,27 @@ def _extended_unpaid(status: OrderStatus) -> Render:
             NOW,
             to_pay_cents=BIG_CENTS,
             extended_from=order.unpaid_from,
+        )
+
+    return render
+
+
+def _extended_to_longest_stay(
+    paid_hours: dict[str, str] | None = None, to_pay_cents: int | None = None
+) -> Render:
+    """An extension cut to the zone's longest stay (which the text names)."""
+
+    def render(lang: str, k: Kanava) -> str:
+        zone = make_zone(paid_hours=paid_hours, max_minutes=LONGEST_STAY)
+        return messages.parking_extended(
+            make_order(lang=lang, zone=zone),
+            BIG_CENTS,
+            True,
+            LINK,
+            lang,
+            k,
+            NOW,
+            to_pay_cents=to_pay_cents,
         )
 
     return render
@@ -259,6 +297,41 @@ def _status_with_debts(lang: str, k: Kanava) -> str:
     return messages.status(orders, lang, k, NOW)
 
 
+def _status_with_holds(lang: str, k: Kanava) -> str:
+    """Four parkings until stopped, their cards not held yet, hours after they started:
+    each with its cost so far, and the first hold's link."""
+    orders = []
+    for plate in (PLATE, PLATE_2, "QWE-456ZX", "RTY-789CV"):
+        order = make_order(lang=lang, plate=plate, open_ended=True, ends_at=None)
+        make_payment(order, status=PaymentStatus.PENDING)
+        orders.append(order)
+    return messages.status(orders, lang, k, NOW + timedelta(hours=9))
+
+
+def _stopped_with_hold(released_cents: int) -> Render:
+    def render(lang: str, k: Kanava) -> str:
+        order = make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY)
+        return messages.parking_stopped(
+            order,
+            BIG_CENTS,
+            None,
+            lang,
+            k,
+            NOW,
+            held_cents=BIG_CENTS,
+            released_cents=released_cents,
+        )
+
+    return render
+
+
+def _confirmed_hold(lang: str, k: Kanava) -> str:
+    order = make_order(lang=lang, status=OrderStatus.ACTIVE, ends_at=None, open_ended=True)
+    return messages.payment_confirmed_text(
+        order, make_payment(order, status=PaymentStatus.AUTHORIZED), k, now=NOW
+    )
+
+
 def _status_with_ended_debts(lang: str, k: Kanava) -> str:
     live = [make_order(lang=lang, plate=p, status=OrderStatus.ACTIVE) for p in (PLATE, PLATE_2)]
     unpaid = []
@@ -284,6 +357,9 @@ CASES: dict[str, Render] = {
     "parking_started fixed in free time": _started(False, OTHER_DAY, free=True),
     "parking_started open-ended in free time": _started(True, OTHER_DAY, free=True),
     "parking_started fixed without grace": _started(False, OTHER_DAY, withheld=True),
+    "parking_started fixed shortened to the longest stay": _started(
+        False, OTHER_DAY, withheld=True, shortened=True
+    ),
     "already_parked fixed": _already(False, OTHER_DAY),
     "already_parked open-ended": _already(True, None),
     "parked_by_another fixed, extendable on the web": _by_another(False, LINK),
@@ -292,6 +368,9 @@ CASES: dict[str, Render] = {
     "payment_confirmed_text ended": _confirmed(OrderStatus.ENDED, OTHER_DAY),
     "payment_confirmed_text until stopped": _confirmed(OrderStatus.ACTIVE, None),
     "payment_confirmed_text until end": _confirmed(OrderStatus.ACTIVE, OTHER_DAY),
+    "payment_confirmed_text card held": _confirmed_hold,
+    "parking_stopped hold released in part": _stopped_with_hold(BIG_CENTS - 1),
+    "parking_stopped hold released": _stopped_with_hold(BIG_CENTS),
     "parking_stopped": lambda lang, k: messages.parking_stopped(
         make_order(lang=lang, status=OrderStatus.ENDED, ended_at=OTHER_DAY),
         BIG_CENTS,
@@ -301,21 +380,10 @@ CASES: dict[str, Render] = {
         NOW,
         refunded_cents=BIG_CENTS,
     ),
-    "parking_extended": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW
-    ),
-    "parking_extended with what to pay": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang), BIG_CENTS, True, LINK, lang, k, NOW, to_pay_cents=BIG_CENTS
-    ),
-    "parking_extended in free time": lambda lang, k: messages.parking_extended(
-        make_order(lang=lang, zone=make_zone(paid_hours={"sat": "09:00-15:00"})),
-        BIG_CENTS,
-        True,
-        LINK,
-        lang,
-        k,
-        NOW,
-        to_pay_cents=BIG_CENTS,
+    "parking_extended": _extended_to_longest_stay(),
+    "parking_extended with what to pay": _extended_to_longest_stay(to_pay_cents=BIG_CENTS),
+    "parking_extended in free time": _extended_to_longest_stay(
+        {"sat": "09:00-15:00"}, to_pay_cents=BIG_CENTS
     ),
     "parking_extended of an unpaid extension": _extended_unpaid(OrderStatus.ACTIVE),
     "parking_extended of an unpaid parking": _extended_unpaid(OrderStatus.AWAITING_PAYMENT),
@@ -326,6 +394,7 @@ CASES: dict[str, Render] = {
     "status none": _status(0, None),
     "status four with unpaid extensions": _status_with_debts,
     "status two with two ended debts": _status_with_ended_debts,
+    "status four until stopped with holds to make": _status_with_holds,
     "help_text": lambda lang, k: messages.help_text(lang, k),
     "not_understood": lambda lang, k: messages.not_understood(lang),
     "unknown_zone with suggestions": lambda lang, k: messages.unknown_zone(
@@ -428,6 +497,7 @@ CASES: dict[str, Render] = {
 WITH_LINKS = {
     "parked_by_another fixed, extendable on the web",
     "status four with unpaid extensions",
+    "status four until stopped with holds to make",
     "parking_started fixed",
     "parking_started open-ended with longest stay",
     "parking_started open-ended without limit",
@@ -436,13 +506,23 @@ WITH_LINKS = {
     "parking_started fixed into free time",
     "parking_started open-ended into free time",
     "parking_started fixed without grace",
+    "parking_started fixed shortened to the longest stay",
     "payment_confirmed_text ended",
     "payment_confirmed_text until stopped",
     "payment_confirmed_text until end",
+    "payment_confirmed_text card held",
 }
 
 # Helpers of the module that are not texts of their own.
-NOT_TEXTS = {"sms_safe", "sms_segments", "money", "local_time", "language_of", "privacy_link"}
+NOT_TEXTS = {
+    "sms_safe",
+    "sms_segments",
+    "money",
+    "local_time",
+    "language_of",
+    "privacy_link",
+    "stay_length",
+}
 
 
 def test_every_text_function_of_the_messages_module_has_a_worst_case_here() -> None:

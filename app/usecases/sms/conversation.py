@@ -614,6 +614,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 started.replaced,
+                shortened=started.shortened,
             )
         reply = self._reply(text, order=started.order)
         reply.new_order = not started.already_parked
@@ -755,6 +756,8 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
                 self.kanava,
                 self.now,
                 refunded_cents=stopped.refunded_cents,
+                held_cents=stopped.held_cents,
+                released_cents=stopped.released_cents,
             ),
             order=order,
         )

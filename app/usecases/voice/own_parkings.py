@@ -146,6 +146,8 @@ class OwnParkingsFlow(PayingFlow):
             self.kanava,
             self.now,
             refunded_cents=stopped.refunded_cents,
+            held_cents=stopped.held_cents,
+            released_cents=stopped.released_cents,
         )
         notifications.queue_sms(
             self.session,
