@@ -519,6 +519,8 @@ NOT_TEXTS = {
     "sms_segments",
     "money",
     "local_time",
+    "clock_pattern",
+    "page_time",
     "language_of",
     "privacy_link",
     "stay_length",
