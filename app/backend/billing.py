@@ -264,6 +264,7 @@ class StopSettlement:
     refund_cents: int
     waived_cents: int
     from_hold: bool
+    minimum_cents: int  # the provider's minimum, below which a charge is let go
 
 
 def prepaid_stop(order: Order) -> bool:
@@ -282,12 +283,15 @@ def stop_settlement(order: Order, used_cents: int, kanava: Kanava) -> StopSettle
     Decided as :func:`settle` and :func:`refund_unused` decide: by :func:`charged_at_end`
     and :func:`unused_cents`."""
     currency = order.currency
+    minimum = minimum_charge_cents(currency)
     paid = paid_total(order)
     held = held_payment_of(order)
     if held is not None:
         amount = min(used_cents, held.amount_cents)
         charge = charged_at_end(amount, currency)
-        return StopSettlement(used_cents, paid, charge, 0, amount - charge, from_hold=True)
+        return StopSettlement(
+            used_cents, paid, charge, 0, amount - charge, from_hold=True, minimum_cents=minimum
+        )
     refund, cost = 0, used_cents
     if prepaid_stop(order):
         kept = charged_at_end(used_cents, currency)
@@ -297,10 +301,12 @@ def stop_settlement(order: Order, used_cents: int, kanava: Kanava) -> StopSettle
     owed = cost - (paid - refund) - waived_total(order)
     if owed > 0:
         charge = charged_at_end(owed, currency)
-        return StopSettlement(used_cents, paid, charge, refund, owed - charge, from_hold=False)
+        return StopSettlement(
+            used_cents, paid, charge, refund, owed - charge, from_hold=False, minimum_cents=minimum
+        )
     if owed < 0 and open_payment_of(order) is not None:
         refund = unused_cents(order, used_cents, kanava)
-    return StopSettlement(used_cents, paid, 0, refund, 0, from_hold=False)
+    return StopSettlement(used_cents, paid, 0, refund, 0, from_hold=False, minimum_cents=minimum)
 
 
 def change_amount(

@@ -198,10 +198,10 @@ _CUSTOMER_KEYS = column_keys(Customer)
 
 def locked_or_created(
     session: Session, statement: HotStatement, params: dict[str, Any]
-) -> tuple[Customer | None, bool, list[Any]]:
-    """Run a statement of :func:`pg_locked_or_created`: the customer (None when another
-    transaction created it meanwhile), whether it was created, and the values of
-    ``along``'s rows."""
+) -> tuple[Customer, bool, list[Any]]:
+    """Run a statement of :func:`pg_locked_or_created` (``params``: its ``phone``, ``at``
+    and ``along``'s): the customer, locked (read and locked once more when another
+    transaction created it meanwhile), whether it was created, and ``along``'s values."""
     customer: Customer | None = None
     new = False
     along: list[Any] = []
@@ -211,6 +211,8 @@ def locked_or_created(
             continue
         values = dict(zip(_CUSTOMER_KEYS, row, strict=False))
         customer, new = as_loaded(session, Customer, values), bool(row[-2])
+    if customer is None:
+        customer = _lock_by_phone(session, params["phone"])
     return customer, new, along
 
 
@@ -227,23 +229,22 @@ def get_or_create_locked(session: Session, phone: str, at: datetime) -> tuple[Cu
     that another transaction could have written: callers may skip reading them.
     """
     if session.get_bind().dialect.name == "postgresql":
-        params = {"phone": phone, "at": at}
-        customer, new, _ = locked_or_created(session, _PG_LOCKED_OR_CREATED, params)
-        if customer is not None:
-            return customer, new
-        return lock_by_phone(session, phone), False
-    customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
-    if customer is not None:
-        return customer, False
+        locked, new, _ = locked_or_created(
+            session, _PG_LOCKED_OR_CREATED, {"phone": phone, "at": at}
+        )
+        return locked, new
+    found: Customer | None = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
+    if found is not None:
+        return found, False
     created: Customer | None = session.scalar(
         insert_or_nothing(session, Customer, phone=phone, created_at=at).returning(Customer)
     )
     if created is not None:
         return created, True
-    return lock_by_phone(session, phone), False
+    return _lock_by_phone(session, phone), False
 
 
-def lock_by_phone(session: Session, phone: str) -> Customer:
+def _lock_by_phone(session: Session, phone: str) -> Customer:
     """The customer of a number that exists, its row locked (as :func:`lock`)."""
     customer = session.scalar(_LOCKED_BY_PHONE, {"phone": phone})
     assert customer is not None

@@ -593,6 +593,13 @@ def cost_if_stopped(order: Order, kanava: Kanava, now: datetime) -> tuple[dateti
     return end, price(tariff, order.starts_at, max(end, order.starts_at), kanava.settings.tz)
 
 
+def stop_preview(order: Order, kanava: Kanava, now: datetime) -> billing.StopSettlement:
+    """What :func:`stop_parking` would charge, refund and waive if ``order`` stopped at
+    ``now``, without doing it: the previews of the order page and the panel."""
+    _end, cost = cost_if_stopped(order, kanava, now)
+    return billing.stop_settlement(order, cost, kanava)
+
+
 def stop_parking(
     session: Session,
     kanava: Kanava,

@@ -143,9 +143,7 @@ def claim(
     event_id: int | None = None
     if on_postgresql:
         params |= {"phone": phone, "at": now}
-        found, new, along = customers.locked_or_created(session, _PG_SENDER_AND_CLAIM, params)
-        # None: created meanwhile by another transaction
-        customer = found if found is not None else customers.lock_by_phone(session, phone)
+        customer, new, along = customers.locked_or_created(session, _PG_SENDER_AND_CLAIM, params)
         event_id = along[0] if along else None
     else:
         customer, new = customers.get_or_create_locked(session, phone, now)

@@ -34,7 +34,7 @@ from app.domain.plates import normalize_plate
 from app.extensions import db, kanava
 from app.models import Zone
 from app.texts import signs
-from app.texts.messages import page_time
+from app.texts.messages import STATUS_WORD, page_time
 from app.usecases import form_keys, web_bookings, web_form
 from app.usecases.order_page import OrderPageError
 
@@ -53,8 +53,6 @@ DRAFT = "web_form_draft"
 ASKED = "web_form_asked"
 ASKED_KEPT = 10
 LANGUAGE_NAMES = (("fi", "Suomi"), ("sv", "Svenska"), ("en", "English"))
-# The SMS keyword that answers with a parking's payment link, in the page's language.
-STATUS_WORD = {"fi": "TILA", "sv": "STATUS", "en": "STATUS"}
 
 
 class ParkForm(FlaskForm):  # type: ignore[misc]

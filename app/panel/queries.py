@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.backend import billing, ledger, orders, refunds, timeline, tokens, users, zones
+from app.backend import ledger, orders, refunds, timeline, tokens, users, zones
 from app.backend.customers import InvalidPhoneNumber, normalize_phone
 from app.domain.booking_policy import FieldProblem, booking_policy_problems
 from app.domain.inputs import is_ascii_number
@@ -723,23 +723,22 @@ class StopQuote:
 
 def stop_quote(session: Session, kanava: Kanava, order_id: int, now: datetime) -> StopQuote:
     """The amounts :func:`stop_order` would charge, refund and waive at ``now``, decided as
-    :func:`orders.stop_parking` settles them (:func:`billing.stop_settlement`). Raises
+    :func:`orders.stop_parking` settles them (:func:`orders.stop_preview`). Raises
     ``PanelError`` ``unknown_order``, ``not_live``."""
     order = _live_order(session, order_id)
     if order.status is OrderStatus.BOOKED:
         raise PanelError("not_live", order_id=order_id)
-    _end, cost = orders.cost_if_stopped(order, kanava, now)
-    settled = billing.stop_settlement(order, cost, kanava)
+    settled = orders.stop_preview(order, kanava, now)
     return StopQuote(
         order,
         now,
-        cost,
+        settled.cost_cents,
         settled.paid_cents,
         settled.charge_cents,
         settled.refund_cents,
         settled.from_hold,
         settled.waived_cents,
-        ledger.minimum_charge_cents(order.currency),
+        settled.minimum_cents,
     )
 
 

@@ -1050,6 +1050,8 @@ def order_cancelled_by_staff(order: Order) -> str:
 # parser accepts in that language, and it must be there even before the catalogs catch up.
 EXTEND_WORD = {"fi": "JATKA", "sv": "FÖRLÄNG", "en": "EXTEND"}
 STOP_WORD = {"fi": "LOPETA", "sv": "SLUTA", "en": "DONE"}
+# The keyword that answers with a parking's payment link (the web form names it).
+STATUS_WORD = {"fi": "TILA", "sv": "STATUS", "en": "STATUS"}
 REMINDER_EXTEND_MINUTES = 15
 
 

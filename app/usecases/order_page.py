@@ -17,7 +17,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from app.backend import billing, ledger, orders, receipts, timeline
+from app.backend import ledger, orders, receipts, timeline
 from app.backend.zones import tariff_of
 from app.domain.pricing import capped_end, is_paid_time, next_paid_change, price
 from app.kernel import Kanava
@@ -149,12 +149,13 @@ def extension_quotes(order: Order, kanava: Kanava, now: datetime) -> list[Extens
 
 def stop_preview(order: Order, kanava: Kanava, now: datetime) -> StopPreview:
     """What :func:`orders.stop_parking` would charge or give back if stopped at ``now``
-    (:func:`billing.stop_settlement` decides it as the stop does)."""
-    _end, cost = orders.cost_if_stopped(order, kanava, now)
-    settled = billing.stop_settlement(order, cost, kanava)
+    (:func:`orders.stop_preview` decides it as the stop does)."""
+    settled = orders.stop_preview(order, kanava, now)
+    cost = settled.cost_cents
     if settled.waived_cents:
-        minimum = ledger.minimum_charge_cents(order.currency)
-        return StopPreview(cost, "waived", settled.waived_cents, minimum, settled.refund_cents)
+        return StopPreview(
+            cost, "waived", settled.waived_cents, settled.minimum_cents, settled.refund_cents
+        )
     if settled.charge_cents:
         outcome: Literal["capture", "pay"] = "capture" if settled.from_hold else "pay"
         return StopPreview(cost, outcome, settled.charge_cents)
