@@ -186,6 +186,41 @@ def grow_history(conn: Connection, total: int, now: datetime) -> None:
     analyze(conn)
 
 
+def conversations(conn: Connection) -> None:
+    """What the history's parkings left besides their orders, as a running service has it:
+    each driver's vehicle, and for each parking the ``MessageSid`` receipt, the inbound
+    message, the reply and the ``started`` event; then statistics. The SMS bench writes to
+    these tables on every message; on empty ones the planner's cached plans would scan
+    what the bench itself adds."""
+    wait_idle(conn)
+    conn.execute(
+        """INSERT INTO vehicles (customer_id, plate_key, plate_display, created_at, last_used_at)
+           SELECT customer_id, plate_key, min(plate_display), min(created_at), max(created_at)
+           FROM orders GROUP BY customer_id, plate_key
+           ON CONFLICT DO NOTHING"""
+    )
+    conn.execute(
+        """INSERT INTO webhook_receipts (source, external_id, response_body, created_at)
+           SELECT 'twilio_sms', 'SM' || md5('history' || id), 'Parked.', created_at
+           FROM orders
+           ON CONFLICT DO NOTHING"""
+    )
+    conn.execute(
+        """INSERT INTO events (created_at, customer_id, order_id, channel, kind, body,
+               understood, intent, external_id, demand)
+           SELECT o.created_at, o.customer_id, o.id, 'sms', e.kind, e.body,
+               e.understood, e.intent,
+               CASE WHEN e.kind = 'message_in' THEN 'SM' || md5('history' || o.id) END,
+               CASE WHEN e.kind = 'message_in' THEN 'value' END
+           FROM orders o CROSS JOIN (VALUES
+               ('message_in', 'PARK', true, 'park'), ('order', 'started', NULL, NULL),
+               ('message_out', 'Parked.', NULL, NULL)
+           ) AS e(kind, body, understood, intent)"""
+    )
+    conn.commit()
+    analyze(conn)
+
+
 def analyze(conn: Connection) -> None:
     """Statistics for the planner, and a vacuum, as a database in steady state has had: a
     table just grown by a million rows would otherwise be vacuumed by autovacuum during
