@@ -15,6 +15,7 @@ from sqlalchemy import (
     exists,
     false,
     insert,
+    inspect,
     null,
     select,
     true,
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.backend.hot_statements import HotStatement, as_loaded, column_keys
+from app.backend.hot_statements import HotStatement, as_loaded, column_keys, unwritten
 from app.backend.upserts import insert_or_nothing
 from app.config import LANGUAGES
 from app.domain.parsing import ParsedMessage
@@ -300,8 +301,7 @@ _TOUCH_VEHICLE = HotStatement(
 
 def _written_vehicle(session: Session, statement: HotStatement, values: dict[str, Any]) -> Vehicle:
     (row,) = statement.rows(session.connection(), values)
-    vehicle: Vehicle = as_loaded(session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)))
-    return vehicle
+    return vehicle_as_loaded(session, row)
 
 
 def remember_vehicle(
@@ -312,6 +312,7 @@ def remember_vehicle(
     *,
     new_customer: bool = False,
     known: Sequence[Vehicle] | None = None,
+    deferred: bool = False,
 ) -> Vehicle:
     """The customer's vehicle for ``plate`` (any spelling), created or touched; its
     ``plate_display`` is the spelling it was first given.
@@ -322,7 +323,12 @@ def remember_vehicle(
     ``known``: the customer's vehicles, read in this transaction while its row is locked:
     the plate is looked up there, not read again; one found is touched with one
     ``UPDATE``, one not found added with one ``INSERT … ON CONFLICT DO UPDATE RETURNING``
-    (touched instead if another message added it meanwhile)."""
+    (touched instead if another message added it meanwhile).
+
+    ``deferred`` (with ``new_customer`` or ``known``): a vehicle to add is returned
+    unwritten, its id None, for the new parking's statement to write along
+    (:func:`app.backend.order_inserts.insert_parking`); :func:`write_vehicle` writes it
+    when no parking follows."""
     key = normalize_plate(plate)
     values = {
         "customer_id": customer.id,
@@ -338,10 +344,14 @@ def remember_vehicle(
             _TOUCH_VEHICLE.rows(session.connection(), touch)
             set_committed_value(vehicle, "last_used_at", at)
             return vehicle
+        if deferred:
+            return _unwritten_vehicle(values)
         on_postgresql = session.get_bind().dialect.name == "postgresql"
         upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
         return _written_vehicle(session, upsert, values)
     if new_customer:
+        if deferred:
+            return _unwritten_vehicle(values)
         return _written_vehicle(session, _ADD_VEHICLE, values)
     vehicle = session.scalar(
         select(Vehicle).where(Vehicle.customer_id == customer.id, Vehicle.plate_key == key)
@@ -364,6 +374,36 @@ def remember_vehicle(
             assert vehicle is not None
     vehicle.last_used_at = at
     # The driver's first spelling stays: every message names the car the same way.
+    return vehicle
+
+
+def _unwritten_vehicle(values: dict[str, Any]) -> Vehicle:
+    vehicle: Vehicle = unwritten(Vehicle, id=None, **values)
+    return vehicle
+
+
+def is_unwritten(vehicle: Vehicle | None) -> bool:
+    """Whether ``vehicle`` is one :func:`remember_vehicle` left unwritten (``deferred``):
+    in no session, without a row."""
+    return vehicle is not None and inspect(vehicle).transient
+
+
+def write_vehicle(session: Session, vehicle: Vehicle) -> Vehicle:
+    """A vehicle :func:`remember_vehicle` left unwritten (``deferred``), added (or touched,
+    when another message added it meanwhile): its row, in the session as loaded. Any
+    other vehicle is returned as it is."""
+    if not is_unwritten(vehicle):
+        return vehicle
+    values = {key: getattr(vehicle, key) for key in _VEHICLE_VALUES}
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
+    return _written_vehicle(session, upsert, values)
+
+
+def vehicle_as_loaded(session: Session, row: Sequence[Any]) -> Vehicle:
+    """The vehicle of a row of every column (a statement's ``RETURNING vehicles.*``),
+    in the session as loaded."""
+    vehicle: Vehicle = as_loaded(session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)))
     return vehicle
 
 

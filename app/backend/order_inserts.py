@@ -7,10 +7,14 @@ park's CPU; here they are Core statements built once, at import, with bound para
 the columns' types, executed on the session's connection. On PostgreSQL one statement with
 data-modifying CTEs (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING)::
 
-    WITH new_order AS (INSERT INTO orders … RETURNING id),
+    WITH [new_vehicle AS (INSERT INTO vehicles … ON CONFLICT … DO UPDATE … RETURNING *),]
+         new_order AS (INSERT INTO orders … RETURNING id),
          new_payment AS (INSERT INTO payments (order_id, …) SELECT new_order.id, … RETURNING id),
          started AS (INSERT INTO events (order_id, …) SELECT new_order.id, …)
-    SELECT new_order.id, new_payment.id FROM new_order, new_payment
+    SELECT new_order.id, new_payment.id [, new_vehicle.*] FROM new_order, new_payment …
+
+The vehicle's insert joins when the driver names a plate new to them (a new driver's every
+first park): one round trip fewer.
 
 SQLite has no data-modifying CTEs: there the same inserts run one by one.
 
@@ -24,13 +28,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, null, select
+from sqlalchemy import BindParameter, bindparam, insert, null, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from app.backend import customers
 from app.backend.hot_statements import HotStatement
-from app.models import Event, Order, Payment
+from app.models import Event, Order, Payment, Vehicle
 
 _ORDERS = Order.__table__.c
 _PAYMENTS = Payment.__table__.c
@@ -79,28 +85,70 @@ _EVENT_INSERT = insert(Event).values(
 )
 
 
-def _pg_statement(with_payment: bool) -> Any:
-    new_order = _ORDER_INSERT.cte("new_order")
+_VEHICLES = Vehicle.__table__.c
+_VEHICLE_KEYS = ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
+# The order's columns but its vehicle's id, which the vehicle's insert gives.
+_ORDER_KEYS_BUT_VEHICLE = tuple(key for key in _ORDER_KEYS if key != "vehicle_id")
+
+
+def _pg_vehicle_upsert() -> Any:
+    """A new vehicle of the driver, or (added meanwhile by another channel) the one there,
+    touched: :func:`app.backend.customers.write_vehicle` as a CTE."""
+    statement = postgresql.insert(Vehicle).values(_values("v_", _VEHICLES, _VEHICLE_KEYS))
+    return (
+        statement.on_conflict_do_update(
+            index_elements=["customer_id", "plate_key"],
+            set_={"last_used_at": statement.excluded.last_used_at},
+        )
+        .returning(*Vehicle.__table__.c)
+        .cte("new_vehicle")
+    )
+
+
+def _pg_statement(with_payment: bool, with_vehicle: bool = False) -> Any:
+    if with_vehicle:
+        new_vehicle = _pg_vehicle_upsert()
+        order_values = (_param("o_", _ORDERS[key]) for key in _ORDER_KEYS_BUT_VEHICLE)
+        new_order = (
+            insert(Order)
+            .from_select(
+                [*_ORDER_KEYS_BUT_VEHICLE, "vehicle_id"],
+                select(*order_values, new_vehicle.c.id),
+            )
+            .returning(_ORDERS.id)
+            .cte("new_order")
+        )
+    else:
+        new_order = _ORDER_INSERT.cte("new_order")
 
     def from_new_order(table: Any, prefix: str, columns: Any, keys: tuple[str, ...]) -> Any:
         params = (_param(prefix, columns[key]) for key in keys)
         return insert(table).from_select(["order_id", *keys], select(new_order.c.id, *params))
 
     started = from_new_order(Event, "e_", _EVENTS, _EVENT_KEYS).cte("started")
+    vehicle_columns = list(new_vehicle.c) if with_vehicle else []
     if not with_payment:
-        return select(new_order.c.id, null()).add_cte(started)
+        rows = new_order.join(new_vehicle, true()) if with_vehicle else new_order
+        return select(new_order.c.id, null(), *vehicle_columns).select_from(rows).add_cte(started)
     new_payment = (
         from_new_order(Payment, "p_", _PAYMENTS, _PAYMENT_KEYS)
         .returning(_PAYMENTS.id, _PAYMENTS.order_id)
         .cte("new_payment")
     )
     joined = new_order.join(new_payment, new_payment.c.order_id == new_order.c.id)
-    return select(new_order.c.id, new_payment.c.id).select_from(joined).add_cte(started)
+    if with_vehicle:
+        joined = joined.join(new_vehicle, true())
+    statement = select(new_order.c.id, new_payment.c.id, *vehicle_columns).select_from(joined)
+    return statement.add_cte(started)
 
 
-# Run on the driver's cursor (app.backend.hot_statements): every park writes so.
-_PG_WITH_PAYMENT = HotStatement(_pg_statement(with_payment=True))
-_PG_WITHOUT_PAYMENT = HotStatement(_pg_statement(with_payment=False))
+# Run on the driver's cursor (app.backend.hot_statements): every park writes so. By
+# (with a payment, with a new vehicle).
+_PG_STATEMENTS = {
+    (payment, vehicle): HotStatement(_pg_statement(with_payment=payment, with_vehicle=vehicle))
+    for payment in (True, False)
+    for vehicle in (True, False)
+}
 
 
 def _params(
@@ -116,23 +164,41 @@ def _params(
 
 
 def insert_parking(
-    session: Session, order: Order, *, payment: Payment | None, started: dict[str, Any]
+    session: Session,
+    order: Order,
+    *,
+    payment: Payment | None,
+    started: dict[str, Any],
+    vehicle: Vehicle | None = None,
 ) -> None:
     """Write the new ``order`` (transient, every column set), its first ``payment``
     (transient, every column but ``order_id`` set; None for none) and its ``started``
     event (the columns of :func:`app.backend.timeline.event_row`); then put the order and
     the payment in the session as written, linked to each other.
 
+    ``vehicle``: the order's vehicle left unwritten by
+    :func:`app.backend.customers.remember_vehicle` (``deferred``), written here first (on
+    PostgreSQL in the same statement) and its id given to the order.
+
     The session must hold nothing added and unwritten that these rows refer to (the
     caller flushes first), since the unit of work does not see these inserts."""
-    params = _params("o_", instance_state(order).dict, _ORDER_KEYS, _ORDER_UNSET)
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    if vehicle is not None and not on_postgresql:
+        order.vehicle_id = customers.write_vehicle(session, vehicle).id
+        vehicle = None
+    order_keys = _ORDER_KEYS if vehicle is None else _ORDER_KEYS_BUT_VEHICLE
+    params = _params("o_", instance_state(order).dict, order_keys, _ORDER_UNSET)
     params |= _params("e_", started, _EVENT_KEYS, _EVENT_UNSET)
     if payment is not None:
         params |= _params("p_", instance_state(payment).dict, _PAYMENT_KEYS, _PAYMENT_UNSET)
     connection = session.connection()
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _PG_WITH_PAYMENT if payment is not None else _PG_WITHOUT_PAYMENT
-        ((order_id, payment_id),) = statement.rows(connection, params)
+    if on_postgresql:
+        if vehicle is not None:
+            params |= {"v_" + key: getattr(vehicle, key) for key in _VEHICLE_KEYS}
+        statement = _PG_STATEMENTS[payment is not None, vehicle is not None]
+        ((order_id, payment_id, *vehicle_row),) = statement.rows(connection, params)
+        if vehicle_row:
+            order.vehicle_id = customers.vehicle_as_loaded(session, vehicle_row).id
     else:
         order_id = connection.execute(_ORDER_INSERT, params).scalar_one()
         params |= {"p_order_id": order_id, "e_order_id": order_id}

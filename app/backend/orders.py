@@ -15,7 +15,15 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import Integer, Select, String, and_, bindparam, exists, literal, or_, select
 from sqlalchemy.orm import Session
 
-from app.backend import billing, ledger, order_inserts, provider_payments, refunds, timeline
+from app.backend import (
+    billing,
+    customers,
+    ledger,
+    order_inserts,
+    provider_payments,
+    refunds,
+    timeline,
+)
 from app.backend.hot_statements import HotStatement, unwritten
 from app.backend.zones import tariff_of
 from app.domain.inputs import looks_like_token
@@ -502,7 +510,43 @@ def start_parking(
     Raises :class:`OrderError` ``bad_duration`` for a duration outside 1 min .. 7 days,
     and ``parked_by_another`` (``details["order"]``) when the plate is validly parked in
     ``zone`` by anyone else (:func:`parked_in_zone`); nothing is changed then.
+
+    A ``vehicle`` left unwritten (:func:`customers.remember_vehicle`, ``deferred``) is
+    written with the new order, or alone when no parking is written.
     """
+    deferred = vehicle if customers.is_unwritten(vehicle) else None
+    try:
+        return _start_parking(
+            session,
+            kanava,
+            customer=customer,
+            vehicle=vehicle,
+            plate=plate,
+            zone=zone,
+            minutes=minutes,
+            channel=channel,
+            now=now,
+            language=language,
+        )
+    except OrderError:
+        if deferred is not None:
+            customers.write_vehicle(session, deferred)
+        raise
+
+
+def _start_parking(
+    session: Session,
+    kanava: Kanava,
+    *,
+    customer: Customer | None,
+    vehicle: Vehicle | None,
+    plate: str,
+    zone: Zone,
+    minutes: int | None,
+    channel: Channel,
+    now: datetime,
+    language: str,
+) -> ParkingStarted:
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
@@ -522,6 +566,8 @@ def start_parking(
             ]
         for existing in own:
             if existing.zone_id == zone.id:
+                if vehicle is not None:
+                    customers.write_vehicle(session, vehicle)  # when left unwritten
                 pay = ledger.open_payment_of(existing)
                 return ParkingStarted(order=existing, payment=pay, already_parked=True)
         there = _valid_longest(kanava, (o for o in live if o.zone_id == zone.id), now)
@@ -557,6 +603,7 @@ def start_parking(
     order_inserts.insert_parking(
         session,
         order,
+        vehicle=vehicle if customers.is_unwritten(vehicle) else None,
         payment=payment,
         started=timeline.event_row(
             at=now,

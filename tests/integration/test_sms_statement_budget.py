@@ -39,9 +39,9 @@ pytestmark = pytest.mark.postgres
 # and its 9 statements became 8 when the failed-payment read joined the earlier-messages read;
 # then 6 and 8 until the MessageSid's claim joined the customer's statement (the inbound
 # event, given its id there, written once at the end: app/backend/sms_records.py).
-NEW_DRIVER_STATEMENTS = 5
+NEW_DRIVER_STATEMENTS = 4
 NEW_DRIVER_FLUSHES = 0
-KNOWN_DRIVER_STATEMENTS = 7
+KNOWN_DRIVER_STATEMENTS = 6
 KNOWN_DRIVER_FLUSHES = 0
 COMMITS_PER_PARK = 1
 # A plate check by a handheld whose last use was written less than a minute ago: one

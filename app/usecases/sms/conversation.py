@@ -583,6 +583,7 @@ class _Conversation(SuggestionSteps, PriceSteps, CorrectionSteps):
             self.now,
             new_customer=self.new_customer,
             known=self.vehicles,
+            deferred=True,  # a new car is written with its parking
         )
         try:
             started = orders.start_parking(
