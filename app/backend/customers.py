@@ -301,7 +301,8 @@ _TOUCH_VEHICLE = HotStatement(
 
 def _written_vehicle(session: Session, statement: HotStatement, values: dict[str, Any]) -> Vehicle:
     (row,) = statement.rows(session.connection(), values)
-    return vehicle_as_loaded(session, row)
+    vehicle: Vehicle = as_loaded(session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)))
+    return vehicle
 
 
 def remember_vehicle(
@@ -398,13 +399,6 @@ def write_vehicle(session: Session, vehicle: Vehicle) -> Vehicle:
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
     return _written_vehicle(session, upsert, values)
-
-
-def vehicle_as_loaded(session: Session, row: Sequence[Any]) -> Vehicle:
-    """The vehicle of a row of every column (a statement's ``RETURNING vehicles.*``),
-    in the session as loaded."""
-    vehicle: Vehicle = as_loaded(session, Vehicle, dict(zip(_VEHICLE_KEYS, row, strict=True)))
-    return vehicle
 
 
 _VEHICLES_BY_RECENT_USE = HotStatement(

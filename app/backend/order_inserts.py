@@ -7,11 +7,11 @@ park's CPU; here they are Core statements built once, at import, with bound para
 the columns' types, executed on the session's connection. On PostgreSQL one statement with
 data-modifying CTEs (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING)::
 
-    WITH [new_vehicle AS (INSERT INTO vehicles … ON CONFLICT … DO UPDATE … RETURNING *),]
+    WITH [new_vehicle AS (INSERT INTO vehicles … ON CONFLICT … DO UPDATE … RETURNING id),]
          new_order AS (INSERT INTO orders … RETURNING id),
          new_payment AS (INSERT INTO payments (order_id, …) SELECT new_order.id, … RETURNING id),
          started AS (INSERT INTO events (order_id, …) SELECT new_order.id, …)
-    SELECT new_order.id, new_payment.id [, new_vehicle.*] FROM new_order, new_payment …
+    SELECT new_order.id, new_payment.id [, new_vehicle.id] FROM new_order, new_payment …
 
 The vehicle's insert joins when the driver names a plate new to them (a new driver's every
 first park): one round trip fewer.
@@ -100,7 +100,7 @@ def _pg_vehicle_upsert() -> Any:
             index_elements=["customer_id", "plate_key"],
             set_={"last_used_at": statement.excluded.last_used_at},
         )
-        .returning(*Vehicle.__table__.c)
+        .returning(_VEHICLES.id)
         .cte("new_vehicle")
     )
 
@@ -126,7 +126,7 @@ def _pg_statement(with_payment: bool, with_vehicle: bool = False) -> Any:
         return insert(table).from_select(["order_id", *keys], select(new_order.c.id, *params))
 
     started = from_new_order(Event, "e_", _EVENTS, _EVENT_KEYS).cte("started")
-    vehicle_columns = list(new_vehicle.c) if with_vehicle else []
+    vehicle_columns = [new_vehicle.c.id] if with_vehicle else []
     if not with_payment:
         rows = new_order.join(new_vehicle, true()) if with_vehicle else new_order
         return select(new_order.c.id, null(), *vehicle_columns).select_from(rows).add_cte(started)
@@ -178,7 +178,8 @@ def insert_parking(
 
     ``vehicle``: the order's vehicle left unwritten by
     :func:`app.backend.customers.remember_vehicle` (``deferred``), written here first (on
-    PostgreSQL in the same statement) and its id given to the order.
+    PostgreSQL in the same statement) and its id given to the order; the object itself
+    stays out of the session (``order.vehicle`` loads the row when asked).
 
     The session must hold nothing added and unwritten that these rows refer to (the
     caller flushes first), since the unit of work does not see these inserts."""
@@ -196,9 +197,9 @@ def insert_parking(
         if vehicle is not None:
             params |= {"v_" + key: getattr(vehicle, key) for key in _VEHICLE_KEYS}
         statement = _PG_STATEMENTS[payment is not None, vehicle is not None]
-        ((order_id, payment_id, *vehicle_row),) = statement.rows(connection, params)
-        if vehicle_row:
-            order.vehicle_id = customers.vehicle_as_loaded(session, vehicle_row).id
+        ((order_id, payment_id, *vehicle_id),) = statement.rows(connection, params)
+        if vehicle_id:
+            order.vehicle_id = vehicle_id[0]
     else:
         order_id = connection.execute(_ORDER_INSERT, params).scalar_one()
         params |= {"p_order_id": order_id, "e_order_id": order_id}
