@@ -74,6 +74,13 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
+def _where_set(column: str) -> dict[str, Any]:
+    # A partial index (``WHERE column IS NOT NULL``) on both databases: rows without a
+    # value, most of them, get no entry. A query for ``column = x`` still uses it.
+    where = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
 class OrderStatus(enum.StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     ACTIVE = "active"
@@ -175,10 +182,11 @@ class Vehicle(Base):
     """A plate a customer has parked; ``plate_key`` is the normalised form used for matching."""
 
     __tablename__ = "vehicles"
+    # Its index also serves lookups by customer alone: ``customer_id`` has none of its own.
     __table_args__ = (UniqueConstraint("customer_id", "plate_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     plate_key: Mapped[str] = mapped_column(String(16), index=True)
     plate_display: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -226,6 +234,7 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_plate_status", "plate_key", "status"),
         Index("ix_orders_status_ends_at", "status", "ends_at"),
+        # Also serves queries by zone alone: ``zone_id`` has no index of its own.
         Index("ix_orders_zone_kind_status", "zone_id", "kind", "status"),
     )
 
@@ -235,7 +244,7 @@ class Order(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "order_channel"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"))
-    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), index=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"))
     plate_key: Mapped[str] = mapped_column(String(16))
     plate_display: Mapped[str] = mapped_column(String(24))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -281,11 +290,16 @@ class Payment(Base):
     """One payment attempt for an order; an order may have several."""
 
     __tablename__ = "payments"
+    # Partial: a payment is created without either reference.
+    __table_args__ = (
+        Index("ix_payments_provider_ref", "provider_ref", **_where_set("provider_ref")),
+        Index("ix_payments_checkout_ref", "checkout_ref", **_where_set("checkout_ref")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     provider: Mapped[str] = mapped_column(String(16))
-    provider_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
     amount_cents: Mapped[int] = mapped_column(Integer)
     captured_cents: Mapped[int] = mapped_column(Integer, default=0)
@@ -297,7 +311,7 @@ class Payment(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The provider's hosted checkout for this payment (a Stripe Checkout Session id); the
     # paying object itself (a PaymentIntent id) is ``provider_ref``.
-    checkout_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    checkout_ref: Mapped[str | None] = mapped_column(String(255))
     # The driver's answer to "save my card" for this payment: None until asked.
     save_card: Mapped[bool | None] = mapped_column(Boolean)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -313,7 +327,10 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_customer_created", "customer_id", "created_at"),
-        Index("ix_events_demand_created", "demand", "created_at"),
+        # Partial: many events have no demand (not a contact), no case or no external id.
+        Index("ix_events_demand_created", "demand", "created_at", **_where_set("demand")),
+        Index("ix_events_case_id", "case_id", **_where_set("case_id")),
+        Index("ix_events_external_id", "external_id", **_where_set("external_id")),
         # The retention sweep (texts older than N days) and /metrics (counts by kind).
         Index("ix_events_kind_created", "kind", "created_at"),
     )
@@ -328,12 +345,12 @@ class Event(Base):
     # For inbound messages and call steps: did the service understand it? None elsewhere.
     understood: Mapped[bool | None] = mapped_column(Boolean)
     intent: Mapped[str | None] = mapped_column(String(32))
-    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
     actor: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # A message of a staff inbox case (the driver's, or staff's answer).
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # Inbound contacts only (an SMS, a call, a web form submission): value or failure
     # demand and, for failure, why; the zone and the sign it is attributed to.
     demand: Mapped[Demand | None] = mapped_column(_enum(Demand, "event_demand"))
