@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import shutil
 import signal
 import socket
 import subprocess
@@ -92,6 +93,12 @@ def gunicorn_settings(app_dir: Path) -> GunicornSettings:
     if not config.exists():
         config = ROOT / "gunicorn.conf.py"
     values = runpy.run_path(str(config))
+    # Read for its settings only: the metrics directory it made for a server is not needed.
+    made = values.get("_made_metrics_dir")
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == made:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
     return GunicornSettings(
         config=config,
         worker_class=str(values.get("worker_class", "sync")),

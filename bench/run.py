@@ -61,6 +61,11 @@ SERVICE_NUMBER = "+358451234567"
 REMINDERS = 100_000
 REMINDER_LEAD_MINUTES = 10
 HISTORY_SMALL = 10_000
+# The SMS park's database: big enough that the run's own parks (a few thousand) stay under
+# autovacuum's threshold (a tenth of a table) and change no plan during the measurement.
+HISTORY_SMS = 100_000
+# The bare endpoint and the SMS park are measured in this many alternate rounds.
+SMS_ROUNDS = 3
 HISTORY_LARGE = 1_000_000
 # Warm-up drivers and plates are numbered from here; the measured ones from 0.
 WARMUP_BASE = 5_000_000
@@ -207,64 +212,101 @@ def _record(results: Results, prefix: str, result: WrkResult) -> None:
     results[f"{prefix}_p99_ms"] = result.p99_ms
 
 
-def bench_bare(run: Run) -> None:
-    harness.warn("bare TwiML endpoint ...")
-    port = harness.free_port()
+def _bare_server(run: Run) -> Any:
     body = run.work / "bare.txt"
     fixed_body(body)
-    with harness.gunicorn(
+    return harness.gunicorn(
         venv_bin=run.app.venv_bin,
         settings=run.settings,
         module="bare_app:app",
         chdir=BENCH,
-        port=port,
+        port=harness.free_port(),
         env=run.app.env,
         health_path="/healthz",
         log=run.work / "bare-gunicorn.log",
-    ) as server:
-        run.wrk_posts(server.base_url, body, cycle=True, seconds=run.warmup)
-        result = run.wrk_posts(server.base_url, body, cycle=True, seconds=run.seconds)
+    )
+
+
+def _bare_round(run: Run, server: harness.Server) -> WrkResult:
+    harness.warn("bare TwiML endpoint ...")
+    body = run.work / "bare.txt"
+    run.wrk_posts(server.base_url, body, cycle=True, seconds=run.warmup)
+    result = run.wrk_posts(server.base_url, body, cycle=True, seconds=run.seconds)
     if result.other or result.socket_errors:
         raise BenchError(f"the bare endpoint failed requests: {result}")
-    _record(run.results, "bare", result)
+    return result
 
 
-def bench_sms(run: Run, server: harness.Server, db: seed.Connection, token: str) -> None:
+def _sms_round(
+    run: Run, server: harness.Server, db: seed.Connection, token: str, first: int, ceiling: float
+) -> tuple[WrkResult, int]:
+    """One warmed-up run of SMS parks, requests ``first`` onwards: wrk's result and the
+    parkings the database gained meanwhile (those in flight at the deadline included)."""
     harness.warn("POST /twilio/sms, parking a new plate per request ...")
     url = server.base_url + "/twilio/sms"
-    # Enough fresh requests that wrk never runs out: the SMS path is not faster than the
-    # bare endpoint measured just before.
-    ceiling = max(run.results["bare_rps"], 1000.0) * 1.25
     warm, bodies = run.work / "sms-warmup.txt", run.work / "sms.txt"
-    write_sms_bodies(warm, url, token, WARMUP_BASE, int(ceiling * run.warmup) + 200)
-    write_sms_bodies(bodies, url, token, 0, int(ceiling * run.seconds) + 200)
-    # A node parks drivers on a database in steady state: with history, and statistics
-    # the planner has from autovacuum (on an empty, never analyzed table it caches plans
-    # that scan whole tables as they grow).
-    harness.warn(f"seeding {HISTORY_SMALL:,} orders ...")
-    seed.grow_history(db, HISTORY_SMALL, datetime.now(UTC))
-    seed.conversations(db)
+    write_sms_bodies(warm, url, token, WARMUP_BASE + first, int(ceiling * run.warmup) + 200)
+    write_sms_bodies(bodies, url, token, first, int(ceiling * run.seconds) + 200)
     run.wrk_posts(server.base_url, warm, cycle=False, seconds=run.warmup)
     seed.wait_idle(db)
     before = seed.count(db, "SELECT count(*) FROM orders")
     result = run.wrk_posts(server.base_url, bodies, cycle=False, seconds=run.seconds)
     seed.wait_idle(db)
-    after = seed.count(db, "SELECT count(*) FROM orders")
+    return result, seed.count(db, "SELECT count(*) FROM orders") - before
+
+
+def bench_bare_and_sms(run: Run, server: harness.Server, db: seed.Connection, token: str) -> None:
+    """The bare endpoint and the SMS park in alternate rounds (:data:`SMS_ROUNDS`), each
+    kept at its best round: on a shared machine a slow moment only ever lowers a rate, and
+    it may fall on either; and wrk's 8 connections, open for a whole run, may land mostly
+    on one gunicorn worker, which then holds the node to one core (a bare run at half its
+    rate, the other core idle). Every round's parkings are checked (:func:`sms_honest`)."""
+    # A node parks drivers on a database in steady state: with history, and statistics
+    # the planner has from autovacuum (on an empty, never analyzed table it caches plans
+    # that scan whole tables as they grow).
+    harness.warn(f"seeding {HISTORY_SMS:,} orders ...")
+    seed.grow_history(db, HISTORY_SMS, datetime.now(UTC))
+    seed.conversations(db)
+    bares: list[WrkResult] = []
+    smss: list[WrkResult] = []
+    totals = dict.fromkeys(("sent", "ok", "parked", "failed", "exhausted", "late"), 0)
+    first = 0
+    with _bare_server(run) as bare_server:
+        for _ in range(SMS_ROUNDS):
+            bares.append(_bare_round(run, bare_server))
+            # Enough fresh requests that wrk never runs out: the SMS path is not faster
+            # than the bare endpoint measured just before.
+            ceiling = max(bares[-1].rate, 1000.0) * 1.25
+            result, parked = _sms_round(run, server, db, token, first, ceiling)
+            first += int(ceiling * run.seconds) + 200
+            smss.append(result)
+            totals["sent"] += result.sent
+            totals["ok"] += result.ok
+            totals["parked"] += parked
+            totals["failed"] += result.other + result.socket_errors
+            totals["exhausted"] += result.exhausted
+            # Parked but not counted: at most one request per connection at the deadline.
+            totals["late"] = max(totals["late"], parked - result.ok)
+    bare, sms = max(bares, key=lambda r: r.rate), max(smss, key=lambda r: r.rate)
+    _record(run.results, "bare", bare)
+    _record(run.results, "sms", sms)
+    run.results["bare_rounds_rps"] = [r.rate for r in bares]
+    run.results["sms_rounds_rps"] = [r.rate for r in smss]
+    run.results["sms_ratio"] = sms.rate / bare.rate
     doubled = seed.count(
         db,
         """SELECT count(*) - count(DISTINCT plate_key) FROM orders
            JOIN customers ON customers.id = orders.customer_id
            WHERE customers.phone LIKE '+35840%'""",
     )
-    _record(run.results, "sms", result)
-    run.results["sms_ratio"] = result.rate / run.results["bare_rps"]
     run.results.update(
-        sms_sent=result.sent,
-        sms_ok=result.ok,
-        sms_parked=after - before,
-        sms_failed=result.other + result.socket_errors,
+        sms_sent=totals["sent"],
+        sms_ok=totals["ok"],
+        sms_parked=totals["parked"],
+        sms_failed=totals["failed"],
         sms_doubled=doubled,
-        sms_exhausted=result.exhausted,
+        sms_exhausted=totals["exhausted"],
+        sms_late=totals["late"],
     )
 
 
@@ -277,7 +319,7 @@ def sms_honest(r: Results) -> bool:
         and r["sms_doubled"] == 0
         and r["sms_exhausted"] == 0
         and r["sms_ok"] <= r["sms_parked"] <= r["sms_sent"]
-        and r["sms_parked"] - r["sms_ok"] <= CONNECTIONS
+        and r.get("sms_late", r["sms_parked"] - r["sms_ok"]) <= CONNECTIONS
     )
 
 
@@ -319,8 +361,6 @@ def bench_rss(run: Run, server: harness.Server) -> None:
 
 def bench_web(run: Run, database_url: str, port: int, token: str) -> None:
     """Bare endpoint, SMS parks and plate checks, then the workers' memory."""
-    if "sms" in run.only:
-        bench_bare(run)
     api_token = run.app.flask("tokens", "create", "bench-handheld").strip().splitlines()[-1]
     with ExitStack() as stack:
         db = stack.enter_context(seed.connect(harness.psycopg_url(database_url)))
@@ -337,7 +377,7 @@ def bench_web(run: Run, database_url: str, port: int, token: str) -> None:
             )
         )
         if "sms" in run.only:
-            bench_sms(run, server, db, token)
+            bench_bare_and_sms(run, server, db, token)
         if run.only & {"plates", "plates10k"}:
             bench_plates(run, server, db, api_token, datetime.now(UTC))
         bench_rss(run, server)
@@ -589,8 +629,11 @@ def print_footer(results: Results, seconds: float, tick_limit: float) -> None:
     parts = []
     if "sms_parked" in results:
         parts.append(
-            f"SMS park: {results['sms_parked']:,} parked in {seconds:g} s "
-            f"({results['sms_ok']:,} answered 200 before the deadline)"
+            f"SMS park: {results['sms_parked']:,} parked in {SMS_ROUNDS} x {seconds:g} s "
+            f"({results['sms_ok']:,} answered 200 before the deadline); rounds, req/s: bare "
+            + " / ".join(f"{r:,.0f}" for r in results.get("bare_rounds_rps", []))
+            + ", SMS "
+            + " / ".join(f"{r:,.0f}" for r in results.get("sms_rounds_rps", []))
         )
     if "plates1m_seed_s" in results:
         parts.append(f"1 M orders seeded in {results['plates1m_seed_s']:.0f} s")
