@@ -21,10 +21,13 @@ threads = 2
 # /metrics adds up the request counters of every worker through prometheus-client's
 # multiprocess mode: each worker writes its counters to files in this directory, which
 # must be empty when the server starts (a fresh one per start unless the operator sets it).
+# One made here is removed when the server exits.
+_made_metrics_dir = ""
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     import tempfile
 
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kanava-metrics-")
+    _made_metrics_dir = tempfile.mkdtemp(prefix="kanava-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _made_metrics_dir
 
 
 def on_starting(server: object) -> None:
@@ -39,3 +42,10 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def on_exit(server: object) -> None:
+    if _made_metrics_dir:
+        import shutil
+
+        shutil.rmtree(_made_metrics_dir, ignore_errors=True)
