@@ -485,6 +485,13 @@ def _new_parking(
     return order
 
 
+def _remember(session: Session, vehicle: Vehicle | None) -> None:
+    """Write a vehicle left unwritten for the new parking's statement when no parking
+    follows (the car is remembered all the same)."""
+    if vehicle is not None:
+        customers.write_vehicle(session, vehicle)
+
+
 def start_parking(
     session: Session,
     kanava: Kanava,
@@ -514,40 +521,8 @@ def start_parking(
     A ``vehicle`` left unwritten (:func:`customers.remember_vehicle`, ``deferred``) is
     written with the new order, or alone when no parking is written.
     """
-    deferred = vehicle if customers.is_unwritten(vehicle) else None
-    try:
-        return _start_parking(
-            session,
-            kanava,
-            customer=customer,
-            vehicle=vehicle,
-            plate=plate,
-            zone=zone,
-            minutes=minutes,
-            channel=channel,
-            now=now,
-            language=language,
-        )
-    except OrderError:
-        if deferred is not None:
-            customers.write_vehicle(session, deferred)
-        raise
-
-
-def _start_parking(
-    session: Session,
-    kanava: Kanava,
-    *,
-    customer: Customer | None,
-    vehicle: Vehicle | None,
-    plate: str,
-    zone: Zone,
-    minutes: int | None,
-    channel: Channel,
-    now: datetime,
-    language: str,
-) -> ParkingStarted:
     if minutes is not None and not 0 < minutes <= MAX_DURATION_MINUTES:
+        _remember(session, vehicle)
         raise OrderError("bad_duration", minutes=minutes)
     key = normalize_plate(plate)
     # Read before a moved car's parking ends here: its payment still has its grace.
@@ -566,12 +541,12 @@ def _start_parking(
             ]
         for existing in own:
             if existing.zone_id == zone.id:
-                if vehicle is not None:
-                    customers.write_vehicle(session, vehicle)  # when left unwritten
+                _remember(session, vehicle)
                 pay = ledger.open_payment_of(existing)
                 return ParkingStarted(order=existing, payment=pay, already_parked=True)
         there = _valid_longest(kanava, (o for o in live if o.zone_id == zone.id), now)
         if there is not None:  # someone else's: never a second parking and payment of one car
+            _remember(session, vehicle)
             raise OrderError("parked_by_another", order=there)
     replaced: list[Order] = []
     for existing in own:

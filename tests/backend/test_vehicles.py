@@ -63,6 +63,10 @@ def _park(b: Backend, driver: Customer, plate: str, minutes: int, *, new: bool) 
     vehicle = customers.remember_vehicle(
         b.session, driver, plate, b.clock(), new_customer=new, known=known, deferred=True
     )
+    return _start(b, driver, vehicle, minutes)
+
+
+def _start(b: Backend, driver: Customer, vehicle: Vehicle, minutes: int) -> object:
     return orders.start_parking(
         b.session,
         b.kanava,
@@ -137,18 +141,8 @@ def test_a_car_added_meanwhile_elsewhere_is_the_one_the_parking_names(backend_at
     vehicle = customers.remember_vehicle(
         b.session, driver, "ABC-123", b.clock(), known=known, deferred=True
     )
-    started = orders.start_parking(
-        b.session,
-        b.kanava,
-        customer=driver,
-        vehicle=vehicle,
-        plate=vehicle.plate_display,
-        zone=b.zone("301"),
-        minutes=60,
-        channel=Channel.SMS,
-        now=b.clock(),
-        language="fi",
-    )
+    started = _start(b, driver, vehicle, 60)
+    assert isinstance(started, orders.ParkingStarted)
     b.commit()
     b.session.expire_all()
     ((vehicle_id, _display),) = _vehicles(b, driver)
