@@ -13,8 +13,8 @@ data-modifying CTEs (https://www.postgresql.org/docs/current/queries-with.html#Q
          started AS (INSERT INTO events (order_id, …) SELECT new_order.id, …)
     SELECT new_order.id, new_payment.id [, new_vehicle.id] FROM new_order, new_payment …
 
-The vehicle's insert joins when the driver names a plate new to them (a new driver's every
-first park): one round trip fewer.
+The vehicle's insert joins when the SMS names a car new to its driver (a new driver's first
+park, a known driver's new plate): one round trip fewer.
 
 SQLite has no data-modifying CTEs: there the same inserts run one by one.
 
