@@ -271,22 +271,28 @@ def lock(session: Session, customer: Customer) -> Customer:
 # so they do not flush the session first: what is pending goes with the next flush.
 _VEHICLES = Vehicle.__table__
 _VEHICLE_KEYS = column_keys(Vehicle)
-_VEHICLE_VALUES = {
-    key: bindparam(key, type_=_VEHICLES.c[key].type)
-    for key in ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
-}
+# The columns a new vehicle is written with (its id is the database's).
+VEHICLE_VALUE_KEYS = ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
+_VEHICLE_VALUES = {key: bindparam(key, type_=_VEHICLES.c[key].type) for key in VEHICLE_VALUE_KEYS}
+
+
+def vehicle_add_or_touch(dialect: Any, prefix: str = "") -> Any:
+    """The vehicle added, or (a plate added meanwhile by another message or channel)
+    touched, in one ``INSERT … ON CONFLICT DO UPDATE``, its values bound as ``prefix`` +
+    each of :data:`VEHICLE_VALUE_KEYS`; the caller adds what it returns."""
+    values = {
+        key: bindparam(prefix + key, type_=_VEHICLES.c[key].type) for key in VEHICLE_VALUE_KEYS
+    }
+    statement = dialect.insert(Vehicle).values(values)
+    return statement.on_conflict_do_update(
+        index_elements=["customer_id", "plate_key"],
+        set_={"last_used_at": statement.excluded.last_used_at},
+    )
 
 
 def _vehicle_upsert(dialect: Any) -> HotStatement:
-    """The vehicle added, or (a plate added meanwhile by another message) touched: either
-    way its row, in one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``."""
-    statement = dialect.insert(Vehicle).values(_VEHICLE_VALUES)
-    return HotStatement(
-        statement.on_conflict_do_update(
-            index_elements=["customer_id", "plate_key"],
-            set_={"last_used_at": statement.excluded.last_used_at},
-        ).returning(*_VEHICLES.c)
-    )
+    """:func:`vehicle_add_or_touch` returning the vehicle's row."""
+    return HotStatement(vehicle_add_or_touch(dialect).returning(*_VEHICLES.c))
 
 
 _ADD_VEHICLE = HotStatement(insert(Vehicle).values(_VEHICLE_VALUES).returning(*_VEHICLES.c))
@@ -395,7 +401,7 @@ def write_vehicle(session: Session, vehicle: Vehicle) -> Vehicle:
     other vehicle is returned as it is."""
     if not is_unwritten(vehicle):
         return vehicle
-    values = {key: getattr(vehicle, key) for key in _VEHICLE_VALUES}
+    values = {key: getattr(vehicle, key) for key in VEHICLE_VALUE_KEYS}
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     upsert = _PG_ADD_OR_TOUCH_VEHICLE if on_postgresql else _SQLITE_ADD_OR_TOUCH_VEHICLE
     return _written_vehicle(session, upsert, values)

@@ -85,29 +85,18 @@ _EVENT_INSERT = insert(Event).values(
 )
 
 
-_VEHICLES = Vehicle.__table__.c
-_VEHICLE_KEYS = ("customer_id", "plate_key", "plate_display", "created_at", "last_used_at")
 # The order's columns but its vehicle's id, which the vehicle's insert gives.
 _ORDER_KEYS_BUT_VEHICLE = tuple(key for key in _ORDER_KEYS if key != "vehicle_id")
 
 
-def _pg_vehicle_upsert() -> Any:
-    """A new vehicle of the driver, or (added meanwhile by another channel) the one there,
-    touched: :func:`app.backend.customers.write_vehicle` as a CTE."""
-    statement = postgresql.insert(Vehicle).values(_values("v_", _VEHICLES, _VEHICLE_KEYS))
-    return (
-        statement.on_conflict_do_update(
-            index_elements=["customer_id", "plate_key"],
-            set_={"last_used_at": statement.excluded.last_used_at},
-        )
-        .returning(_VEHICLES.id)
-        .cte("new_vehicle")
-    )
-
-
 def _pg_statement(with_payment: bool, with_vehicle: bool = False) -> Any:
     if with_vehicle:
-        new_vehicle = _pg_vehicle_upsert()
+        # customers.write_vehicle's statement, as a CTE.
+        new_vehicle = (
+            customers.vehicle_add_or_touch(postgresql, prefix="v_")
+            .returning(Vehicle.__table__.c.id)
+            .cte("new_vehicle")
+        )
         order_values = (_param("o_", _ORDERS[key]) for key in _ORDER_KEYS_BUT_VEHICLE)
         new_order = (
             insert(Order)
@@ -195,7 +184,7 @@ def insert_parking(
     connection = session.connection()
     if on_postgresql:
         if vehicle is not None:
-            params |= {"v_" + key: getattr(vehicle, key) for key in _VEHICLE_KEYS}
+            params |= {"v_" + key: getattr(vehicle, key) for key in customers.VEHICLE_VALUE_KEYS}
         statement = _PG_STATEMENTS[payment is not None, vehicle is not None]
         ((order_id, payment_id, *vehicle_id),) = statement.rows(connection, params)
         if vehicle_id:
